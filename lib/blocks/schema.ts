@@ -1,0 +1,56 @@
+// The shape of a building block file (recipes/blocks/*.yaml). A block names its parameters and lists steps; a
+// step's argv is a list of elements, each a string with {{param}} placeholders or a small directive object:
+//   {each: LIST, arg: "…{{item}}…"}   one element per list item       {if: PARAM, arg: "…"}  only when PARAM is set
+//   {each: LIST, args: ["-o", "{{item}}"]}  several elements per item   {unless: PARAM, args: […]}
+//   {splice: LIST}                     the list's items, verbatim, one element each (a user's command, say)
+// Substitution happens inside one element, so a value can never become two arguments.
+
+import { z } from 'zod';
+
+export const TextSchema = z.strictObject({ en: z.string().min(1), zh: z.string().min(1) });
+
+const Args = { arg: z.string().optional(), args: z.array(z.string()).optional() };
+export const ArgElementSchema = z.union([
+  z.string(),
+  z.strictObject({ each: z.string(), ...Args }),
+  z.strictObject({ if: z.string(), ...Args }),
+  z.strictObject({ unless: z.string(), ...Args }),
+  z.strictObject({ splice: z.string() }),
+]);
+export type ArgElement = z.infer<typeof ArgElementSchema>;
+
+export const ParamTypes = ['string', 'path', 'int', 'bool', 'list', 'runtime'] as const;
+export const ParamSchema = z.strictObject({
+  type: z.enum(ParamTypes),
+  doc: z.string().optional(),
+  optional: z.boolean().optional(),
+});
+
+export const StepSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'step ids are lowercase words joined by -'),
+  title: TextSchema,
+  why: TextSchema,
+  touches: z.array(z.string()).default([]),
+  kind: z.enum(['run', 'write', 'start']).optional(),
+  phase: z.enum(['setup', 'boot']).optional(),
+  run: z.array(ArgElementSchema).min(1).optional(),
+  stdin: z.string().optional(),
+  write: z.strictObject({ path: z.string(), value: z.string() }).optional(),
+  undo: z.array(ArgElementSchema).min(1).optional(),
+  undo_may_fail: z.boolean().optional(),
+  observe: z.array(z.array(ArgElementSchema).min(1)).default([]),
+  if: z.string().optional(),
+  unless: z.string().optional(),
+  each: z.string().optional(),
+  needs: z.array(z.string()).optional(),
+});
+
+export const BlockSchema = z.strictObject({
+  block: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  summary: TextSchema,
+  params: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), ParamSchema).default({}),
+  steps: z.array(StepSchema).min(1),
+});
+
+export type BlockDef = z.infer<typeof BlockSchema>;
+export type BlockStepDef = z.infer<typeof StepSchema>;

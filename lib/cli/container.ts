@@ -1,0 +1,127 @@
+// The container commands that share one pipeline: spec → prepared container → plan, then either print it
+// (plan), write it as scripts (script) or execute it (run).
+
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadCatalog } from '../blocks/load.ts';
+import { GlassboxError } from '../errors.ts';
+import { Executor } from '../exec/runner.ts';
+import { onCommand } from '../exec/spawn.ts';
+import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/facts.ts';
+import { resolveCommandInRoot } from '../image/command.ts';
+import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
+import { resolveImage } from '../image/store.ts';
+import { planContainer } from '../plan/planner.ts';
+import { prepareContainer } from '../plan/prepare.ts';
+import type { Lang, Plan } from '../plan/types.ts';
+import { loadRecipe } from '../recipe/load.ts';
+import { renderPlanJson } from '../render/json.ts';
+import { shJoin } from '../render/quote.ts';
+import { renderScript } from '../render/script.ts';
+import { claimContainer, newId, randomName, releaseContainer, selfOwner, writeState, type ContainerState } from '../state/containers.ts';
+import { journalFile } from '../state/journal.ts';
+import { roots, type Roots } from '../state/paths.ts';
+import { isRecipeArg, specFromFlags, type RunFlags } from './flags.ts';
+import { dim, traceCommand, warn } from './output.ts';
+
+export { VERSION } from './version.ts';
+import { VERSION } from './version.ts';
+
+export interface Global {
+  verbose?: boolean;
+  lang: Lang;
+}
+
+// Refuses to go on without root, before anything is changed.
+export function requireRoot(what: string): void {
+  if (process.geteuid?.() !== 0) throw new GlassboxError(`${what} needs root`, { hint: `run it with sudo` });
+}
+
+// Builds the plan for `run`/`plan`/`script` arguments; makes the base image on the spot when asked (never for plan).
+async function planFor(target: string, command: string[], flags: RunFlags, opts: { buildBase: boolean; verbose?: boolean }) {
+  const r = roots();
+  const base = isRecipeArg(target) ? loadRecipe(target) : undefined;
+  const spec = specFromFlags(base, base ? undefined : target, command, flags);
+  const facts = await readHostFacts();
+  if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image, opts.verbose);
+  const id = newId();
+  const name = spec.name ?? randomName();
+  const prepared = await prepareContainer({ spec, id, name, roots: r, facts });
+  const plan = planContainer(loadCatalog(), prepared, { runRoot: r.run, runRootReady: isPrivateMountPoint(r.run) });
+  return { plan, prepared, roots: r, facts, spec };
+}
+
+// The built-in base image is made from the host the first time a recipe asks for it (docker pulls; we build).
+async function ensureBaseImage(r: Roots, facts: HostFacts, image: string, verbose?: boolean): Promise<void> {
+  if (image !== BASE_IMAGE && image !== 'glassbox/base') return;
+  try {
+    await resolveImage(r.root, image);
+  } catch {
+    if (!verbose) process.stderr.write(dim(`glassbox: making the base image ${BASE_IMAGE} from this host's programs…\n`));
+    await buildHostImage(r, selfOwner(facts.bootId));
+  }
+}
+
+// glassbox plan: the plan as an annotated shell script, or as JSON.
+export async function cmdPlan(target: string, command: string[], flags: RunFlags & { format?: string }, g: Global): Promise<number> {
+  const { plan } = await planFor(target, command, flags, { buildBase: false });
+  process.stdout.write(flags.format === 'json' ? renderPlanJson(plan) : renderScript(plan, { lang: g.lang, mode: 'plan', glassboxVersion: VERSION }));
+  return 0;
+}
+
+// glassbox script -o DIR: up.sh and down.sh that do what `run` does, with plain sh.
+export async function cmdScript(target: string, command: string[], flags: RunFlags & { output: string }, g: Global): Promise<number> {
+  const { plan } = await planFor(target, command, flags, { buildBase: false });
+  const dir = resolve(flags.output);
+  mkdirSync(dir, { recursive: true });
+  for (const mode of ['up', 'down'] as const) {
+    const file = join(dir, `${mode}.sh`);
+    writeFileSync(file, renderScript(plan, { lang: g.lang, mode, glassboxVersion: VERSION }));
+    chmodSync(file, 0o755);
+  }
+  process.stdout.write(`${join(dir, 'up.sh')}\n${join(dir, 'down.sh')}\n`);
+  return 0;
+}
+
+// glassbox run: make the container, run it in the foreground, undo everything, return its exit code.
+export async function cmdRun(target: string, command: string[], flags: RunFlags, g: Global): Promise<number> {
+  requireRoot('glassbox run');
+  if (g.verbose) onCommand((r) => traceCommand(r, (argv) => shJoin(argv)));
+  const { plan, roots: r, facts } = await planFor(target, command, flags, { buildBase: true, verbose: g.verbose });
+  return runPlan(plan, r, facts);
+}
+
+// Executes a container plan with state on disk, so ps and gc can see it.
+export async function runPlan(plan: Plan, r: Roots, facts: HostFacts): Promise<number> {
+  const { id, name } = plan.info;
+  const dir = claimContainer(r, id, name);
+  const owner = selfOwner(facts.bootId);
+  const state: ContainerState = { id, name, image: plan.info.image, command: plan.info.command, created: new Date().toISOString(), status: 'created', owner };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
+  writeState(r, state);
+  let missing: GlassboxError | undefined;
+  const exec = new Executor(plan, {
+    journal: journalFile(dir),
+    owner,
+    stdio: 'inherit',
+    handleSignals: true,
+    hooks: {
+      // docker's 126/127: the command is looked up in the container's root before PID 1 is let go.
+      beforeRelease: async (pid1) => {
+        missing = await resolveCommandInRoot(`/proc/${pid1}/root`, plan.info.command[0]!, plan.info.env.PATH ?? '');
+        if (missing) throw missing;
+      },
+      onRunning: (pid1) => writeState(r, { ...state, status: 'running', pid: pid1, startedAt: new Date().toISOString() }),
+    },
+  });
+  try {
+    const out = await exec.run();
+    for (const f of out.undoFailures) warn(`cleanup command failed: ${shJoin(f.argv)}: ${f.stderr.trim()}`);
+    return out.exitCode ?? 125;
+  } catch (e) {
+    if (e === missing && missing) throw missing;
+    throw e;
+  } finally {
+    releaseContainer(r, id, name);
+  }
+}

@@ -1,0 +1,114 @@
+// `run`-style flags (docker's names) → a ContainerSpec. A recipe file may stand in for the image; flags then
+// override its fields. Problems are reported against the flag that caused them.
+
+import { readFileSync } from 'node:fs';
+import { GlassboxError, GlassboxErrors } from '../errors.ts';
+import { DEFAULT_NAMESPACES, type ContainerSpec } from '../recipe/model.ts';
+import { parseVolumeShort, validateSpec, type Problem } from '../recipe/validate.ts';
+
+export interface RunFlags {
+  name?: string;
+  env?: string[];
+  envFile?: string[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  volume?: string[];
+  tmpfs?: string[];
+  readOnly?: boolean;
+  entrypoint?: string;
+  rm?: boolean;
+  network?: string;
+}
+
+// True when the first argument names a recipe file rather than an image.
+export function isRecipeArg(arg: string): boolean {
+  return /\.ya?ml$/i.test(arg);
+}
+
+const FLAG_OF: Record<string, string> = {
+  name: '--name',
+  workdir: '--workdir',
+  user: '--user',
+  hostname: '--hostname',
+  env: '--env',
+  volumes: '--volume',
+  command: 'COMMAND',
+  image: 'IMAGE',
+  rootdir: 'IMAGE',
+};
+
+// Applies flags over a base spec (a recipe's, or an empty one for `run IMAGE`).
+export function specFromFlags(base: ContainerSpec | undefined, image: string | undefined, command: string[], f: RunFlags): ContainerSpec {
+  const spec: ContainerSpec = base
+    ? { ...base, env: { ...base.env }, volumes: [...base.volumes] }
+    : { env: {}, namespaces: [...DEFAULT_NAMESPACES], root: 'pivot_root', rootfs: 'overlay', readOnly: false, volumes: [] };
+  const problems: GlassboxError[] = [];
+  if (image !== undefined) {
+    if (image.startsWith('/')) spec.rootdir = image;
+    else spec.image = image;
+  }
+  if (command.length) spec.command = command;
+  if (f.entrypoint !== undefined) spec.entrypoint = f.entrypoint === '' ? [] : [f.entrypoint];
+  if (f.name !== undefined) spec.name = f.name;
+  if (f.workdir !== undefined) spec.workdir = f.workdir;
+  if (f.user !== undefined) spec.user = f.user;
+  if (f.hostname !== undefined) spec.hostname = f.hostname;
+  if (f.readOnly) spec.readOnly = true;
+  for (const file of f.envFile ?? []) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new GlassboxError(`--env-file ${file}: cannot read the file`, { hint: 'check the path' });
+    }
+    text.split('\n').forEach((line, i) => {
+      const t = line.trim();
+      if (!t || t.startsWith('#')) return;
+      const kv = parseEnv(t);
+      if (typeof kv === 'string') problems.push(new GlassboxError(kv, { pos: { file, line: i + 1, col: 1 } }));
+      else spec.env[kv[0]] = kv[1];
+    });
+  }
+  for (const e of f.env ?? []) {
+    const kv = parseEnv(e);
+    if (typeof kv === 'string') problems.push(new GlassboxError(kv, { field: '--env' }));
+    else spec.env[kv[0]] = kv[1];
+  }
+  for (const v of f.volume ?? []) {
+    const parsed = parseVolumeShort(v);
+    if (typeof parsed === 'string') problems.push(new GlassboxError(parsed, { field: '--volume' }));
+    else spec.volumes.push(parsed);
+  }
+  for (const t of f.tmpfs ?? []) {
+    const [target, opts = ''] = splitOnce(t, ':');
+    const size = /(?:^|,)size=([^,]+)/.exec(opts)?.[1];
+    const mode = /(?:^|,)mode=([^,]+)/.exec(opts)?.[1];
+    spec.volumes.push({ type: 'tmpfs', target, size, mode });
+  }
+  if (f.network !== undefined && f.network !== 'none') {
+    problems.push(new GlassboxError(`--network ${f.network} is not available yet`, { field: '--network', hint: 'containers get their own network namespace with only lo (--network none)' }));
+  }
+  problems.push(...validateSpec(spec).map((p) => problemToError(p, spec)));
+  if (problems.length) throw new GlassboxErrors(problems);
+  return spec;
+}
+
+// KEY=VALUE, or KEY alone to pass the host's value (docker's -e KEY).
+function parseEnv(s: string): [string, string] | string {
+  const eq = s.indexOf('=');
+  if (eq === 0) return `invalid environment variable "${s}"`;
+  if (eq < 0) return [s, process.env[s] ?? ''];
+  return [s.slice(0, eq), s.slice(eq + 1)];
+}
+
+function splitOnce(s: string, sep: string): [string, string | undefined] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+function problemToError(p: Problem, spec: ContainerSpec): GlassboxError {
+  const head = String(p.path[0] ?? '');
+  const field = spec.source && !FLAG_OF[head] ? `${spec.source}: ${p.path.join('.')}` : (FLAG_OF[head] ?? p.path.join('.'));
+  return new GlassboxError(p.message, { field, hint: p.hint });
+}

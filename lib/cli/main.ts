@@ -1,0 +1,119 @@
+// glassbox's command line. Commander parses; the commands live in their own modules; every error becomes one
+// clear line on stderr and docker's exit code (125 when glassbox itself failed). Help is --help only, because -h
+// is docker's --hostname.
+
+import { Command, CommanderError, Option } from 'commander';
+import type { Lang } from '../plan/types.ts';
+import { reportError, setColour } from './output.ts';
+import { VERSION } from './version.ts';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function lang(opts: { lang?: string }): Lang {
+  const l = opts.lang ?? process.env.GLASSBOX_LANG ?? process.env.LC_ALL ?? process.env.LANG ?? '';
+  return l.startsWith('zh') ? 'zh' : 'en';
+}
+
+// The flags `run`, `plan` and `script` share: docker's names for what glassbox has so far.
+function runFlags(cmd: Command): Command {
+  return cmd
+    .option('--name <name>', 'name the container')
+    .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collect)
+    .option('--env-file <file>', 'read KEY=VALUE lines from a file (repeatable)', collect)
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user[:group]>', 'user to run as (name or UID, from the image)')
+    .option('-h, --hostname <name>', 'host name of the container')
+    .option('-v, --volume <src:dst[:ro]>', 'bind-mount a host directory (repeatable)', collect)
+    .option('--tmpfs <dst[:size=64m,mode=1777]>', 'mount a tmpfs (repeatable)', collect)
+    .option('--read-only', 'mount the root file system read-only')
+    .option('--entrypoint <cmd>', "override the image's entrypoint")
+    .option('--rm', 'remove the container when it exits (foreground runs always do)')
+    .addOption(new Option('--network <mode>', 'network mode').choices(['none']))
+    .argument('<image|recipe.yaml>', 'an image from the store, a root directory, or a recipe file')
+    .argument('[command...]', 'the command and its arguments')
+    .passThroughOptions();
+}
+
+// Builds the program; kept separate so tests can parse without running.
+export function buildProgram(exit: (code: number) => void): Command {
+  const program = new Command('glassbox')
+    .description('containers made of plain commands you can read, copy and run by hand')
+    .version(VERSION, '--version', 'print the version')
+    .helpOption('--help', 'show help')
+    .option('--verbose', 'print every command glassbox runs, with its duration')
+    .option('--no-color', 'no colours in output')
+    .option('--lang <en|zh>', 'language of explanations (default from LANG)')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const global = () => {
+    const o = program.opts<{ verbose?: boolean; color?: boolean; lang?: string }>();
+    setColour(o.color !== false);
+    return { verbose: o.verbose, lang: lang(o) };
+  };
+  const run = (fn: () => Promise<number>) => async () => exit(await fn().catch(reportError));
+
+  runFlags(program.command('run').description('run a command in a new container (foreground)')).action(async (target, command, flags) => {
+    const { cmdRun } = await import('./container.ts');
+    await run(() => cmdRun(target, command, flags, global()))();
+  });
+  runFlags(program.command('plan').description('print the plan: every command run would execute, explained'))
+    .addOption(new Option('--format <format>', 'sh or json').choices(['sh', 'json']).default('sh'))
+    .action(async (target, command, flags) => {
+      const { cmdPlan } = await import('./container.ts');
+      await run(() => cmdPlan(target, command, flags, global()))();
+    });
+  runFlags(program.command('script').description('write up.sh and down.sh that do what run does, with plain sh'))
+    .requiredOption('-o, --output <dir>', 'directory to write the scripts to')
+    .action(async (target, command, flags) => {
+      const { cmdScript } = await import('./container.ts');
+      await run(() => cmdScript(target, command, flags, global()))();
+    });
+  program
+    .command('gc')
+    .description('finish the cleanup of containers whose glassbox was killed')
+    .action(async () => {
+      const { cmdGc } = await import('./misc.ts');
+      await run(() => cmdGc(global()))();
+    });
+  program
+    .command('doctor')
+    .description('check this host: kernel, cgroups, overlay, tools')
+    .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action(async (opts) => {
+      const { cmdDoctor } = await import('./misc.ts');
+      await run(() => cmdDoctor(opts.format, global()))();
+    });
+  const image = program.command('image').description('manage images');
+  image
+    .command('from-host')
+    .description("build glassbox's base image from this host's programs (static busybox, or binaries and their libraries)")
+    .option('--tag <name:tag>', 'tag for the image', 'glassbox/base:latest')
+    .action(async (opts) => {
+      const { cmdImageFromHost } = await import('./misc.ts');
+      await run(() => cmdImageFromHost(opts.tag, global()))();
+    });
+  const ls = async (opts: { format?: string }) => {
+    const { cmdImages } = await import('./misc.ts');
+    await run(() => cmdImages(opts.format ?? 'table'))();
+  };
+  image.command('ls').description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
+  program.command('images').description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
+  for (const c of [...program.commands, ...image.commands]) c.helpOption('--help', 'show help').exitOverride();
+  return program;
+}
+
+// Entry point: parse and run; commander's own errors are usage errors (125), help and version are 0.
+export async function main(argv: string[]): Promise<void> {
+  let code: number | undefined;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code);
+      code = ok ? 0 : 125;
+    } else code = reportError(e);
+  }
+  process.exitCode = code ?? 0;
+}

@@ -1,0 +1,309 @@
+// The executor: runs a plan's steps for real. Setup steps run as a dependency graph (independent mounts side by
+// side), then the container's main process starts and waits at its start barrier, the boot steps switch its root,
+// the barrier opens and the container runs. Whatever happens after the first step — a failing step, Ctrl-C,
+// SIGTERM, the container's exit — the undos of the steps that ran are run newest first. Before the first step,
+// every undo is in the journal on disk, so `glassbox gc` can finish the job after a SIGKILL.
+
+import { readFileSync, readlinkSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { GlassboxError } from '../errors.ts';
+import { RT_CLOSE, RT_OPEN, type Plan, type RuntimeVar, type Step } from '../plan/types.ts';
+import type { Owner } from '../state/containers.ts';
+import { journalFor, writeJournal } from '../state/journal.ts';
+import { runCommand, startCommand, type CommandResult, type Started } from './spawn.ts';
+
+export type StdioMode = 'inherit' | 'ignore';
+
+export interface ExecHooks {
+  /** Learn mode: asked before each step; 'skip' leaves it out, 'quit' stops and undoes. */
+  beforeStep?(step: Step, index: number, total: number): Promise<'run' | 'skip' | 'quit'>;
+  afterStep?(step: Step, result: StepResult): Promise<void> | void;
+  /** Called with PID 1's host PID once the root is switched, before the barrier opens; may throw to abort. */
+  beforeRelease?(pid1: number): Promise<void>;
+  /** Called once the container runs. */
+  onRunning?(pid1: number): void;
+}
+
+export interface StepResult {
+  step: Step;
+  argv?: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  skipped?: boolean;
+}
+
+export interface ExecOptions {
+  /** The undo journal's file, written before the first step. */
+  journal: string;
+  /** Who runs the plan (recorded in the journal for gc). */
+  owner?: Owner;
+  stdio: StdioMode;
+  hooks?: ExecHooks;
+  /** Steps allowed to run at once during setup. */
+  concurrency?: number;
+  /** Pass Ctrl-C and SIGTERM to the container, or stop and undo before it runs. */
+  handleSignals?: boolean;
+  /** Keep what the steps made when all went well (image builds); undo only on failure. */
+  keepOnSuccess?: boolean;
+}
+
+export interface ExecOutcome {
+  /** The container's exit code (docker's convention), or undefined when it never ran. */
+  exitCode?: number;
+  signal?: string;
+  results: StepResult[];
+  /** Undos that failed and were not allowed to. */
+  undoFailures: CommandResult[];
+}
+
+// Replaces runtime references (the PID of PID 1…) with their values.
+function bind(s: string, vars: Partial<Record<RuntimeVar, string>>): string {
+  if (!s.includes(RT_OPEN)) return s;
+  return s.replace(new RegExp(`${RT_OPEN.replace(/[{]/g, '\\{')}(\\w+)${RT_CLOSE.replace(/[}]/g, '\\}')}`, 'g'), (_, name: RuntimeVar) => {
+    const v = vars[name];
+    if (v === undefined) throw new Error(`runtime value ${name} is not known yet`);
+    return v;
+  });
+}
+
+const stepFailed = (r: StepResult) =>
+  new GlassboxError(`step "${r.step.title.en}" failed (exit ${r.exitCode})`, {
+    detail: `$ ${(r.argv ?? []).join(' ')}\n${r.stderr.trim()}`,
+    hint: hintForFailure(r),
+  });
+
+// Common failures of the plain commands glassbox runs, and what to do about them.
+function hintForFailure(r: StepResult): string {
+  const e = r.stderr;
+  if (/Operation not permitted|Permission denied/.test(e)) return 'glassbox needs root: run it with sudo';
+  if (/unknown filesystem type 'overlay'/.test(e)) return 'load the overlay module: modprobe overlay';
+  if (/No such file or directory/.test(e) && r.exitCode === 127) return 'a tool is missing: run glassbox doctor';
+  if (/failed to execute|command not found/.test(e)) return 'a tool is missing: run glassbox doctor';
+  return 'run with --verbose to see every command, or glassbox doctor to check the host';
+}
+
+/** Runs plan steps for real and always cleans up what it made. */
+export class Executor {
+  private readonly plan: Plan;
+  private readonly opts: ExecOptions;
+  private readonly vars: Partial<Record<RuntimeVar, string>> = {};
+  private readonly done: Step[] = [];
+  private readonly results: StepResult[] = [];
+  private main?: Started;
+  private aborted?: string;
+  private signalCount = 0;
+  private cleaned = false;
+
+  constructor(plan: Plan, opts: ExecOptions) {
+    this.plan = plan;
+    this.opts = opts;
+  }
+
+  /** Ctrl-C or SIGTERM: before the container runs, stop and undo; while it runs, pass the signal on. */
+  signal(sig: NodeJS.Signals): void {
+    const pid1 = this.vars.pid1 ? Number(this.vars.pid1) : undefined;
+    if (this.main && pid1 && this.running) {
+      this.signalCount++;
+      // PID 1 ignores signals it has no handler for; after the third, glassbox stops asking and kills it.
+      const send = this.signalCount >= 3 ? 'SIGKILL' : sig;
+      try {
+        process.kill(pid1, send);
+      } catch {}
+      return;
+    }
+    this.aborted ??= sig;
+  }
+
+  private running = false;
+  private mainEnded = false;
+
+  // Runs everything: setup, start, boot, wait, teardown.
+  async run(): Promise<ExecOutcome> {
+    writeJournal(this.opts.journal, journalFor(this.plan, this.opts.owner));
+    const listeners: Array<[NodeJS.Signals, () => void]> = [];
+    if (this.opts.handleSignals) {
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as NodeJS.Signals[]) {
+        const fn = () => this.signal(sig);
+        process.on(sig, fn);
+        listeners.push([sig, fn]);
+      }
+    }
+    let error: unknown;
+    let outcome: { exitCode?: number; signal?: string } = {};
+    try {
+      outcome = await this.runSteps();
+    } catch (e) {
+      error = e;
+    }
+    const undoFailures = error || !this.opts.keepOnSuccess ? await this.teardown() : [];
+    for (const [sig, fn] of listeners) process.off(sig, fn);
+    if (error) throw error;
+    return { ...outcome, results: this.results, undoFailures };
+  }
+
+  private async runSteps(): Promise<{ exitCode?: number; signal?: string }> {
+    const steps = this.plan.steps;
+    const total = steps.length;
+    await this.runSetup(steps.filter((s) => s.phase === 'setup'), total);
+    const start = steps.find((s) => s.phase === 'start');
+    if (!start) return {};
+    this.checkAbort();
+    if (!(await this.ask(start, total))) return {};
+    const argv = start.argv!.map((a) => bind(a, this.vars));
+    this.done.push(start);
+    this.main = await startCommand(argv, { env: start.env ?? this.plan.info.env, extendEnv: false, stdio: this.opts.stdio });
+    this.vars.pid = String(this.main.pid);
+    const early = await Promise.race([this.waitForPid1(this.main.pid), this.main.done]);
+    if (typeof early !== 'number') {
+      throw new GlassboxError(`the container's first process ended before it started (exit ${early.exitCode})`, {
+        hint: 'run with --verbose to see the command',
+      });
+    }
+    this.vars.pid1 = String(early);
+    this.record({ step: start, argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0 });
+    for (const step of steps.filter((s) => s.phase === 'boot')) {
+      this.checkAbort();
+      if (step.kind === 'write' && step.write?.value === '' && this.opts.hooks?.beforeRelease) {
+        await this.opts.hooks.beforeRelease(early);
+      }
+      if (!(await this.ask(step, total))) continue;
+      const r = await this.runOne(step);
+      if (r.exitCode !== 0) throw stepFailed(r);
+    }
+    this.running = true;
+    this.opts.hooks?.onRunning?.(early);
+    const end = await this.main.done;
+    this.mainEnded = true;
+    this.running = false;
+    return { exitCode: end.exitCode, signal: end.signal };
+  }
+
+  private checkAbort(): void {
+    if (this.aborted) throw new GlassboxError(`interrupted by ${this.aborted}`, { exitCode: this.aborted === 'SIGINT' ? 130 : 143 });
+  }
+
+  // Learn mode's question; true means run the step.
+  private async ask(step: Step, total: number): Promise<boolean> {
+    const hook = this.opts.hooks?.beforeStep;
+    if (!hook) return true;
+    const answer = await hook(step, this.plan.steps.indexOf(step), total);
+    if (answer === 'quit') {
+      this.aborted = 'quit';
+      throw new GlassboxError('stopped; undoing what was done', { exitCode: 130 });
+    }
+    if (answer === 'skip') this.record({ step, exitCode: 0, stdout: '', stderr: '', durationMs: 0, skipped: true });
+    return answer === 'run';
+  }
+
+  // Runs the setup steps as a graph: a step starts when the steps it needs have finished.
+  private async runSetup(steps: Step[], total: number): Promise<void> {
+    const limit = this.opts.hooks?.beforeStep ? 1 : (this.opts.concurrency ?? 4);
+    const finished = new Set<string>();
+    const known = new Set(steps.map((s) => s.id));
+    const pending = [...steps];
+    const inflight = new Map<string, Promise<void>>();
+    let failure: unknown;
+    while ((pending.length || inflight.size) && !failure) {
+      if (this.aborted && !inflight.size) break;
+      while (!this.aborted && inflight.size < limit) {
+        const i = pending.findIndex((s) => s.needs.every((n) => finished.has(n) || !known.has(n)));
+        if (i < 0) break;
+        const step = pending.splice(i, 1)[0]!;
+        const p = (async () => {
+          if (await this.ask(step, total)) {
+            const r = await this.runOne(step);
+            if (r.exitCode !== 0) throw stepFailed(r);
+          }
+          finished.add(step.id);
+        })()
+          .catch((e) => {
+            failure ??= e;
+          })
+          .finally(() => inflight.delete(step.id));
+        inflight.set(step.id, p);
+      }
+      if (inflight.size) await Promise.race(inflight.values());
+      else if (pending.length && !this.aborted) throw new Error(`plan has a dependency cycle at ${pending[0]!.id}`);
+    }
+    await Promise.all(inflight.values());
+    if (failure) throw failure;
+    this.checkAbort();
+  }
+
+  // Runs one run or write step, remembering it for teardown before it starts.
+  private async runOne(step: Step): Promise<StepResult> {
+    this.done.push(step);
+    let r: StepResult;
+    if (step.kind === 'write') {
+      const path = bind(step.write!.path, this.vars);
+      const started = performance.now();
+      try {
+        await writeFile(path, step.write!.value === '' ? '' : bind(step.write!.value, this.vars) + '\n');
+        r = { step, argv: ['write', path], exitCode: 0, stdout: '', stderr: '', durationMs: performance.now() - started };
+      } catch (e) {
+        r = { step, argv: ['write', path], exitCode: 1, stdout: '', stderr: String((e as Error).message), durationMs: performance.now() - started };
+      }
+    } else {
+      const argv = step.argv!.map((a) => bind(a, this.vars));
+      const c = await runCommand(argv, { stdin: step.stdin });
+      r = { step, argv, exitCode: c.exitCode, stdout: c.stdout, stderr: c.stderr, durationMs: c.durationMs };
+    }
+    this.record(r);
+    return r;
+  }
+
+  private record(r: StepResult): void {
+    this.results.push(r);
+    void this.opts.hooks?.afterStep?.(r.step, r);
+  }
+
+  // Waits until the main process has forked PID 1 and PID 1 has moved on to its next program (at the barrier).
+  private async waitForPid1(pid: number): Promise<number> {
+    const exe = (p: number | string) => {
+      try {
+        return readlinkSync(`/proc/${p}/exe`);
+      } catch {
+        return undefined;
+      }
+    };
+    for (let i = 0; ; i++) {
+      let children = '';
+      try {
+        children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+      } catch {}
+      const child = children.split(' ')[0];
+      if (child) {
+        const mine = exe(pid);
+        const theirs = exe(child);
+        if (mine && theirs && mine !== theirs) return Number(child);
+      }
+      if (this.aborted) throw new GlassboxError(`interrupted by ${this.aborted}`, { exitCode: 130 });
+      if (i > 20000) throw new GlassboxError('the container did not start within 20 s');
+      await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
+    }
+  }
+
+  // Stops what still runs and undoes every step that ran, newest first. Safe to call twice.
+  async teardown(): Promise<CommandResult[]> {
+    if (this.cleaned) return [];
+    this.cleaned = true;
+    const failures: CommandResult[] = [];
+    if (this.main && !this.mainEnded) {
+      // Only a process that has not been reaped can be signalled safely: its PID cannot have been reused.
+      const pid1 = Number(this.vars.pid1 ?? 0);
+      try {
+        if (pid1) process.kill(pid1, 'SIGKILL');
+        else process.kill(this.main.pid, 'SIGKILL');
+      } catch {}
+      await this.main.done;
+    }
+    for (const step of [...this.done].reverse()) {
+      if (!step.undo) continue;
+      const r = await runCommand(step.undo.map((a) => bind(a, this.vars)));
+      if (r.exitCode !== 0 && !step.undoMayFail) failures.push(r);
+    }
+    return failures;
+  }
+}

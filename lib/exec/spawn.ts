@@ -1,0 +1,115 @@
+// The only module in glassbox that starts processes. Every command is an argv array handed to execa: no shell
+// ever parses a string of ours, so a value can never turn into two arguments or a shell construct.
+// execa is imported lazily so commands that spawn nothing (plan, script, ps) start faster.
+
+import type { ResultPromise } from 'execa';
+
+export interface CommandResult {
+  argv: string[];
+  exitCode: number;
+  /** Signal name when the process was killed by one. */
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface RunOptions {
+  stdin?: string;
+  cwd?: string;
+  /** Environment; with extendEnv false it is the whole environment. */
+  env?: Record<string, string>;
+  extendEnv?: boolean;
+  timeoutMs?: number;
+}
+
+/** Called once for every finished command: feeds --verbose and the learn-mode printer. */
+export type CommandListener = (r: CommandResult) => void;
+const listeners: CommandListener[] = [];
+export function onCommand(fn: CommandListener): () => void {
+  listeners.push(fn);
+  return () => listeners.splice(listeners.indexOf(fn), 1);
+}
+
+let execaModule: typeof import('execa') | undefined;
+async function loadExeca(): Promise<typeof import('execa')> {
+  execaModule ??= await import('execa');
+  return execaModule;
+}
+
+// Runs argv to completion and captures its output; never throws for a non-zero exit.
+export async function runCommand(argv: string[], opts: RunOptions = {}): Promise<CommandResult> {
+  const { execa } = await loadExeca();
+  const started = performance.now();
+  const r = await execa(argv[0]!, argv.slice(1), {
+    reject: false,
+    input: opts.stdin ?? '',
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: opts.extendEnv ?? true,
+    timeout: opts.timeoutMs,
+    stripFinalNewline: false,
+    encoding: 'utf8',
+  });
+  const result: CommandResult = {
+    argv,
+    exitCode: r.exitCode ?? (r.signal ? 128 + signalNumber(r.signal) : 125),
+    signal: r.signal ?? undefined,
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? (r.failed && r.exitCode === undefined ? r.message : '')),
+    durationMs: performance.now() - started,
+  };
+  if (r.exitCode === undefined && !r.signal) result.stderr ||= String(r.shortMessage ?? r.message ?? "");
+  for (const l of listeners) l(result);
+  return result;
+}
+
+export interface Started {
+  pid: number;
+  /** Resolves when the process ends: its exit code, or 128+N for signal N. */
+  done: Promise<CommandResult>;
+}
+
+// Starts a long-running process with the terminal attached (the container's main process).
+export async function startCommand(
+  argv: string[],
+  opts: RunOptions & { stdio: 'inherit' | 'ignore' | ['inherit' | 'ignore' | 'pipe', 'inherit' | 'pipe' | 'ignore', 'inherit' | 'pipe' | 'ignore'] },
+): Promise<Started> {
+  const { execa } = await loadExeca();
+  const started = performance.now();
+  const child: ResultPromise = execa(argv[0]!, argv.slice(1), {
+    reject: false,
+    stdio: opts.stdio,
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: opts.extendEnv ?? true,
+    encoding: 'utf8',
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    const r = await child;
+    throw new Error(`could not start ${argv[0]}: ${r.message}`);
+  }
+  const done = child.then((r) => {
+    const result: CommandResult = {
+      argv,
+      exitCode: r.exitCode ?? (r.signal ? 128 + signalNumber(r.signal) : 125),
+      signal: r.signal ?? undefined,
+      stdout: typeof r.stdout === 'string' ? r.stdout : '',
+      stderr: typeof r.stderr === 'string' ? r.stderr : '',
+      durationMs: performance.now() - started,
+    };
+    for (const l of listeners) l(result);
+    return result;
+  });
+  return { pid, done };
+}
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGCHLD: 17, SIGCONT: 18,
+  SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGXCPU: 24, SIGXFSZ: 25, SIGSYS: 31,
+};
+export function signalNumber(name: string): number {
+  return SIGNALS[name] ?? 0;
+}

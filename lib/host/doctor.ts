@@ -1,0 +1,283 @@
+// `glassbox doctor`: checks that this host can run containers the way glassbox builds them, and for every
+// problem names the one command that fixes it.
+//
+// glassbox drives the kernel only through ordinary programs, so a host is ready when (1) the kernel offers the
+// features (namespaces, cgroups, overlayfs, IP forwarding) and (2) the programs that reach them are installed and
+// new enough. Most come from util-linux: `unshare --wd` needs 2.36, `setpriv --pdeathsig` and `flock --no-fork`
+// are newer options too, so the check reads each tool's own --version or --help. Tools are found by scanning
+// $PATH (no `which` process), and the few version commands run concurrently.
+
+import { access, constants, open } from 'node:fs/promises';
+import path from 'node:path';
+import chalk, { Chalk } from 'chalk';
+import { runCommand } from '../exec/spawn.ts';
+import type { HostFacts } from './facts.ts';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface DoctorCheck {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  /** The exact command that fixes it. */
+  fix?: string;
+}
+
+export interface DoctorReport {
+  /** False when any check failed; warnings leave the host usable. */
+  ok: boolean;
+  checks: DoctorCheck[];
+}
+
+/** Tools glassbox runs, with the Debian package that ships each; `optional` ones only warn (networking). */
+export const TOOLS: ReadonlyArray<{ name: string; pkg: string; optional?: boolean }> = [
+  { name: 'unshare', pkg: 'util-linux' },
+  { name: 'nsenter', pkg: 'util-linux' },
+  { name: 'mount', pkg: 'mount' },
+  { name: 'umount', pkg: 'mount' },
+  { name: 'pivot_root', pkg: 'util-linux' },
+  { name: 'setpriv', pkg: 'util-linux' },
+  { name: 'flock', pkg: 'util-linux' },
+  { name: 'mkfifo', pkg: 'coreutils' },
+  { name: 'cp', pkg: 'coreutils' },
+  { name: 'ln', pkg: 'coreutils' },
+  { name: 'mkdir', pkg: 'coreutils' },
+  { name: 'rm', pkg: 'coreutils' },
+  { name: 'touch', pkg: 'coreutils' },
+  { name: 'hostname', pkg: 'hostname' },
+  { name: 'tar', pkg: 'tar' },
+  { name: 'ip', pkg: 'iproute2', optional: true },
+  { name: 'iptables', pkg: 'iptables', optional: true },
+];
+
+const MIN_UTIL_LINUX: [number, number] = [2, 36];
+const BUSYBOX = '/bin/busybox';
+
+// Runs every check; the only processes started are the version/help commands, all at once.
+export async function runDoctor(facts: HostFacts): Promise<DoctorReport> {
+  const found = new Map(await Promise.all(TOOLS.map(async (t) => [t.name, await findOnPath(t.name)] as const)));
+  const has = (name: string) => found.get(name) !== undefined;
+  const [unshareV, nsenterV, setprivHelp, flockHelp, iptablesV, busyboxStatic] = await Promise.all([
+    has('unshare') ? output(['unshare', '--version']) : undefined,
+    has('nsenter') ? output(['nsenter', '--version']) : undefined,
+    has('setpriv') ? output(['setpriv', '--help']) : undefined,
+    has('flock') ? output(['flock', '--help']) : undefined,
+    has('iptables') ? output(['iptables', '--version']) : undefined,
+    isStaticElf(BUSYBOX),
+  ]);
+  const checks = [
+    checkRoot(facts),
+    checkKernel(facts),
+    checkCgroup(facts),
+    checkOverlay(facts),
+    checkUtilLinux({ unshareV, nsenterV, setprivHelp, flockHelp }),
+    await checkTools(found),
+    checkIptables(iptablesV),
+    checkIpForward(facts),
+    checkUserns(facts),
+    checkBusybox(busyboxStatic),
+  ];
+  return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+// Creating namespaces, mounting and writing cgroups all need root.
+function checkRoot(facts: HostFacts): DoctorCheck {
+  return facts.root
+    ? { name: 'root', status: 'ok', detail: 'running as root' }
+    : { name: 'root', status: 'fail', detail: `running as uid ${process.geteuid?.() ?? '?'}; glassbox needs root`, fix: 'sudo glassbox doctor' };
+}
+
+// The kernel version, and the namespace kinds a container is built from.
+function checkKernel(facts: HostFacts): DoctorCheck {
+  const needed = ['mnt', 'uts', 'ipc', 'pid', 'net'];
+  const missing = needed.filter((n) => !facts.namespaces.includes(n));
+  const detail = `${facts.kernel || 'unknown version'}; namespaces: ${facts.namespaces.join(' ') || 'none found'}`;
+  if (missing.length > 0) return { name: 'kernel', status: 'fail', detail: `${detail} (missing ${missing.join(', ')})` };
+  return { name: 'kernel', status: facts.kernel ? 'ok' : 'warn', detail };
+}
+
+// Limits (memory, cpu, pids) go through cgroups; which files glassbox writes depends on the mode.
+function checkCgroup(facts: HostFacts): DoctorCheck {
+  const { mode, v1Controllers, v2Mount, v2Controllers } = facts.cgroup;
+  const wanted = ['memory', 'cpu', 'pids'];
+  const name = 'cgroups';
+  if (mode === 'none') {
+    return { name, status: 'fail', detail: 'no cgroup filesystem mounted', fix: 'mount -t cgroup2 cgroup2 /sys/fs/cgroup' };
+  }
+  const available = mode === 'v2' ? v2Controllers : Object.keys(v1Controllers);
+  const missing = wanted.filter((c) => !available.includes(c));
+  let detail: string;
+  if (mode === 'v2') detail = `v2 at ${v2Mount}; controllers: ${v2Controllers.join(' ') || 'none'}`;
+  else if (mode === 'v1') detail = `v1; controllers: ${Object.keys(v1Controllers).join(' ')}`;
+  else detail = `hybrid: limits use the v1 controllers (${Object.keys(v1Controllers).join(' ')}); cgroup2 at ${v2Mount} is not used`;
+  if (missing.length > 0) return { name, status: 'warn', detail: `${detail}; missing ${missing.join(', ')}: those limits cannot be set` };
+  return { name, status: 'ok', detail };
+}
+
+// Image layers are stacked with overlayfs; without it every container needs a full copy.
+function checkOverlay(facts: HostFacts): DoctorCheck {
+  return facts.overlay
+    ? { name: 'overlay', status: 'ok', detail: 'overlay filesystem available' }
+    : { name: 'overlay', status: 'fail', detail: 'overlay not in /proc/filesystems', fix: 'modprobe overlay' };
+}
+
+// util-linux options glassbox relies on arrived in different releases: check the version and each option.
+function checkUtilLinux(o: { unshareV?: string; nsenterV?: string; setprivHelp?: string; flockHelp?: string }): DoctorCheck {
+  const name = 'util-linux';
+  const fix = 'apt-get install -y util-linux';
+  const version = parseUtilLinuxVersion(o.unshareV ?? '');
+  if (!version) return { name, status: 'fail', detail: 'cannot read the version from `unshare --version`', fix };
+  const shown = version.join('.');
+  const problems: string[] = [];
+  if (compareVersions(version, MIN_UTIL_LINUX) < 0) problems.push(`${shown} is older than ${MIN_UTIL_LINUX.join('.')} (no unshare --wd)`);
+  if (!parseUtilLinuxVersion(o.nsenterV ?? '')) problems.push('nsenter --version failed');
+  if (!o.setprivHelp?.includes('pdeathsig')) problems.push('setpriv lacks --pdeathsig');
+  if (!o.flockHelp?.includes('--no-fork')) problems.push('flock lacks --no-fork');
+  if (problems.length > 0) return { name, status: 'fail', detail: problems.join('; '), fix };
+  return { name, status: 'ok', detail: `${shown} (unshare --wd, nsenter, setpriv --pdeathsig, flock --no-fork)` };
+}
+
+// Every program a plan may contain must be on PATH; missing network tools only disable networking.
+async function checkTools(found: Map<string, string | undefined>): Promise<DoctorCheck> {
+  const missing = TOOLS.filter((t) => found.get(t.name) === undefined);
+  if (missing.length === 0) return { name: 'tools', status: 'ok', detail: `all ${TOOLS.length} found on PATH` };
+  const status: CheckStatus = missing.every((t) => t.optional) ? 'warn' : 'fail';
+  // A non-root PATH often lacks the sbin folders: say so rather than asking to install what is there.
+  const elsewhere = await Promise.all(missing.map((t) => findOnPath(t.name, '/usr/local/sbin:/usr/sbin:/sbin')));
+  const absent = missing.filter((_, i) => elsewhere[i] === undefined);
+  const outside = elsewhere.filter((p): p is string => p !== undefined);
+  const note = outside.length > 0 ? ` (outside PATH: ${outside.join(', ')})` : '';
+  const fix = absent.length > 0
+    ? `apt-get install -y ${[...new Set(absent.map((t) => t.pkg))].join(' ')}`
+    : 'export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"';
+  return { name: 'tools', status, detail: `missing on PATH: ${missing.map((t) => t.name).join(', ')}${note}`, fix };
+}
+
+// Port publishing and NAT are iptables rules; the backend (nf_tables or legacy) must match the host's other rules.
+function checkIptables(versionText?: string): DoctorCheck {
+  const name = 'iptables';
+  if (versionText === undefined) return { name, status: 'warn', detail: 'iptables not on PATH: no NAT or published ports', fix: 'apt-get install -y iptables' };
+  const backend = /\((nf_tables|legacy)\)/.exec(versionText)?.[1];
+  return backend
+    ? { name, status: 'ok', detail: `${versionText.trim()}: ${backend} backend` }
+    : { name, status: 'warn', detail: `cannot tell the backend from: ${versionText.trim() || '(no output)'}` };
+}
+
+// Containers reach the outside through the host's routing, which is off until ip_forward is 1.
+function checkIpForward(facts: HostFacts): DoctorCheck {
+  return facts.ipForward
+    ? { name: 'ip_forward', status: 'ok', detail: 'net.ipv4.ip_forward = 1' }
+    : { name: 'ip_forward', status: 'warn', detail: 'net.ipv4.ip_forward = 0: containers cannot reach outside the host', fix: 'sysctl -w net.ipv4.ip_forward=1' };
+}
+
+// User namespaces map container root to an unprivileged host user (optional: glassbox runs as real root).
+function checkUserns(facts: HostFacts): DoctorCheck {
+  const name = 'user namespaces';
+  const { maxUserNamespaces, unprivilegedClone } = facts.userns;
+  if (!facts.namespaces.includes('user')) return { name, status: 'warn', detail: 'kernel has no user namespaces' };
+  if (maxUserNamespaces <= 0) {
+    return { name, status: 'warn', detail: 'user.max_user_namespaces = 0', fix: 'sysctl -w user.max_user_namespaces=15000' };
+  }
+  const unpriv = unprivilegedClone === false ? '; unprivileged users may not create them' : '';
+  return { name, status: 'ok', detail: `up to ${maxUserNamespaces}${unpriv}` };
+}
+
+// A static busybox makes the default image self-contained; without one, host binaries and their libraries are copied.
+function checkBusybox(isStatic: boolean | undefined): DoctorCheck {
+  const name = 'busybox';
+  if (isStatic === true) return { name, status: 'ok', detail: `${BUSYBOX} is static: used for the default image` };
+  const detail = isStatic === false ? `${BUSYBOX} is dynamically linked` : `${BUSYBOX} not found`;
+  return { name, status: 'warn', detail: `${detail}: the default image will copy host binaries instead`, fix: 'apt-get install -y busybox-static' };
+}
+
+// Runs a version/help command and returns its text; undefined if it could not run.
+async function output(argv: string[]): Promise<string | undefined> {
+  try {
+    const r = await runCommand(argv, { timeoutMs: 5000 });
+    return r.exitCode === 0 ? r.stdout + r.stderr : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Finds an executable by scanning PATH folders ourselves, which costs no process.
+export async function findOnPath(name: string, pathEnv = process.env.PATH ?? ''): Promise<string | undefined> {
+  for (const dir of pathEnv.split(':')) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here, try the next folder
+    }
+  }
+  return undefined;
+}
+
+// `unshare from util-linux 2.38.1` → [2, 38, 1].
+export function parseUtilLinuxVersion(text: string): number[] | undefined {
+  const m = /util-linux(?:-ng)? (\d+(?:\.\d+)*)/.exec(text);
+  return m ? m[1]!.split('.').map(Number) : undefined;
+}
+
+function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+// Static means no PT_INTERP program header (no dynamic loader); read from the ELF header, no `file` needed.
+// Returns undefined when the file is missing or not ELF.
+export async function isStaticElf(file: string): Promise<boolean | undefined> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const head = Buffer.alloc(64);
+    await fh.read(head, 0, 64, 0);
+    if (head.readUInt32BE(0) !== 0x7f454c46) return undefined; // "\x7fELF"
+    const is64 = head[4] === 2;
+    const le = head[5] === 1;
+    const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+    const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+    const phoff = is64 ? Number(le ? head.readBigUInt64LE(32) : head.readBigUInt64BE(32)) : u32(head, 28);
+    const phentsize = u16(head, is64 ? 54 : 42);
+    const phnum = u16(head, is64 ? 56 : 44);
+    const table = Buffer.alloc(phentsize * phnum);
+    await fh.read(table, 0, table.length, phoff);
+    const PT_INTERP = 3;
+    for (let i = 0; i < phnum; i++) if (u32(table, i * phentsize) === PT_INTERP) return false;
+    return true;
+  } finally {
+    await fh.close();
+  }
+}
+
+// Renders the report as aligned lines, one per check, with the fix underneath; colour only when asked.
+export function formatDoctor(report: DoctorReport, opts: { color: boolean }): string {
+  // The caller decided on colour, so do not let chalk's own terminal detection switch it off.
+  const c = new Chalk({ level: chalk.level || 1 });
+  const paint = {
+    ok: (s: string) => (opts.color ? c.green(s) : s),
+    warn: (s: string) => (opts.color ? c.yellow(s) : s),
+    fail: (s: string) => (opts.color ? c.red(s) : s),
+    dim: (s: string) => (opts.color ? c.dim(s) : s),
+  };
+  const mark: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
+  const width = Math.max(0, ...report.checks.map((c) => c.name.length));
+  const lines: string[] = [];
+  for (const check of report.checks) {
+    lines.push(`${paint[check.status](mark[check.status])}  ${check.name.padEnd(width)}  ${check.detail}`);
+    if (check.fix) lines.push(`${' '.repeat(6 + width + 2)}${paint.dim('fix:')} ${check.fix}`);
+  }
+  const count = (s: CheckStatus) => report.checks.filter((k) => k.status === s).length;
+  const summary = `${count('ok')} ok, ${count('warn')} warnings, ${count('fail')} failed`;
+  lines.push('', report.ok ? paint.ok(`host is ready (${summary})`) : paint.fail(`host is not ready (${summary})`));
+  return lines.join('\n') + '\n';
+}

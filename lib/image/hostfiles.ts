@@ -1,0 +1,115 @@
+// The files of glassbox's built-in base image, taken from this host (there is no registry to pull from).
+//
+// A program needs more than its own file. A DYNAMICALLY linked ELF names an interpreter in its PT_INTERP program
+// header — the dynamic loader, e.g. /lib64/ld-linux-x86-64.so.2 — which the kernel starts first; the loader then
+// maps every shared library the program needs (libc.so.6, …). Inside a container those must exist at the same
+// paths, so we copy the program, each library `ldd` lists, and the loader. A STATICALLY linked ELF has no PT_INTERP
+// and needs nothing else: a static busybox (one binary, hundreds of applets) is the ideal base image.
+//
+// The returned paths are the host's as found (some may be symlinks, e.g. /usr/bin/sh → dash): copy them with
+// symlinks dereferenced.
+
+import { open, stat, access, constants } from 'node:fs/promises';
+import path from 'node:path';
+import { GlassboxError } from '../errors.ts';
+import { runCommand } from '../exec/spawn.ts';
+
+export type HostImageFiles = { kind: 'busybox'; busybox: string } | { kind: 'host'; files: string[] };
+
+const DEFAULT_PROGRAMS = ['sh', 'ls', 'cat', 'echo', 'env', 'hostname', 'id', 'mkdir', 'rm', 'ps', 'mount', 'sleep', 'true', 'false'];
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const PT_INTERP = 3;
+
+// Reads the ELF header and program headers: static means no PT_INTERP (no loader needed). Non-ELF files → false.
+export async function isStaticElf(file: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw e;
+  }
+  try {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await fh.read(head, 0, 64, 0);
+    if (bytesRead < 52 || head.readUInt32BE(0) !== 0x7f454c46) return false; // "\x7fELF"
+    const is64 = head[4] === 2; // EI_CLASS: 1 = 32-bit, 2 = 64-bit
+    const le = head[5] === 1; // EI_DATA: 1 = little endian, 2 = big endian
+    const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+    const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+    const phoff = is64 ? Number(le ? head.readBigUInt64LE(32) : head.readBigUInt64BE(32)) : u32(head, 28);
+    const phentsize = u16(head, is64 ? 54 : 42);
+    const phnum = u16(head, is64 ? 56 : 44);
+    if (phnum === 0 || phentsize < 4) return true; // no program headers at all: nothing asks for a loader
+    const table = Buffer.alloc(phentsize * phnum);
+    await fh.read(table, 0, table.length, phoff);
+    for (let i = 0; i < phnum; i++) {
+      if (u32(table, i * phentsize) === PT_INTERP) return false; // p_type is the first field in both classes
+    }
+    return true;
+  } finally {
+    await fh.close();
+  }
+}
+
+// The first executable regular file named `name` on $PATH (like `command -v`, without a shell).
+export async function findOnPath(name: string, pathVar = process.env.PATH || DEFAULT_PATH): Promise<string | undefined> {
+  for (const dir of pathVar.split(':')) {
+    if (!dir.startsWith('/')) continue; // relative PATH entries depend on the cwd: ignore them
+    const candidate = path.join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+// Pulls absolute paths out of `ldd` output: `libc.so.6 => /lib/…/libc.so.6 (0x…)` and the loader line
+// `/lib64/ld-linux-x86-64.so.2 (0x…)`; the kernel's vdso has no file and is skipped.
+export function parseLdd(output: string, program = 'the program'): string[] {
+  const files: string[] = [];
+  for (const raw of output.split('\n')) {
+    const line = raw.trim();
+    const arrow = /^(\S+) => (.*?)(?: \(0x[0-9a-f]+\))?$/.exec(line);
+    if (arrow) {
+      if (arrow[2] === 'not found') {
+        throw new GlassboxError(`${program} needs ${arrow[1]}, which the host does not have`, { hint: 'install the library, or use a static busybox' });
+      }
+      if (arrow[2]!.startsWith('/')) files.push(arrow[2]!);
+      continue;
+    }
+    const loader = /^(\/\S+) \(0x[0-9a-f]+\)$/.exec(line);
+    if (loader) files.push(loader[1]!);
+  }
+  return files;
+}
+
+// Chooses the base image's content: a static busybox when there is one, else host programs and their libraries.
+export async function hostImageFiles(opts: { busyboxPath?: string; programs?: string[] } = {}): Promise<HostImageFiles> {
+  const busybox = opts.busyboxPath ?? '/bin/busybox';
+  if (await isStaticElf(busybox)) return { kind: 'busybox', busybox };
+
+  const programs: string[] = [];
+  for (const name of opts.programs ?? DEFAULT_PROGRAMS) {
+    const program = name.includes('/') ? path.resolve(name) : await findOnPath(name);
+    if (program) programs.push(program);
+    else if (name === 'sh') throw new GlassboxError('no "sh" found on PATH', { hint: 'the base image needs a shell; install one or provide a static busybox' });
+  }
+  const libraries = await Promise.all(programs.map(librariesOf)); // independent: ask ldd about all at once
+  const files = new Set([...programs, ...libraries.flat()]);
+  return { kind: 'host', files: [...files].sort() };
+}
+
+// The shared libraries and loader one host program needs (none for a static one).
+async function librariesOf(program: string): Promise<string[]> {
+  if (await isStaticElf(program)) return [];
+  const r = await runCommand(['ldd', program]);
+  // ldd exits 1 for "not a dynamic executable" (a script, a static binary): it has no libraries then.
+  if (r.exitCode !== 0 && !/not a dynamic executable/.test(r.stdout + r.stderr)) {
+    throw new GlassboxError(`ldd ${program} failed (exit ${r.exitCode})`, { detail: r.stderr.trim(), hint: 'is ldd (libc-bin) installed?' });
+  }
+  return parseLdd(r.stdout, program);
+}

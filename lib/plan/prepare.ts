@@ -1,0 +1,109 @@
+// Prepares a container for the planner: resolves the image, merges its config with the spec the way docker does
+// (Entrypoint + Cmd, Env, WorkingDir, User), looks users up in the image's /etc/passwd and resolves paths inside
+// the image, following its symbolic links as the container would. It reads files; it changes nothing.
+
+import { existsSync, statSync } from 'node:fs';
+import { GlassboxError } from '../errors.ts';
+import type { HostFacts } from '../host/facts.ts';
+import { readFileFromLayers, resolveInLayers } from '../image/rootpath.ts';
+import { resolveImage, type ImageConfig } from '../image/store.ts';
+import { resolveUser } from '../image/users.ts';
+import type { ContainerSpec } from '../recipe/model.ts';
+import { OVERLAY_UNSAFE } from '../recipe/validate.ts';
+import { containerPaths, type Roots } from '../state/paths.ts';
+import type { PreparedContainer } from './planner.ts';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface PrepareInput {
+  spec: ContainerSpec;
+  id: string;
+  name: string;
+  roots: Roots;
+  facts: HostFacts;
+  /** Extra environment set by the CLI (TERM with -t…), below the spec's own. */
+  envDefaults?: Record<string, string>;
+}
+
+// Turns a validated spec into everything the planner needs.
+export async function prepareContainer(input: PrepareInput): Promise<PreparedContainer & { imageConfig: ImageConfig }> {
+  const { spec, id, name, roots } = input;
+  let lowerDirs: string[];
+  let config: ImageConfig = {};
+  let imageRef: string;
+  if (spec.image !== undefined) {
+    const img = await resolveImage(roots.root, spec.image);
+    lowerDirs = img.lowerDirs;
+    config = img.record.config;
+    imageRef = img.ref;
+  } else {
+    const dir = spec.rootdir!;
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new GlassboxError(`rootdir ${dir} is not a directory`, { field: 'rootdir', hint: 'give an existing directory holding a root file system' });
+    }
+    lowerDirs = [dir];
+    imageRef = dir;
+  }
+  for (const d of lowerDirs) {
+    if (OVERLAY_UNSAFE.test(d)) throw new GlassboxError(`layer path ${d} contains "," ":" "\\" or white space`, { hint: 'these would change the overlay mount options' });
+  }
+
+  const entrypoint = spec.entrypoint ?? config.Entrypoint ?? [];
+  const cmd = spec.command ?? (spec.entrypoint !== undefined ? [] : (config.Cmd ?? []));
+  const command = [...entrypoint, ...cmd];
+  if (command.length === 0) {
+    throw new GlassboxError('no command specified', { hint: 'give a command after the image, or `command:` in the recipe' });
+  }
+
+  const readEtc = (p: '/etc/passwd' | '/etc/group') => readFileFromLayers(lowerDirs, p);
+  const userSpec = spec.user ?? config.User ?? '';
+  const user = userSpec ? await resolveUser(userSpec, readEtc) : { uid: 0, gid: 0, groups: [] as number[], home: '/root' };
+
+  const env: Record<string, string> = { PATH: DEFAULT_PATH };
+  for (const kv of config.Env ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const hostname = spec.hostname ?? id.slice(0, 12);
+  Object.assign(env, { HOSTNAME: hostname, HOME: ('home' in user && user.home) || '/root' }, input.envDefaults ?? {}, spec.env);
+
+  const workdirWanted = spec.workdir ?? (config.WorkingDir || '/');
+  const workdir = (await resolveInLayers(lowerDirs, workdirWanted)).path;
+  const volumes: PreparedContainer['volumes'] = [];
+  for (const v of spec.volumes) {
+    const target = (await resolveInLayers(lowerDirs, v.target)).path;
+    if (['/', '/proc', '/dev', '/sys'].includes(target)) {
+      throw new GlassboxError(`volume target ${v.target} resolves to ${target} inside the image`, { hint: 'choose another mount point' });
+    }
+    if (v.type === 'bind') {
+      if (!existsSync(v.source)) throw new GlassboxError(`volume source ${v.source} does not exist`, { field: 'volumes', hint: 'create it first, or fix the path' });
+      volumes.push({ ...v, target });
+    } else volumes.push({ ...v, target });
+  }
+  // The mount points glassbox itself uses must be real directories in the image, never links out of it.
+  for (const p of ['/dev', '/proc', '/sys']) {
+    const r = await resolveInLayers(lowerDirs, p);
+    if (r.path !== p || r.kind === 'file' || r.kind === 'other') {
+      throw new GlassboxError(`the image's ${p} is not a directory (it leads to ${r.path})`, { hint: 'a safe image has plain directories there' });
+    }
+  }
+
+  return {
+    id,
+    name,
+    imageRef,
+    lowerDirs,
+    overlay: spec.rootfs === 'overlay',
+    root: spec.root,
+    readOnly: spec.readOnly,
+    namespaces: spec.namespaces,
+    hostname: spec.namespaces.includes('uts') ? hostname : undefined,
+    command,
+    env,
+    workdir,
+    user: { uid: user.uid, gid: user.gid, groups: user.groups },
+    volumes,
+    paths: containerPaths(roots, id),
+    imageConfig: config,
+  };
+}

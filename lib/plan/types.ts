@@ -1,0 +1,93 @@
+// The plan is data. A Step is one plain command (or one file write) that a person could type by hand; the
+// planner produces a list of them, and everything else (renderers, executor, learn mode) only reads that list.
+
+/** Text in both languages glassbox speaks. */
+export interface Text {
+  en: string;
+  zh: string;
+}
+
+export type Lang = keyof Text;
+
+/**
+ * Runtime values a step may refer to that exist only while the plan runs (the host PID of the container's
+ * PID 1, for instance). Inside an argv element they are written as RT_OPEN + name + RT_CLOSE: a NUL byte can
+ * never appear in a real argument, so a user's value can never be mistaken for one.
+ */
+export const RT_OPEN = '\u0000{';
+export const RT_CLOSE = '}\u0000';
+export const runtimeRef = (name: RuntimeVar): string => `${RT_OPEN}${name}${RT_CLOSE}`;
+export type RuntimeVar = 'pid' | 'pid1';
+
+/**
+ * What a step does:
+ * - run:   spawn argv (with optional stdin) and wait for it;
+ * - write: write `value` and a newline to the file `path` (rendered as printf '%s\n' VALUE > PATH), or, with an
+ *          empty value, open it for writing and close it (rendered as : > PATH);
+ * - start: spawn argv as the container's main process; the executor records its PID as `pid` and waits until
+ *          its first child (the container's PID 1) has moved on to a different program, recording it as `pid1`.
+ */
+export type StepKind = 'run' | 'write' | 'start';
+
+/** When a step runs: setup before the container starts, boot while PID 1 waits at the start barrier. */
+export type Phase = 'setup' | 'start' | 'boot';
+
+export interface Step {
+  /** Unique in the plan: `<block instance>.<step id>`. */
+  id: string;
+  /** The block instance the step came from (for grouping in output). */
+  block: string;
+  kind: StepKind;
+  phase: Phase;
+  title: Text;
+  why: Text;
+  /** Kernel objects the step touches (mount, namespace, file, process, cgroup, link, iptables…). */
+  touches: string[];
+  /** For run and start steps: the exact argv. */
+  argv?: string[];
+  /** For run steps: bytes given on standard input. */
+  stdin?: string;
+  /** For start steps: the whole environment of the process (rendered as `env -i K=V … argv`). */
+  env?: Record<string, string>;
+  /** For write steps. */
+  write?: { path: string; value: string };
+  /** The command that reverses the step; written to the journal before the step runs. */
+  undo?: string[];
+  /** Read-only commands that show the step's effect (learn mode runs them before and after). */
+  observe: string[][];
+  /** Ids of steps that must finish first. */
+  needs: string[];
+  /** An undo that may fail harmlessly (the object may already be gone, or shared). */
+  undoMayFail?: boolean;
+}
+
+/** Values the plan was made for: shown in script headers and stored with the container's state. */
+export interface PlanInfo {
+  id: string;
+  name: string;
+  image: string;
+  command: string[];
+  /** The container's environment, given to PID 1 as its whole environment. */
+  env: Record<string, string>;
+  paths: ContainerPaths;
+}
+
+export interface Plan {
+  version: 1;
+  info: PlanInfo;
+  steps: Step[];
+}
+
+/** Host paths that belong to one container. Everything glassbox creates for it lives below these. */
+export interface ContainerPaths {
+  /** Persistent state: journal, config, overlay upper and work dirs. */
+  state: string;
+  /** Runtime dir under the run root. */
+  run: string;
+  /** Namespace files live here (the run root's `ns/<id>` dir, on a private mount). */
+  nsDir: string;
+  /** Where the root file system is assembled inside the container's mount namespace. */
+  rootfs: string;
+  upper: string;
+  work: string;
+}

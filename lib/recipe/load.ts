@@ -1,0 +1,78 @@
+// Loads a recipe file: YAML → zod structure check → normalised ContainerSpec → semantic checks. Every error
+// carries file:line:col; nothing on the system is touched.
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { GlassboxError, GlassboxErrors } from '../errors.ts';
+import { DEFAULT_NAMESPACES, type ContainerSpec, type Volume } from './model.ts';
+import { RecipeSchema, type Recipe } from './schema.ts';
+import { parseVolumeShort, validateSpec } from './validate.ts';
+import { fieldPath, parseYaml, positionOf, type ParsedYaml } from './yamlpos.ts';
+import { zodToErrors } from './zoderrors.ts';
+
+// Reads, checks and normalises a recipe file.
+export function loadRecipe(file: string): ContainerSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new GlassboxError(`cannot read recipe ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, { hint: 'check the path' });
+  }
+  return parseRecipe(text, file);
+}
+
+// The same from text (tests and stdin use it).
+export function parseRecipe(text: string, file: string): ContainerSpec {
+  const y = parseYaml(text, file);
+  if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
+    throw new GlassboxError('a recipe must be a YAML mapping (key: value lines)', { pos: { file, line: 1, col: 1 }, hint: 'start with `name:` and `image:`' });
+  }
+  const parsed = RecipeSchema.safeParse(y.value, { reportInput: true });
+  if (!parsed.success) throw zodToErrors(y, RecipeSchema, parsed.error, 'recipe');
+  const errors: GlassboxError[] = [];
+  const spec = normalise(parsed.data, y, errors);
+  spec.source = resolve(file);
+  for (const p of validateSpec(spec)) {
+    errors.push(new GlassboxError(p.message, { pos: positionOf(y, p.path), field: fieldPath(p.path) || '(top level)', hint: p.hint }));
+  }
+  if (errors.length) throw new GlassboxErrors(errors);
+  return spec;
+}
+
+// Turns the file's convenient forms (command as a string, env as a list, short volumes) into the one model.
+function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): ContainerSpec {
+  const env: Record<string, string> = {};
+  if (Array.isArray(r.env)) {
+    r.env.forEach((kv, i) => {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) errors.push(new GlassboxError(`expected KEY=VALUE, got "${kv}"`, { pos: positionOf(y, ['env', i]), field: `env.${i}` }));
+      else env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    });
+  } else for (const [k, v] of Object.entries(r.env ?? {})) env[k] = String(v);
+  const volumes: Volume[] = [];
+  r.volumes.forEach((v, i) => {
+    if (typeof v === 'string') {
+      const parsed = parseVolumeShort(v);
+      if (typeof parsed === 'string') errors.push(new GlassboxError(parsed, { pos: positionOf(y, ['volumes', i]), field: `volumes.${i}` }));
+      else volumes.push(parsed);
+    } else if (v.type === 'bind') volumes.push({ type: 'bind', source: v.source, target: v.target, readOnly: v.readonly });
+    else volumes.push({ type: 'tmpfs', target: v.target, size: v.size, mode: v.mode });
+  });
+  const shell = (c: string | string[] | undefined) => (typeof c === 'string' ? ['/bin/sh', '-c', c] : c);
+  return {
+    name: r.name,
+    image: r.image,
+    rootdir: r.rootdir,
+    command: shell(r.command),
+    entrypoint: r.entrypoint === '' ? [] : shell(r.entrypoint),
+    env,
+    workdir: r.workdir,
+    hostname: r.hostname,
+    user: r.user,
+    namespaces: r.namespaces ?? [...DEFAULT_NAMESPACES],
+    root: r.root,
+    rootfs: r.rootfs,
+    readOnly: r.read_only,
+    volumes,
+  };
+}

@@ -1,0 +1,33 @@
+// The validated model of one container: what a recipe file and the `run` flags both turn into. The planner
+// reads only this, never YAML or flags.
+
+export const NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as const;
+export type Namespace = (typeof NAMESPACES)[number];
+export const DEFAULT_NAMESPACES: Namespace[] = ['mount', 'uts', 'ipc', 'pid', 'net'];
+
+export type Volume =
+  | { type: 'bind'; source: string; target: string; readOnly: boolean }
+  | { type: 'tmpfs'; target: string; size?: string; mode?: string };
+
+export interface ContainerSpec {
+  name?: string;
+  /** An image reference from the store, or… */
+  image?: string;
+  /** …a root directory on the host (absolute). */
+  rootdir?: string;
+  /** The command; undefined means the image's Cmd. */
+  command?: string[];
+  /** Replaces the image's Entrypoint when set ([] clears it). */
+  entrypoint?: string[];
+  env: Record<string, string>;
+  workdir?: string;
+  hostname?: string;
+  user?: string;
+  namespaces: Namespace[];
+  root: 'pivot_root' | 'chroot';
+  rootfs: 'overlay' | 'bind';
+  readOnly: boolean;
+  volumes: Volume[];
+  /** The recipe file it came from, if any. */
+  source?: string;
+}

@@ -1,0 +1,87 @@
+// Rules every container spec must satisfy, whether it came from a recipe file or from `run` flags. Each problem
+// names the field path it is about, so a recipe can point at file:line:col and the CLI at the flag.
+
+import type { ContainerSpec, Volume } from './model.ts';
+
+export interface Problem {
+  path: (string | number)[];
+  message: string;
+  hint?: string;
+}
+
+export const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+const HOSTNAME_RE = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const ENV_KEY_RE = /^[^=\0]+$/;
+const USER_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/;
+const SIZE_RE = /^[0-9]+[kmgKMG]?$/;
+/** Characters that would change the meaning of an overlay mount's option string. */
+export const OVERLAY_UNSAFE = /[,:\\\s]/;
+
+// True when a container path is absolute and has no `..` (so it cannot climb out of the root by itself).
+export function isCleanAbsolute(p: string): boolean {
+  return p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0');
+}
+
+// Checks a spec and returns every problem found (an empty list means valid).
+export function validateSpec(spec: ContainerSpec): Problem[] {
+  const out: Problem[] = [];
+  const bad = (path: Problem['path'], message: string, hint?: string) => out.push({ path, message, hint });
+
+  if (spec.name !== undefined && !NAME_RE.test(spec.name)) {
+    bad(['name'], `invalid container name "${spec.name}"`, 'use lowercase letters, digits, and _ . - (up to 63, starting with a letter or digit)');
+  }
+  if (spec.image === undefined && spec.rootdir === undefined) bad([], 'a container needs an image or a rootdir', 'add `image: glassbox/base`');
+  if (spec.image !== undefined && spec.rootdir !== undefined) bad(['rootdir'], 'give either image or rootdir, not both');
+  if (spec.rootdir !== undefined) {
+    if (!spec.rootdir.startsWith('/')) bad(['rootdir'], `rootdir must be an absolute path, got "${spec.rootdir}"`);
+    else if (OVERLAY_UNSAFE.test(spec.rootdir)) bad(['rootdir'], 'rootdir must not contain "," ":" "\\" or white space', 'these characters would change the overlay mount options');
+    else if (spec.rootdir.split('/').includes('..')) bad(['rootdir'], 'rootdir must not contain ".."', 'give the real path');
+  }
+  if (spec.workdir !== undefined && !isCleanAbsolute(spec.workdir)) {
+    bad(['workdir'], `workdir must be an absolute path without "..", got "${spec.workdir}"`);
+  }
+  if (spec.hostname !== undefined && !HOSTNAME_RE.test(spec.hostname)) {
+    bad(['hostname'], `invalid hostname "${spec.hostname}"`, 'letters, digits and -, dot-separated, at most 64 characters');
+  }
+  if (spec.user !== undefined && !USER_RE.test(spec.user)) bad(['user'], `invalid user "${spec.user}"`, 'USER, UID, USER:GROUP or UID:GID');
+  for (const [k, v] of Object.entries(spec.env)) {
+    if (!ENV_KEY_RE.test(k)) bad(['env', k], `invalid environment variable name "${k}"`);
+    if (v.includes('\0')) bad(['env', k], 'environment values cannot contain a NUL byte');
+  }
+  for (const ns of ['mount', 'pid'] as const) {
+    if (!spec.namespaces.includes(ns)) bad(['namespaces'], `the ${ns} namespace is required`, `glassbox always gives a container its own ${ns} namespace`);
+  }
+  if (new Set(spec.namespaces).size !== spec.namespaces.length) bad(['namespaces'], 'a namespace is listed twice');
+  spec.command?.forEach((a, i) => a.includes('\0') && bad(['command', i], 'arguments cannot contain a NUL byte'));
+  if (spec.command !== undefined && spec.command.length === 0) bad(['command'], 'the command is empty');
+  spec.volumes.forEach((v, i) => validateVolume(v, i, bad));
+  const targets = spec.volumes.map((v) => v.target.replace(/\/+$/, '') || '/');
+  targets.forEach((t, i) => {
+    if (targets.indexOf(t) !== i) bad(['volumes', i, 'target'], `duplicate mount point ${t}`);
+  });
+  return out;
+}
+
+const RESERVED = ['/', '/proc', '/dev', '/sys', '/dev/pts', '/dev/shm', '/dev/mqueue'];
+
+function validateVolume(v: Volume, i: number, bad: (p: Problem['path'], m: string, h?: string) => void): void {
+  if (!isCleanAbsolute(v.target)) bad(['volumes', i, 'target'], `volume target must be an absolute path without "..", got "${v.target}"`);
+  else if (RESERVED.includes(v.target.replace(/\/+$/, '') || '/')) bad(['volumes', i, 'target'], `cannot mount a volume on ${v.target}`, 'glassbox mounts that path itself');
+  if (v.type === 'bind') {
+    if (!v.source.startsWith('/')) bad(['volumes', i, 'source'], `volume source must be an absolute host path, got "${v.source}"`, 'write it as /full/path or $PWD/path');
+    else if (v.source.includes('\0')) bad(['volumes', i, 'source'], 'a path cannot contain a NUL byte');
+  } else {
+    if (v.size !== undefined && !SIZE_RE.test(v.size)) bad(['volumes', i, 'size'], `invalid size "${v.size}"`, 'a number with an optional k, m or g suffix, like 64m');
+    if (v.mode !== undefined && !/^[0-7]{3,4}$/.test(v.mode)) bad(['volumes', i, 'mode'], `invalid mode "${v.mode}"`, 'an octal mode like 1777');
+  }
+}
+
+// Parses docker's short volume form SRC:DST[:ro|rw]; returns a problem message for anything else.
+export function parseVolumeShort(s: string): Volume | string {
+  const parts = s.split(':');
+  if (parts.length < 2 || parts.length > 3) return `expected SOURCE:TARGET[:ro], got "${s}"`;
+  const [source, target, mode] = parts as [string, string, string | undefined];
+  const opts = (mode ?? 'rw').split(',');
+  for (const o of opts) if (!['ro', 'rw'].includes(o)) return `unknown volume option "${o}" (ro or rw)`;
+  return { type: 'bind', source, target, readOnly: opts.includes('ro') };
+}

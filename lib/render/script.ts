@@ -1,0 +1,346 @@
+// Plan → an annotated POSIX sh script. The script is the plan in the form a person reads best: every step is a
+// comment saying what it does and why, then the exact command glassbox itself runs for it (same argv, same
+// quoting, see quote.ts). Three shapes:
+//   plan  the steps that start the container, each with its undo shown as a comment;
+//   up    what `glassbox run` does: the steps, then wait for the container's main process, then undo every step
+//         in reverse order (also on Ctrl-C, kill, or a failed step) and exit with the container's status;
+//   down  only the undos, in reverse order, each allowed to fail: safe after a partial start, and safe twice.
+// Runtime values (the host PIDs of the main process and of PID 1) live in shell variables gb_pid and gb_pid1;
+// the start step sets them with a small loop that is commented line by line, because learners read it.
+
+import type { Lang, Phase, Plan, Step, Text } from '../plan/types.ts';
+import { renderArg, shellVar, shJoin, splitRefs } from './quote.ts';
+
+export type ScriptMode = 'plan' | 'up' | 'down';
+
+export interface ScriptOptions {
+  lang: Lang;
+  mode: ScriptMode;
+  glassboxVersion: string;
+}
+
+/** Comment lines are wrapped to this many columns (a wide CJK character counts as two). */
+const WIDTH = 100;
+const RULE = `# ${'-'.repeat(WIDTH - 2)}`;
+
+// Every fixed sentence of the script, in both languages.
+const T = {
+  container: (name: string, id: string): Text => ({
+    en: `glassbox: container ${name} (id ${id})`,
+    zh: `glassbox：容器 ${name}（ID ${id}）`,
+  }),
+  image: { en: 'image: ', zh: '镜像：' },
+  command: { en: 'command: ', zh: '命令：' },
+  generated: (version: string): Text => ({
+    en:
+      `Written by glassbox ${version} from the container's plan. Every step below is one plain command, the ` +
+      'very command glassbox itself runs for it. Run this script as root with /bin/sh.',
+    zh: `由 glassbox ${version} 根据容器的计划生成。下面每一步都是一条普通命令，和 glassbox 自己执行的完全相同。请以 root 身份用 /bin/sh 运行本脚本。`,
+  }),
+  mode: {
+    plan: {
+      en: 'This script runs the steps that start the container and leaves it running. The "# undo:" line under a step is the command that reverses it.',
+      zh: '本脚本执行启动容器的各个步骤，并让容器保持运行。每一步下面的“# undo:”注释行是撤销这一步的命令。',
+    },
+    up: {
+      en: "This script starts the container, waits for its main process to end, then undoes every step in reverse order (also after Ctrl-C, a kill, or a failed step). It exits with the container's exit status.",
+      zh: '本脚本启动容器，等待其主进程结束，然后按相反顺序撤销每一步（按下 Ctrl-C、被 kill 或某一步失败时也会撤销）。脚本的退出码就是容器的退出码。',
+    },
+    down: {
+      en: "This script undoes the container's steps in reverse order. Every undo may fail (|| true): the object may never have been made, or may already be gone. So it is safe after a partial start, and safe to run twice.",
+      zh: '本脚本按相反顺序撤销容器的各个步骤。每条撤销命令都允许失败（|| true）：对象可能从未创建，也可能已经不在了。因此在启动只完成一部分之后运行、或运行两次，都是安全的。',
+    },
+  } satisfies Record<ScriptMode, Text>,
+  phase: {
+    setup: {
+      en: 'Setup: prepare everything the container needs before its first process starts.',
+      zh: '准备阶段：在容器的第一个进程启动之前，准备好它需要的一切。',
+    },
+    start: {
+      en: "Start: launch the container's main process and find its PID 1.",
+      zh: '启动阶段：启动容器的主进程，并找到它的 PID 1。',
+    },
+    boot: {
+      en: 'Boot: the settings that need the running PID 1, made while it waits to go on.',
+      zh: '引导阶段：完成需要 PID 1 已经运行的设置，此时它在等待继续。',
+    },
+  } satisfies Record<Phase, Text>,
+  runtimeVars: {
+    en: 'Host PIDs known only while the container runs; the start step sets them (the cleanup may run before).',
+    zh: '只有容器运行时才知道的宿主机 PID；由启动步骤设置（清理可能在那之前就运行）。',
+  },
+  downVars: {
+    en: "Host PIDs known only while the container ran. Undos that need one fail harmlessly unless you set it in the environment (gb_pid1=1234 sh down.sh).",
+    zh: '只有容器运行时才知道的宿主机 PID。需要它们的撤销命令会无害地失败，除非你在环境变量中给出（gb_pid1=1234 sh down.sh）。',
+  },
+  stepCounter: {
+    en: 'The number of the last step begun: the cleanup undoes only steps up to it (as the undo journal does).',
+    zh: '最近开始的步骤编号：清理只撤销到这一步为止（和撤销日志的做法一样）。',
+  },
+  cleanup: {
+    en: 'Cleanup: undo the steps in reverse order. Each undo runs only if its step was begun.',
+    zh: '清理：按相反顺序撤销各个步骤。只有已经开始的步骤才会被撤销。',
+  },
+  cleanupOnce: {
+    en: 'Run only once: the traps and the end of this script all call it.',
+    zh: '只运行一次：信号处理和脚本结尾都会调用它。',
+  },
+  cleanupGoOn: {
+    en: 'Keep going when an undo fails, so that one problem does not leave everything else behind.',
+    zh: '某条撤销命令失败时继续执行，免得一个问题把其余的东西都留下。',
+  },
+  trapSignals: {
+    en: 'Ctrl-C or kill: clean up, then exit as a process killed by that signal would (128 + its number).',
+    zh: 'Ctrl-C 或 kill：先清理，再像被该信号杀死的进程那样退出（128 + 信号编号）。',
+  },
+  trapExit: {
+    en: 'A failed step (set -e) or any other exit: clean up as well.',
+    zh: '某一步失败（set -e）或其他任何退出：同样清理。',
+  },
+  waitHeading: {
+    en: 'The container runs. Wait for its main process; its exit status becomes this script\'s.',
+    zh: '容器正在运行。等待它的主进程；它的退出码就是本脚本的退出码。',
+  },
+  waitCleanup: {
+    en: "Undo every step in reverse order, then pass the container's exit status on.",
+    zh: '按相反顺序撤销每一步，然后把容器的退出码传出去。',
+  },
+  nothingToUndo: { en: 'Nothing to undo.', zh: '没有需要撤销的步骤。' },
+  startStdin: {
+    en: "Run it in the background with this script's standard input (sh alone would give it /dev/null), and keep its PID.",
+    zh: '在后台运行它，并把本脚本的标准输入交给它（否则 sh 会给它 /dev/null），然后记下它的 PID。',
+  },
+  loopIntro: {
+    en: "Find PID 1: the main process forks a child, and that child is PID 1 once it runs a program of its own (until its exec it is a copy of the main process).",
+    zh: '找到 PID 1：主进程会 fork 出一个子进程，这个子进程一旦运行自己的程序就是 PID 1（在 exec 之前它只是主进程的副本）。',
+  },
+  loopAlive: {
+    en: 'Give up if the main process has ended (a zombie still answers kill -0 but has no exe link).',
+    zh: '如果主进程已经结束就放弃（僵尸进程仍会响应 kill -0，但已经没有 exe 链接）。',
+  },
+  loopDied: {
+    en: 'glassbox: the container exited before its PID 1 started',
+    zh: 'glassbox：容器在其 PID 1 启动之前就退出了',
+  },
+  loopChildren: {
+    en: "The kernel lists a process's children in this file, separated by spaces.",
+    zh: '内核在这个文件里列出一个进程的子进程，以空格分隔。',
+  },
+  loopExe: {
+    en: 'A child that runs another program than its parent has done its exec: that is PID 1.',
+    zh: '运行的程序与父进程不同的子进程已经完成了 exec：它就是 PID 1。',
+  },
+  loopSleep: {
+    en: 'Not there yet: look again in 10 ms.',
+    zh: '还没有：10 毫秒后再看。',
+  },
+};
+
+// The one-line form of a step's command, as --verbose and learn mode print it (start steps end with &).
+export function renderStepCommand(step: Step): string {
+  switch (step.kind) {
+    case 'run': {
+      const cmd = shJoin(argvOf(step));
+      return step.stdin === undefined ? cmd : `printf '%s' ${renderArg(step.stdin)} | ${cmd}`;
+    }
+    case 'write': {
+      if (!step.write) throw new Error(`step ${step.id}: a write step needs write.path and write.value`);
+      const path = renderArg(step.write.path);
+      return step.write.value === '' ? `: > ${path}` : `printf '%s\\n' ${renderArg(step.write.value)} > ${path}`;
+    }
+    case 'start':
+      return `${startCommandLine(step)} &`;
+  }
+}
+
+// The command that reverses a step, rendered like a run command; undefined when the step has none.
+export function renderUndo(step: Step): string | undefined {
+  return step.undo ? shJoin(step.undo) : undefined;
+}
+
+// Renders the whole plan as a runnable, annotated sh script in the chosen mode and language.
+export function renderScript(plan: Plan, opts: ScriptOptions): string {
+  const { lang, mode } = opts;
+  const out: string[] = ['#!/bin/sh', ...header(plan, opts), 'set -eu'];
+  const total = plan.steps.length;
+  const vars = runtimeVars(plan);
+
+  if (mode === 'down') {
+    if (vars.length > 0) {
+      out.push('', ...comment(T.downVars[lang]), ...vars.map((v) => `${shellVar(v)}=\${${shellVar(v)}:-}`));
+    }
+    const undoable = plan.steps.map((s, i) => ({ s, n: i + 1 })).filter(({ s }) => s.undo);
+    if (undoable.length === 0) out.push('', ...comment(T.nothingToUndo[lang]));
+    for (const { s, n } of undoable.reverse()) {
+      out.push('', ...comment(`undo [${n}/${total}] ${s.title[lang]}`), `${renderUndo(s)} || true`);
+    }
+    return out.join('\n') + '\n';
+  }
+
+  if (mode === 'up') out.push(...cleanupPrelude(plan, vars, lang));
+
+  let phase: Phase | undefined;
+  plan.steps.forEach((step, i) => {
+    if (step.phase !== phase) {
+      phase = step.phase;
+      out.push('', RULE, ...comment(T.phase[phase][lang]), RULE);
+    }
+    out.push('', ...comment(`[${i + 1}/${total}] ${step.title[lang]}`), ...comment(step.why[lang], '  '));
+    if (mode === 'up' && step.undo) out.push(`gb_step=${i + 1}`);
+    out.push(...(step.kind === 'start' ? startBlock(step, lang) : [renderStepCommand(step)]));
+    const undo = renderUndo(step);
+    if (mode === 'plan' && undo !== undefined) out.push(...comment(`undo: ${undo}`));
+  });
+
+  if (mode === 'up') {
+    const started = plan.steps.some((s) => s.kind === 'start');
+    out.push('', RULE, ...comment(T.waitHeading[lang]), RULE, 'gb_status=0');
+    if (started) out.push(`wait "$gb_pid" || gb_status=$?`);
+    out.push(...comment(T.waitCleanup[lang]), 'gb_cleanup', 'exit "$gb_status"');
+  }
+  return out.join('\n') + '\n';
+}
+
+// The opening comment: which container, from which image, running what, and how the script came to be.
+function header(plan: Plan, { lang, mode, glassboxVersion }: ScriptOptions): string[] {
+  const { info } = plan;
+  return [
+    ...comment(T.container(info.name, info.id)[lang]),
+    ...comment(`${T.image[lang]}${info.image}`, '  '),
+    ...comment(`${T.command[lang]}${shJoin(info.command)}`, '  '),
+    '#',
+    ...comment(T.generated(glassboxVersion)[lang]),
+    '#',
+    ...comment(T.mode[mode][lang]),
+    '',
+  ];
+}
+
+// In up mode: the runtime variables, the step counter, the gb_cleanup function and the traps that call it.
+function cleanupPrelude(plan: Plan, vars: string[], lang: Lang): string[] {
+  const out: string[] = [''];
+  if (vars.length > 0) out.push(...comment(T.runtimeVars[lang]), ...vars.map((v) => `${shellVar(v)}=`));
+  out.push(...comment(T.stepCounter[lang]), 'gb_step=0');
+  out.push('', ...comment(T.cleanup[lang]), 'gb_cleaned=', 'gb_cleanup() {');
+  out.push(...comment(T.cleanupOnce[lang], '', '  '), '  [ -z "$gb_cleaned" ] || return 0', '  gb_cleaned=1');
+  out.push(...comment(T.cleanupGoOn[lang], '', '  '), '  set +e');
+  const total = plan.steps.length;
+  for (let i = plan.steps.length - 1; i >= 0; i--) {
+    const step = plan.steps[i]!;
+    const undo = renderUndo(step);
+    if (undo === undefined) continue;
+    out.push(...comment(`[${i + 1}/${total}] ${step.title[lang]}`, '', '  '));
+    out.push(`  [ "$gb_step" -lt ${i + 1} ] || ${undo}${step.undoMayFail ? ' || true' : ''}`);
+  }
+  out.push('}');
+  out.push(...comment(T.trapSignals[lang]), `trap 'gb_cleanup; exit 130' INT`, `trap 'gb_cleanup; exit 143' TERM`);
+  out.push(...comment(T.trapExit[lang]), `trap 'gb_cleanup' EXIT`);
+  return out;
+}
+
+// A start step: launch the main process in the background, then wait (commented line by line) for its PID 1.
+function startBlock(step: Step, lang: Lang): string[] {
+  const c = (t: Text, indent = '') => comment(t[lang], '', indent);
+  return [
+    ...c(T.startStdin),
+    'exec 3<&0',
+    `${startCommandLine(step)} <&3 3<&- &`,
+    'gb_pid=$!',
+    'exec 3<&-',
+    ...c(T.loopIntro),
+    'gb_pid1=',
+    'while [ -z "$gb_pid1" ]; do',
+    ...c(T.loopAlive, '  '),
+    '  if ! kill -0 "$gb_pid" 2>/dev/null || ! gb_exe=$(readlink "/proc/$gb_pid/exe" 2>/dev/null); then',
+    `    echo ${renderArg(T.loopDied[lang])} >&2`,
+    '    exit 125',
+    '  fi',
+    ...c(T.loopChildren, '  '),
+    '  for gb_child in $(cat "/proc/$gb_pid/task/$gb_pid/children" 2>/dev/null || true); do',
+    ...c(T.loopExe, '    '),
+    '    gb_child_exe=$(readlink "/proc/$gb_child/exe" 2>/dev/null) || gb_child_exe=',
+    '    if [ -n "$gb_child_exe" ] && [ "$gb_child_exe" != "$gb_exe" ]; then gb_pid1=$gb_child; break; fi',
+    '  done',
+    ...c(T.loopSleep, '  '),
+    '  [ -n "$gb_pid1" ] || sleep 0.01',
+    'done',
+  ];
+}
+
+// A start step's command with its environment: `env -i` empties it, then sets exactly the container's variables.
+function startCommandLine(step: Step): string {
+  const env = Object.entries(step.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  return step.env ? `${shJoin(['env', '-i', ...env, ...argvOf(step)])}` : shJoin(argvOf(step));
+}
+
+// The runtime values any step or undo refers to, plus the two a start step sets, in a stable order.
+function runtimeVars(plan: Plan): string[] {
+  const names = new Set<string>();
+  for (const s of plan.steps) {
+    if (s.kind === 'start') names.add('pid').add('pid1');
+    const args = [...(s.argv ?? []), ...(s.undo ?? []), s.stdin ?? '', s.write?.path ?? '', s.write?.value ?? ''];
+    for (const a of args) for (const p of splitRefs(a)) if ('ref' in p) names.add(p.ref);
+  }
+  return [...names].sort();
+}
+
+function argvOf(step: Step): string[] {
+  if (!step.argv || step.argv.length === 0) throw new Error(`step ${step.id}: a ${step.kind} step needs an argv`);
+  return step.argv;
+}
+
+// Turns text into comment lines: every line break starts a new `#` line (so no text can escape the comment and
+// run), and each paragraph is wrapped to WIDTH columns. `hang` indents the text after `# `.
+function comment(text: string, hang = '', indent = ''): string[] {
+  const prefix = `${indent}# ${hang}`;
+  const lines: string[] = [];
+  for (const para of text.split(/\r\n|\r|\n/)) {
+    const wrapped = wrap(para, WIDTH - width(prefix));
+    lines.push(...(wrapped.length ? wrapped : ['']).map((l) => (l ? prefix + l : `${indent}#`)));
+  }
+  return lines;
+}
+
+const WIDE = '\\u1100-\\u115F\\u2E80-\\u303E\\u3041-\\u33FF\\u3400-\\u4DBF\\u4E00-\\u9FFF\\uA000-\\uA4CF\\uAC00-\\uD7A3\\uF900-\\uFAFF\\uFE30-\\uFE4F\\uFF00-\\uFF60\\uFFE0-\\uFFE6';
+const WIDE_CHAR = new RegExp(`[${WIDE}]`, 'u');
+/** Words, single wide characters (CJK text may break between any two), and runs of spaces. */
+const TOKEN = new RegExp(`\\s+|[${WIDE}]|[^\\s${WIDE}]+`, 'gu');
+/** Punctuation that must not begin a line (the character before it moves down with it). */
+const NO_LINE_START = /^[，。、；：！？）」』》〉】,.;:!?)]/u;
+
+// Display width in terminal columns: CJK characters take two.
+function width(s: string): number {
+  let w = 0;
+  for (const ch of s) w += WIDE_CHAR.test(ch) ? 2 : 1;
+  return w;
+}
+
+// Greedy word wrap that also breaks CJK text between characters; a longer word stays whole on its own line.
+function wrap(text: string, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  let space = false;
+  for (const tok of text.match(TOKEN) ?? []) {
+    if (/^\s/.test(tok)) {
+      space = true;
+      continue;
+    }
+    const joined = line + (space && line ? ' ' : '') + tok;
+    const last = [...line].at(-1) ?? '';
+    if (!line || width(joined) <= max) {
+      line = joined;
+    } else if (!NO_LINE_START.test(tok)) {
+      lines.push(line);
+      line = tok;
+    } else if (!space && WIDE_CHAR.test(last) && line.length > last.length) {
+      // Punctuation may not start a line: carry the character before it over as well.
+      lines.push(line.slice(0, -last.length));
+      line = last + tok;
+    } else {
+      line = joined;
+    }
+    space = false;
+  }
+  if (line) lines.push(line);
+  return lines;
+}

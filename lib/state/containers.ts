@@ -1,0 +1,151 @@
+// Containers' state on disk. A container is a directory <root>/containers/<id> (its ID is 64 random hex digits,
+// like docker's) holding config.json, state.json and the undo journal; its name is claimed by creating the symbolic
+// link <root>/names/<name> → ../containers/<id>, which the kernel creates atomically or refuses (EEXIST: taken).
+// Every write goes through writeFileAtomic, so two glassbox processes never see a half-written file.
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { GlassboxError } from '../errors.ts';
+import { writeFileAtomic } from './atomic.ts';
+import type { Roots } from './paths.ts';
+
+export type Status = 'created' | 'running' | 'exited' | 'dead' | 'removing';
+
+/** The process responsible for a container's teardown, identified across PID reuse and reboots. */
+export interface Owner {
+  pid: number;
+  /** Start time of the process in clock ticks since boot (field 22 of /proc/PID/stat). */
+  start: string;
+  boot: string;
+}
+
+export interface ContainerState {
+  id: string;
+  name: string;
+  image: string;
+  command: string[];
+  created: string;
+  status: Status;
+  owner?: Owner;
+  /** Host PID of the container's PID 1 while it runs. */
+  pid?: number;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+// A new random container ID.
+export function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+const ADJ = ['brave', 'calm', 'clear', 'eager', 'fair', 'glassy', 'keen', 'lucid', 'merry', 'neat', 'plain', 'quiet', 'sharp', 'sunny', 'swift', 'tidy', 'vivid', 'wise'];
+const NOUN = ['chroot', 'pivot', 'overlay', 'veth', 'bridge', 'cgroup', 'unshare', 'nsenter', 'tmpfs', 'devpts', 'procfs', 'sysfs', 'inode', 'socket', 'signal', 'fork', 'pipe', 'prism'];
+
+// A readable default name, like docker's adjective_noun names.
+export function randomName(): string {
+  const pick = <T>(a: T[]) => a[randomBytes(1)[0]! % a.length]!;
+  return `${pick(ADJ)}_${pick(NOUN)}_${randomBytes(2).toString('hex')}`;
+}
+
+export const stateDir = (r: Roots, id: string) => join(r.root, 'containers', id);
+const namesDir = (r: Roots) => join(r.root, 'names');
+
+// Creates the state directory and claims the name; fails cleanly when the name is taken.
+export function claimContainer(r: Roots, id: string, name: string): string {
+  mkdirSync(join(r.root, 'containers'), { recursive: true, mode: 0o700 });
+  mkdirSync(namesDir(r), { recursive: true, mode: 0o700 });
+  const dir = stateDir(r, id);
+  mkdirSync(dir, { mode: 0o700 });
+  try {
+    symlinkSync(join('..', 'containers', id), join(namesDir(r), name));
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      const other = nameOwner(r, name);
+      throw new GlassboxError(`the container name "${name}" is already in use${other ? ` by container ${other.slice(0, 12)}` : ''}`, {
+        hint: 'remove that container or choose another name with --name',
+      });
+    }
+    throw e;
+  }
+  return dir;
+}
+
+// The ID a name points to, if the name is claimed.
+export function nameOwner(r: Roots, name: string): string | undefined {
+  try {
+    return readlinkSync(join(namesDir(r), name)).split('/').pop();
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeState(r: Roots, s: ContainerState): void {
+  writeFileAtomic(join(stateDir(r, s.id), 'state.json'), JSON.stringify(s, null, 1) + '\n');
+}
+
+export function readState(r: Roots, id: string): ContainerState | undefined {
+  try {
+    return JSON.parse(readFileSync(join(stateDir(r, id), 'state.json'), 'utf8')) as ContainerState;
+  } catch {
+    return undefined;
+  }
+}
+
+// Every container directory's ID (including ones whose state file is missing: half-made by a crash).
+export function listIds(r: Roots): string[] {
+  try {
+    return readdirSync(join(r.root, 'containers')).filter((d) => /^[0-9a-f]{64}$/.test(d));
+  } catch {
+    return [];
+  }
+}
+
+// Deletes a container's state directory and releases its name.
+export function releaseContainer(r: Roots, id: string, name?: string): void {
+  if (name && nameOwner(r, name) === id) {
+    try {
+      unlinkSync(join(namesDir(r), name));
+    } catch {}
+  }
+  rmSync(stateDir(r, id), { recursive: true, force: true });
+}
+
+// The names whose link points at a container that no longer exists.
+export function danglingNames(r: Roots): string[] {
+  try {
+    const ids = new Set(listIds(r));
+    return readdirSync(namesDir(r)).filter((n) => !ids.has(nameOwner(r, n) ?? ''));
+  } catch {
+    return [];
+  }
+}
+
+export function removeName(r: Roots, name: string): void {
+  try {
+    unlinkSync(join(namesDir(r), name));
+  } catch {}
+}
+
+// Identifies the current process so a later glassbox can tell whether it still runs.
+export function selfOwner(bootId: string): Owner {
+  return { pid: process.pid, start: processStart(process.pid) ?? '', boot: bootId };
+}
+
+// Field 22 of /proc/PID/stat: when the process started. A recycled PID has a different value.
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+// True when the owner process is still the same living process on the same boot.
+export function ownerAlive(o: Owner | undefined, bootId: string): boolean {
+  if (!o || o.boot !== bootId) return false;
+  return processStart(o.pid) === o.start;
+}

@@ -1,0 +1,47 @@
+// The undo journal. Before a plan changes anything, every undo command it may need is written to disk
+// durably, in the order the steps run. If glassbox is killed (even with SIGKILL), `glassbox gc` reads the journal
+// and runs the undos newest first; every undo only touches objects that belong to this container, and one that
+// fails because its object is already gone is harmless.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Plan } from '../plan/types.ts';
+import { writeFileAtomic } from './atomic.ts';
+import type { Owner } from './containers.ts';
+
+export interface JournalEntry {
+  step: string;
+  undo: string[];
+  mayFail: boolean;
+}
+
+export interface Journal {
+  version: 1;
+  container: string;
+  /** The process that runs the plan; when it is gone, gc may finish the undo. */
+  owner?: Owner;
+  entries: JournalEntry[];
+}
+
+export const journalFile = (stateDir: string) => join(stateDir, 'journal.json');
+
+// Lists the undos a plan can need, in execution order.
+export function journalFor(plan: Plan, owner?: Owner): Journal {
+  return {
+    version: 1,
+    container: plan.info.id,
+    owner,
+    entries: plan.steps.filter((s) => s.undo).map((s) => ({ step: s.id, undo: s.undo!, mayFail: !!s.undoMayFail })),
+  };
+}
+
+// Writes the journal before the first step runs.
+export function writeJournal(file: string, journal: Journal): void {
+  writeFileAtomic(file, JSON.stringify(journal, null, 1) + '\n');
+}
+
+// Reads a journal, if there is one.
+export function readJournal(f: string): Journal | undefined {
+  if (!existsSync(f)) return undefined;
+  return JSON.parse(readFileSync(f, 'utf8')) as Journal;
+}

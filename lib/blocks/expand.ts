@@ -4,7 +4,8 @@
 
 import { GlassboxError } from '../errors.ts';
 import type { Phase, Step } from '../plan/types.ts';
-import type { Catalog } from './load.ts';
+import type { Catalog } from './catalog.ts';
+import { stepKind } from './kind.ts';
 import type { ArgElement, BlockDef } from './schema.ts';
 
 export type ParamValue = string | number | boolean | string[] | Record<string, string | number | boolean>[] | undefined;
@@ -37,7 +38,7 @@ export function expandBlock(catalog: Catalog, inst: Instance): Step[] {
     items.forEach((item, i) => {
       const scope: Scope = { params: inst.params, item };
       const id = `${inst.as}.${def.id}${def.each ? `-${i}` : ''}`;
-      const kind = def.kind ?? (def.write ? 'write' : 'run');
+      const kind = stepKind(def);
       const phase: Phase = kind === 'start' ? 'start' : def.phase ?? 'setup';
       steps.push({
         id,
@@ -50,6 +51,10 @@ export function expandBlock(catalog: Catalog, inst: Instance): Step[] {
         ...(def.run ? { argv: argv(def.run, scope) } : {}),
         ...(def.stdin !== undefined ? { stdin: sub(def.stdin, scope) } : {}),
         ...(def.write ? { write: { path: sub(def.write.path, scope), value: sub(def.write.value, scope) } } : {}),
+        ...(def.mkdir ? { paths: argv(def.mkdir, scope) } : def.remove ? { paths: argv(def.remove, scope) } : {}),
+        ...(def.mount
+          ? { mount: { source: sub(def.mount.source, scope), target: sub(def.mount.target, scope), type: sub(def.mount.type, scope), options: sub(def.mount.options, scope) } }
+          : {}),
         ...(def.undo ? { undo: argv(def.undo, scope) } : {}),
         ...(def.undo_may_fail ? { undoMayFail: true } : {}),
         observe: def.observe.map((o) => argv(o, scope)),

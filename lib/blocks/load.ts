@@ -3,37 +3,17 @@
 // it is reported like a broken recipe: file:line:col and what is wrong.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { GlassboxError, GlassboxErrors } from '../errors.ts';
 import { parseYaml, positionOf } from '../recipe/yamlpos.ts';
 import { zodToErrors } from '../recipe/zoderrors.ts';
+import { stepKind } from './kind.ts';
 import { BlockSchema, type ArgElement, type BlockDef } from './schema.ts';
 
-export type Catalog = Map<string, BlockDef & { file: string }>;
+import type { Catalog } from './catalog.ts';
 
-// Finds recipes/blocks relative to this module, both from source (lib/blocks) and from the bundle (dist/).
-export function defaultBlocksDir(): string {
-  if (process.env.GLASSBOX_BLOCKS) return process.env.GLASSBOX_BLOCKS;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const candidate = join(dir, 'recipes', 'blocks');
-    try {
-      readdirSync(candidate);
-      return candidate;
-    } catch {
-      dir = dirname(dir);
-    }
-  }
-  throw new GlassboxError('cannot find recipes/blocks', { hint: 'set GLASSBOX_BLOCKS to the blocks directory' });
-}
-
-const cache = new Map<string, Catalog>();
-
-// Reads and validates every block file in `dir` once per process.
-export function loadCatalog(dir = defaultBlocksDir()): Catalog {
-  const hit = cache.get(dir);
-  if (hit) return hit;
+// Reads and validates every block file in `dir` (the slow path: YAML parsing and schema checks).
+export function loadCatalogFromYaml(dir: string): Catalog {
   const catalog: Catalog = new Map();
   const errors: GlassboxError[] = [];
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
@@ -49,7 +29,6 @@ export function loadCatalog(dir = defaultBlocksDir()): Catalog {
     }
   }
   if (errors.length) throw new GlassboxErrors(errors);
-  cache.set(dir, catalog);
   return catalog;
 }
 
@@ -68,9 +47,11 @@ export function loadBlockFile(file: string): BlockDef & { file: string } {
       if (!seen.has(need)) errors.push(new GlassboxError(`needs "${need}", which is not an earlier step`, { pos: at('needs'), field: `steps.${i}.needs` }));
     }
     seen.add(step.id);
-    const kind = step.kind ?? (step.write ? 'write' : 'run');
-    if (kind === 'write' ? !step.write || step.run : !step.run || step.write) {
-      errors.push(new GlassboxError(`a ${kind} step needs exactly ${kind === 'write' ? '"write"' : '"run"'}`, { pos: at('id'), field: `steps.${i}` }));
+    const kind = stepKind(step);
+    const field = kind === 'start' ? 'run' : kind;
+    const present = (['run', 'write', 'mkdir', 'remove', 'mount'] as const).filter((f) => step[f] !== undefined);
+    if (present.length !== 1 || present[0] !== field) {
+      errors.push(new GlassboxError(`a ${kind} step needs "${field}" and none of ${present.filter((f) => f !== field).map((f) => `"${f}"`).join(', ') || 'the others'}`, { pos: at('id'), field: `steps.${i}` }));
     }
     const names = new Set(Object.keys(block.params));
     const local = new Set(step.each ? ['item'] : []);
@@ -94,6 +75,9 @@ export function loadBlockFile(file: string): BlockDef & { file: string } {
       }
     };
     checkArgv(step.run, 'run');
+    checkArgv(step.mkdir, 'mkdir');
+    checkArgv(step.remove, 'remove');
+    for (const v of Object.values(step.mount ?? {})) check(v, 'mount', new Set());
     checkArgv(step.undo, 'undo');
     step.observe.forEach((o) => checkArgv(o, 'observe'));
     if (step.write) {

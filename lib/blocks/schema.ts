@@ -4,6 +4,11 @@
 //   {each: LIST, args: ["-o", "{{item}}"]}  several elements per item   {unless: PARAM, args: […]}
 //   {splice: LIST}                     the list's items, verbatim, one element each (a user's command, say)
 // Substitution happens inside one element, so a value can never become two arguments.
+//
+// Step kinds: run (a command), start (the container's main process), write (a file write), mkdir and remove
+// (directory creation and file removal, done in-process and rendered as the identical mkdir -p / rm -f line), and
+// mount: an fstab entry. The planner gathers a plan's mount entries into one commented fstab file that a single
+// `mount --all --fstab` mounts in order (one process instead of one per mount).
 
 import { z } from 'zod';
 
@@ -31,11 +36,16 @@ export const StepSchema = z.strictObject({
   title: TextSchema,
   why: TextSchema,
   touches: z.array(z.string()).default([]),
-  kind: z.enum(['run', 'write', 'start']).optional(),
+  kind: z.enum(['run', 'write', 'start', 'mkdir', 'remove', 'mount']).optional(),
   phase: z.enum(['setup', 'boot']).optional(),
   run: z.array(ArgElementSchema).min(1).optional(),
   stdin: z.string().optional(),
   write: z.strictObject({ path: z.string(), value: z.string() }).optional(),
+  mkdir: z.array(ArgElementSchema).min(1).optional(),
+  remove: z.array(ArgElementSchema).min(1).optional(),
+  mount: z
+    .strictObject({ source: z.string(), target: z.string(), type: z.string(), options: z.string() })
+    .optional(),
   undo: z.array(ArgElementSchema).min(1).optional(),
   undo_may_fail: z.boolean().optional(),
   observe: z.array(z.array(ArgElementSchema).min(1)).default([]),

@@ -1,20 +1,19 @@
 // The container commands that share one pipeline: spec → prepared container → plan, then either print it
 // (plan), write it as scripts (script) or execute it (run).
 
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadCatalog } from '../blocks/load.ts';
+import { loadCatalog } from '../blocks/catalog.ts';
 import { GlassboxError } from '../errors.ts';
 import { Executor } from '../exec/runner.ts';
-import { onCommand } from '../exec/spawn.ts';
+import { onCommand, preloadSpawner } from '../exec/spawn.ts';
 import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/facts.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
 import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
 import { resolveImage } from '../image/store.ts';
-import { planContainer } from '../plan/planner.ts';
+import { DEV_LINKS, planContainer, type PlanContext } from '../plan/planner.ts';
 import { prepareContainer } from '../plan/prepare.ts';
 import type { Lang, Plan } from '../plan/types.ts';
-import { loadRecipe } from '../recipe/load.ts';
 import { renderPlanJson } from '../render/json.ts';
 import { shJoin } from '../render/quote.ts';
 import { renderScript } from '../render/script.ts';
@@ -40,15 +39,38 @@ export function requireRoot(what: string): void {
 // Builds the plan for `run`/`plan`/`script` arguments; makes the base image on the spot when asked (never for plan).
 async function planFor(target: string, command: string[], flags: RunFlags, opts: { buildBase: boolean; verbose?: boolean }) {
   const r = roots();
-  const base = isRecipeArg(target) ? loadRecipe(target) : undefined;
+  // The recipe loader (YAML parser and schemas) is only loaded when a recipe file is given.
+  const base = isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target) : undefined;
   const spec = specFromFlags(base, base ? undefined : target, command, flags);
   const facts = await readHostFacts();
   if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image, opts.verbose);
   const id = newId();
   const name = spec.name ?? randomName();
   const prepared = await prepareContainer({ spec, id, name, roots: r, facts });
-  const plan = planContainer(loadCatalog(), prepared, { runRoot: r.run, runRootReady: isPrivateMountPoint(r.run) });
+  const plan = planContainer(await loadCatalog(), prepared, planContext(r));
   return { plan, prepared, roots: r, facts, spec };
+}
+
+// What the planner needs to know about the host's current state (read from files, nothing spawned).
+export function planContext(r: Roots, batchMounts = true): PlanContext {
+  const isLink = (p: string, target: string) => {
+    try {
+      return readlinkSync(p) === target;
+    } catch {
+      return false;
+    }
+  };
+  let barrierReady = false;
+  try {
+    barrierReady = statSync(`${r.run}/.glassbox-start`).isFIFO();
+  } catch {}
+  return {
+    runRoot: r.run,
+    runRootReady: isPrivateMountPoint(r.run),
+    barrierReady,
+    hostDevLinks: DEV_LINKS.every((l) => isLink(`/dev/${l.name}`, l.target)),
+    batchMounts,
+  };
 }
 
 // The built-in base image is made from the host the first time a recipe asks for it (docker pulls; we build).
@@ -86,6 +108,7 @@ export async function cmdScript(target: string, command: string[], flags: RunFla
 // glassbox run: make the container, run it in the foreground, undo everything, return its exit code.
 export async function cmdRun(target: string, command: string[], flags: RunFlags, g: Global): Promise<number> {
   requireRoot('glassbox run');
+  preloadSpawner();
   if (g.verbose) onCommand((r) => traceCommand(r, (argv) => shJoin(argv)));
   const { plan, roots: r, facts } = await planFor(target, command, flags, { buildBase: true, verbose: g.verbose });
   return runPlan(plan, r, facts);

@@ -5,12 +5,12 @@
 // every undo is in the journal on disk, so `glassbox gc` can finish the job after a SIGKILL.
 
 import { readFileSync, readlinkSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { GlassboxError } from '../errors.ts';
 import { RT_CLOSE, RT_OPEN, type Plan, type RuntimeVar, type Step } from '../plan/types.ts';
 import type { Owner } from '../state/containers.ts';
 import { journalFor, writeJournal } from '../state/journal.ts';
-import { runCommand, startCommand, type CommandResult, type Started } from './spawn.ts';
+import { emitCommand, runCommand, startCommand, type CommandResult, type Started } from './spawn.ts';
 
 export type StdioMode = 'inherit' | 'ignore';
 
@@ -82,6 +82,15 @@ function hintForFailure(r: StepResult): string {
   if (/No such file or directory/.test(e) && r.exitCode === 127) return 'a tool is missing: run glassbox doctor';
   if (/failed to execute|command not found/.test(e)) return 'a tool is missing: run glassbox doctor';
   return 'run with --verbose to see every command, or glassbox doctor to check the host';
+}
+
+// True when the process is blocked in open(2) of a FIFO, waiting for a writer.
+function atBarrier(pid: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/wchan`, 'utf8').trim() === 'wait_for_partner';
+  } catch {
+    return false;
+  }
 }
 
 /** Runs plan steps for real and always cleans up what it made. */
@@ -236,15 +245,20 @@ export class Executor {
   private async runOne(step: Step): Promise<StepResult> {
     this.done.push(step);
     let r: StepResult;
-    if (step.kind === 'write') {
-      const path = bind(step.write!.path, this.vars);
+    if (step.kind === 'write' || step.kind === 'mkdir' || step.kind === 'remove') {
+      // File operations run in-process; each does exactly what its rendered line (printf > F, mkdir -p, rm -f) does.
+      const paths = step.kind === 'write' ? [bind(step.write!.path, this.vars)] : step.paths!.map((p) => bind(p, this.vars));
+      const argv = step.kind === 'write' ? ['write', ...paths] : step.kind === 'mkdir' ? ['mkdir', '-p', ...paths] : ['rm', '-f', ...paths];
       const started = performance.now();
       try {
-        await writeFile(path, step.write!.value === '' ? '' : bind(step.write!.value, this.vars) + '\n');
-        r = { step, argv: ['write', path], exitCode: 0, stdout: '', stderr: '', durationMs: performance.now() - started };
+        if (step.kind === 'write') await writeFile(paths[0]!, step.write!.value === '' ? '' : bind(step.write!.value, this.vars) + '\n');
+        else if (step.kind === 'mkdir') for (const p of paths) await mkdir(p, { recursive: true });
+        else for (const p of paths) await rm(p, { force: true });
+        r = { step, argv, exitCode: 0, stdout: '', stderr: '', durationMs: performance.now() - started };
       } catch (e) {
-        r = { step, argv: ['write', path], exitCode: 1, stdout: '', stderr: String((e as Error).message), durationMs: performance.now() - started };
+        r = { step, argv, exitCode: 1, stdout: '', stderr: String((e as Error).message), durationMs: performance.now() - started };
       }
+      emitCommand({ argv: r.argv!, exitCode: r.exitCode, stdout: '', stderr: r.stderr, durationMs: r.durationMs });
     } else {
       const argv = step.argv!.map((a) => bind(a, this.vars));
       const c = await runCommand(argv, { stdin: step.stdin });
@@ -259,7 +273,9 @@ export class Executor {
     void this.opts.hooks?.afterStep?.(r.step, r);
   }
 
-  // Waits until the main process has forked PID 1 and PID 1 has moved on to its next program (at the barrier).
+  // Waits until the main process has forked PID 1 and PID 1 sits at the start barrier: blocked opening the FIFO
+  // (the kernel names that wait "wait_for_partner" in /proc/PID/wchan). Only then are its libraries loaded and
+  // its working directory entered, so the root can be switched under it.
   private async waitForPid1(pid: number): Promise<number> {
     const exe = (p: number | string) => {
       try {
@@ -274,11 +290,7 @@ export class Executor {
         children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
       } catch {}
       const child = children.split(' ')[0];
-      if (child) {
-        const mine = exe(pid);
-        const theirs = exe(child);
-        if (mine && theirs && mine !== theirs) return Number(child);
-      }
+      if (child && atBarrier(child) && exe(child) !== exe(pid)) return Number(child);
       if (this.aborted) throw new GlassboxError(`interrupted by ${this.aborted}`, { exitCode: 130 });
       if (i > 20000) throw new GlassboxError('the container did not start within 20 s');
       await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));

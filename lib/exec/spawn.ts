@@ -31,10 +31,20 @@ export function onCommand(fn: CommandListener): () => void {
   return () => listeners.splice(listeners.indexOf(fn), 1);
 }
 
+// Reports an operation glassbox did in-process (a file write, mkdir -p, rm -f) to the same listeners.
+export function emitCommand(r: CommandResult): void {
+  for (const l of listeners) l(r);
+}
+
 let execaModule: typeof import('execa') | undefined;
 async function loadExeca(): Promise<typeof import('execa')> {
   execaModule ??= await import('execa');
   return execaModule;
+}
+
+// Starts loading execa early, so its parse and compile overlap with planning instead of delaying the first step.
+export function preloadSpawner(): void {
+  void loadExeca();
 }
 
 // Runs argv to completion and captures its output; never throws for a non-zero exit.

@@ -7,6 +7,7 @@
 // are newer options too, so the check reads each tool's own --version or --help. Tools are found by scanning
 // $PATH (no `which` process), and the few version commands run concurrently.
 
+import { findOnPath, isStaticElf } from './programs.ts';
 import { access, constants, open } from 'node:fs/promises';
 import path from 'node:path';
 import chalk, { Chalk } from 'chalk';
@@ -200,21 +201,6 @@ async function output(argv: string[]): Promise<string | undefined> {
   }
 }
 
-// Finds an executable by scanning PATH folders ourselves, which costs no process.
-export async function findOnPath(name: string, pathEnv = process.env.PATH ?? ''): Promise<string | undefined> {
-  for (const dir of pathEnv.split(':')) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here, try the next folder
-    }
-  }
-  return undefined;
-}
-
 // `unshare from util-linux 2.38.1` → [2, 38, 1].
 export function parseUtilLinuxVersion(text: string): number[] | undefined {
   const m = /util-linux(?:-ng)? (\d+(?:\.\d+)*)/.exec(text);
@@ -230,35 +216,6 @@ function compareVersions(a: number[], b: number[]): number {
 }
 
 // Static means no PT_INTERP program header (no dynamic loader); read from the ELF header, no `file` needed.
-// Returns undefined when the file is missing or not ELF.
-export async function isStaticElf(file: string): Promise<boolean | undefined> {
-  let fh;
-  try {
-    fh = await open(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const head = Buffer.alloc(64);
-    await fh.read(head, 0, 64, 0);
-    if (head.readUInt32BE(0) !== 0x7f454c46) return undefined; // "\x7fELF"
-    const is64 = head[4] === 2;
-    const le = head[5] === 1;
-    const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
-    const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-    const phoff = is64 ? Number(le ? head.readBigUInt64LE(32) : head.readBigUInt64BE(32)) : u32(head, 28);
-    const phentsize = u16(head, is64 ? 54 : 42);
-    const phnum = u16(head, is64 ? 56 : 44);
-    const table = Buffer.alloc(phentsize * phnum);
-    await fh.read(table, 0, table.length, phoff);
-    const PT_INTERP = 3;
-    for (let i = 0; i < phnum; i++) if (u32(table, i * phentsize) === PT_INTERP) return false;
-    return true;
-  } finally {
-    await fh.close();
-  }
-}
-
 // Renders the report as aligned lines, one per check, with the fix underneath; colour only when asked.
 export function formatDoctor(report: DoctorReport, opts: { color: boolean }): string {
   // The caller decided on colour, so do not let chalk's own terminal detection switch it off.

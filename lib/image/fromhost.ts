@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { expandBlock } from '../blocks/expand.ts';
-import { loadCatalog } from '../blocks/load.ts';
+import { loadCatalog } from '../blocks/catalog.ts';
 import { GlassboxError } from '../errors.ts';
 import { Executor } from '../exec/runner.ts';
 import type { Plan } from '../plan/types.ts';
@@ -25,7 +25,7 @@ const GROUP = 'root:x:0:\ntty:x:5:\nnogroup:x:65534:';
 // The plan that builds the base image in `dir`.
 export async function planHostImage(dir: string, tarball: string): Promise<Plan> {
   const files = await hostImageFiles();
-  const steps = expandBlock(loadCatalog(), {
+  const steps = expandBlock(await loadCatalog(), {
     block: 'image-from-host',
     as: 'image',
     params: {

@@ -12,6 +12,8 @@
 import { open, stat, access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { GlassboxError } from '../errors.ts';
+import { findOnPath, isStaticElf as elfIsStatic } from '../host/programs.ts';
+export { findOnPath };
 import { runCommand } from '../exec/spawn.ts';
 
 export type HostImageFiles = { kind: 'busybox'; busybox: string } | { kind: 'host'; files: string[] };
@@ -20,52 +22,11 @@ const DEFAULT_PROGRAMS = ['sh', 'ls', 'cat', 'echo', 'env', 'hostname', 'id', 'm
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const PT_INTERP = 3;
 
-// Reads the ELF header and program headers: static means no PT_INTERP (no loader needed). Non-ELF files → false.
+// Static means no PT_INTERP (no loader needed); missing and non-ELF files are not static.
 export async function isStaticElf(file: string): Promise<boolean> {
-  let fh;
-  try {
-    fh = await open(file, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
-    throw e;
-  }
-  try {
-    const head = Buffer.alloc(64);
-    const { bytesRead } = await fh.read(head, 0, 64, 0);
-    if (bytesRead < 52 || head.readUInt32BE(0) !== 0x7f454c46) return false; // "\x7fELF"
-    const is64 = head[4] === 2; // EI_CLASS: 1 = 32-bit, 2 = 64-bit
-    const le = head[5] === 1; // EI_DATA: 1 = little endian, 2 = big endian
-    const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
-    const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-    const phoff = is64 ? Number(le ? head.readBigUInt64LE(32) : head.readBigUInt64BE(32)) : u32(head, 28);
-    const phentsize = u16(head, is64 ? 54 : 42);
-    const phnum = u16(head, is64 ? 56 : 44);
-    if (phnum === 0 || phentsize < 4) return true; // no program headers at all: nothing asks for a loader
-    const table = Buffer.alloc(phentsize * phnum);
-    await fh.read(table, 0, table.length, phoff);
-    for (let i = 0; i < phnum; i++) {
-      if (u32(table, i * phentsize) === PT_INTERP) return false; // p_type is the first field in both classes
-    }
-    return true;
-  } finally {
-    await fh.close();
-  }
+  return (await elfIsStatic(file)) === true;
 }
 
-// The first executable regular file named `name` on $PATH (like `command -v`, without a shell).
-export async function findOnPath(name: string, pathVar = process.env.PATH || DEFAULT_PATH): Promise<string | undefined> {
-  for (const dir of pathVar.split(':')) {
-    if (!dir.startsWith('/')) continue; // relative PATH entries depend on the cwd: ignore them
-    const candidate = path.join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
-}
 
 // Pulls absolute paths out of `ldd` output: `libc.so.6 => /lib/…/libc.so.6 (0x…)` and the loader line
 // `/lib64/ld-linux-x86-64.so.2 (0x…)`; the kernel's vdso has no file and is skipped.

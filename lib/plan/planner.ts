@@ -3,7 +3,7 @@
 // It only decides WHICH blocks apply and WHAT values they get; the blocks hold the commands.
 
 import { expandBlock, type Instance } from '../blocks/expand.ts';
-import type { Catalog } from '../blocks/load.ts';
+import type { Catalog } from '../blocks/catalog.ts';
 import type { Namespace } from '../recipe/model.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type Step } from './types.ts';
 
@@ -22,6 +22,9 @@ export interface PreparedContainer {
   env: Record<string, string>;
   /** The working directory inside the container, symlinks already resolved. */
   workdir: string;
+  /** The image lacks the working directory, or /proc. */
+  makeWorkdir: boolean;
+  makeProc: boolean;
   user: { uid: number; gid: number; groups: number[] };
   /** Volumes with targets already resolved inside the root (container paths). */
   volumes: Array<{ type: 'bind'; source: string; target: string; readOnly: boolean } | { type: 'tmpfs'; target: string; size?: string; mode?: string }>;
@@ -32,15 +35,21 @@ export interface PlanContext {
   runRoot: string;
   /** The run root is already a private mount (no need to make it one). */
   runRootReady: boolean;
+  /** The shared start-barrier FIFO exists in the run root. */
+  barrierReady: boolean;
+  /** The host has /dev/fd, /dev/stdin… links to copy (otherwise each is made with ln -s). */
+  hostDevLinks: boolean;
+  /** One fstab and one mount --all for all mounts (false: one mount command each, for learn mode). */
+  batchMounts?: boolean;
 }
 
-const BARRIER = '/dev/.glassbox-start';
-const DEV_LINKS = [
+export const BARRIER = '/dev/.glassbox-start';
+const DEV_NODES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx'];
+export const DEV_LINKS = [
   { name: 'fd', target: '/proc/self/fd' },
   { name: 'stdin', target: '/proc/self/fd/0' },
   { name: 'stdout', target: '/proc/self/fd/1' },
   { name: 'stderr', target: '/proc/self/fd/2' },
-  { name: 'ptmx', target: 'pts/ptmx' },
 ];
 
 // Builds the whole plan for one container.
@@ -51,44 +60,98 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   const has = (ns: Namespace) => c.namespaces.includes(ns);
   const inRoot = (path: string) => (path === '/' ? p.rootfs : p.rootfs + path);
   const chroot = c.root === 'chroot';
-  const instances: Instance[] = [];
-  const add = (inst: Instance) => instances.push(inst);
+  const steps: Step[] = [];
+  const idsOf = (as: string) => steps.filter((s) => s.block === as).map((s) => s.id);
+  const add = (inst: Instance) => {
+    const made = expandBlock(catalog, inst);
+    steps.push(...made);
+    return made;
+  };
 
-  if (!ctx.runRootReady) add({ block: 'runroot', as: 'runroot', params: { run_root: ctx.runRoot } });
-  add({
+  if (!ctx.runRootReady || !ctx.barrierReady) {
+    add({ block: 'runroot', as: 'runroot', params: { run_root: ctx.runRoot, make_private: !ctx.runRootReady, make_barrier: !ctx.barrierReady } });
+  }
+  // The file systems: each concern's block lists its mounts as fstab entries; its other steps come after them.
+  const concern: Instance[] = [
+    {
+      block: 'rootfs',
+      as: 'rootfs',
+      params: {
+        mount_ns: nsFile('mount'),
+        rootfs: p.rootfs,
+        lower: c.overlay ? c.lowerDirs.join(':') : c.lowerDirs[0]!,
+        upper: p.upper,
+        work: p.work,
+        overlay: c.overlay,
+        make_proc: c.makeProc,
+      },
+    },
+    {
+      block: 'dev',
+      as: 'dev',
+      params: {
+        mount_ns: nsFile('mount'),
+        ipc: has('ipc'),
+        rootfs: p.rootfs,
+        nodes: [...DEV_NODES, ...(ctx.hostDevLinks ? DEV_LINKS.map((l) => `/dev/${l.name}`) : []), `${ctx.runRoot}/.glassbox-start`],
+        links: ctx.hostDevLinks ? [] : DEV_LINKS,
+      },
+    },
+    { block: 'sys', as: 'sys', params: { rootfs: p.rootfs } },
+  ];
+  if (c.volumes.length) {
+    const opts = (extra: string[]) => [...extra, 'X-mount.mkdir'].join(',');
+    concern.push({
+      block: 'volumes',
+      as: 'volumes',
+      params: {
+        binds: c.volumes.flatMap((v) => (v.type === 'bind' ? [{ source: v.source, target: inRoot(v.target), options: opts(['bind', 'nodev', ...(v.readOnly ? ['ro'] : [])]) }] : [])),
+        tmpfs: c.volumes.flatMap((v) =>
+          v.type === 'tmpfs' ? [{ target: inRoot(v.target), options: opts(['nosuid', 'nodev', `mode=${v.mode ?? '1777'}`, ...(v.size ? [`size=${v.size}`] : [])]) }] : [],
+        ),
+      },
+    });
+  }
+  const expanded = concern.flatMap((inst) => expandBlock(catalog, inst));
+  const entries = expanded.filter((s) => s.kind === 'mount');
+  const batch = ctx.batchMounts ?? true;
+
+  // The namespaces; in batch mode the process that creates them is the one that mounts the fstab.
+  const nsSteps = add({
     block: 'namespaces',
     as: 'ns',
-    params: { run_dir: p.run, ns_dir: p.nsDir, rootfs: p.rootfs, state_dir: p.state, upper: p.upper, work: p.work, namespaces: held },
-  });
-  add({
-    block: 'rootfs',
-    as: 'rootfs',
     params: {
-      mount_ns: nsFile('mount'),
+      run_dir: p.run,
+      ns_dir: p.nsDir,
       rootfs: p.rootfs,
-      lower: c.overlay ? c.lowerDirs.join(':') : c.lowerDirs[0]!,
+      state_dir: p.state,
       upper: p.upper,
       work: p.work,
-      overlay: c.overlay,
-      read_only: c.readOnly,
+      namespaces: held,
+      ...(batch ? { fstab_file: `${p.run}/fstab`, fstab: renderFstab(entries) } : {}),
     },
+    after: idsOf('runroot'),
   });
-  add({
-    block: 'dev',
-    as: 'dev',
-    params: { mount_ns: nsFile('mount'), ipc_ns: has('ipc') ? nsFile('ipc') : undefined, rootfs: p.rootfs, links: DEV_LINKS },
-  });
-  add({ block: 'sys', as: 'sys', params: { mount_ns: nsFile('mount'), net_ns: has('net') ? nsFile('net') : undefined, rootfs: p.rootfs } });
-  if (c.hostname !== undefined && has('uts')) add({ block: 'hostname', as: 'hostname', params: { uts_ns: nsFile('uts'), hostname: c.hostname } });
-  if (c.volumes.length) {
-    const binds = c.volumes.flatMap((v) =>
-      v.type === 'bind' ? [{ source: v.source, target: inRoot(v.target), options: `bind,nodev${v.readOnly ? ',ro' : ''}` }] : [],
-    );
-    const tmpfs = c.volumes.flatMap((v) =>
-      v.type === 'tmpfs' ? [{ target: inRoot(v.target), options: ['nosuid', 'nodev', `mode=${v.mode ?? '1777'}`, ...(v.size ? [`size=${v.size}`] : [])].join(',') }] : [],
-    );
-    add({ block: 'volumes', as: 'volumes', params: { mount_ns: nsFile('mount'), binds, tmpfs, targets: c.volumes.map((v) => inRoot(v.target)) } });
+  let mounted = nsSteps.map((s) => s.id);
+  if (c.hostname !== undefined && has('uts')) {
+    add({ block: 'hostname', as: 'hostname', params: { uts_ns: nsFile('uts'), hostname: c.hostname }, after: mounted });
   }
+  if (!batch) {
+    const nsArgs = { mount_ns: nsFile('mount'), ipc_ns: has('ipc') ? nsFile('ipc') : undefined, net_ns: has('net') ? nsFile('net') : undefined };
+    entries.forEach((e, i) => {
+      const m = e.mount!;
+      const made = add({ block: 'mount-one', as: `mount-${i}`, params: { ...nsArgs, ...m }, after: lastOnly(steps, mounted) });
+      made[0]!.title = e.title;
+      made[0]!.why = e.why;
+      mounted = made.map((s) => s.id);
+    });
+  }
+  const mountIds = new Set(entries.map((e) => e.id));
+  for (const s of expanded.filter((x) => x.kind !== 'mount')) {
+    s.needs = [...new Set([...s.needs.filter((n) => !mountIds.has(n)), ...lastOnly(steps, mounted)])];
+    steps.push(s);
+  }
+
   add({
     block: 'start',
     as: 'start',
@@ -99,6 +162,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       rootfs: p.rootfs,
       workdir: chroot ? c.workdir : inRoot(c.workdir),
       host_workdir: inRoot(c.workdir),
+      make_workdir: c.makeWorkdir,
       chroot,
       barrier_open: chroot ? BARRIER : p.rootfs + BARRIER,
       uid: String(c.user.uid),
@@ -109,22 +173,8 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       pid1: runtimeRef('pid1'),
       read_only: c.readOnly,
     },
+    after: lastOnly(steps, steps.filter((s) => s.phase === 'setup').map((s) => s.id)),
   });
-
-  // Blocks run in the order listed; each instance's first steps wait for everything before them to be in
-  // place where it matters (the namespaces, then the root), while independent mounts may run side by side.
-  const steps: Step[] = [];
-  const idsOf = (as: string) => steps.filter((s) => s.block === as).map((s) => s.id);
-  for (const inst of instances) {
-    const after =
-      inst.as === 'runroot' ? []
-      : inst.as === 'ns' ? idsOf('runroot')
-      : inst.as === 'rootfs' ? idsOf('ns')
-      : inst.as === 'hostname' ? idsOf('ns')
-      : inst.as === 'start' ? steps.filter((s) => s.phase === 'setup').map((s) => s.id)
-      : idsOf('rootfs');
-    steps.push(...expandBlock(catalog, { ...inst, after: lastOnly(steps, after) }));
-  }
   const start = steps.find((s) => s.kind === 'start');
   if (start) start.env = c.env;
   return {
@@ -132,6 +182,21 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p },
     steps,
   };
+}
+
+// fstab(5) fields cannot hold white space or backslashes: the kernel's octal escapes stand in for them.
+function fstabField(s: string): string {
+  return s.replace(/[\\ \t\n]/g, (ch) => `\\${ch.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+// One commented line per mount entry, in order.
+export function renderFstab(entries: Step[]): string {
+  return entries
+    .map((e) => {
+      const m = e.mount!;
+      return `# ${e.title.en}\n# ${e.title.zh}\n${[m.source, m.target, m.type, m.options].map(fstabField).join(' ')} 0 0`;
+    })
+    .join('\n');
 }
 
 // Keeps only the ids no other listed step depends on: the same ordering with shorter `needs` lists.

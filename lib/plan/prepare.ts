@@ -68,7 +68,9 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   Object.assign(env, { HOSTNAME: hostname, HOME: ('home' in user && user.home) || '/root' }, input.envDefaults ?? {}, spec.env);
 
   const workdirWanted = spec.workdir ?? (config.WorkingDir || '/');
-  const workdir = (await resolveInLayers(lowerDirs, workdirWanted)).path;
+  const wd = await resolveInLayers(lowerDirs, workdirWanted);
+  if (wd.kind === 'file' || wd.kind === 'other') throw new GlassboxError(`the working directory ${workdirWanted} is not a directory in the image`, { field: 'workdir' });
+  const workdir = wd.path;
   const volumes: PreparedContainer['volumes'] = [];
   for (const v of spec.volumes) {
     const target = (await resolveInLayers(lowerDirs, v.target)).path;
@@ -80,12 +82,14 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
       volumes.push({ ...v, target });
     } else volumes.push({ ...v, target });
   }
-  // The mount points glassbox itself uses must be real directories in the image, never links out of it.
+  // The mount points glassbox itself uses must be real directories (or missing), never links out of the image.
+  let makeProc = false;
   for (const p of ['/dev', '/proc', '/sys']) {
     const r = await resolveInLayers(lowerDirs, p);
     if (r.path !== p || r.kind === 'file' || r.kind === 'other') {
       throw new GlassboxError(`the image's ${p} is not a directory (it leads to ${r.path})`, { hint: 'a safe image has plain directories there' });
     }
+    if (p === '/proc') makeProc = r.kind === 'missing';
   }
 
   return {
@@ -101,6 +105,8 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     command,
     env,
     workdir,
+    makeWorkdir: wd.kind === 'missing',
+    makeProc,
     user: { uid: user.uid, gid: user.gid, groups: user.groups },
     volumes,
     paths: containerPaths(roots, id),

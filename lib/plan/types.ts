@@ -24,10 +24,22 @@ export type RuntimeVar = 'pid' | 'pid1';
  * - run:   spawn argv (with optional stdin) and wait for it;
  * - write: write `value` and a newline to the file `path` (rendered as printf '%s\n' VALUE > PATH), or, with an
  *          empty value, open it for writing and close it (rendered as : > PATH);
+ * - mkdir: create directories with their parents (rendered as mkdir -p PATHS), done in-process;
+ * - remove: remove files (rendered as rm -f PATHS), done in-process;
+ * - mount: an fstab entry; the planner turns a plan's entries into one fstab file and one mount --all (or, for
+ *          learn mode, one mount command each), so no mount step reaches the executor;
  * - start: spawn argv as the container's main process; the executor records its PID as `pid` and waits until
  *          its first child (the container's PID 1) has moved on to a different program, recording it as `pid1`.
  */
-export type StepKind = 'run' | 'write' | 'start';
+export type StepKind = 'run' | 'write' | 'start' | 'mkdir' | 'remove' | 'mount';
+
+/** One line of an fstab(5) file: what a mount step of a block contributes to the batch. */
+export interface MountEntry {
+  source: string;
+  target: string;
+  type: string;
+  options: string;
+}
 
 /** When a step runs: setup before the container starts, boot while PID 1 waits at the start barrier. */
 export type Phase = 'setup' | 'start' | 'boot';
@@ -51,6 +63,10 @@ export interface Step {
   env?: Record<string, string>;
   /** For write steps. */
   write?: { path: string; value: string };
+  /** For mkdir and remove steps: the paths. */
+  paths?: string[];
+  /** For mount steps (only before the planner batches them into an fstab): the entry. */
+  mount?: MountEntry;
   /** The command that reverses the step; written to the journal before the step runs. */
   undo?: string[];
   /** Read-only commands that show the step's effect (learn mode runs them before and after). */

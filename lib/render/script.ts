@@ -111,8 +111,8 @@ const T = {
     zh: '在后台运行它，并把本脚本的标准输入交给它（否则 sh 会给它 /dev/null），然后记下它的 PID。',
   },
   loopIntro: {
-    en: "Find PID 1: the main process forks a child, and that child is PID 1 once it runs a program of its own (until its exec it is a copy of the main process).",
-    zh: '找到 PID 1：主进程会 fork 出一个子进程，这个子进程一旦运行自己的程序就是 PID 1（在 exec 之前它只是主进程的副本）。',
+    en: 'Find PID 1: the main process forks a child, PID 1 of the new PID namespace. Wait until it sits at the start barrier, blocked opening the FIFO, so its libraries are loaded before its root is switched.',
+    zh: '找到 PID 1：主进程会 fork 出一个子进程，也就是新 PID 命名空间里的 1 号进程。要等它停在启动栅栏处（阻塞在打开 FIFO 上），这时它的共享库已经加载完毕，才能切换它的根。',
   },
   loopAlive: {
     en: 'Give up if the main process has ended (a zombie still answers kill -0 but has no exe link).',
@@ -127,8 +127,8 @@ const T = {
     zh: '内核在这个文件里列出一个进程的子进程，以空格分隔。',
   },
   loopExe: {
-    en: 'A child that runs another program than its parent has done its exec: that is PID 1.',
-    zh: '运行的程序与父进程不同的子进程已经完成了 exec：它就是 PID 1。',
+    en: 'A child that runs another program than its parent and waits in the kernel for the other end of a FIFO (wchan "wait_for_partner") is PID 1 at the barrier.',
+    zh: '运行的程序与父进程不同、并且在内核里等待 FIFO 另一端（wchan 为 "wait_for_partner"）的子进程，就是停在栅栏处的 PID 1。',
   },
   loopSleep: {
     en: 'Not there yet: look again in 10 ms.',
@@ -150,6 +150,14 @@ export function renderStepCommand(step: Step): string {
     }
     case 'start':
       return `${startCommandLine(step)} &`;
+    case 'mkdir':
+      return shJoin(['mkdir', '-p', ...(step.paths ?? [])]);
+    case 'remove':
+      return shJoin(['rm', '-f', ...(step.paths ?? [])]);
+    case 'mount': {
+      const m = step.mount!;
+      return `# fstab entry: ${[m.source, m.target, m.type, m.options].join(' ')}`;
+    }
   }
 }
 
@@ -259,7 +267,7 @@ function startBlock(step: Step, lang: Lang): string[] {
     '  for gb_child in $(cat "/proc/$gb_pid/task/$gb_pid/children" 2>/dev/null || true); do',
     ...c(T.loopExe, '    '),
     '    gb_child_exe=$(readlink "/proc/$gb_child/exe" 2>/dev/null) || gb_child_exe=',
-    '    if [ -n "$gb_child_exe" ] && [ "$gb_child_exe" != "$gb_exe" ]; then gb_pid1=$gb_child; break; fi',
+    '    if [ -n "$gb_child_exe" ] && [ "$gb_child_exe" != "$gb_exe" ] && [ "$(cat "/proc/$gb_child/wchan" 2>/dev/null)" = wait_for_partner ]; then gb_pid1=$gb_child; break; fi',
     '  done',
     ...c(T.loopSleep, '  '),
     '  [ -n "$gb_pid1" ] || sleep 0.01',

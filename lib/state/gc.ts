@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expandBlock } from '../blocks/expand.ts';
-import { loadCatalog } from '../blocks/load.ts';
+import { loadCatalog } from '../blocks/catalog.ts';
 import { runCommand } from '../exec/spawn.ts';
 import { danglingNames, listIds, ownerAlive, readState, releaseContainer, removeName, stateDir } from './containers.ts';
 import { journalFile, readJournal, type Journal } from './journal.ts';
@@ -59,7 +59,7 @@ async function collectRunDirs(roots: Roots, report: GcReport): Promise<void> {
     const runDir = join(roots.run, id);
     const nsDir = join(runDir, 'ns');
     const nsFiles = existsSync(nsDir) ? readdirSync(nsDir).map((f) => join(nsDir, f)) : [];
-    const steps = expandBlock(loadCatalog(), { block: 'orphan', as: 'orphan', params: { run_dir: runDir, ns_files: nsFiles } });
+    const steps = expandBlock(await loadCatalog(), { block: 'orphan', as: 'orphan', params: { run_dir: runDir, ns_files: nsFiles } });
     for (const s of steps) await runCommand(s.argv!);
     report.runDirs.push(runDir);
   }

@@ -7,7 +7,8 @@ import { mkdtemp, mkdir, readFile, rm, writeFile, copyFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { parseCgroupMounts, parseMountLine, readHostFacts } from '../../lib/host/facts.ts';
-import { findOnPath, formatDoctor, isStaticElf, parseUtilLinuxVersion, type DoctorReport } from '../../lib/host/doctor.ts';
+import { formatDoctor, parseUtilLinuxVersion, type DoctorReport } from '../../lib/host/doctor.ts';
+import { findOnPath, isStaticElf } from '../../lib/host/programs.ts';
 
 const HEAD = `22 28 0:20 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw
 23 28 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw
@@ -177,6 +178,7 @@ test('mountinfo lines: optional fields, the separator and octal escapes', () => 
     fstype: 'ext4',
     source: '/dev/sdb1',
     superOptions: 'rw',
+    optional: 'shared:3 master:1',
   });
   assert.equal(parseMountLine(''), undefined);
   assert.equal(parseMountLine('garbage line'), undefined);

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// The test runner: `npm test` runs the unit tests, then the integration tests; `node scripts/test.mjs unit` or
+// `… integration` runs one suite. Node 20's `node --test` neither expands globs nor finds .ts files in a folder,
+// so the files are listed here. A suite fails when node --test fails OR when it ran zero tests (a run that tests
+// nothing is not a pass). The integration suite needs root (real containers): without root it fails, loudly,
+// instead of skipping. Before it, `npm run build` makes bin/glassbox current and the static probe is built once.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SUITES = ['unit', 'integration'];
+
+const say = (msg) => process.stdout.write(`\n# ${msg}\n`);
+const fail = (msg) => {
+  process.stderr.write(`\ntest.mjs: ${msg}\n`);
+  return false;
+};
+
+// The suite's test files, sorted, relative to the repository.
+function testFiles(suite) {
+  const dir = join(repo, 'test', suite);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => relative(repo, join(dir, f)));
+}
+
+// Runs node --test on the files, streaming its output, and returns the counts from its "# tests N" summary.
+function nodeTest(files, { serial, env }) {
+  const args = ['--import', 'tsx', '--test', '--test-reporter=tap'];
+  if (serial) args.push('--test-concurrency=1');
+  args.push(...files);
+  process.stdout.write(`$ node ${args.join(' ')}\n`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let tail = '';
+    child.stdout.on('data', (d) => {
+      process.stdout.write(d);
+      tail = (tail + d.toString('utf8')).slice(-4096);
+    });
+    const forward = (sig) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('close', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      const count = (name) => {
+        const m = [...tail.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].pop();
+        return m ? Number(m[1]) : undefined;
+      };
+      resolve({ code: code ?? 1, signal, tests: count('tests'), pass: count('pass'), fail: count('fail') });
+    });
+  });
+}
+
+// Runs a command with the terminal attached; true when it succeeded.
+function step(argv, opts = {}) {
+  process.stdout.write(`$ ${argv.join(' ')}\n`);
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: repo, stdio: 'inherit', ...opts });
+  return r.status === 0;
+}
+
+async function runSuite(suite) {
+  say(`suite: ${suite}`);
+  const files = testFiles(suite);
+  if (files.length === 0) return fail(`${suite}: no test files in test/${suite}/*.test.ts`);
+  const env = {};
+  let cleanup = () => {};
+  if (suite === 'integration') {
+    if (process.geteuid?.() !== 0) {
+      return fail('the integration tests run real containers and need root: run `sudo npm test` (or sudo node scripts/test.mjs integration)');
+    }
+    if (!step(['npm', 'run', 'build'])) return fail('npm run build failed');
+    // The probe run inside containers: built once for the whole run, into a temp dir removed afterwards.
+    const dir = mkdtempSync(join(tmpdir(), 'glassbox-probe-'));
+    cleanup = () => rmSync(dir, { recursive: true, force: true });
+    const probe = join(dir, 'probe');
+    if (!step(['gcc', '-static', '-O2', '-Wall', '-o', probe, 'test/probe/probe.c'])) {
+      cleanup();
+      return fail('building test/probe/probe.c failed (it needs gcc and libc6-dev: run scripts/setup.sh)');
+    }
+    env.GLASSBOX_TEST_PROBE = probe;
+  }
+  try {
+    const r = await nodeTest(files, { serial: suite === 'integration', env });
+    say(`${suite}: ${r.tests ?? '?'} tests, ${r.pass ?? '?'} passed, ${r.fail ?? '?'} failed; node --test exited ${r.signal ?? r.code}`);
+    if (r.code !== 0) return fail(`${suite}: node --test failed (exit ${r.signal ?? r.code})`);
+    if (!r.tests) return fail(`${suite}: zero tests ran, which counts as a failure`);
+    if (r.fail) return fail(`${suite}: ${r.fail} tests failed`);
+    return true;
+  } finally {
+    cleanup();
+  }
+}
+
+const wanted = process.argv.slice(2);
+for (const s of wanted) {
+  if (!SUITES.includes(s)) {
+    process.stderr.write(`usage: node scripts/test.mjs [${SUITES.join('|')}]…\n`);
+    process.exit(2);
+  }
+}
+let ok = true;
+for (const suite of wanted.length ? wanted : SUITES) {
+  // Every suite runs even after a failure, so one run shows all problems.
+  if (!(await runSuite(suite))) ok = false;
+}
+say(ok ? 'all suites passed' : 'FAILED');
+process.exit(ok ? 0 : 1);

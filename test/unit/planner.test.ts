@@ -1,0 +1,284 @@
+// The planner, checked by golden transcripts (the annotated plan script of a hand-built container, read by eye
+// once and compared to the character after that) and by structural rules every plan must keep, whatever the
+// blocks say: unique ids, `needs` only backwards, one start step with the boot steps after it, no stray NUL.
+// Regenerate the goldens with: UPDATE_GOLDEN=1 node --import tsx --test test/unit/planner.test.ts
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadCatalog } from '../../lib/blocks/catalog.ts';
+import { planContainer, type PlanContext, type PreparedContainer } from '../../lib/plan/planner.ts';
+import { RT_CLOSE, RT_OPEN, runtimeRef, type Plan, type Step } from '../../lib/plan/types.ts';
+import { renderPlanJson } from '../../lib/render/json.ts';
+import { renderScript } from '../../lib/render/script.ts';
+import { journalFor } from '../../lib/state/journal.ts';
+import { containerPaths } from '../../lib/state/paths.ts';
+
+const ID = '0123456789abcdef'.repeat(4);
+const ROOTS = { root: '/var/lib/glassbox', run: '/run/glassbox' };
+const PATHS = containerPaths(ROOTS, ID);
+const catalog = await loadCatalog();
+
+// The hello container: two image layers, a shell command, its own host name, everything else default.
+function hello(over: Partial<PreparedContainer> = {}): PreparedContainer {
+  return {
+    id: ID,
+    name: 'hello',
+    imageRef: 'glassbox/base:latest',
+    lowerDirs: ['/var/lib/glassbox/layers/1111/diff', '/var/lib/glassbox/layers/2222/diff'],
+    overlay: true,
+    root: 'pivot_root',
+    readOnly: false,
+    namespaces: ['mount', 'uts', 'ipc', 'pid', 'net'],
+    hostname: 'glassbox',
+    command: ['/bin/sh', '-c', 'echo hi'],
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: 'glassbox' },
+    workdir: '/',
+    makeWorkdir: false,
+    makeProc: false,
+    user: { uid: 0, gid: 0, groups: [] },
+    volumes: [],
+    paths: PATHS,
+    ...over,
+  };
+}
+
+const FIRST_RUN: PlanContext = { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true };
+
+interface Variant {
+  name: string;
+  golden: string;
+  container: PreparedContainer;
+  ctx: PlanContext;
+  lang: 'en' | 'zh';
+}
+
+const variants: Variant[] = [
+  { name: 'hello (en)', golden: 'hello-plan.en.sh.txt', container: hello(), ctx: FIRST_RUN, lang: 'en' },
+  { name: 'hello (zh)', golden: 'hello-plan.zh.sh.txt', container: hello(), ctx: FIRST_RUN, lang: 'zh' },
+  {
+    name: 'volumes: a read-only bind and a tmpfs',
+    golden: 'volumes-plan.en.sh.txt',
+    container: hello({
+      volumes: [
+        { type: 'bind', source: '/srv/my data', target: '/data', readOnly: true },
+        { type: 'tmpfs', target: '/scratch', size: '64m', mode: '1777' },
+      ],
+    }),
+    ctx: FIRST_RUN,
+    lang: 'en',
+  },
+  { name: 'read-only root', golden: 'readonly-plan.en.sh.txt', container: hello({ readOnly: true }), ctx: FIRST_RUN, lang: 'en' },
+  {
+    name: 'user 1000 with supplementary groups',
+    golden: 'user-plan.en.sh.txt',
+    container: hello({ user: { uid: 1000, gid: 1000, groups: [1000, 27] }, env: { PATH: '/usr/bin:/bin', HOSTNAME: 'glassbox', HOME: '/home/ann' } }),
+    ctx: FIRST_RUN,
+    lang: 'en',
+  },
+  {
+    name: 'run root already private, barrier already made',
+    golden: 'runroot-ready-plan.en.sh.txt',
+    container: hello(),
+    ctx: { ...FIRST_RUN, runRootReady: true, barrierReady: true },
+    lang: 'en',
+  },
+  { name: 'chroot root (lessons)', golden: 'chroot-plan.en.sh.txt', container: hello({ root: 'chroot' }), ctx: FIRST_RUN, lang: 'en' },
+  {
+    name: 'a bare image: no /proc, no workdir, no /dev links on the host',
+    golden: 'bare-image-plan.en.sh.txt',
+    container: hello({ workdir: '/app', makeWorkdir: true, makeProc: true, namespaces: ['mount', 'pid'], hostname: undefined }),
+    ctx: { ...FIRST_RUN, hostDevLinks: false },
+    lang: 'en',
+  },
+];
+
+const plans = new Map(variants.map((v) => [v.name, planContainer(catalog, v.container, v.ctx)]));
+const planOf = (name: string): Plan => plans.get(name)!;
+
+// --- golden transcripts -------------------------------------------------------------------------------------
+
+for (const v of variants) {
+  test(`planner golden: ${v.name}`, () => {
+    const text = renderScript(planOf(v.name), { lang: v.lang, mode: 'plan', glassboxVersion: '0.1.0' });
+    const golden = new URL(`./golden/${v.golden}`, import.meta.url);
+    if (process.env.UPDATE_GOLDEN) writeFileSync(golden, text);
+    assert.equal(text, readFileSync(golden, 'utf8'));
+  });
+}
+
+test('planner: planning is pure (the same input gives the same plan)', () => {
+  const a = planContainer(catalog, hello(), FIRST_RUN);
+  const b = planContainer(catalog, hello(), FIRST_RUN);
+  assert.deepEqual(a, b);
+  assert.deepEqual(a, planOf('hello (en)'));
+});
+
+// --- structure, for every variant ---------------------------------------------------------------------------
+
+const RUNTIME_REF = new RegExp(`${RT_OPEN.replace('{', '\\{')}(pid|pid1)${RT_CLOSE.replace('}', '\\}')}`, 'g');
+
+// Every string of a step that can reach a command line or a file.
+function stringsOf(s: Step): string[] {
+  return [
+    ...(s.argv ?? []),
+    ...(s.undo ?? []),
+    ...s.observe.flat(),
+    ...(s.paths ?? []),
+    ...(s.write ? [s.write.path, s.write.value] : []),
+    ...(s.mount ? Object.values(s.mount) : []),
+    ...(s.stdin !== undefined ? [s.stdin] : []),
+    ...Object.entries(s.env ?? {}).flat(),
+  ];
+}
+
+for (const v of variants) {
+  test(`planner structure: ${v.name}`, () => {
+    const plan = planOf(v.name);
+    const { steps } = plan;
+    assert.equal(plan.version, 1);
+    assert.equal(plan.info.id, ID);
+    assert.deepEqual(plan.info.command, v.container.command);
+
+    const ids = steps.map((s) => s.id);
+    assert.equal(new Set(ids).size, ids.length, `duplicate step ids: ${ids}`);
+    const seen = new Set<string>();
+    for (const s of steps) {
+      for (const n of s.needs) assert.ok(seen.has(n), `${s.id} needs ${n}, which is not an earlier step`);
+      seen.add(s.id);
+    }
+
+    const starts = steps.filter((s) => s.kind === 'start');
+    assert.equal(starts.length, 1, 'exactly one start step');
+    const at = steps.indexOf(starts[0]!);
+    assert.equal(starts[0]!.phase, 'start');
+    steps.slice(0, at).forEach((s) => assert.equal(s.phase, 'setup', `${s.id} comes before the start step`));
+    steps.slice(at + 1).forEach((s) => assert.equal(s.phase, 'boot', `${s.id} comes after the start step`));
+
+    const argv = starts[0]!.argv!;
+    for (const flag of ['--pdeathsig', '--kill-child']) assert.ok(argv.includes(flag), `start argv lacks ${flag}`);
+    assert.equal(argv.filter((a) => a.startsWith('--mount-proc=')).length, 1, 'start argv mounts one /proc');
+    assert.deepEqual(argv.slice(-v.container.command.length), v.container.command, 'the command comes last, verbatim');
+    assert.deepEqual(starts[0]!.env, v.container.env);
+
+    for (const s of steps) {
+      assert.notEqual(s.kind, 'mount', `${s.id}: mount entries are batched, never planned as steps`);
+      if (s.kind === 'run' || s.kind === 'start') assert.ok(s.argv && s.argv.length > 0, `${s.id}: no argv`);
+      if (s.kind === 'write') assert.ok(s.write, `${s.id}: no write`);
+      if (s.kind === 'mkdir' || s.kind === 'remove') assert.ok(s.paths && s.paths.length > 0, `${s.id}: no paths`);
+      assert.ok(s.title.en && s.title.zh && s.why.en && s.why.zh, `${s.id}: untitled or unexplained`);
+      for (const str of stringsOf(s)) {
+        assert.ok(!str.replace(RUNTIME_REF, '').includes('\u0000'), `${s.id}: a NUL outside a runtime reference in ${JSON.stringify(str)}`);
+      }
+    }
+  });
+}
+
+test('planner: the journal lists the undo of the namespaces block, in plan order', () => {
+  const plan = planOf('hello (en)');
+  const journal = journalFor(plan);
+  assert.equal(journal.version, 1);
+  assert.equal(journal.container, ID);
+  const unshare = journal.entries.find((e) => e.step === 'ns.unshare');
+  assert.deepEqual(unshare, {
+    step: 'ns.unshare',
+    undo: ['umount', ...['mount', 'uts', 'ipc', 'net'].map((ns) => `${PATHS.nsDir}/${ns}`)],
+    mayFail: true,
+  });
+  const dirs = journal.entries.find((e) => e.step === 'ns.dirs');
+  assert.deepEqual(dirs?.undo, ['rm', '-rf', '--one-file-system', PATHS.run, PATHS.upper, PATHS.work]);
+  const order = plan.steps.map((s) => s.id);
+  const positions = journal.entries.map((e) => order.indexOf(e.step));
+  assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+  assert.equal(journal.entries.length, plan.steps.filter((s) => s.undo).length);
+});
+
+test('planner: renderPlanJson is JSON, with runtime references written as ${name}', () => {
+  const plan = planOf('hello (en)');
+  const text = renderPlanJson(plan);
+  assert.ok(!text.includes('\\u0000'));
+  const back = JSON.parse(text) as Plan;
+  assert.equal(back.version, 1);
+  assert.deepEqual(
+    back.steps.map((s) => s.id),
+    plan.steps.map((s) => s.id),
+  );
+  assert.ok(text.includes('${pid1}'));
+  const release = back.steps.find((s) => s.id === 'start.release');
+  assert.equal(release?.write?.path, '/proc/${pid1}/root/dev/.glassbox-start');
+});
+
+// --- what each variant changes ------------------------------------------------------------------------------
+
+const startArgv = (name: string) => planOf(name).steps.find((s) => s.kind === 'start')!.argv!;
+const fstabOf = (name: string) => planOf(name).steps.find((s) => s.id === 'mounts.fstab')?.write?.value ?? '';
+
+test('planner variant: the hello container', () => {
+  const plan = planOf('hello (en)');
+  const argv = startArgv('hello (en)');
+  assert.ok(argv.includes('--clear-groups'));
+  assert.ok(argv.includes('--reuid=0'));
+  assert.ok(argv.includes(`--mount-proc=${PATHS.rootfs}/proc`));
+  assert.ok(argv.includes(`--wd=${PATHS.rootfs}`));
+  assert.ok(!argv.some((a) => a.startsWith('--root=')));
+  assert.ok(plan.steps.some((s) => s.id === 'start.pivot'));
+  assert.ok(plan.steps.some((s) => s.id === 'hostname.set' && s.argv!.at(-1) === 'glassbox'));
+  assert.ok(fstabOf('hello (en)').includes(`overlay ${PATHS.rootfs} overlay lowerdir=/var/lib/glassbox/layers/1111/diff:/var/lib/glassbox/layers/2222/diff,`));
+  const pivot = plan.steps.find((s) => s.id === 'start.pivot')!;
+  assert.ok(pivot.argv!.includes(`--target=${runtimeRef('pid1')}`));
+});
+
+test('planner variant: volumes become fstab lines, with white space escaped', () => {
+  const fstab = fstabOf('volumes: a read-only bind and a tmpfs');
+  const lines = fstab.split('\n').filter((l) => !l.startsWith('#'));
+  assert.ok(lines.includes(`/srv/my\\040data ${PATHS.rootfs}/data none bind,nodev,ro,X-mount.mkdir 0 0`), fstab);
+  assert.ok(lines.includes(`tmpfs ${PATHS.rootfs}/scratch tmpfs nosuid,nodev,mode=1777,size=64m,X-mount.mkdir 0 0`), fstab);
+  // Every entry line has exactly six fields.
+  for (const l of lines) assert.equal(l.split(' ').length, 6, l);
+});
+
+test('planner variant: read-only remounts the root before the start', () => {
+  const steps = planOf('read-only root').steps;
+  const ro = steps.find((s) => s.id === 'start.read-only');
+  assert.ok(ro, 'a read-only step');
+  assert.ok(ro.argv!.includes('remount,bind,ro'));
+  assert.ok(steps.indexOf(ro) < steps.findIndex((s) => s.kind === 'start'));
+  assert.ok(!planOf('hello (en)').steps.some((s) => s.id === 'start.read-only'));
+});
+
+test('planner variant: user and groups reach setpriv', () => {
+  const argv = startArgv('user 1000 with supplementary groups');
+  assert.ok(argv.includes('--reuid=1000'));
+  assert.ok(argv.includes('--regid=1000'));
+  assert.ok(argv.includes('--groups=1000,27'));
+  assert.ok(!argv.includes('--clear-groups'));
+});
+
+test('planner variant: a ready run root needs no runroot steps', () => {
+  const steps = planOf('run root already private, barrier already made').steps;
+  assert.ok(!steps.some((s) => s.block === 'runroot'));
+  assert.deepEqual(steps[0]!.needs, []);
+});
+
+test('planner variant: chroot has no pivot_root and opens the barrier by its container path', () => {
+  const steps = planOf('chroot root (lessons)').steps;
+  assert.ok(!steps.some((s) => s.id === 'start.pivot' || s.id === 'start.detach'));
+  const argv = startArgv('chroot root (lessons)');
+  assert.ok(argv.includes(`--root=${PATHS.rootfs}`));
+  assert.ok(argv.includes('--wd=/'));
+  assert.equal(argv[argv.indexOf('--no-fork') + 1], '/dev/.glassbox-start');
+});
+
+test('planner variant: a bare image gets /proc, its workdir and /dev links made; no uts, ipc or net', () => {
+  const plan = planOf('a bare image: no /proc, no workdir, no /dev links on the host');
+  const ids = plan.steps.map((s) => s.id);
+  assert.ok(ids.includes('rootfs.proc-dir'));
+  assert.ok(ids.includes('start.workdir'));
+  assert.ok(ids.some((id) => id.startsWith('dev.link-')));
+  assert.ok(!ids.includes('hostname.set'));
+  const argv = startArgv('a bare image: no /proc, no workdir, no /dev links on the host');
+  assert.ok(argv.includes(`--wd=${PATHS.rootfs}/app`));
+  assert.ok(argv.includes(`--mount=${PATHS.nsDir}/mount`));
+  assert.ok(!argv.some((a) => a.startsWith('--net=') || a.startsWith('--uts=') || a.startsWith('--ipc=')));
+  assert.ok(!fstabOf('a bare image: no /proc, no workdir, no /dev links on the host').includes('mqueue'));
+});

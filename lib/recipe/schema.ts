@@ -23,21 +23,24 @@ export const VolumeSchema = z.union([
 ]);
 
 export const RecipeSchema = z.strictObject({
-  name: z.string().optional(),
-  description: z.string().optional(),
-  image: z.string().min(1).optional(),
-  rootdir: z.string().min(1).optional(),
-  command: Command.optional(),
+  name: z.string().optional().describe('container name: lowercase letters, digits, _ . - (like docker --name)'),
+  description: z.string().optional().describe('free text for people'),
+  image: z.string().min(1).optional().describe('an image from the store, like glassbox/base'),
+  rootdir: z.string().min(1).optional().describe('an absolute host directory holding a root file system (instead of image)'),
+  command: Command.optional().describe("the command: a list is the argv; a string runs with /bin/sh -c; default: the image's Cmd"),
   entrypoint: z.union([z.string(), z.array(z.string())]).optional(),
-  env: z.union([z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), z.array(z.string())]).optional(),
-  workdir: z.string().optional(),
-  hostname: z.string().optional(),
-  user: z.string().optional(),
-  namespaces: z.array(z.enum(NAMESPACES)).optional(),
-  root: z.enum(['pivot_root', 'chroot']).default('pivot_root'),
-  rootfs: z.enum(['overlay', 'bind']).default('overlay'),
-  read_only: z.boolean().default(false),
-  volumes: z.array(VolumeSchema).default([]),
+  env: z
+    .union([z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), z.array(z.string())])
+    .optional()
+    .describe('environment: a map, or a list of KEY=VALUE'),
+  workdir: z.string().optional().describe('working directory inside the container (created if missing)'),
+  hostname: z.string().optional().describe('host name inside the container (default: the first 12 hex digits of its ID)'),
+  user: z.string().optional().describe('USER, UID, USER:GROUP or UID:GID, looked up in the image'),
+  namespaces: z.array(z.enum(NAMESPACES)).optional().describe('namespaces to create (default mount, uts, ipc, pid, net; mount and pid are required)'),
+  root: z.enum(['pivot_root', 'chroot']).default('pivot_root').describe('how the root is switched; chroot is escapable and meant for the chroot lesson'),
+  rootfs: z.enum(['overlay', 'bind']).default('overlay').describe('overlay over the image layers (changes are thrown away), or a plain bind of a single directory'),
+  read_only: z.boolean().default(false).describe('mount the root read-only'),
+  volumes: z.array(VolumeSchema).default([]).describe('SRC:DST[:ro] strings, or {type: bind|tmpfs, …} objects'),
 });
 
 export type RecipeInput = z.input<typeof RecipeSchema>;

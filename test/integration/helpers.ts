@@ -62,6 +62,8 @@ export function run(argv: string[], opts: RunOpts = {}): Promise<Result> {
       clearTimeout(timer);
       res({ code: code ?? 128 + (SIGNUM[signal ?? ''] ?? 0), signal, stdout, stderr });
     });
+    // A process that exits without reading its stdin closes the pipe: that EPIPE is not the test's concern.
+    child.stdin!.on('error', () => {});
     child.stdin!.end(opts.input ?? '');
   });
 }
@@ -171,6 +173,9 @@ export class Sandbox {
     if (!existsSync(join(REPO, 'dist', 'glassbox.mjs'))) throw new Error('glassbox is not built: run `npm run build`');
     // realpath: /tmp may be a link, and mountinfo shows real paths.
     this.dir = mkdtempSync(join(realpathSync(tmpdir()), `glassbox-it-${this.label}-`));
+    // mkdtemp makes it 0700; /var/lib and /run are 0755, and a container run with -u USER opens its start barrier
+    // through the run root as that user.
+    chmodSync(this.dir, 0o755);
     this.root = join(this.dir, 'root');
     this.run = join(this.dir, 'run');
     mkdirSync(this.root);

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { GlassboxError } from '../errors.ts';
 import { Executor } from '../exec/runner.ts';
-import { onCommand, preloadSpawner } from '../exec/spawn.ts';
+import { preloadSpawner } from '../exec/spawn.ts';
 import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/facts.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
 import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
@@ -21,7 +21,7 @@ import { claimContainer, newId, randomName, releaseContainer, selfOwner, writeSt
 import { journalFile } from '../state/journal.ts';
 import { roots, type Roots } from '../state/paths.ts';
 import { isRecipeArg, specFromFlags, type RunFlags } from './flags.ts';
-import { dim, traceCommand, warn } from './output.ts';
+import { enableTrace, warn, withSpinner } from './output.ts';
 
 export { VERSION } from './version.ts';
 import { VERSION } from './version.ts';
@@ -43,7 +43,7 @@ async function planFor(target: string, command: string[], flags: RunFlags, opts:
   const base = isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target) : undefined;
   const spec = specFromFlags(base, base ? undefined : target, command, flags);
   const facts = await readHostFacts();
-  if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image, opts.verbose);
+  if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image);
   const id = newId();
   const name = spec.name ?? randomName();
   const prepared = await prepareContainer({ spec, id, name, roots: r, facts });
@@ -74,13 +74,12 @@ export function planContext(r: Roots, batchMounts = true): PlanContext {
 }
 
 // The built-in base image is made from the host the first time a recipe asks for it (docker pulls; we build).
-async function ensureBaseImage(r: Roots, facts: HostFacts, image: string, verbose?: boolean): Promise<void> {
+async function ensureBaseImage(r: Roots, facts: HostFacts, image: string): Promise<void> {
   if (image !== BASE_IMAGE && image !== 'glassbox/base') return;
   try {
     await resolveImage(r.root, image);
   } catch {
-    if (!verbose) process.stderr.write(dim(`glassbox: making the base image ${BASE_IMAGE} from this host's programs…\n`));
-    await buildHostImage(r, selfOwner(facts.bootId));
+    await withSpinner(`making the base image ${BASE_IMAGE} from this host's programs`, () => buildHostImage(r, selfOwner(facts.bootId)));
   }
 }
 
@@ -109,7 +108,7 @@ export async function cmdScript(target: string, command: string[], flags: RunFla
 export async function cmdRun(target: string, command: string[], flags: RunFlags, g: Global): Promise<number> {
   requireRoot('glassbox run');
   preloadSpawner();
-  if (g.verbose) onCommand((r) => traceCommand(r, (argv) => shJoin(argv)));
+  enableTrace(g.verbose);
   const { plan, roots: r, facts } = await planFor(target, command, flags, { buildBase: true, verbose: g.verbose });
   return runPlan(plan, r, facts);
 }

@@ -8,11 +8,12 @@ import { selfOwner } from '../state/containers.ts';
 import { collectGarbage } from '../state/gc.ts';
 import { roots } from '../state/paths.ts';
 import { requireRoot, type Global } from './container.ts';
-import { useColour } from './output.ts';
+import { enableTrace, useColour } from './output.ts';
 
 // glassbox gc
-export async function cmdGc(_g: Global): Promise<number> {
+export async function cmdGc(g: Global): Promise<number> {
   requireRoot('glassbox gc');
+  enableTrace(g.verbose);
   const facts = await readHostFacts();
   const rep = await collectGarbage(roots(), facts.bootId);
   const lines = [
@@ -33,8 +34,9 @@ export async function cmdDoctor(format: string, _g: Global): Promise<number> {
 }
 
 // glassbox image from-host
-export async function cmdImageFromHost(tag: string, _g: Global): Promise<number> {
+export async function cmdImageFromHost(tag: string, g: Global): Promise<number> {
   requireRoot('glassbox image from-host');
+  enableTrace(g.verbose);
   const facts = await readHostFacts();
   const rec = await buildHostImage(roots(), selfOwner(facts.bootId), tag);
   process.stdout.write(`${rec.id}\n`);

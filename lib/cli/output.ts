@@ -1,18 +1,20 @@
-// Everything the CLI prints about itself goes through here: errors (one clear line, no stack), warnings and the
-// --verbose command trace. Colour follows NO_COLOR, --no-color and whether stderr is a terminal.
+// Everything the CLI prints about itself goes through here: errors (one clear line, no stack), warnings, the
+// --verbose command trace and the spinner for long waits. Colour (chalk) follows NO_COLOR, --no-color and whether
+// stderr is a terminal; the spinner (ora) only ever runs on a terminal's stderr, never while a container has it.
 
+import { Chalk } from 'chalk';
 import { GlassboxError, GlassboxErrors } from '../errors.ts';
-import type { CommandResult } from '../exec/spawn.ts';
+import { onCommand, type CommandResult } from '../exec/spawn.ts';
+import { shJoin } from '../render/quote.ts';
 
-let colour = !process.env.NO_COLOR && process.stderr.isTTY === true;
-export const setColour = (on: boolean) => (colour = on && !process.env.NO_COLOR && process.stderr.isTTY === true);
-export const useColour = () => colour;
+let chalk = new Chalk({ level: !process.env.NO_COLOR && process.stderr.isTTY ? 1 : 0 });
+export const setColour = (on: boolean) => (chalk = new Chalk({ level: on && !process.env.NO_COLOR && process.stderr.isTTY ? 1 : 0 }));
+export const useColour = () => chalk.level > 0;
 
-const paint = (code: string, s: string) => (colour ? `\u001b[${code}m${s}\u001b[0m` : s);
-export const red = (s: string) => paint('31', s);
-export const dim = (s: string) => paint('2', s);
-export const bold = (s: string) => paint('1', s);
-export const yellow = (s: string) => paint('33', s);
+export const red = (s: string) => chalk.red(s);
+export const dim = (s: string) => chalk.dim(s);
+export const bold = (s: string) => chalk.bold(s);
+export const yellow = (s: string) => chalk.yellow(s);
 
 // Prints an error the way a person wants to read it and returns its exit code.
 export function reportError(e: unknown): number {
@@ -35,8 +37,34 @@ export function warn(msg: string): void {
 }
 
 // --verbose: one line per command with its duration and exit status.
-export function traceCommand(r: CommandResult, render: (argv: string[]) => string): void {
+export function traceCommand(r: CommandResult): void {
   const status = r.exitCode === 0 ? '' : red(` → exit ${r.exitCode}`);
-  process.stderr.write(`${dim(`[${r.durationMs.toFixed(1).padStart(6)} ms]`)} ${render(r.argv)}${status}\n`);
+  process.stderr.write(`${dim(`[${r.durationMs.toFixed(1).padStart(6)} ms]`)} ${shJoin(r.argv)}${status}\n`);
   if (r.exitCode !== 0 && r.stderr.trim()) process.stderr.write(dim(r.stderr.trim().replace(/^/gm, '    ')) + '\n');
+}
+
+let tracing = false;
+// Turns the --verbose trace on for every command that follows.
+export function enableTrace(on: boolean | undefined): void {
+  if (!on || tracing) return;
+  tracing = true;
+  onCommand(traceCommand);
+}
+
+// Runs a long, quiet task with a spinner on a terminal (a plain line otherwise).
+export async function withSpinner<T>(text: string, task: () => Promise<T>): Promise<T> {
+  if (!process.stderr.isTTY || tracing) {
+    process.stderr.write(dim(`glassbox: ${text}\n`));
+    return task();
+  }
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+  try {
+    const out = await task();
+    spinner.succeed();
+    return out;
+  } catch (e) {
+    spinner.fail();
+    throw e;
+  }
 }

@@ -336,13 +336,17 @@ export class Background {
   }
 }
 
-// What the host holds that glassbox could leak. Mounts: lines naming the sandbox dir or "glassbox" (the run root's
-// own bind mount `exceptMount` excluded); links whose names start with gb; network namespaces; iptables lines
-// naming glassbox; cgroup dirs named glassbox*; living processes whose command line mentions the sandbox dir.
+// glassbox's default state directories: tests never use them, so nothing may appear there either.
+const DEFAULT_PLACES = ['/var/lib/glassbox', '/run/glassbox'];
+
+// What the host holds that glassbox could leak. Mounts: lines naming the sandbox dir or glassbox's default places
+// (the run root's own bind mount `exceptMount` excluded; other people's sandboxes on a shared machine are not
+// counted); links whose names start with gb; network namespaces; iptables lines naming glassbox; cgroup dirs
+// named glassbox*; living processes whose command line mentions the sandbox dir.
 export function snapshot(dir: string, exceptMount?: string): Snapshot {
   const mounts = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'))
     .filter((m) => m.mountPoint !== exceptMount)
-    .filter((m) => [m.root, m.mountPoint, m.source].some((f) => f.includes(dir) || f.includes('glassbox')))
+    .filter((m) => [m.root, m.mountPoint, m.source].some((f) => f.includes(dir) || DEFAULT_PLACES.some((p) => f.startsWith(p))))
     .map((m) => `${m.mountPoint} ${m.root} ${m.fstype} ${m.source}`)
     .sort();
   const linkOut = runSync(['ip', '-o', 'link', 'show']);

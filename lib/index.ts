@@ -1,0 +1,27 @@
+// glassbox as a library: the same pieces the CLI uses, for ops scripts (zx) and programs.
+//
+//   import { loadRecipe, prepareContainer, planContainer, loadCatalog, renderScript } from 'glassbox';
+//   const spec = loadRecipe('recipes/hello.yaml');
+//   const prepared = await prepareContainer({ spec, id, name, roots: roots(), facts: await readHostFacts() });
+//   const plan = planContainer(await loadCatalog(), prepared, planContext(roots()));
+//   console.log(renderScript(plan, { lang: 'en', mode: 'plan', glassboxVersion: VERSION }));
+
+export { GlassboxError, GlassboxErrors } from './errors.ts';
+export type { ContainerSpec, Volume, Namespace } from './recipe/model.ts';
+export { loadRecipe, parseRecipe } from './recipe/load.ts';
+export { validateSpec } from './recipe/validate.ts';
+export { loadCatalog, type Catalog } from './blocks/catalog.ts';
+export { expandBlock, type Instance, type Params } from './blocks/expand.ts';
+export { prepareContainer } from './plan/prepare.ts';
+export { planContainer, type PreparedContainer, type PlanContext } from './plan/planner.ts';
+export type { Plan, Step, Text, Lang } from './plan/types.ts';
+export { renderScript, renderStepCommand } from './render/script.ts';
+export { renderPlanJson } from './render/json.ts';
+export { shQuote, shJoin } from './render/quote.ts';
+export { Executor, type ExecHooks, type ExecOutcome } from './exec/runner.ts';
+export { readHostFacts, type HostFacts } from './host/facts.ts';
+export { runDoctor } from './host/doctor.ts';
+export { roots, containerPaths } from './state/paths.ts';
+export { collectGarbage } from './state/gc.ts';
+export { planContext, runPlan, VERSION } from './cli/container.ts';
+export { specFromFlags } from './cli/flags.ts';

@@ -38,10 +38,10 @@ function nodeTest(files, { serial, env }) {
   process.stdout.write(`$ node ${args.join(' ')}\n`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let tail = '';
+    let out = '';
     child.stdout.on('data', (d) => {
       process.stdout.write(d);
-      tail = (tail + d.toString('utf8')).slice(-4096);
+      out += d.toString('utf8');
     });
     const forward = (sig) => child.kill(sig);
     process.on('SIGINT', forward);
@@ -50,10 +50,15 @@ function nodeTest(files, { serial, env }) {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
       const count = (name) => {
-        const m = [...tail.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].pop();
+        const m = [...out.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].pop();
         return m ? Number(m[1]) : undefined;
       };
-      resolve({ code: code ?? 1, signal, tests: count('tests'), pass: count('pass'), fail: count('fail') });
+      // A file that defines no test at all still shows up, as one passing "test" named after the file: those are
+      // not tests. (Top-level results start at the beginning of a line; subtests are indented.)
+      const paths = new Set(files.flatMap((f) => [f, join(repo, f)]));
+      const empty = [...out.matchAll(/^(?:not )?ok \d+ - (.*)$/gm)].map((m) => m[1]).filter((n) => paths.has(n));
+      const tests = count('tests');
+      resolve({ code: code ?? 1, signal, tests: tests === undefined ? undefined : tests - empty.length, pass: count('pass'), fail: count('fail'), empty });
     });
   });
 }
@@ -91,6 +96,7 @@ async function runSuite(suite) {
     say(`${suite}: ${r.tests ?? '?'} tests, ${r.pass ?? '?'} passed, ${r.fail ?? '?'} failed; node --test exited ${r.signal ?? r.code}`);
     if (r.code !== 0) return fail(`${suite}: node --test failed (exit ${r.signal ?? r.code})`);
     if (!r.tests) return fail(`${suite}: zero tests ran, which counts as a failure`);
+    if (r.empty.length) return fail(`${suite}: these files ran no tests (or failed before their first one): ${r.empty.join(', ')}`);
     if (r.fail) return fail(`${suite}: ${r.fail} tests failed`);
     return true;
   } finally {

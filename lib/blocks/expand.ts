@@ -94,7 +94,8 @@ function checkParams(block: BlockDef, inst: Instance): void {
       : spec.type === 'list' ? Array.isArray(v)
       : spec.type === 'path' ? typeof v === 'string' && (v.startsWith('/') || v.startsWith('\u0000{'))
       : typeof v === 'string';
-    if (!ok) throw bad(`must be ${spec.type === 'path' ? 'an absolute path' : `a ${spec.type}`}, got ${JSON.stringify(v)}`);
+    const article = spec.type === 'int' ? 'an' : 'a';
+    if (!ok) throw bad(`must be ${spec.type === 'path' ? 'an absolute path' : `${article} ${spec.type}`}, got ${JSON.stringify(v)}`);
     if (typeof v === 'string' && v.includes('\u0000') && spec.type !== 'runtime' && spec.type !== 'path') throw bad('contains a NUL byte');
   }
   for (const name of Object.keys(inst.params)) {

@@ -38,6 +38,7 @@ export function loadBlockFile(file: string): BlockDef & { file: string } {
   const parsed = BlockSchema.safeParse(y.value, { reportInput: true });
   if (!parsed.success) throw zodToErrors(y, BlockSchema, parsed.error, 'block');
   const block = parsed.data;
+  for (const t of [block.summary, ...block.steps.flatMap((st) => [st.title, st.why])]) t.zh = unfoldCjk(t.zh);
   const errors: GlassboxError[] = [];
   const seen = new Set<string>();
   block.steps.forEach((step, i) => {
@@ -85,10 +86,18 @@ export function loadBlockFile(file: string): BlockDef & { file: string } {
       check(step.write.value, 'write', new Set());
     }
     if (step.stdin) check(step.stdin, 'stdin', new Set());
+    for (const t of [step.title.en, step.title.zh, step.why.en, step.why.zh]) check(t, 'title', new Set());
     for (const ref of [step.if, step.unless, step.each]) {
       if (ref && !names.has(ref)) errors.push(new GlassboxError(`"${ref}" names no parameter`, { pos: at(step.if === ref ? 'if' : step.unless === ref ? 'unless' : 'each') }));
     }
   });
   if (errors.length) throw new GlassboxErrors(errors);
   return { ...block, file };
+}
+
+const CJK = '\\u2e80-\\u9fff\\u3000-\\u303f\\uff00-\\uffef';
+const FOLD = new RegExp(`([${CJK}])\\s+(?=[${CJK}])`, 'g');
+// YAML's folded scalars join lines with a space, which Chinese does not use between characters: take it out.
+export function unfoldCjk(s: string): string {
+  return s.replace(FOLD, '$1');
 }

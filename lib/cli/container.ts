@@ -8,6 +8,7 @@ import { GlassboxError } from '../errors.ts';
 import { Executor } from '../exec/runner.ts';
 import { preloadSpawner } from '../exec/spawn.ts';
 import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/facts.ts';
+import { findOnPathSync } from '../host/programs.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
 import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
 import { resolveImage } from '../image/store.ts';
@@ -52,7 +53,7 @@ async function planFor(target: string, command: string[], flags: RunFlags, opts:
 }
 
 // What the planner needs to know about the host's current state (read from files, nothing spawned).
-export function planContext(r: Roots, batchMounts = true): PlanContext {
+export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync('flock')): PlanContext {
   const isLink = (p: string, target: string) => {
     try {
       return readlinkSync(p) === target;
@@ -70,7 +71,12 @@ export function planContext(r: Roots, batchMounts = true): PlanContext {
     barrierReady,
     hostDevLinks: DEV_LINKS.every((l) => isLink(`/dev/${l.name}`, l.target)),
     batchMounts,
+    flock: flock ?? missingTool('flock', 'util-linux'),
   };
+}
+
+function missingTool(name: string, pkg: string): never {
+  throw new GlassboxError(`${name} is not installed`, { hint: `apt-get install ${pkg}` });
 }
 
 // The built-in base image is made from the host the first time a recipe asks for it (docker pulls; we build).

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { GlassboxError, GlassboxErrors } from '../errors.ts';
-import { DEFAULT_NAMESPACES, type ContainerSpec } from '../recipe/model.ts';
+import { DEFAULT_NAMESPACES, type ContainerSpec, type Volume } from '../recipe/model.ts';
 import { parseVolumeShort, validateSpec, type Problem } from '../recipe/validate.ts';
 
 export interface RunFlags {
@@ -67,13 +67,13 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
       if (!t || t.startsWith('#')) return;
       const kv = parseEnv(t);
       if (typeof kv === 'string') problems.push(new GlassboxError(kv, { pos: { file, line: i + 1, col: 1 } }));
-      else spec.env[kv[0]] = kv[1];
+      else if (kv[1] !== undefined) spec.env[kv[0]] = kv[1];
     });
   }
   for (const e of f.env ?? []) {
     const kv = parseEnv(e);
     if (typeof kv === 'string') problems.push(new GlassboxError(kv, { field: '--env' }));
-    else spec.env[kv[0]] = kv[1];
+    else if (kv[1] !== undefined) spec.env[kv[0]] = kv[1];
   }
   for (const v of f.volume ?? []) {
     const parsed = parseVolumeShort(v);
@@ -81,10 +81,15 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     else spec.volumes.push(parsed);
   }
   for (const t of f.tmpfs ?? []) {
-    const [target, opts = ''] = splitOnce(t, ':');
-    const size = /(?:^|,)size=([^,]+)/.exec(opts)?.[1];
-    const mode = /(?:^|,)mode=([^,]+)/.exec(opts)?.[1];
-    spec.volumes.push({ type: 'tmpfs', target, size, mode });
+    const [target, opts] = splitOnce(t, ':');
+    const v: Volume = { type: 'tmpfs', target };
+    for (const o of opts ? opts.split(',') : []) {
+      const [k, val] = splitOnce(o, '=');
+      if (k === 'size' && val) v.size = val;
+      else if (k === 'mode' && val) v.mode = val;
+      else problems.push(new GlassboxError(`unknown tmpfs option "${o}"`, { field: '--tmpfs', hint: 'size=64m and mode=1777 are supported' }));
+    }
+    spec.volumes.push(v);
   }
   if (f.network !== undefined && f.network !== 'none') {
     problems.push(new GlassboxError(`--network ${f.network} is not available yet`, { field: '--network', hint: 'containers get their own network namespace with only lo (--network none)' }));
@@ -94,11 +99,11 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
   return spec;
 }
 
-// KEY=VALUE, or KEY alone to pass the host's value (docker's -e KEY).
-function parseEnv(s: string): [string, string] | string {
+// KEY=VALUE, or KEY alone to pass the host's value (docker's -e KEY; left out when the host has none).
+function parseEnv(s: string): [string, string | undefined] | string {
   const eq = s.indexOf('=');
   if (eq === 0) return `invalid environment variable "${s}"`;
-  if (eq < 0) return [s, process.env[s] ?? ''];
+  if (eq < 0) return [s, process.env[s]];
   return [s.slice(0, eq), s.slice(eq + 1)];
 }
 
@@ -109,6 +114,9 @@ function splitOnce(s: string, sep: string): [string, string | undefined] {
 
 function problemToError(p: Problem, spec: ContainerSpec): GlassboxError {
   const head = String(p.path[0] ?? '');
+  if (head === 'volumes' && typeof p.path[1] === 'number' && spec.volumes[p.path[1]]?.type === 'tmpfs') {
+    return new GlassboxError(p.message, { field: '--tmpfs', hint: p.hint });
+  }
   const field = spec.source && !FLAG_OF[head] ? `${spec.source}: ${p.path.join('.')}` : (FLAG_OF[head] ?? p.path.join('.'));
   return new GlassboxError(p.message, { field, hint: p.hint });
 }

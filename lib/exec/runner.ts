@@ -84,6 +84,43 @@ function hintForFailure(r: StepResult): string {
   return 'run with --verbose to see every command, or glassbox doctor to check the host';
 }
 
+/** Passes the container's standard error through line by line, holding back util-linux's SIGKILL message. */
+class StderrFilter {
+  private partial = '';
+  private timer?: NodeJS.Timeout;
+  private sawSigkill = false;
+  private static readonly MARK = /^unshare: sigprocmask unblock failed/;
+
+  push(s: string): void {
+    const lines = (this.partial + s).split('\n');
+    this.partial = lines.pop()!;
+    for (const l of lines) this.emit(l + '\n');
+    clearTimeout(this.timer);
+    // A partial line (a prompt, a progress bar) is shown after a moment even without its newline.
+    if (this.partial) this.timer = setTimeout(() => this.flush(), 20);
+  }
+
+  private flush(): void {
+    if (this.partial && !'unshare: sigprocmask unblock failed'.startsWith(this.partial) && !StderrFilter.MARK.test(this.partial)) {
+      process.stderr.write(this.partial);
+      this.partial = '';
+    }
+  }
+
+  private emit(line: string): void {
+    if (StderrFilter.MARK.test(line)) this.sawSigkill = true;
+    else process.stderr.write(line);
+  }
+
+  /** Flushes what is left; true when the SIGKILL message was seen. */
+  end(): boolean {
+    clearTimeout(this.timer);
+    if (this.partial) this.emit(this.partial);
+    this.partial = '';
+    return this.sawSigkill;
+  }
+}
+
 // True when the process is blocked in open(2) of a FIFO, waiting for a writer.
 function atBarrier(pid: string): boolean {
   try {
@@ -116,9 +153,11 @@ export class Executor {
     if (this.main && pid1 && this.running) {
       this.signalCount++;
       // PID 1 ignores signals it has no handler for; after the third, glassbox stops asking and kills it.
-      const send = this.signalCount >= 3 ? 'SIGKILL' : sig;
+      // SIGKILL goes to the unshare process, glassbox's own child (its PID cannot have been reused), and
+      // --kill-child takes PID 1 down with it.
       try {
-        process.kill(pid1, send);
+        if (this.signalCount >= 3) process.kill(this.main.pid, 'SIGKILL');
+        else process.kill(pid1, sig);
       } catch {}
       return;
     }
@@ -162,7 +201,8 @@ export class Executor {
     if (!(await this.ask(start, total))) return {};
     const argv = start.argv!.map((a) => bind(a, this.vars));
     this.done.push(start);
-    this.main = await startCommand(argv, { env: start.env ?? this.plan.info.env, extendEnv: false, stdio: this.opts.stdio });
+    const stderr = new StderrFilter();
+    this.main = await startCommand(argv, { stdio: this.opts.stdio, onStderr: this.opts.stdio === 'inherit' ? (s) => stderr.push(s) : undefined });
     this.vars.pid = String(this.main.pid);
     const early = await Promise.race([this.waitForPid1(this.main.pid), this.main.done]);
     if (typeof early !== 'number') {
@@ -186,6 +226,9 @@ export class Executor {
     const end = await this.main.done;
     this.mainEnded = true;
     this.running = false;
+    // util-linux 2.38's `unshare --fork` cannot pass on a SIGKILL that ended its child (it fails to reset the
+    // signal's handler, says so, and exits 1; fixed in 2.40). Its message is recognised and turned into 137.
+    if (stderr.end() && end.exitCode === 1) return { exitCode: 137, signal: 'SIGKILL' };
     return { exitCode: end.exitCode, signal: end.signal };
   }
 
@@ -303,11 +346,9 @@ export class Executor {
     this.cleaned = true;
     const failures: CommandResult[] = [];
     if (this.main && !this.mainEnded) {
-      // Only a process that has not been reaped can be signalled safely: its PID cannot have been reused.
-      const pid1 = Number(this.vars.pid1 ?? 0);
+      // Our own unreaped child cannot have a reused PID; --kill-child passes the SIGKILL on to PID 1.
       try {
-        if (pid1) process.kill(pid1, 'SIGKILL');
-        else process.kill(this.main.pid, 'SIGKILL');
+        process.kill(this.main.pid, 'SIGKILL');
       } catch {}
       await this.main.done;
     }

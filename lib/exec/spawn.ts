@@ -83,18 +83,24 @@ export interface Started {
 // Starts a long-running process with the terminal attached (the container's main process).
 export async function startCommand(
   argv: string[],
-  opts: RunOptions & { stdio: 'inherit' | 'ignore' | ['inherit' | 'ignore' | 'pipe', 'inherit' | 'pipe' | 'ignore', 'inherit' | 'pipe' | 'ignore'] },
+  opts: RunOptions & {
+    stdio: 'inherit' | 'ignore';
+    /** Receives the process's standard error instead of the terminal (stdin and stdout stay attached). */
+    onStderr?: (chunk: string) => void;
+  },
 ): Promise<Started> {
   const { execa } = await loadExeca();
   const started = performance.now();
   const child: ResultPromise = execa(argv[0]!, argv.slice(1), {
     reject: false,
-    stdio: opts.stdio,
+    stdio: opts.onStderr ? [opts.stdio, opts.stdio, 'pipe'] : opts.stdio,
+    buffer: false,
     cwd: opts.cwd,
     env: opts.env,
     extendEnv: opts.extendEnv ?? true,
     encoding: 'utf8',
   });
+  if (opts.onStderr) child.stderr?.on('data', (d: Buffer | string) => opts.onStderr!(String(d)));
   const pid = child.pid;
   if (pid === undefined) {
     const r = await child;

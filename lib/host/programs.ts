@@ -1,7 +1,7 @@
 // Finding host programs and telling static from dynamic ones, without spawning anything: PATH is scanned with
 // access(2), and an ELF file is static when its program headers have no PT_INTERP (no dynamic loader named).
 
-import { constants } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { access, open } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -50,3 +50,16 @@ export async function isStaticElf(file: string): Promise<boolean | undefined> {
   }
 }
 
+
+// The same, synchronously (the planner's context is gathered on the start-up path of every run).
+export function findOnPathSync(name: string, pathEnv = process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'): string | undefined {
+  for (const dir of pathEnv.split(':')) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {}
+  }
+  return undefined;
+}

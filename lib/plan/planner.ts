@@ -41,6 +41,8 @@ export interface PlanContext {
   hostDevLinks: boolean;
   /** One fstab and one mount --all for all mounts (false: one mount command each, for learn mode). */
   batchMounts?: boolean;
+  /** The host's flock by absolute path: it is started after `env -i`, when PATH is already the container's. */
+  flock: string;
 }
 
 export const BARRIER = '/dev/.glassbox-start';
@@ -172,11 +174,11 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       barrier: BARRIER,
       pid1: runtimeRef('pid1'),
       read_only: c.readOnly,
+      env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+      flock: ctx.flock,
     },
     after: lastOnly(steps, steps.filter((s) => s.phase === 'setup').map((s) => s.id)),
   });
-  const start = steps.find((s) => s.kind === 'start');
-  if (start) start.env = c.env;
   return {
     version: 1,
     info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p },
@@ -194,7 +196,8 @@ export function renderFstab(entries: Step[]): string {
   return entries
     .map((e) => {
       const m = e.mount!;
-      return `# ${e.title.en}\n# ${e.title.zh}\n${[m.source, m.target, m.type, m.options].map(fstabField).join(' ')} 0 0`;
+      const comment = (t: string) => `# ${t.replace(/[\x00-\x1f\x7f]+/g, ' ')}`; // one line, whatever the title holds
+      return `${comment(e.title.en)}\n${comment(e.title.zh)}\n${[m.source, m.target, m.type, m.options].map(fstabField).join(' ')} 0 0`;
     })
     .join('\n');
 }

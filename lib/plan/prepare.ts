@@ -9,7 +9,7 @@ import { readFileFromLayers, resolveInLayers } from '../image/rootpath.ts';
 import { resolveImage, type ImageConfig } from '../image/store.ts';
 import { resolveUser } from '../image/users.ts';
 import type { ContainerSpec } from '../recipe/model.ts';
-import { OVERLAY_UNSAFE } from '../recipe/validate.ts';
+import { isReservedTarget, OVERLAY_UNSAFE } from '../recipe/validate.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
 import type { PreparedContainer } from './planner.ts';
 
@@ -74,7 +74,7 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   const volumes: PreparedContainer['volumes'] = [];
   for (const v of spec.volumes) {
     const target = (await resolveInLayers(lowerDirs, v.target)).path;
-    if (['/', '/proc', '/dev', '/sys'].includes(target)) {
+    if (isReservedTarget(target)) {
       throw new GlassboxError(`volume target ${v.target} resolves to ${target} inside the image`, { hint: 'choose another mount point' });
     }
     if (v.type === 'bind') {

@@ -59,8 +59,6 @@ export interface Step {
   argv?: string[];
   /** For run steps: bytes given on standard input. */
   stdin?: string;
-  /** For start steps: the whole environment of the process (rendered as `env -i K=V … argv`). */
-  env?: Record<string, string>;
   /** For write steps. */
   write?: { path: string; value: string };
   /** For mkdir and remove steps: the paths. */

@@ -4,7 +4,9 @@
 import { z } from 'zod';
 import { NAMESPACES } from './model.ts';
 
-const Command = z.union([z.string().min(1), z.array(z.string()).min(1)]);
+// YAML reads `[sleep, 10]` as a string and a number: both are fine as arguments.
+const Arg = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const Command = z.union([z.string().min(1), z.array(Arg).min(1)]);
 
 export const VolumeSchema = z.union([
   z.string().min(1),

@@ -17,9 +17,18 @@ const SIZE_RE = /^[0-9]+[kmgKMG]?$/;
 /** Characters that would change the meaning of an overlay mount's option string. */
 export const OVERLAY_UNSAFE = /[,:\\\s]/;
 
+/** Control characters have no business in a path, and a newline could smuggle a line into a generated file. */
+export const CONTROL_CHARS = /[\x00-\x1f\x7f]/;
+
 // True when a container path is absolute and has no `..` (so it cannot climb out of the root by itself).
 export function isCleanAbsolute(p: string): boolean {
-  return p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0');
+  return p.startsWith('/') && !p.split('/').includes('..') && !CONTROL_CHARS.test(p);
+}
+
+// True when a volume may not be mounted at this (already clean) target: glassbox mounts these itself.
+export function isReservedTarget(target: string): boolean {
+  const t = target.replace(/\/+$/, '') || '/';
+  return RESERVED.includes(t) || t.startsWith('/proc/') || t.startsWith('/sys/');
 }
 
 // Checks a spec and returns every problem found (an empty list means valid).
@@ -36,6 +45,7 @@ export function validateSpec(spec: ContainerSpec): Problem[] {
     if (!spec.rootdir.startsWith('/')) bad(['rootdir'], `rootdir must be an absolute path, got "${spec.rootdir}"`);
     else if (OVERLAY_UNSAFE.test(spec.rootdir)) bad(['rootdir'], 'rootdir must not contain "," ":" "\\" or white space', 'these characters would change the overlay mount options');
     else if (spec.rootdir.split('/').includes('..')) bad(['rootdir'], 'rootdir must not contain ".."', 'give the real path');
+    else if (CONTROL_CHARS.test(spec.rootdir)) bad(['rootdir'], 'rootdir must not contain control characters');
   }
   if (spec.workdir !== undefined && !isCleanAbsolute(spec.workdir)) {
     bad(['workdir'], `workdir must be an absolute path without "..", got "${spec.workdir}"`);
@@ -66,10 +76,10 @@ const RESERVED = ['/', '/proc', '/dev', '/sys', '/dev/pts', '/dev/shm', '/dev/mq
 
 function validateVolume(v: Volume, i: number, bad: (p: Problem['path'], m: string, h?: string) => void): void {
   if (!isCleanAbsolute(v.target)) bad(['volumes', i, 'target'], `volume target must be an absolute path without "..", got "${v.target}"`);
-  else if (RESERVED.includes(v.target.replace(/\/+$/, '') || '/')) bad(['volumes', i, 'target'], `cannot mount a volume on ${v.target}`, 'glassbox mounts that path itself');
+  else if (isReservedTarget(v.target)) bad(['volumes', i, 'target'], `cannot mount a volume on ${v.target}`, 'glassbox mounts /, /proc, /sys and /dev itself');
   if (v.type === 'bind') {
     if (!v.source.startsWith('/')) bad(['volumes', i, 'source'], `volume source must be an absolute host path, got "${v.source}"`, 'write it as /full/path or $PWD/path');
-    else if (v.source.includes('\0')) bad(['volumes', i, 'source'], 'a path cannot contain a NUL byte');
+    else if (CONTROL_CHARS.test(v.source)) bad(['volumes', i, 'source'], 'volume source must not contain control characters');
   } else {
     if (v.size !== undefined && !SIZE_RE.test(v.size)) bad(['volumes', i, 'size'], `invalid size "${v.size}"`, 'a number with an optional k, m or g suffix, like 64m');
     if (v.mode !== undefined && !/^[0-7]{3,4}$/.test(v.mode)) bad(['volumes', i, 'mode'], `invalid mode "${v.mode}"`, 'an octal mode like 1777');

@@ -17,8 +17,9 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
+    // The first syntax error is the real one; the rest usually follow from it.
     throw new GlassboxErrors(
-      doc.errors.map((e) => {
+      doc.errors.slice(0, 1).map((e) => {
         const p = lines.linePos(e.pos[0]);
         return new GlassboxError(`YAML syntax error: ${e.message.split('\n')[0]}`, {
           pos: { file, line: p.line, col: p.col },

@@ -67,6 +67,7 @@ export function zodToErrors(y: ParsedYaml, schema: AnySchema, error: z.ZodError,
       }),
     );
   }
+  out.sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
   return new GlassboxErrors(out);
 }
 

@@ -149,7 +149,7 @@ export function renderStepCommand(step: Step): string {
       return step.write.value === '' ? `: > ${path}` : `printf '%s\\n' ${renderArg(step.write.value)} > ${path}`;
     }
     case 'start':
-      return `${startCommandLine(step)} &`;
+      return `${shJoin(argvOf(step))} &`;
     case 'mkdir':
       return shJoin(['mkdir', '-p', ...(step.paths ?? [])]);
     case 'remove':
@@ -252,7 +252,7 @@ function startBlock(step: Step, lang: Lang): string[] {
   return [
     ...c(T.startStdin),
     'exec 3<&0',
-    `${startCommandLine(step)} <&3 3<&- &`,
+    `${shJoin(argvOf(step))} <&3 3<&- &`,
     'gb_pid=$!',
     'exec 3<&-',
     ...c(T.loopIntro),
@@ -273,12 +273,6 @@ function startBlock(step: Step, lang: Lang): string[] {
     '  [ -n "$gb_pid1" ] || sleep 0.01',
     'done',
   ];
-}
-
-// A start step's command with its environment: `env -i` empties it, then sets exactly the container's variables.
-function startCommandLine(step: Step): string {
-  const env = Object.entries(step.env ?? {}).map(([k, v]) => `${k}=${v}`);
-  return step.env ? `${shJoin(['env', '-i', ...env, ...argvOf(step)])}` : shJoin(argvOf(step));
 }
 
 // The runtime values any step or undo refers to, plus the two a start step sets, in a stable order.

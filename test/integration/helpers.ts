@@ -236,10 +236,12 @@ export class Sandbox {
     }
   }
 
-  /** Entries of the run root (one directory per container that has runtime state). */
+  /** Container directories in the run root (it also holds shared things, like the start-barrier FIFO). */
   runEntries(): string[] {
     try {
-      return readdirSync(this.run).sort();
+      return readdirSync(this.run)
+        .filter((e) => /^[0-9a-f]{64}$/.test(e))
+        .sort();
     } catch {
       return [];
     }

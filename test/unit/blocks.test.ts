@@ -214,7 +214,7 @@ test('expand: parameters are checked against their declared types', () => {
   bad({ ...base, flag: 'yes' }, 'block demo (d): parameter flag must be a bool, got "yes"');
   bad({ ...base, opts: 'a' }, 'block demo (d): parameter opts must be a list, got "a"');
   bad({ ...base, dir: 'srv' }, 'block demo (d): parameter dir must be an absolute path, got "srv"');
-  bad({ ...base, count: 1.5 }, 'block demo (d): parameter count must be a int, got 1.5');
+  bad({ ...base, count: 1.5 }, 'block demo (d): parameter count must be an int, got 1.5');
   bad({ ...base, name: 'a\u0000b' }, 'block demo (d): parameter name contains a NUL byte');
   bad({ ...base, nope: 1 }, 'block demo (d) has no parameter nope');
   assert.throws(

@@ -78,8 +78,8 @@ test('flags: --tmpfs TARGET[:size=…,mode=…]', () => {
   const spec = specFromFlags(undefined, 'alpine', [], { tmpfs: ['/x:size=64m,mode=1777', '/y', '/z:mode=700'] });
   assert.deepEqual(spec.volumes, [
     { type: 'tmpfs', target: '/x', size: '64m', mode: '1777' },
-    { type: 'tmpfs', target: '/y', size: undefined, mode: undefined },
-    { type: 'tmpfs', target: '/z', size: undefined, mode: '700' },
+    { type: 'tmpfs', target: '/y' },
+    { type: 'tmpfs', target: '/z', mode: '700' },
   ]);
 });
 
@@ -88,7 +88,7 @@ test('flags: --volume errors name --volume', () => {
     '--volume: expected SOURCE:TARGET[:ro], got "a:b:c:d"',
     '--volume: unknown volume option "rx" (ro or rw)',
     '--volume: volume source must be an absolute host path, got "rel" (write it as /full/path or $PWD/path)',
-    '--volume: cannot mount a volume on /proc (glassbox mounts that path itself)',
+    '--volume: cannot mount a volume on /proc (glassbox mounts /, /proc, /sys and /dev itself)',
     '--volume: volume target must be an absolute path without "..", got "/a/../b"',
   ]);
 });
@@ -153,7 +153,7 @@ test('flags: a recipe is the base and flags override it, without changing the re
     volumes: [
       { type: 'bind', source: '/srv', target: '/srv', readOnly: false },
       { type: 'bind', source: '/x', target: '/x', readOnly: true },
-      { type: 'tmpfs', target: '/t', size: undefined, mode: undefined },
+      { type: 'tmpfs', target: '/t' },
     ],
     source: recipe,
   });

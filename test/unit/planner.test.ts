@@ -43,7 +43,7 @@ function hello(over: Partial<PreparedContainer> = {}): PreparedContainer {
   };
 }
 
-const FIRST_RUN: PlanContext = { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true };
+const FIRST_RUN: PlanContext = { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true, flock: '/usr/bin/flock' };
 
 interface Variant {
   name: string;
@@ -128,7 +128,6 @@ function stringsOf(s: Step): string[] {
     ...(s.write ? [s.write.path, s.write.value] : []),
     ...(s.mount ? Object.values(s.mount) : []),
     ...(s.stdin !== undefined ? [s.stdin] : []),
-    ...Object.entries(s.env ?? {}).flat(),
   ];
 }
 
@@ -159,7 +158,9 @@ for (const v of variants) {
     for (const flag of ['--pdeathsig', '--kill-child']) assert.ok(argv.includes(flag), `start argv lacks ${flag}`);
     assert.equal(argv.filter((a) => a.startsWith('--mount-proc=')).length, 1, 'start argv mounts one /proc');
     assert.deepEqual(argv.slice(-v.container.command.length), v.container.command, 'the command comes last, verbatim');
-    assert.deepEqual(starts[0]!.env, v.container.env);
+    const envAt = argv.indexOf('-i');
+    assert.deepEqual(argv.slice(envAt + 1, envAt + 1 + Object.keys(v.container.env).length), Object.entries(v.container.env).map(([k, val]) => `${k}=${val}`), 'env -i sets exactly the container environment');
+    assert.equal(argv[envAt + 1 + Object.keys(v.container.env).length], '/usr/bin/flock', 'flock is named by its host path after env -i');
 
     for (const s of steps) {
       assert.notEqual(s.kind, 'mount', `${s.id}: mount entries are batched, never planned as steps`);
@@ -186,7 +187,7 @@ test('planner: the journal lists the undo of the namespaces block, in plan order
     mayFail: true,
   });
   const dirs = journal.entries.find((e) => e.step === 'ns.dirs');
-  assert.deepEqual(dirs?.undo, ['rm', '-rf', '--one-file-system', PATHS.run, PATHS.upper, PATHS.work]);
+  assert.deepEqual(dirs?.undo, ['rm', '-rf', '--one-file-system', PATHS.run, PATHS.state]);
   const order = plan.steps.map((s) => s.id);
   const positions = journal.entries.map((e) => order.indexOf(e.step));
   assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
@@ -211,7 +212,8 @@ test('planner: renderPlanJson is JSON, with runtime references written as ${name
 // --- what each variant changes ------------------------------------------------------------------------------
 
 const startArgv = (name: string) => planOf(name).steps.find((s) => s.kind === 'start')!.argv!;
-const fstabOf = (name: string) => planOf(name).steps.find((s) => s.id === 'mounts.fstab')?.write?.value ?? '';
+// The text of the container's fstab, from the step that writes it.
+const fstabOf = (name: string) => planOf(name).steps.find((s) => s.write?.path === `${PATHS.run}/fstab`)?.write?.value ?? '';
 
 test('planner variant: the hello container', () => {
   const plan = planOf('hello (en)');

@@ -122,8 +122,12 @@ function samplePlan(): Plan {
 }
 
 // The same plan with every command replaced by a harmless one that logs to dir, for real runs of the scripts.
-function harmlessPlan(dir: string, main = 'sleep 0.3 & wait'): Plan {
+// The main process forks a child that blocks opening a FIFO, as PID 1 does at glassbox's start barrier; the boot
+// step opens the FIFO for writing, and the main process then goes on with `then`.
+function harmlessPlan(dir: string, then = 'sleep 0.3', barrier = true): Plan {
   const plan = samplePlan();
+  spawnSync('mkfifo', [join(dir, 'fifo')]);
+  const main = barrier ? `cat "${join(dir, 'fifo')}" >/dev/null & wait; ${then}` : then;
   const log = (what: string, ...args: string[]) => ['sh', '-c', `echo "${what} $*" >> "${dir}/log"`, 'sh', ...args];
   plan.steps = plan.steps.map((s, i) => {
     const n = i + 1;
@@ -137,7 +141,7 @@ function harmlessPlan(dir: string, main = 'sleep 0.3 & wait'): Plan {
     }
     if (s.id === 'net.lo') {
       // The boot step proves the runtime reference resolved to a live process and that stdin arrived.
-      t.argv = ['sh', '-c', `test -d "/proc/$1" && echo "$1" > "${dir}/pid1" && cat > "${dir}/stdin"`, 'sh', pid1];
+      t.argv = ['sh', '-c', `test -d "/proc/$1" && echo "$1" > "${dir}/pid1" && cat > "${dir}/stdin" && : > "${dir}/fifo"`, 'sh', pid1];
     }
     return t;
   });
@@ -229,7 +233,7 @@ test('the up script runs the steps, finds PID 1, waits, then undoes in reverse o
 }));
 
 test("the up script exits with the container's status", withDir((dir) => {
-  const r = runScript(dir, 'up.sh', render(harmlessPlan(dir, 'sleep 0.2 & wait; exit 7'), 'up'));
+  const r = runScript(dir, 'up.sh', render(harmlessPlan(dir, 'sleep 0.2; exit 7'), 'up'));
   assert.equal(r.status, 7, r.stderr);
   assert.equal(logLines(dir).at(-1), 'undo-1');
 }));
@@ -243,7 +247,7 @@ test('a failed step undoes only the steps begun, then stops', withDir((dir) => {
 }));
 
 test('the up script exits 125 when the main process dies before PID 1 appears', withDir((dir) => {
-  const r = runScript(dir, 'up.sh', render(harmlessPlan(dir, 'exit 0'), 'up'));
+  const r = runScript(dir, 'up.sh', render(harmlessPlan(dir, 'exit 0', false), 'up'));
   assert.equal(r.status, 125);
   assert.match(r.stderr, /exited before its PID 1 started/);
   assert.ok(!existsSync(join(dir, 'pid1')));

@@ -7,6 +7,7 @@ import { loadCatalog } from '../blocks/catalog.ts';
 import { GlassboxError } from '../errors.ts';
 import { Executor } from '../exec/runner.ts';
 import { preloadSpawner } from '../exec/spawn.ts';
+import { hostCgroupLayout } from '../cgroup/layout.ts';
 import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/facts.ts';
 import { findOnPathSync } from '../host/programs.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
@@ -14,7 +15,9 @@ import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
 import { resolveImage } from '../image/store.ts';
 import { DEV_LINKS, planContainer, type PlanContext } from '../plan/planner.ts';
 import { prepareContainer } from '../plan/prepare.ts';
-import type { Lang, Plan } from '../plan/types.ts';
+import type { Lang, Plan, PlanCgroup } from '../plan/types.ts';
+import { readEvents } from '../cgroup/stats.ts';
+import { formatBytes } from '../cgroup/units.ts';
 import { renderPlanJson } from '../render/json.ts';
 import { shJoin } from '../render/quote.ts';
 import { renderScript } from '../render/script.ts';
@@ -40,10 +43,11 @@ export function requireRoot(what: string): void {
 // Builds the plan for `run`/`plan`/`script` arguments; makes the base image on the spot when asked (never for plan).
 async function planFor(target: string, command: string[], flags: RunFlags, opts: { buildBase: boolean; verbose?: boolean }) {
   const r = roots();
-  // The recipe loader (YAML parser and schemas) is only loaded when a recipe file is given.
-  const base = isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target) : undefined;
-  const spec = specFromFlags(base, base ? undefined : target, command, flags);
   const facts = await readHostFacts();
+  const host = { cpus: facts.cpus, onlineCpus: facts.onlineCpus };
+  // The recipe loader (YAML parser and schemas) is only loaded when a recipe file is given.
+  const base = isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target, { host }) : undefined;
+  const spec = specFromFlags(base, base ? undefined : target, command, flags, host);
   if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image);
   const id = newId();
   const name = spec.name ?? randomName();
@@ -72,6 +76,7 @@ export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync
     hostDevLinks: DEV_LINKS.every((l) => isLink(`/dev/${l.name}`, l.target)),
     batchMounts,
     flock: flock ?? missingTool('flock', 'util-linux'),
+    cgroup: hostCgroupLayout(),
   };
 }
 
@@ -119,12 +124,28 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   return runPlan(plan, r, facts);
 }
 
+/** state.json as `run` writes it: the container's cgroups (for stats and gc) and whether the OOM killer ended it. */
+export type RunState = ContainerState & { cgroup?: PlanCgroup; oomKilled?: boolean };
+
+// After the container's main process ended, while its groups still exist: tell the user when a limit was hit.
+function reportLimits(cg: PlanCgroup, exitCode: number): { oomKilled: boolean } {
+  const ev = readEvents(cg);
+  const say = (msg: string) => process.stderr.write(`glassbox: ${msg}\n`);
+  const memory = cg.limits.memory !== undefined ? `memory limit ${formatBytes(cg.limits.memory)}` : 'no memory limit';
+  const oomKilled = exitCode === 137 && ev.oomKills > 0;
+  if (oomKilled) say(`the container was killed by the OOM killer (${memory})`);
+  else if (ev.oomKills > 0) say(`the OOM killer killed ${ev.oomKills} process${ev.oomKills === 1 ? '' : 'es'} in the container (${memory})`);
+  if (ev.pidsMax > 0) say(`the container reached its process limit (${cg.limits.pids} processes): the kernel refused ${ev.pidsMax} fork${ev.pidsMax === 1 ? '' : 's'}`);
+  return { oomKilled };
+}
+
 // Executes a container plan with state on disk, so ps and gc can see it.
 export async function runPlan(plan: Plan, r: Roots, facts: HostFacts): Promise<number> {
   const { id, name } = plan.info;
   const dir = claimContainer(r, id, name);
   const owner = selfOwner(facts.bootId);
-  const state: ContainerState = { id, name, image: plan.info.image, command: plan.info.command, created: new Date().toISOString(), status: 'created', owner };
+  const cgroup = plan.info.cgroup;
+  const state: RunState = { id, name, image: plan.info.image, command: plan.info.command, created: new Date().toISOString(), status: 'created', owner, ...(cgroup ? { cgroup } : {}) };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
   writeState(r, state);
   let missing: GlassboxError | undefined;
@@ -139,7 +160,17 @@ export async function runPlan(plan: Plan, r: Roots, facts: HostFacts): Promise<n
         missing = await resolveCommandInRoot(`/proc/${pid1}/root`, plan.info.command[0]!, plan.info.env.PATH ?? '');
         if (missing) throw missing;
       },
-      onRunning: (pid1) => writeState(r, { ...state, status: 'running', pid: pid1, startedAt: new Date().toISOString() }),
+      onRunning: (pid1) => {
+        state.status = 'running';
+        state.pid = pid1;
+        state.startedAt = new Date().toISOString();
+        writeState(r, state);
+      },
+      afterExit: ({ exitCode }) => {
+        const { oomKilled } = cgroup ? reportLimits(cgroup, exitCode) : { oomKilled: false };
+        const { pid: _gone, ...rest } = state;
+        writeState(r, { ...rest, status: 'exited', exitCode, oomKilled, finishedAt: new Date().toISOString() } as RunState);
+      },
     },
   });
   try {

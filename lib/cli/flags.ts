@@ -2,6 +2,7 @@
 // override its fields. Problems are reported against the flag that caused them.
 
 import { readFileSync } from 'node:fs';
+import { parseResources, RESOURCE_FLAGS, type RawResources, type ResourceHost, type ResourceKey } from '../cgroup/resources.ts';
 import { GlassboxError, GlassboxErrors } from '../errors.ts';
 import { DEFAULT_NAMESPACES, type ContainerSpec, type Volume } from '../recipe/model.ts';
 import { parseVolumeShort, validateSpec, type Problem } from '../recipe/validate.ts';
@@ -19,6 +20,26 @@ export interface RunFlags {
   entrypoint?: string;
   rm?: boolean;
   network?: string;
+  memory?: string;
+  memorySwap?: string;
+  cpus?: string;
+  cpuShares?: string;
+  cpusetCpus?: string;
+  pidsLimit?: string;
+}
+
+/** Each resource flag's value, by the recipe key it sets. */
+function resourceFlags(f: RunFlags): RawResources {
+  const raw: RawResources = {
+    memory: f.memory,
+    memory_swap: f.memorySwap,
+    cpus: f.cpus,
+    cpu_shares: f.cpuShares,
+    cpuset_cpus: f.cpusetCpus,
+    pids: f.pidsLimit,
+  };
+  for (const k of Object.keys(raw) as ResourceKey[]) if (raw[k] === undefined) delete raw[k];
+  return raw;
 }
 
 // True when the first argument names a recipe file rather than an image.
@@ -38,10 +59,11 @@ const FLAG_OF: Record<string, string> = {
   rootdir: 'IMAGE',
 };
 
-// Applies flags over a base spec (a recipe's, or an empty one for `run IMAGE`).
-export function specFromFlags(base: ContainerSpec | undefined, image: string | undefined, command: string[], f: RunFlags): ContainerSpec {
+// Applies flags over a base spec (a recipe's, or an empty one for `run IMAGE`). With `host`, the limits are also
+// checked against this machine (CPU count, online CPUs).
+export function specFromFlags(base: ContainerSpec | undefined, image: string | undefined, command: string[], f: RunFlags, host?: ResourceHost): ContainerSpec {
   const spec: ContainerSpec = base
-    ? { ...base, env: { ...base.env }, volumes: [...base.volumes] }
+    ? { ...base, env: { ...base.env }, volumes: [...base.volumes], ...(base.resources ? { resources: { ...base.resources } } : {}) }
     : { env: {}, namespaces: [...DEFAULT_NAMESPACES], root: 'pivot_root', rootfs: 'overlay', readOnly: false, volumes: [] };
   const problems: GlassboxError[] = [];
   if (image !== undefined) {
@@ -91,10 +113,17 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     }
     spec.volumes.push(v);
   }
+  const raw = resourceFlags(f);
+  const fromFlags = new Set(Object.keys(raw));
+  if (fromFlags.size) {
+    const parsed = parseResources(raw);
+    for (const p of parsed.problems) problems.push(new GlassboxError(p.message, { field: RESOURCE_FLAGS[p.path[1] as ResourceKey], hint: p.hint }));
+    spec.resources = { ...spec.resources, ...parsed.resources };
+  }
   if (f.network !== undefined && f.network !== 'none') {
     problems.push(new GlassboxError(`--network ${f.network} is not available yet`, { field: '--network', hint: 'containers get their own network namespace with only lo (--network none)' }));
   }
-  problems.push(...validateSpec(spec).map((p) => problemToError(p, spec)));
+  problems.push(...validateSpec(spec, host).map((p) => problemToError(p, spec, fromFlags)));
   if (problems.length) throw new GlassboxErrors(problems);
   return spec;
 }
@@ -112,8 +141,12 @@ function splitOnce(s: string, sep: string): [string, string | undefined] {
   return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
 }
 
-function problemToError(p: Problem, spec: ContainerSpec): GlassboxError {
+function problemToError(p: Problem, spec: ContainerSpec, fromFlags: Set<string>): GlassboxError {
   const head = String(p.path[0] ?? '');
+  const key = String(p.path[1] ?? '');
+  if (head === 'resources' && (fromFlags.has(key) || !spec.source)) {
+    return new GlassboxError(p.message, { field: RESOURCE_FLAGS[key as ResourceKey] ?? p.path.join('.'), hint: p.hint });
+  }
   if (head === 'volumes' && typeof p.path[1] === 'number' && spec.volumes[p.path[1]]?.type === 'tmpfs') {
     return new GlassboxError(p.message, { field: '--tmpfs', hint: p.hint });
   }

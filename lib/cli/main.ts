@@ -29,6 +29,12 @@ function runFlags(cmd: Command): Command {
     .option('--entrypoint <cmd>', "override the image's entrypoint")
     .option('--rm', 'remove the container when it exits (foreground runs always do)')
     .addOption(new Option('--network <mode>', 'network mode').choices(['none']))
+    .option('-m, --memory <size>', 'memory limit, like 64m (binary units: 64m = 64 MiB)')
+    .option('--memory-swap <size>', 'memory plus swap limit; -1 for unlimited swap (default: twice --memory)')
+    .option('--cpus <number>', 'CPU time, in CPUs: 0.5 is half of one CPU')
+    .option('-c, --cpu-shares <weight>', 'relative CPU weight under contention (default 1024)')
+    .option('--cpuset-cpus <list>', 'CPUs the container may run on, like 0-1,3')
+    .option('--pids-limit <n>', 'the most processes the container may hold at once (default 2048)')
     .argument('<image|recipe.yaml>', 'an image from the store, a root directory, or a recipe file')
     .argument('[command...]', 'the command and its arguments')
     .passThroughOptions();
@@ -75,6 +81,15 @@ export function buildProgram(exit: (code: number) => void): Command {
     .action(async () => {
       const { cmdGc } = await import('./misc.ts');
       await run(() => cmdGc(global()))();
+    });
+  program
+    .command('stats')
+    .description('live resource use of running containers: CPU %, memory used / limit, processes (like docker stats)')
+    .option('--no-stream', 'print one reading and exit')
+    .addOption(new Option('--format <format>', 'table or json (one line per container)').choices(['table', 'json']).default('table'))
+    .action(async (opts) => {
+      const { cmdStats } = await import('./misc.ts');
+      await run(() => cmdStats(opts))();
     });
   program
     .command('doctor')

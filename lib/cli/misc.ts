@@ -1,5 +1,10 @@
-// The small commands: gc, doctor, image from-host, images.
+// The small commands: gc, doctor, image from-host, images, stats.
 
+import { totalmem } from 'node:os';
+import { readUsage, statsRow, formatStatsTable, type CgroupUsage, type StatsRow } from '../cgroup/stats.ts';
+import { formatBytes } from '../cgroup/units.ts';
+import { listIds, processStart, readState } from '../state/containers.ts';
+import type { RunState } from './container.ts';
 import { runDoctor, formatDoctor } from '../host/doctor.ts';
 import { readHostFacts } from '../host/facts.ts';
 import { buildHostImage } from '../image/fromhost.ts';
@@ -10,6 +15,8 @@ import { roots } from '../state/paths.ts';
 import { requireRoot, type Global } from './container.ts';
 import { enableTrace, useColour } from './output.ts';
 
+const GROUP_LEN = 'glassbox/'.length + 12;
+
 // glassbox gc
 export async function cmdGc(g: Global): Promise<number> {
   requireRoot('glassbox gc');
@@ -17,6 +24,7 @@ export async function cmdGc(g: Global): Promise<number> {
   const facts = await readHostFacts();
   const rep = await collectGarbage(roots(), facts.bootId);
   const lines = [
+    ...rep.cgroups.map((c) => `removed cgroup ${c.slice(0, GROUP_LEN)}`),
     ...rep.containers.map((id) => `removed container ${id.slice(0, 12)}`),
     ...rep.runDirs.map((d) => `released ${d}`),
     ...rep.names.map((n) => `released name ${n}`),
@@ -56,3 +64,49 @@ export async function cmdImages(format: string): Promise<number> {
   process.stdout.write(rows.map((r) => r.map((v, c) => v.padEnd(w[c]!)).join('   ').trimEnd()).join('\n') + '\n');
   return 0;
 }
+
+// The running containers that have cgroups: state.json says running, and its PID 1 is still there.
+function runningContainers(): Array<RunState & { cgroup: NonNullable<RunState['cgroup']> }> {
+  const r = roots();
+  const out: Array<RunState & { cgroup: NonNullable<RunState['cgroup']> }> = [];
+  for (const id of listIds(r)) {
+    const s = readState(r, id) as RunState | undefined;
+    if (s?.status === 'running' && s.pid && s.cgroup && processStart(s.pid) !== undefined) out.push(s as RunState & { cgroup: NonNullable<RunState['cgroup']> });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+// glassbox stats: docker stats for glassbox containers. Each round reads every running container's cgroup files
+// twice, a second apart (CPU % is CPU time used over that second); --no-stream prints one round and ends.
+export async function cmdStats(opts: { stream?: boolean; format?: string }): Promise<number> {
+  const json = opts.format === 'json';
+  const tty = process.stdout.isTTY && !json;
+  let previous = new Map<string, { usage: CgroupUsage; at: bigint }>();
+  const sample = () => {
+    const now = new Map<string, { usage: CgroupUsage; at: bigint; state: ReturnType<typeof runningContainers>[number] }>();
+    for (const c of runningContainers()) now.set(c.id, { usage: readUsage(c.cgroup), at: process.hrtime.bigint(), state: c });
+    return now;
+  };
+  previous = sample();
+  for (;;) {
+    await new Promise((res) => setTimeout(res, 1000));
+    const now = sample();
+    const rows: StatsRow[] = [];
+    for (const [id, cur] of now) {
+      const before = previous.get(id);
+      if (!before) continue;
+      rows.push(statsRow(id, cur.state.name, before.usage, cur.usage, Number(cur.at - before.at), totalmem()));
+    }
+    previous = now;
+    if (json) {
+      for (const r of rows) {
+        process.stdout.write(
+          JSON.stringify({ id: r.id, name: r.name, cpu_percent: round(r.cpuPercent), memory_bytes: r.memory, memory_limit_bytes: r.memoryLimit, memory_percent: round(r.memoryPercent), pids: r.pids, pids_limit: r.pidsLimit ?? null }) + '\n',
+        );
+      }
+    } else process.stdout.write((tty && opts.stream !== false ? '\x1b[2J\x1b[H' : '') + formatStatsTable(rows, (n) => formatBytes(n, '')));
+    if (opts.stream === false) return 0;
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;

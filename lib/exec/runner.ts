@@ -1,8 +1,9 @@
 // The executor: runs a plan's steps for real. Setup steps run as a dependency graph (independent mounts side by
 // side), then the container's main process starts and waits at its start barrier, the boot steps switch its root,
 // the barrier opens and the container runs. Whatever happens after the first step — a failing step, Ctrl-C,
-// SIGTERM, the container's exit — the undos of the steps that ran are run newest first. Before the first step,
-// every undo is in the journal on disk, so `glassbox gc` can finish the job after a SIGKILL.
+// SIGTERM, the container's exit — the undos of the steps that ran are run newest first (after the plan's teardown
+// steps, which kill whatever is left in the container's cgroup). Before the first step, every undo is in the
+// journal on disk, so `glassbox gc` can finish the job after a SIGKILL.
 
 import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +23,8 @@ export interface ExecHooks {
   beforeRelease?(pid1: number): Promise<void>;
   /** Called once the container runs. */
   onRunning?(pid1: number): void;
+  /** Called when the container's main process has ended, before anything is torn down (its cgroup still exists). */
+  afterExit?(exit: { exitCode: number; signal?: string }): Promise<void> | void;
 }
 
 export interface StepResult {
@@ -130,6 +133,44 @@ function atBarrier(pid: string): boolean {
   }
 }
 
+// Does what one run, write, mkdir or remove step says, exactly as its rendered line would. File operations run
+// in-process (printf > F, mkdir -p, rm -f); commands are spawned. Never throws for a failure: it is in the result.
+export async function performStep(step: Step, vars: Partial<Record<RuntimeVar, string>> = {}): Promise<StepResult> {
+  if (step.kind === 'write' || step.kind === 'mkdir' || step.kind === 'remove') {
+    const paths = step.kind === 'write' ? [bind(step.write!.path, vars)] : step.paths!.map((p) => bind(p, vars));
+    const argv = step.kind === 'write' ? ['write', ...paths] : step.kind === 'mkdir' ? ['mkdir', '-p', ...paths] : ['rm', '-f', ...paths];
+    const started = performance.now();
+    let r: StepResult;
+    try {
+      if (step.kind === 'write') await writeFile(paths[0]!, step.write!.value === '' ? '' : bind(step.write!.value, vars) + '\n');
+      else if (step.kind === 'mkdir') for (const p of paths) await mkdir(p, { recursive: true });
+      else for (const p of paths) await rm(p, { force: true });
+      r = { step, argv, exitCode: 0, stdout: '', stderr: '', durationMs: performance.now() - started };
+    } catch (e) {
+      r = { step, argv, exitCode: 1, stdout: '', stderr: String((e as Error).message), durationMs: performance.now() - started };
+    }
+    emitCommand({ argv: r.argv!, exitCode: r.exitCode, stdout: '', stderr: r.stderr, durationMs: r.durationMs });
+    return r;
+  }
+  const argv = step.argv!.map((a) => bind(a, vars));
+  const c = await runCommand(argv, { stdin: step.stdin });
+  return { step, argv, exitCode: c.exitCode, stdout: c.stdout, stderr: c.stderr, durationMs: c.durationMs };
+}
+
+/** How often, and how far apart, an undo is tried while the kernel says busy (the rendered sh does the same). */
+export const BUSY_TRIES = 50;
+export const BUSY_DELAY_MS = 100;
+
+// Runs a command again while it fails saying "busy" (EBUSY): removing a cgroup succeeds only once the kernel has
+// let go of its last process, which can take a moment after that process has exited. Bounded.
+export async function runWhileBusy(argv: string[]): Promise<CommandResult> {
+  for (let i = 1; ; i++) {
+    const r = await runCommand(argv);
+    if (r.exitCode === 0 || !/busy/i.test(r.stderr) || i >= BUSY_TRIES) return r;
+    await new Promise((res) => setTimeout(res, BUSY_DELAY_MS));
+  }
+}
+
 /** Runs plan steps for real and always cleans up what it made. */
 export class Executor {
   private readonly plan: Plan;
@@ -228,8 +269,9 @@ export class Executor {
     this.running = false;
     // util-linux 2.38's `unshare --fork` cannot pass on a SIGKILL that ended its child (it fails to reset the
     // signal's handler, says so, and exits 1; fixed in 2.40). Its message is recognised and turned into 137.
-    if (stderr.end() && end.exitCode === 1) return { exitCode: 137, signal: 'SIGKILL' };
-    return { exitCode: end.exitCode, signal: end.signal };
+    const exit = stderr.end() && end.exitCode === 1 ? { exitCode: 137, signal: 'SIGKILL' } : { exitCode: end.exitCode, signal: end.signal };
+    await this.opts.hooks?.afterExit?.(exit);
+    return exit;
   }
 
   private checkAbort(): void {
@@ -287,26 +329,7 @@ export class Executor {
   // Runs one run or write step, remembering it for teardown before it starts.
   private async runOne(step: Step): Promise<StepResult> {
     this.done.push(step);
-    let r: StepResult;
-    if (step.kind === 'write' || step.kind === 'mkdir' || step.kind === 'remove') {
-      // File operations run in-process; each does exactly what its rendered line (printf > F, mkdir -p, rm -f) does.
-      const paths = step.kind === 'write' ? [bind(step.write!.path, this.vars)] : step.paths!.map((p) => bind(p, this.vars));
-      const argv = step.kind === 'write' ? ['write', ...paths] : step.kind === 'mkdir' ? ['mkdir', '-p', ...paths] : ['rm', '-f', ...paths];
-      const started = performance.now();
-      try {
-        if (step.kind === 'write') await writeFile(paths[0]!, step.write!.value === '' ? '' : bind(step.write!.value, this.vars) + '\n');
-        else if (step.kind === 'mkdir') for (const p of paths) await mkdir(p, { recursive: true });
-        else for (const p of paths) await rm(p, { force: true });
-        r = { step, argv, exitCode: 0, stdout: '', stderr: '', durationMs: performance.now() - started };
-      } catch (e) {
-        r = { step, argv, exitCode: 1, stdout: '', stderr: String((e as Error).message), durationMs: performance.now() - started };
-      }
-      emitCommand({ argv: r.argv!, exitCode: r.exitCode, stdout: '', stderr: r.stderr, durationMs: r.durationMs });
-    } else {
-      const argv = step.argv!.map((a) => bind(a, this.vars));
-      const c = await runCommand(argv, { stdin: step.stdin });
-      r = { step, argv, exitCode: c.exitCode, stdout: c.stdout, stderr: c.stderr, durationMs: c.durationMs };
-    }
+    const r = await performStep(step, this.vars);
     this.record(r);
     return r;
   }
@@ -352,9 +375,18 @@ export class Executor {
       } catch {}
       await this.main.done;
     }
+    // Teardown steps (kill what is left in the container's cgroup) run when the steps they need ran; their failures
+    // are expected (nothing left to kill) and ignored.
+    const ran = new Set(this.done.map((s) => s.id));
+    for (const step of this.plan.teardown ?? []) {
+      if (!step.needs.every((n) => ran.has(n))) continue;
+      await performStep(step, this.vars);
+      ran.add(step.id);
+    }
     for (const step of [...this.done].reverse()) {
       if (!step.undo) continue;
-      const r = await runCommand(step.undo.map((a) => bind(a, this.vars)));
+      const argv = step.undo.map((a) => bind(a, this.vars));
+      const r = step.undoRetry ? await runWhileBusy(argv) : await runCommand(argv);
       if (r.exitCode !== 0 && !step.undoMayFail) failures.push(r);
     }
     return failures;

@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseCpuList } from '../cgroup/units.ts';
 
 export type CgroupMode = 'v1' | 'v2' | 'hybrid' | 'none';
 
@@ -43,6 +44,8 @@ export interface HostFacts {
   namespaces: string[];
   ipForward: boolean;
   cpus: number;
+  /** CPU numbers the kernel has online (/sys/devices/system/cpu/online, "0-3" → [0, 1, 2, 3]). */
+  onlineCpus: number[];
   userns: { maxUserNamespaces: number; unprivilegedClone?: boolean };
 }
 
@@ -60,7 +63,7 @@ const V1_NON_CONTROLLER_OPTIONS = new Set(['rw', 'ro', 'xattr', 'noprefix', 'clo
 export async function readHostFacts(opts: FactRoots = {}): Promise<HostFacts> {
   const proc = opts.procRoot ?? '/proc';
   const sys = opts.sysRoot ?? '/sys';
-  const [kernel, bootId, mountinfo, filesystems, nsEntries, ipForward, maxUserNs, unprivClone] = await Promise.all([
+  const [kernel, bootId, mountinfo, filesystems, nsEntries, ipForward, maxUserNs, unprivClone, online] = await Promise.all([
     readText(`${proc}/sys/kernel/osrelease`),
     readText(`${proc}/sys/kernel/random/boot_id`),
     readText(`${proc}/self/mountinfo`),
@@ -69,6 +72,7 @@ export async function readHostFacts(opts: FactRoots = {}): Promise<HostFacts> {
     readText(`${proc}/sys/net/ipv4/ip_forward`),
     readText(`${proc}/sys/user/max_user_namespaces`),
     readText(`${proc}/sys/kernel/unprivileged_userns_clone`),
+    readText(`${sys}/devices/system/cpu/online`),
   ]);
   const cgroup = parseCgroupMounts(mountinfo ?? '');
   if (cgroup.v2Mount) {
@@ -84,6 +88,7 @@ export async function readHostFacts(opts: FactRoots = {}): Promise<HostFacts> {
     namespaces: NAMESPACE_KINDS.filter((n) => nsEntries.includes(n)),
     ipForward: ipForward === '1',
     cpus: os.availableParallelism(),
+    onlineCpus: parseOnline(online, os.availableParallelism()),
     userns: {
       maxUserNamespaces: Number.parseInt(maxUserNs ?? '0', 10) || 0,
       ...(unprivClone === undefined ? {} : { unprivilegedClone: unprivClone === '1' }),
@@ -164,6 +169,12 @@ function underSysRoot(hostPath: string, sysRoot: string): string {
 // /proc/filesystems lines are `nodev\toverlay` or `\text4`: the name is the last word.
 function hasFilesystem(text: string, name: string): boolean {
   return text.split('\n').some((line) => line.trim().split(/\s+/).at(-1) === name);
+}
+
+// The online CPU list; without the file, CPUs 0 … n-1.
+function parseOnline(text: string | undefined, n: number): number[] {
+  const p = text === undefined ? undefined : parseCpuList(text);
+  return p && 'value' in p ? p.value : Array.from({ length: n }, (_, i) => i);
 }
 
 function words(text: string): string[] {

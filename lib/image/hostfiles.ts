@@ -9,7 +9,6 @@
 // The returned paths are the host's as found (some may be symlinks, e.g. /usr/bin/sh → dash): copy them with
 // symlinks dereferenced.
 
-import { open, stat, access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { GlassboxError } from '../errors.ts';
 import { findOnPath, isStaticElf as elfIsStatic } from '../host/programs.ts';

@@ -4,6 +4,10 @@
 
 import { expandBlock, type Instance } from '../blocks/expand.ts';
 import type { Catalog } from '../blocks/catalog.ts';
+import { cgroupSteps, compileCgroup } from '../cgroup/compile.ts';
+import type { CgroupLayout } from '../cgroup/layout.ts';
+import { hasLimits, type Resources } from '../cgroup/resources.ts';
+import { GlassboxError } from '../errors.ts';
 import type { Namespace } from '../recipe/model.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type Step } from './types.ts';
 
@@ -29,6 +33,8 @@ export interface PreparedContainer {
   /** Volumes with targets already resolved inside the root (container paths). */
   volumes: Array<{ type: 'bind'; source: string; target: string; readOnly: boolean } | { type: 'tmpfs'; target: string; size?: string; mode?: string }>;
   paths: ContainerPaths;
+  /** Resource limits; the default pids limit applies whenever the host has cgroups. */
+  resources?: Resources;
 }
 
 export interface PlanContext {
@@ -43,6 +49,8 @@ export interface PlanContext {
   batchMounts?: boolean;
   /** The host's flock by absolute path: it is started after `env -i`, when PATH is already the container's. */
   flock: string;
+  /** Where and how this host keeps cgroups (lib/cgroup/layout.ts); without it, no limits are planned. */
+  cgroup?: CgroupLayout;
 }
 
 export const BARRIER = '/dev/.glassbox-start';
@@ -70,8 +78,20 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     return made;
   };
 
+  // The cgroups come first: they depend on nothing else, so they are made alongside the namespaces, and their
+  // undos (removing the groups) come last, when the container's processes are surely gone.
+  let cgroup: ReturnType<typeof cgroupSteps> | undefined;
+  let cgroupInfo: Plan['info']['cgroup'];
+  if (ctx.cgroup) {
+    const compiled = compileCgroup(ctx.cgroup, c.resources, c.id, runtimeRef('pid1'));
+    cgroup = cgroupSteps(catalog, compiled);
+    cgroupInfo = compiled.record;
+    steps.push(...cgroup.setup);
+  } else if (hasLimits(c.resources)) {
+    throw new GlassboxError('this host has no cgroups mounted, so resource limits cannot be enforced', { hint: 'run glassbox doctor' });
+  }
   if (!ctx.runRootReady || !ctx.barrierReady) {
-    add({ block: 'runroot', as: 'runroot', params: { run_root: ctx.runRoot, make_private: !ctx.runRootReady, make_barrier: !ctx.barrierReady } });
+    add({ block: 'runroot', as: 'runroot', params: { run_root: ctx.runRoot, make_private: !ctx.runRootReady, make_barrier: !ctx.barrierReady, tmp_name: c.id.slice(0, 12) } });
   }
   // The file systems: each concern's block lists its mounts as fstab entries; its other steps come after them.
   const concern: Instance[] = [
@@ -179,10 +199,13 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     },
     after: lastOnly(steps, steps.filter((s) => s.phase === 'setup').map((s) => s.id)),
   });
+  // PID 1 joins its groups while it waits at the barrier, just before the barrier opens.
+  if (cgroup) steps.splice(steps.findIndex((s) => s.id === 'start.release'), 0, ...cgroup.boot);
   return {
     version: 1,
-    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p },
+    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}) },
     steps,
+    ...(cgroup?.teardown.length ? { teardown: cgroup.teardown } : {}),
   };
 }
 

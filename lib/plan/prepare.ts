@@ -110,6 +110,7 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     user: { uid: user.uid, gid: user.gid, groups: user.groups },
     volumes,
     paths: containerPaths(roots, id),
+    ...(spec.resources ? { resources: spec.resources } : {}),
     imageConfig: config,
   };
 }

@@ -73,6 +73,20 @@ export interface Step {
   needs: string[];
   /** An undo that may fail harmlessly (the object may already be gone, or shared). */
   undoMayFail?: boolean;
+  /**
+   * Try the undo again while it fails saying the object is busy (bounded: 50 tries, 0.1 s apart). Removing a
+   * cgroup directory fails with EBUSY until its last process has been reaped.
+   */
+  undoRetry?: boolean;
+}
+
+/** The container's cgroups as the plan makes them: for stats, the OOM report and gc. */
+export interface PlanCgroup {
+  version: 'v1' | 'v2';
+  /** Controller → the container's group directory (v2: the same directory for all, also under `unified`). */
+  dirs: Record<string, string>;
+  /** The limits written: bytes, CPUs, processes (pids is undefined when the host has no pids controller). */
+  limits: { memory?: number; memorySwap?: number; cpus?: number; cpuShares?: number; cpusetCpus?: string; pids?: number };
 }
 
 /** Values the plan was made for: shown in script headers and stored with the container's state. */
@@ -84,12 +98,20 @@ export interface PlanInfo {
   /** The container's environment, given to PID 1 as its whole environment. */
   env: Record<string, string>;
   paths: ContainerPaths;
+  /** The container's cgroups, when the host has them. */
+  cgroup?: PlanCgroup;
 }
 
 export interface Plan {
   version: 1;
   info: PlanInfo;
   steps: Step[];
+  /**
+   * Steps run when the container is torn down, after its main process has ended and before the undos: kill
+   * whatever is left in its cgroup. A step runs only when every step it needs has run (its phase field means
+   * nothing here).
+   */
+  teardown?: Step[];
 }
 
 /** Host paths that belong to one container. Everything glassbox creates for it lives below these. */

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseResources, type ResourceHost } from '../cgroup/resources.ts';
 import { GlassboxError, GlassboxErrors } from '../errors.ts';
 import { DEFAULT_NAMESPACES, type ContainerSpec, type Volume } from './model.ts';
 import { RecipeSchema, type Recipe } from './schema.ts';
@@ -10,19 +11,24 @@ import { parseVolumeShort, validateSpec } from './validate.ts';
 import { fieldPath, parseYaml, positionOf, type ParsedYaml } from './yamlpos.ts';
 import { zodToErrors } from './zoderrors.ts';
 
+export interface RecipeOptions {
+  /** The host, for the checks that depend on it (CPU count, online CPUs); without it they are skipped. */
+  host?: ResourceHost;
+}
+
 // Reads, checks and normalises a recipe file.
-export function loadRecipe(file: string): ContainerSpec {
+export function loadRecipe(file: string, opts: RecipeOptions = {}): ContainerSpec {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new GlassboxError(`cannot read recipe ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, { hint: 'check the path' });
   }
-  return parseRecipe(text, file);
+  return parseRecipe(text, file, opts);
 }
 
 // The same from text (tests and stdin use it).
-export function parseRecipe(text: string, file: string): ContainerSpec {
+export function parseRecipe(text: string, file: string, opts: RecipeOptions = {}): ContainerSpec {
   const y = parseYaml(text, file);
   if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
     throw new GlassboxError('a recipe must be a YAML mapping (key: value lines)', { pos: { file, line: 1, col: 1 }, hint: 'start with `name:` and `image:`' });
@@ -32,7 +38,7 @@ export function parseRecipe(text: string, file: string): ContainerSpec {
   const errors: GlassboxError[] = [];
   const spec = normalise(parsed.data, y, errors);
   spec.source = resolve(file);
-  for (const p of validateSpec(spec)) {
+  for (const p of validateSpec(spec, opts.host)) {
     errors.push(new GlassboxError(p.message, { pos: positionOf(y, p.path), field: fieldPath(p.path) || '(top level)', hint: p.hint }));
   }
   if (errors.length) throw new GlassboxErrors(errors);
@@ -59,6 +65,12 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     else volumes.push({ type: 'tmpfs', target: v.target, size: v.size, mode: v.mode });
   });
   const shell = (c: string | string[] | undefined) => (typeof c === 'string' ? ['/bin/sh', '-c', c] : c);
+  let resources: ContainerSpec['resources'];
+  if (r.resources) {
+    const parsed = parseResources(r.resources);
+    for (const p of parsed.problems) errors.push(new GlassboxError(p.message, { pos: positionOf(y, p.path), field: fieldPath(p.path), hint: p.hint }));
+    resources = parsed.resources;
+  }
   return {
     name: r.name,
     image: r.image,
@@ -74,5 +86,6 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     rootfs: r.rootfs,
     readOnly: r.read_only,
     volumes,
+    ...(resources ? { resources } : {}),
   };
 }

@@ -1,6 +1,8 @@
 // The validated model of one container: what a recipe file and the `run` flags both turn into. The planner
 // reads only this, never YAML or flags.
 
+import type { Resources } from '../cgroup/resources.ts';
+
 export const NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 export const DEFAULT_NAMESPACES: Namespace[] = ['mount', 'uts', 'ipc', 'pid', 'net'];
@@ -28,6 +30,8 @@ export interface ContainerSpec {
   rootfs: 'overlay' | 'bind';
   readOnly: boolean;
   volumes: Volume[];
+  /** Resource limits (lib/cgroup/resources.ts); absent means none asked for (the default pids limit applies). */
+  resources?: Resources;
   /** The recipe file it came from, if any. */
   source?: string;
 }

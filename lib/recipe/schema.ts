@@ -24,6 +24,16 @@ export const VolumeSchema = z.union([
   }),
 ]);
 
+const Size = z.union([z.string().min(1), z.number()]);
+export const ResourcesSchema = z.strictObject({
+  memory: Size.optional().describe('memory limit: bytes, or a number with a binary unit k, m, g (64m = 64 MiB); at least 6m'),
+  memory_swap: Size.optional().describe('memory plus swap (docker --memory-swap); -1 for unlimited swap; default: twice memory'),
+  cpus: z.union([z.number(), z.string().min(1)]).optional().describe('CPU time as a number of CPUs: 0.5 is half of one CPU'),
+  cpu_shares: z.union([z.number(), z.string().min(1)]).optional().describe('relative CPU weight under contention, 2 to 262144 (default 1024)'),
+  cpuset_cpus: z.union([z.string().min(1), z.number()]).optional().describe('CPUs the container may run on, like "0-1,3"'),
+  pids: z.union([z.number(), z.string().min(1)]).optional().describe('the most processes (and threads) at once (default 2048)'),
+});
+
 export const RecipeSchema = z.strictObject({
   name: z.string().optional().describe('container name: lowercase letters, digits, _ . - (like docker --name)'),
   description: z.string().optional().describe('free text for people'),
@@ -43,6 +53,7 @@ export const RecipeSchema = z.strictObject({
   rootfs: z.enum(['overlay', 'bind']).default('overlay').describe('overlay over the image layers (changes are thrown away), or a plain bind of a single directory'),
   read_only: z.boolean().default(false).describe('mount the root read-only'),
   volumes: z.array(VolumeSchema).default([]).describe('SRC:DST[:ro] strings, or {type: bind|tmpfs, …} objects'),
+  resources: ResourcesSchema.optional().describe('resource limits, enforced with cgroups (memory, memory_swap, cpus, cpu_shares, cpuset_cpus, pids)'),
 });
 
 export type RecipeInput = z.input<typeof RecipeSchema>;

@@ -1,6 +1,7 @@
 // Rules every container spec must satisfy, whether it came from a recipe file or from `run` flags. Each problem
 // names the field path it is about, so a recipe can point at file:line:col and the CLI at the flag.
 
+import { checkResources, type ResourceHost } from '../cgroup/resources.ts';
 import type { ContainerSpec, Volume } from './model.ts';
 
 export interface Problem {
@@ -31,8 +32,9 @@ export function isReservedTarget(target: string): boolean {
   return RESERVED.includes(t) || t.startsWith('/proc/') || t.startsWith('/sys/');
 }
 
-// Checks a spec and returns every problem found (an empty list means valid).
-export function validateSpec(spec: ContainerSpec): Problem[] {
+// Checks a spec and returns every problem found (an empty list means valid). With `host`, the checks that depend
+// on the machine (--cpus above its CPU count, a cpuset outside its online CPUs) are made too.
+export function validateSpec(spec: ContainerSpec, host?: ResourceHost): Problem[] {
   const out: Problem[] = [];
   const bad = (path: Problem['path'], message: string, hint?: string) => out.push({ path, message, hint });
 
@@ -69,6 +71,7 @@ export function validateSpec(spec: ContainerSpec): Problem[] {
   targets.forEach((t, i) => {
     if (targets.indexOf(t) !== i) bad(['volumes', i, 'target'], `duplicate mount point ${t}`);
   });
+  if (spec.resources) out.push(...checkResources(spec.resources, host));
   return out;
 }
 

@@ -7,6 +7,8 @@
 //   down  only the undos, in reverse order, each allowed to fail: safe after a partial start, and safe twice.
 // Runtime values (the host PIDs of the main process and of PID 1) live in shell variables gb_pid and gb_pid1;
 // the start step sets them with a small loop that is commented line by line, because learners read it.
+// A plan with cgroups adds its teardown (kill what is left in the group) before the undos, and removes groups
+// through gb_retry_busy, which tries again while the kernel says the group is busy.
 
 import type { Lang, Phase, Plan, Step, Text } from '../plan/types.ts';
 import { renderArg, shellVar, shJoin, splitRefs } from './quote.ts';
@@ -134,6 +136,19 @@ const T = {
     en: 'Not there yet: look again in 10 ms.',
     zh: '还没有：10 毫秒后再看。',
   },
+  retryBusy: {
+    en: 'Run a command again while it fails saying "busy", up to 50 times, 0.1 s apart: removing a cgroup works only once the kernel has let go of its last process.',
+    zh: '命令失败并提示 "busy" 时重新运行，最多 50 次，每次间隔 0.1 秒：只有内核放开了最后一个进程之后，cgroup 才能删除。',
+  },
+  teardown: {
+    en: "Teardown: kill whatever is left in the container's cgroup, before its groups are removed.",
+    zh: '拆除：在删除容器的控制组之前，杀死组里剩下的一切。',
+  },
+  teardownPlan: {
+    en: "When the container ends, glassbox kills whatever is left in its cgroup before undoing the steps:",
+    zh: '容器结束时，glassbox 在撤销各步骤之前，先杀死它的控制组里剩下的一切：',
+  },
+  retried: { en: ' (tried again while busy)', zh: '（busy 时重试）' },
 };
 
 // The one-line form of a step's command, as --verbose and learn mode print it (start steps end with &).
@@ -166,6 +181,42 @@ export function renderUndo(step: Step): string | undefined {
   return step.undo ? shJoin(step.undo) : undefined;
 }
 
+// The undo as a script runs it: through gb_retry_busy when the step asks to be retried while busy.
+function scriptUndo(step: Step): string | undefined {
+  const undo = renderUndo(step);
+  return undo !== undefined && step.undoRetry ? `gb_retry_busy ${undo}` : undo;
+}
+
+// gb_retry_busy, for scripts with undos that are retried while busy (the executor's runWhileBusy, in sh).
+function retryFunction(plan: Plan, lang: Lang): string[] {
+  if (!plan.steps.some((s) => s.undo && s.undoRetry)) return [];
+  return [
+    '',
+    ...comment(T.retryBusy[lang]),
+    'gb_retry_busy() {',
+    '  gb_try=1',
+    '  while ! gb_err=$("$@" 2>&1); do',
+    '    case $gb_err in *busy*) ;; *) printf \'%s\\n\' "$gb_err" >&2; return 1 ;; esac',
+    '    if [ "$gb_try" -ge 50 ]; then printf \'%s\\n\' "$gb_err" >&2; return 1; fi',
+    '    gb_try=$((gb_try + 1))',
+    '    sleep 0.1',
+    '  done',
+    '}',
+  ];
+}
+
+// For each teardown step, the number of the last plan step it depends on (through other teardown steps too):
+// the step runs only when that one was begun.
+function teardownGuards(plan: Plan): Array<{ step: Step; after: number }> {
+  const index = new Map(plan.steps.map((s, i) => [s.id, i + 1]));
+  const guards = new Map<string, number>();
+  return (plan.teardown ?? []).map((step) => {
+    const after = Math.max(0, ...step.needs.map((n) => index.get(n) ?? guards.get(n) ?? 0));
+    guards.set(step.id, after);
+    return { step, after };
+  });
+}
+
 // Renders the whole plan as a runnable, annotated sh script in the chosen mode and language.
 export function renderScript(plan: Plan, opts: ScriptOptions): string {
   const { lang, mode } = opts;
@@ -177,10 +228,14 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
     if (vars.length > 0) {
       out.push('', ...comment(T.downVars[lang]), ...vars.map((v) => `${shellVar(v)}=\${${shellVar(v)}:-}`));
     }
+    out.push(...retryFunction(plan, lang));
+    const teardown = plan.teardown ?? [];
+    if (teardown.length) out.push('', RULE, ...comment(T.teardown[lang]), RULE);
+    for (const t of teardown) out.push('', ...comment(t.title[lang]), `${renderStepCommand(t)} || true`);
     const undoable = plan.steps.map((s, i) => ({ s, n: i + 1 })).filter(({ s }) => s.undo);
     if (undoable.length === 0) out.push('', ...comment(T.nothingToUndo[lang]));
     for (const { s, n } of undoable.reverse()) {
-      out.push('', ...comment(`undo [${n}/${total}] ${s.title[lang]}`), `${renderUndo(s)} || true`);
+      out.push('', ...comment(`undo [${n}/${total}] ${s.title[lang]}`), `${scriptUndo(s)} || true`);
     }
     return out.join('\n') + '\n';
   }
@@ -197,8 +252,12 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
     if (mode === 'up' && step.undo) out.push(`gb_step=${i + 1}`);
     out.push(...(step.kind === 'start' ? startBlock(step, lang) : [renderStepCommand(step)]));
     const undo = renderUndo(step);
-    if (mode === 'plan' && undo !== undefined) out.push(...comment(`undo: ${undo}`));
+    if (mode === 'plan' && undo !== undefined) out.push(...comment(`undo: ${undo}${step.undoRetry ? T.retried[lang] : ''}`));
   });
+  if (mode === 'plan' && plan.teardown?.length) {
+    out.push('', RULE, ...comment(T.teardown[lang]), RULE, '', ...comment(T.teardownPlan[lang]));
+    for (const t of plan.teardown) out.push(...comment(`${t.title[lang]}: ${renderStepCommand(t)}`, '  '));
+  }
 
   if (mode === 'up') {
     const started = plan.steps.some((s) => s.kind === 'start');
@@ -229,13 +288,19 @@ function cleanupPrelude(plan: Plan, vars: string[], lang: Lang): string[] {
   const out: string[] = [''];
   if (vars.length > 0) out.push(...comment(T.runtimeVars[lang]), ...vars.map((v) => `${shellVar(v)}=`));
   out.push(...comment(T.stepCounter[lang]), 'gb_step=0');
+  out.push(...retryFunction(plan, lang));
   out.push('', ...comment(T.cleanup[lang]), 'gb_cleaned=', 'gb_cleanup() {');
   out.push(...comment(T.cleanupOnce[lang], '', '  '), '  [ -z "$gb_cleaned" ] || return 0', '  gb_cleaned=1');
   out.push(...comment(T.cleanupGoOn[lang], '', '  '), '  set +e');
+  const guards = teardownGuards(plan);
+  if (guards.length) out.push(...comment(T.teardown[lang], '', '  '));
+  for (const { step, after } of guards) {
+    out.push(...comment(step.title[lang], '', '  '), `  [ "$gb_step" -lt ${after} ] || ${renderStepCommand(step)}`);
+  }
   const total = plan.steps.length;
   for (let i = plan.steps.length - 1; i >= 0; i--) {
     const step = plan.steps[i]!;
-    const undo = renderUndo(step);
+    const undo = scriptUndo(step);
     if (undo === undefined) continue;
     out.push(...comment(`[${i + 1}/${total}] ${step.title[lang]}`, '', '  '));
     out.push(`  [ "$gb_step" -lt ${i + 1} ] || ${undo}${step.undoMayFail ? ' || true' : ''}`);

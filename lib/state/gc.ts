@@ -2,8 +2,17 @@
 // (killed, or the machine rebooted) has its journal's undos run newest first; failures are expected (the object
 // may already be gone) and ignored. Live containers are never touched: their owner still runs. Running gc twice
 // does nothing the second time.
+//
+// cgroups first: every glassbox/<id> group (in each v1 tree, or under the v2 root) whose container this state root
+// knows and whose owner is gone has its processes killed (the cgroup-v1-kill / cgroup-v2-kill blocks: freeze, kill
+// each PID, thaw; or cgroup.kill) and is removed, so the journal's own rmdir undos find nothing left to do. cgroups
+// are shared by the whole host while state lives under GLASSBOX_ROOT, so a group this root does not know may belong
+// to a live container of another root (tests run several): it is removed only when it is empty and a minute old.
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { GROUP } from '../cgroup/compile.ts';
+import { hostCgroupLayout, type CgroupLayout } from '../cgroup/layout.ts';
+import { performStep, runWhileBusy } from '../exec/runner.ts';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expandBlock } from '../blocks/expand.ts';
@@ -12,22 +21,27 @@ import { runCommand } from '../exec/spawn.ts';
 import { danglingNames, listIds, ownerAlive, readState, releaseContainer, removeName, stateDir } from './containers.ts';
 import { journalFile, readJournal, type Journal } from './journal.ts';
 import type { Roots } from './paths.ts';
+import type { Step } from '../plan/types.ts';
 
 export interface GcReport {
+  /** glassbox/<id> cgroups removed (with their processes killed). */
+  cgroups: string[];
   containers: string[];
   names: string[];
   runDirs: string[];
   builds: string[];
 }
 
-// Runs a journal's undos newest first, ignoring failures.
+// Runs a journal's undos newest first, ignoring failures. Removing a container's own cgroup is tried again while
+// the kernel says busy; removing the shared glassbox/ group (an undo that may fail) is not.
 async function undoJournal(j: Journal | undefined): Promise<void> {
-  for (const e of [...(j?.entries ?? [])].reverse()) await runCommand(e.undo);
+  for (const e of [...(j?.entries ?? [])].reverse()) await (e.undo[0] === 'rmdir' && !e.mayFail ? runWhileBusy(e.undo) : runCommand(e.undo));
 }
 
 // Cleans up everything no living glassbox process owns.
-export async function collectGarbage(roots: Roots, bootId: string): Promise<GcReport> {
-  const report: GcReport = { containers: [], names: [], runDirs: [], builds: [] };
+export async function collectGarbage(roots: Roots, bootId: string, layout: CgroupLayout | undefined = hostCgroupLayout()): Promise<GcReport> {
+  const report: GcReport = { cgroups: [], containers: [], names: [], runDirs: [], builds: [] };
+  if (layout) await collectCgroups(roots, bootId, layout, report);
   for (const id of listIds(roots)) {
     const state = readState(roots, id);
     if (state && ownerAlive(state.owner, bootId)) continue;
@@ -44,6 +58,63 @@ export async function collectGarbage(roots: Roots, bootId: string): Promise<GcRe
   await collectRunDirs(roots, report);
   await collectBuilds(roots, bootId, report);
   return report;
+}
+
+// Whose a group is: a container of this root with a living owner, one whose owner is gone, or one this root
+// does not know.
+function ownership(roots: Roots, id: string, bootId: string): 'live' | 'dead' | 'unknown' {
+  if (!existsSync(stateDir(roots, id))) return 'unknown';
+  const state = readState(roots, id);
+  const journal = readJournal(journalFile(stateDir(roots, id)));
+  return ownerAlive(state?.owner ?? journal?.owner, bootId) ? 'live' : 'dead';
+}
+
+// True when a group holds no process and was made over a minute ago.
+function emptyAndOld(dir: string): boolean {
+  try {
+    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim() === '' && Date.now() - statSync(dir).mtimeMs > 60_000;
+  } catch {
+    return false;
+  }
+}
+
+// glassbox/<id> groups no live container owns: kill what is in them, remove them, then remove glassbox/ itself
+// where it has become empty.
+async function collectCgroups(roots: Roots, bootId: string, layout: CgroupLayout, report: GcReport): Promise<void> {
+  const trees = layout.version === 'v2' ? [layout.root!] : [...new Set(Object.values(layout.hierarchies))];
+  const orphans = new Map<string, string[]>();
+  for (const tree of trees) {
+    let ids: string[] = [];
+    try {
+      ids = readdirSync(join(tree, GROUP)).filter((d) => /^[0-9a-f]{64}$/.test(d) && statSync(join(tree, GROUP, d)).isDirectory());
+    } catch {
+      continue;
+    }
+    for (const id of ids) {
+      const dir = join(tree, GROUP, id);
+      const whose = ownership(roots, id, bootId);
+      if (whose === 'dead' || (whose === 'unknown' && emptyAndOld(dir))) orphans.set(id, [...(orphans.get(id) ?? []), dir]);
+    }
+  }
+  const catalog = await loadCatalog();
+  // A container's group is removed as soon as the kernel lets go of it (retried while busy); glassbox/ only once.
+  const runAll = async (steps: Step[]) => {
+    for (const s of steps) await (/\.remove-\d+$/.test(s.id) ? runWhileBusy(s.argv!) : performStep(s));
+  };
+  for (const [id, dirs] of orphans) {
+    const freezer = layout.version === 'v1' && layout.hierarchies.freezer ? dirs.find((d) => d.startsWith(`${layout.hierarchies.freezer}/`)) : undefined;
+    const params =
+      layout.version === 'v1'
+        ? { freezer_dir: freezer, procs: dirs.map((d) => `${d}/cgroup.procs`), remove: dirs, remove_parents: [] }
+        : { dirs, remove: dirs, remove_parents: [] };
+    await runAll(expandBlock(catalog, { block: `cgroup-${layout.version}-kill`, as: 'gc-cgroup', params }));
+    report.cgroups.push(`${GROUP}/${id}`);
+  }
+  const parents = trees.map((t) => join(t, GROUP)).filter((p) => existsSync(p) && !readdirSync(p).some((d) => /^[0-9a-f]{64}$/.test(d)));
+  if (parents.length) {
+    const params = layout.version === 'v1' ? { procs: [], remove: [], remove_parents: parents } : { dirs: [], remove: [], remove_parents: parents };
+    await runAll(expandBlock(catalog, { block: `cgroup-${layout.version}-kill`, as: 'gc-cgroup', params }));
+  }
 }
 
 // Runtime directories whose container no longer exists at all (its state is gone but the teardown was not done).

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadCatalog } from '../../lib/blocks/catalog.ts';
+import type { CgroupLayout } from '../../lib/cgroup/layout.ts';
 import { planContainer, type PlanContext, type PreparedContainer } from '../../lib/plan/planner.ts';
 import { RT_CLOSE, RT_OPEN, runtimeRef, type Plan, type Step } from '../../lib/plan/types.ts';
 import { renderPlanJson } from '../../lib/render/json.ts';
@@ -44,6 +45,19 @@ function hello(over: Partial<PreparedContainer> = {}): PreparedContainer {
 }
 
 const FIRST_RUN: PlanContext = { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true, flock: '/usr/bin/flock' };
+const READY: PlanContext = { ...FIRST_RUN, runRootReady: true, barrierReady: true };
+
+// cgroup layouts written out by hand (no file is read): this machine's v1 hybrid, and a pure v2 host.
+const V1_LAYOUT: CgroupLayout = {
+  version: 'v1',
+  hierarchies: Object.fromEntries(['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids'].map((c) => [c, `/sys/fs/cgroup/${c}`])),
+  controllers: [],
+  swapAccounting: true,
+  cpusetCpus: '0-3',
+  cpusetMems: '0',
+};
+const V2_LAYOUT: CgroupLayout = { version: 'v2', hierarchies: {}, root: '/sys/fs/cgroup', controllers: ['cpuset', 'cpu', 'io', 'memory', 'pids'], swapAccounting: true };
+const MiB = 1024 * 1024;
 
 interface Variant {
   name: string;
@@ -89,6 +103,20 @@ const variants: Variant[] = [
     golden: 'bare-image-plan.en.sh.txt',
     container: hello({ workdir: '/app', makeWorkdir: true, makeProc: true, namespaces: ['mount', 'pid'], hostname: undefined }),
     ctx: { ...FIRST_RUN, hostDevLinks: false },
+    lang: 'en',
+  },
+  {
+    name: 'cgroup v1: memory, cpus, shares, cpuset and pids limits',
+    golden: 'cgroup-v1-plan.en.sh.txt',
+    container: hello({ resources: { memory: 64 * MiB, cpus: 0.5, cpuShares: 512, cpusetCpus: '1', pids: 64 } }),
+    ctx: { ...READY, cgroup: V1_LAYOUT },
+    lang: 'en',
+  },
+  {
+    name: 'cgroup v2: memory with unlimited swap, 1.5 CPUs, the default pids limit',
+    golden: 'cgroup-v2-plan.en.sh.txt',
+    container: hello({ resources: { memory: 64 * MiB, memorySwap: -1, cpus: 1.5 } }),
+    ctx: { ...READY, cgroup: V2_LAYOUT },
     lang: 'en',
   },
 ];
@@ -283,4 +311,40 @@ test('planner variant: a bare image gets /proc, its workdir and /dev links made;
   assert.ok(argv.includes(`--mount=${PATHS.nsDir}/mount`));
   assert.ok(!argv.some((a) => a.startsWith('--net=') || a.startsWith('--uts=') || a.startsWith('--ipc=')));
   assert.ok(!fstabOf('a bare image: no /proc, no workdir, no /dev links on the host').includes('mqueue'));
+});
+
+test('planner variant: cgroups are made first, PID 1 joins them at the barrier, teardown kills before the undos', () => {
+  const plan = planOf('cgroup v1: memory, cpus, shares, cpuset and pids limits');
+  const ids = plan.steps.map((s) => s.id);
+  assert.equal(ids[0], 'cgroup.parents', 'the cgroups come first, so their undos come last');
+  const release = ids.indexOf('start.release');
+  const joins = plan.steps.filter((s) => s.id.startsWith('cgroup.join-'));
+  assert.equal(joins.length, 6);
+  for (const j of joins) {
+    assert.equal(j.phase, 'boot');
+    assert.ok(ids.indexOf(j.id) < release, `${j.id} comes before the barrier opens`);
+    assert.equal(j.write!.value, runtimeRef('pid1'));
+  }
+  // The main process (unshare, runtime var pid) is never written into a group.
+  assert.ok(!plan.steps.some((s) => s.write?.value === runtimeRef('pid')));
+  // Nothing of the cgroup setup waits for the namespaces, and the start waits for all of it.
+  const start = plan.steps.find((s) => s.kind === 'start')!;
+  const setupIds = new Set(plan.steps.filter((s) => s.phase === 'setup').map((s) => s.id));
+  const reach = (id: string, seen = new Set<string>()): Set<string> => {
+    for (const n of plan.steps.find((s) => s.id === id)!.needs) if (!seen.has(n)) reach(n, seen.add(n));
+    return seen;
+  };
+  assert.deepEqual([...reach(start.id)].filter((i) => setupIds.has(i)).sort(), [...setupIds].sort());
+  assert.deepEqual(plan.steps.find((s) => s.id === 'cgroup.parents')!.needs, []);
+  assert.deepEqual(plan.teardown!.map((s) => s.id), ['cgroup-kill.freeze', 'cgroup-kill.kill-0', 'cgroup-kill.thaw']);
+  assert.deepEqual(plan.info.cgroup?.limits, { memory: 64 * MiB, cpus: 0.5, cpuShares: 512, cpusetCpus: '1', pids: 64 });
+  assert.equal(plan.info.cgroup?.dirs.memory, `/sys/fs/cgroup/memory/glassbox/${ID}`);
+  // The journal lists the group removals, so gc can finish them.
+  const journal = journalFor(plan);
+  assert.ok(journal.entries.some((e) => e.undo.join(' ') === `rmdir /sys/fs/cgroup/pids/glassbox/${ID}` && !e.mayFail));
+});
+
+test('planner: no cgroups on the host and no limits asked: no cgroup steps; limits asked: refused', () => {
+  assert.ok(!planOf('hello (en)').steps.some((s) => s.block === 'cgroup'));
+  assert.throws(() => planContainer(catalog, hello({ resources: { memory: 64 * MiB } }), FIRST_RUN), /no cgroups mounted/);
 });

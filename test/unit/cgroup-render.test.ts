@@ -1,0 +1,111 @@
+// How cgroup plans read as sh: the retry-while-busy helper (run for real in sh), the teardown that kills what is
+// left in the group before the undos, and the down script's order. The executor's own retry is checked the same
+// way, with a command that reports "busy" a few times.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCatalog } from '../../lib/blocks/catalog.ts';
+import type { CgroupLayout } from '../../lib/cgroup/layout.ts';
+import { runWhileBusy } from '../../lib/exec/runner.ts';
+import { planContainer, type PreparedContainer } from '../../lib/plan/planner.ts';
+import { renderScript } from '../../lib/render/script.ts';
+import { containerPaths } from '../../lib/state/paths.ts';
+
+const ID = 'ab'.repeat(32);
+const catalog = await loadCatalog();
+const tmp = mkdtempSync(join(tmpdir(), 'glassbox-cgrender-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const V1: CgroupLayout = {
+  version: 'v1',
+  hierarchies: { memory: '/sys/fs/cgroup/memory', pids: '/sys/fs/cgroup/pids', freezer: '/sys/fs/cgroup/freezer', cpuacct: '/sys/fs/cgroup/cpuacct' },
+  controllers: [],
+  swapAccounting: false,
+};
+const container: PreparedContainer = {
+  id: ID,
+  name: 'limited',
+  imageRef: 'glassbox/base:latest',
+  lowerDirs: ['/l'],
+  overlay: true,
+  root: 'pivot_root',
+  readOnly: false,
+  namespaces: ['mount', 'pid'],
+  command: ['/bin/true'],
+  env: { PATH: '/bin' },
+  workdir: '/',
+  makeWorkdir: false,
+  makeProc: false,
+  user: { uid: 0, gid: 0, groups: [] },
+  volumes: [],
+  paths: containerPaths({ root: '/var/lib/glassbox', run: '/run/glassbox' }, ID),
+  resources: { memory: 64 * 1024 * 1024, pids: 64 },
+};
+const plan = planContainer(catalog, container, { runRoot: '/run/glassbox', runRootReady: true, barrierReady: true, hostDevLinks: true, flock: '/usr/bin/flock', cgroup: V1 });
+const up = renderScript(plan, { lang: 'en', mode: 'up', glassboxVersion: '0.1.0' });
+const down = renderScript(plan, { lang: 'en', mode: 'down', glassboxVersion: '0.1.0' });
+
+// The gb_retry_busy function as the script defines it.
+const retryFn = (script: string) => {
+  const lines = script.split('\n');
+  const from = lines.indexOf('gb_retry_busy() {');
+  return lines.slice(from, lines.indexOf('}', from) + 1).join('\n');
+};
+const sh = (script: string) => spawnSync('sh', ['-c', script], { encoding: 'utf8' });
+
+test('cgroup scripts parse (sh -n), in every mode and language', () => {
+  for (const mode of ['plan', 'up', 'down'] as const) {
+    for (const lang of ['en', 'zh'] as const) {
+      const r = spawnSync('sh', ['-n'], { input: renderScript(plan, { lang, mode, glassboxVersion: '0.1.0' }), encoding: 'utf8' });
+      assert.equal(r.status, 0, `${mode}/${lang}: ${r.stderr}`);
+    }
+  }
+});
+
+test('up script: group removals go through gb_retry_busy; the teardown kills before any undo, once the groups exist', () => {
+  const cleanup = up.slice(up.indexOf('gb_cleanup() {'));
+  const group = `/sys/fs/cgroup/pids/glassbox/${ID}`;
+  const dirStep = plan.steps.findIndex((s) => s.undo?.join(' ') === `rmdir ${group}`) + 1;
+  assert.ok(cleanup.includes(`[ "$gb_step" -lt ${dirStep} ] || gb_retry_busy rmdir ${group}\n`), cleanup);
+  const lastDir = Math.max(...plan.steps.map((s, i) => (s.undoRetry ? i + 1 : 0)));
+  const freeze = `  [ "$gb_step" -lt ${lastDir} ] || printf '%s\\n' FROZEN > /sys/fs/cgroup/freezer/glassbox/${ID}/freezer.state`;
+  assert.ok(cleanup.includes(freeze), cleanup);
+  assert.ok(cleanup.indexOf(freeze) < cleanup.indexOf('rmdir'), 'the kill comes before the removals');
+  assert.ok(cleanup.includes(`xargs --no-run-if-empty --arg-file=/sys/fs/cgroup/freezer/glassbox/${ID}/cgroup.procs kill -s KILL`));
+  // The parent group may fail for good (another container uses it): || true, no retry.
+  assert.ok(cleanup.includes(`|| rmdir /sys/fs/cgroup/memory/glassbox /sys/fs/cgroup/pids/glassbox /sys/fs/cgroup/freezer/glassbox /sys/fs/cgroup/cpuacct/glassbox || true`), cleanup);
+});
+
+test('down script: the teardown first, then the undos newest first, each allowed to fail', () => {
+  assert.ok(down.indexOf('FROZEN') < down.indexOf('gb_retry_busy rmdir'));
+  assert.ok(down.includes(`gb_retry_busy rmdir /sys/fs/cgroup/memory/glassbox/${ID} || true`));
+  assert.equal(retryFn(down), retryFn(up));
+});
+
+test('gb_retry_busy: tries again while the message says busy, gives up at once on any other error', () => {
+  const fn = retryFn(up);
+  const counter = join(tmp, 'n');
+  // Fails "busy" twice, then succeeds.
+  const flaky = `n=$(cat ${counter} 2>/dev/null || echo 0); n=$((n + 1)); echo $n > ${counter}; if [ $n -lt 3 ]; then echo "rmdir: failed to remove 'x': Device or resource busy" >&2; exit 1; fi`;
+  let r = sh(`${fn}\ngb_retry_busy sh -c '${flaky}'; echo "status $?"`);
+  assert.equal(r.stdout.trim(), 'status 0');
+  assert.equal(sh(`cat ${counter}`).stdout.trim(), '3');
+  // Another error: reported once, status 1.
+  r = sh(`${fn}\ngb_retry_busy sh -c 'echo "No such file or directory" >&2; exit 1'; echo "status $?"`);
+  assert.equal(r.stdout.trim(), 'status 1');
+  assert.equal(r.stderr.trim(), 'No such file or directory');
+});
+
+test('the executor retries while busy the same way', async () => {
+  const counter = join(tmp, 'm');
+  const flaky = `n=$(cat ${counter} 2>/dev/null || echo 0); n=$((n + 1)); echo $n > ${counter}; [ $n -ge 3 ] || { echo "Device or resource busy" >&2; exit 1; }`;
+  const r = await runWhileBusy(['sh', '-c', flaky]);
+  assert.equal(r.exitCode, 0);
+  assert.equal(sh(`cat ${counter}`).stdout.trim(), '3');
+  const other = await runWhileBusy(['sh', '-c', 'echo "Directory not empty" >&2; exit 1']);
+  assert.equal(other.exitCode, 1);
+});

@@ -148,6 +148,7 @@ const T = {
     en: "When the container ends, glassbox kills whatever is left in its cgroup before undoing the steps:",
     zh: '容器结束时，glassbox 在撤销各步骤之前，先杀死它的控制组里剩下的一切：',
   },
+  sameWhy: { en: '(why: as for the step above)', zh: '（原因同上一步）' },
   retried: { en: ' (tried again while busy)', zh: '（busy 时重试）' },
 };
 
@@ -248,11 +249,14 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
       phase = step.phase;
       out.push('', RULE, ...comment(T.phase[phase][lang]), RULE);
     }
-    out.push('', ...comment(`[${i + 1}/${total}] ${step.title[lang]}`), ...comment(step.why[lang], '  '));
+    // A repeated step (one per namespace, per link…) explains itself once.
+    const same = i > 0 && plan.steps[i - 1]!.why[lang] === step.why[lang];
+    out.push('', ...comment(`[${i + 1}/${total}] ${step.title[lang]}`), ...(same ? comment(T.sameWhy[lang], '  ') : comment(step.why[lang], '  ')));
     if (mode === 'up' && step.undo) out.push(`gb_step=${i + 1}`);
     out.push(...(step.kind === 'start' ? startBlock(step, lang) : [renderStepCommand(step)]));
     const undo = renderUndo(step);
-    if (mode === 'plan' && undo !== undefined) out.push(...comment(`undo: ${undo}${step.undoRetry ? T.retried[lang] : ''}`));
+    // Undo lines are commands to copy: never wrapped.
+    if (mode === 'plan' && undo !== undefined) out.push(`# undo: ${undo.replace(/\n/g, '\n# ')}${step.undoRetry ? T.retried[lang] : ''}`);
   });
   if (mode === 'plan' && plan.teardown?.length) {
     out.push('', RULE, ...comment(T.teardown[lang]), RULE, '', ...comment(T.teardownPlan[lang]));

@@ -1,0 +1,69 @@
+// The two commands behind lib/cli/learn-command.ts.
+
+import { GlassboxError } from '../errors.ts';
+import { readHostFacts } from '../host/facts.ts';
+import { preloadSpawner } from '../exec/spawn.ts';
+import { enableTrace, useColour } from '../cli/output.ts';
+import { requireRoot } from '../cli/container.ts';
+import { roots } from '../state/paths.ts';
+import type { LearnFlags, LearnGlobal } from '../cli/learn-command.ts';
+import { listLessons } from './lesson.ts';
+import { listSteps, runLearn } from './session.ts';
+import { resolveTarget } from './target.ts';
+import { T } from './text.ts';
+
+// glassbox learn TARGET
+export async function cmdLearn(arg: string, flags: LearnFlags, g: LearnGlobal): Promise<number> {
+  const lang = flags.lang ?? g.lang;
+  const json = flags.format === 'json';
+  const r = roots();
+  if (flags.list) {
+    const target = await resolveTarget(arg, r, { buildBase: false });
+    listSteps(target, { lang, json, colour: useColour() && process.stdout.isTTY === true });
+    return 0;
+  }
+  const ui = json ? process.stderr : process.stdout;
+  if (!flags.yes && !(process.stdin.isTTY && ui.isTTY)) {
+    throw new GlassboxError(T.needTerminal[lang], { hint: T.needTerminalHint[lang] });
+  }
+  requireRoot('glassbox learn');
+  preloadSpawner();
+  enableTrace(g.verbose);
+  const target = await resolveTarget(arg, r, { buildBase: true });
+  const total = target.plan.steps.length;
+  if (flags.from !== undefined && flags.from > total) {
+    throw new GlassboxError(`--from ${flags.from}: there are only ${total} steps`, { hint: 'glassbox learn --list shows them' });
+  }
+  const facts = await readHostFacts();
+  return runLearn(target, r, {
+    lang,
+    yes: !!flags.yes,
+    from: flags.from ?? 1,
+    record: flags.record,
+    json,
+    xray: !!flags.xray,
+    colour: useColour(),
+    bootId: facts.bootId,
+  });
+}
+
+// glassbox lessons
+export async function cmdLessons(format: string, g: LearnGlobal): Promise<number> {
+  const list = listLessons();
+  if (format === 'json') {
+    for (const l of list) process.stdout.write(JSON.stringify({ lesson: l.lesson, name: l.name, year: l.year, title: l.title, coming: l.coming }) + '\n');
+    return 0;
+  }
+  const other = g.lang === 'zh' ? 'en' : 'zh';
+  const yearWidth = Math.max(...list.map((l) => l.year.length));
+  const lines: string[] = [];
+  for (const l of list) {
+    const left = `${String(l.lesson).padStart(2)}  ${l.year.padEnd(yearWidth)}  `;
+    const coming = l.coming ? `  (${l.coming[g.lang]})` : '';
+    lines.push(`${left}${l.name.padEnd(11)} ${l.title[g.lang]}${coming}`);
+    lines.push(`${' '.repeat(left.length)}${' '.repeat(12)}${l.title[other]}`);
+  }
+  const hint = g.lang === 'zh' ? '开始学习：glassbox learn 1（加 --lang en 看英文）' : 'Start with: glassbox learn 1   (add --lang zh for Chinese)';
+  process.stdout.write(lines.join('\n') + `\n\n${hint}\n`);
+  return 0;
+}

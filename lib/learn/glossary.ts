@@ -1,0 +1,483 @@
+// The glossary behind learn mode's `e` key: every program glassbox's blocks run, each flag they pass, and the
+// values that need a word of their own (mount options, file system types, propagation modes), in English and
+// Chinese. test/unit/learn-glossary.test.ts walks every block of the catalog and every lesson and fails when a
+// command or flag is missing here, so a new block cannot ship a command nobody explains.
+//
+// Flags are keyed as written: '--mount' (also matches --mount=FILE), '-o'. Short flags that are not listed as a
+// whole ('-la') are read one letter at a time, as getopt does.
+
+import type { Text } from '../plan/types.ts';
+
+export interface FlagInfo {
+  text: Text;
+  /** none: a switch; required: takes a value (the next word, or after =); optional: a value only after =. */
+  value?: 'none' | 'required' | 'optional';
+  /** Explanations of particular values; with `closed`, any other value counts as unknown. */
+  values?: Record<string, Text>;
+  closed?: boolean;
+  /** The value is a comma-separated list of mount options (each explained from MOUNT_OPTIONS). */
+  mountOptions?: boolean;
+}
+
+export interface CommandInfo {
+  text: Text;
+  flags?: Record<string, FlagInfo>;
+  /** What the plain words mean, in order; the last description repeats. */
+  operands?: Text[];
+  /** After this many operands the next word is a program this one runs (nsenter 0, chroot 1, flock 1). */
+  runs?: number;
+  /** NAME=VALUE words before the program (env). */
+  assignments?: boolean;
+  /** busybox: the first word names the applet, which is then read with its own glossary entry. */
+  multicall?: boolean;
+  /** ip: the first plain word names an object with words of its own. */
+  objects?: Record<string, CommandInfo>;
+}
+
+const t = (en: string, zh: string): Text => ({ en, zh });
+const sw = (en: string, zh: string): FlagInfo => ({ text: t(en, zh), value: 'none' });
+const val = (en: string, zh: string, extra: Partial<FlagInfo> = {}): FlagInfo => ({ text: t(en, zh), value: 'required', ...extra });
+const opt = (en: string, zh: string): FlagInfo => ({ text: t(en, zh), value: 'optional' });
+
+const SIGNALS: Record<string, Text> = {
+  KILL: t('SIGKILL (9): the kernel ends the process at once; it cannot be caught or ignored', 'SIGKILL（9）：内核立即结束进程；它无法被捕获，也无法被忽略'),
+  TERM: t('SIGTERM (15): a polite request to end, which a program may handle or ignore', 'SIGTERM（15）：礼貌地请求结束，程序可以处理它，也可以忽略它'),
+  INT: t('SIGINT (2): what Ctrl-C sends', 'SIGINT（2）：按 Ctrl-C 时发送的信号'),
+  HUP: t('SIGHUP (1): the terminal went away', 'SIGHUP（1）：终端断开了'),
+};
+
+/** Mount options (the words inside `mount -o …` and fstab's fourth field), keyed by the part before `=`. */
+export const MOUNT_OPTIONS: Record<string, Text> = {
+  bind: t('make an existing directory (or file) appear at a second place', '让一个已有的目录（或文件）出现在第二个位置'),
+  rbind: t('bind, together with every mount below the source', 'bind，并且连同源目录下面的所有挂载一起'),
+  private: t('propagation private: mounts made here are not copied to other namespaces, and theirs not here', '传播类型 private：这里的挂载不会复制到其它命名空间，其它命名空间的挂载也不会复制过来'),
+  rprivate: t('private, for this mount and every mount below it', 'private，作用于这个挂载及其下面的所有挂载'),
+  shared: t('propagation shared: mounts made here appear in every peer, and the other way round', '传播类型 shared：这里的挂载会出现在所有对等挂载中，反过来也一样'),
+  slave: t('propagation slave: receives mounts from its master, sends none back', '传播类型 slave：接收来自主挂载的挂载，但不往回传'),
+  ro: t('read-only: no write is allowed through this mount', '只读：不允许通过这个挂载写入'),
+  rw: t('read-write', '可读可写'),
+  remount: t('change the options of a mount that already exists instead of mounting again', '修改一个已经存在的挂载的选项，而不是重新挂载'),
+  nosuid: t('ignore set-user-ID and set-group-ID bits of files here', '忽略这里文件的 set-user-ID 和 set-group-ID 位'),
+  nodev: t('device files here cannot be opened as devices', '这里的设备文件不能作为设备打开'),
+  noexec: t('programs here cannot be executed', '这里的程序不能被执行'),
+  strictatime: t('update access times on every read (the traditional behaviour)', '每次读取都更新访问时间（传统行为）'),
+  relatime: t('update access times only when they are older than the modification time', '只有当访问时间早于修改时间时才更新它'),
+  mode: t('permissions of the root directory of the new file system', '新文件系统根目录的权限'),
+  size: t('the most memory this tmpfs may use (k, m, g suffixes)', '这个 tmpfs 最多可以使用的内存（可带 k、m、g 后缀）'),
+  newinstance: t('a devpts of its own, with its own pseudo-terminal numbers, instead of the host\'s', '一个独立的 devpts 实例，有自己的伪终端编号，而不是宿主机的'),
+  ptmxmode: t('permissions of the pts/ptmx node of this devpts', '这个 devpts 里 pts/ptmx 节点的权限'),
+  gid: t('group owning the new files (5 is the conventional tty group)', '新文件所属的组（5 是惯例中的 tty 组）'),
+  uid: t('user owning the new files', '新文件所属的用户'),
+  'X-mount.mkdir': t('a mount(8) option, not the kernel\'s: create the mount point first if it is missing', 'mount(8) 自己的选项，不交给内核：挂载点不存在时先创建它'),
+  lowerdir: t('overlay: the read-only layers, separated by ":", the top one first', 'overlay：只读的各层，用 ":" 分隔，最上面的一层写在最前面'),
+  upperdir: t('overlay: the writable layer that receives every change', 'overlay：接收所有修改的可写层'),
+  workdir: t('overlay: an empty scratch directory on the same file system as upperdir, used to make changes atomic', 'overlay：与 upperdir 在同一文件系统上的空暂存目录，用来让修改成为原子操作'),
+  defaults: t('the default options: rw, suid, dev, exec, auto, nouser, async', '默认选项：rw、suid、dev、exec、auto、nouser、async'),
+};
+
+const FS_TYPES: Record<string, Text> = {
+  overlay: t('overlayfs: several directories stacked into one view', 'overlayfs：把多个目录叠成一个视图'),
+  tmpfs: t('a file system in memory, gone when unmounted', '存在于内存中的文件系统，卸载后就消失'),
+  proc: t('the kernel\'s process information, as files (ps reads it)', '以文件形式呈现的内核进程信息（ps 就读它）'),
+  sysfs: t('the kernel\'s view of devices, drivers and network interfaces', '内核眼中的设备、驱动和网卡'),
+  devpts: t('pseudo-terminals (/dev/pts/N)', '伪终端（/dev/pts/N）'),
+  mqueue: t('POSIX message queues of the current IPC namespace', '当前 IPC 命名空间的 POSIX 消息队列'),
+  cgroup: t('a cgroup v1 hierarchy', 'cgroup v1 层级'),
+  cgroup2: t('the unified cgroup v2 hierarchy', '统一的 cgroup v2 层级'),
+  none: t('no file system type: used with bind mounts', '没有文件系统类型：用于 bind mount'),
+};
+
+const NS_FILE = (kind: string, zh: string): FlagInfo =>
+  opt(
+    `join the ${kind} namespace held by this file (without a file: the --target process's)`,
+    `进入这个文件持有的${zh}命名空间（不给文件时：进入 --target 进程的）`,
+  );
+const NS_NEW = (kind: string, zh: string): FlagInfo =>
+  opt(
+    `make a new ${kind} namespace; with =FILE, keep it alive after the process ends by bind-mounting it onto FILE`,
+    `创建新的${zh}命名空间；带上 =FILE 时，把它 bind mount 到 FILE 上，进程结束后它依然存在`,
+  );
+
+export const GLOSSARY: Record<string, CommandInfo> = {
+  mount: {
+    text: t('attach a file system to the directory tree (mount(2))', '把一个文件系统挂到目录树上（mount(2)）'),
+    flags: {
+      '-t': val('the file system type', '文件系统类型', { values: FS_TYPES, closed: true }),
+      '--types': val('the file system type', '文件系统类型', { values: FS_TYPES, closed: true }),
+      '-o': val('mount options, comma separated:', '挂载选项，用逗号分隔：', { mountOptions: true }),
+      '--options': val('mount options, comma separated:', '挂载选项，用逗号分隔：', { mountOptions: true }),
+      '--mkdir': sw('create the mount point if it does not exist', '挂载点不存在时创建它'),
+      '--all': sw('mount every line of an fstab file, in order', '按顺序挂载 fstab 文件里的每一行'),
+      '-a': sw('mount every line of an fstab file, in order', '按顺序挂载 fstab 文件里的每一行'),
+      '--fstab': val('read this file instead of /etc/fstab', '读这个文件，而不是 /etc/fstab'),
+      '--bind': sw('bind mount: the same directory at a second place', 'bind mount：同一个目录出现在第二个位置'),
+      '--rbind': sw('bind mount with every mount below it', '连同其下所有挂载一起 bind mount'),
+      '--make-private': sw('make the mount private: nothing propagates in or out', '把挂载设为 private：什么都不会传播进来或出去'),
+      '--make-rprivate': sw('make the mount and all below it private', '把这个挂载及其下面的所有挂载设为 private'),
+    },
+    operands: [t('the source: a device, a directory, or a name for file systems that have no device', '来源：设备、目录，或者（对没有设备的文件系统）一个名字'), t('the mount point: where it appears', '挂载点：它出现在哪里')],
+  },
+  umount: {
+    text: t('detach a mounted file system (umount(2)); for a namespace file, drop the namespace it holds', '卸下一个已挂载的文件系统（umount(2)）；对命名空间文件而言，就是释放它持有的命名空间'),
+    flags: {
+      '--lazy': sw('detach now and clean up once nothing uses it any more', '立即分离，等没有人再使用时再清理'),
+      '-l': sw('detach now and clean up once nothing uses it any more', '立即分离，等没有人再使用时再清理'),
+      '--recursive': sw('also unmount everything below', '同时卸载下面的所有挂载'),
+      '-R': sw('also unmount everything below', '同时卸载下面的所有挂载'),
+    },
+    operands: [t('a mount point, or a file a namespace is bound to', '挂载点，或者绑定了命名空间的文件')],
+  },
+  unshare: {
+    text: t('run a program in new namespaces (unshare(2))', '在新的命名空间里运行程序（unshare(2)）'),
+    runs: 0,
+    flags: {
+      '--mount': NS_NEW('mount', '挂载'),
+      '-m': NS_NEW('mount', '挂载'),
+      '--uts': NS_NEW('UTS (host name)', 'UTS（主机名）'),
+      '-u': NS_NEW('UTS (host name)', 'UTS（主机名）'),
+      '--ipc': NS_NEW('IPC', 'IPC'),
+      '-i': NS_NEW('IPC', 'IPC'),
+      '--net': NS_NEW('network', '网络'),
+      '-n': NS_NEW('network', '网络'),
+      '--pid': NS_NEW('PID', 'PID'),
+      '-p': NS_NEW('PID', 'PID'),
+      '--cgroup': NS_NEW('cgroup', 'cgroup'),
+      '-C': NS_NEW('cgroup', 'cgroup'),
+      '--user': NS_NEW('user', '用户'),
+      '-U': NS_NEW('user', '用户'),
+      '--fork': sw('fork and run the program as a child: the first process of a new PID namespace must be a new process', 'fork 出子进程来运行程序：新 PID 命名空间里的第一个进程必须是一个新进程'),
+      '-f': sw('fork and run the program as a child: the first process of a new PID namespace must be a new process', 'fork 出子进程来运行程序：新 PID 命名空间里的第一个进程必须是一个新进程'),
+      '--kill-child': opt('when unshare dies, the kernel sends the child this signal (SIGKILL by default)', 'unshare 死掉时，内核向子进程发送这个信号（默认 SIGKILL）'),
+      '--mount-proc': opt('mount a fresh /proc (at this directory) that shows only the new PID namespace; implies a new mount namespace', '挂载一个新的 /proc（挂在这个目录），只显示新 PID 命名空间里的进程；隐含创建新的挂载命名空间'),
+      '--propagation': val('set the propagation of every mount in the new mount namespace', '设置新挂载命名空间里所有挂载的传播类型', {
+        values: {
+          private: t('private: nothing propagates in or out (the default)', 'private：什么都不传播进来，也不传播出去（默认）'),
+          slave: t('slave: host mounts still arrive, ours do not leave', 'slave：宿主机的挂载仍会传进来，我们的不会传出去'),
+          shared: t('shared: mounts propagate both ways', 'shared：挂载双向传播'),
+          unchanged: t('unchanged: leave propagation as it is', 'unchanged：保持原来的传播类型'),
+        },
+        closed: true,
+      }),
+      '--root': val('chroot into this directory before running the program', '运行程序之前 chroot 到这个目录'),
+      '--wd': val('change into this working directory before running the program', '运行程序之前进入这个工作目录'),
+      '--map-root-user': sw('in the new user namespace, map your own user ID to root (0)', '在新的用户命名空间里，把你自己的用户 ID 映射为 root（0）'),
+      '-r': sw('in the new user namespace, map your own user ID to root (0)', '在新的用户命名空间里，把你自己的用户 ID 映射为 root（0）'),
+      '--': sw('end of unshare\'s options: what follows is the program', 'unshare 的选项到此为止：后面是要运行的程序'),
+    },
+  },
+  nsenter: {
+    text: t('run a program inside existing namespaces (setns(2))', '在已经存在的命名空间里运行程序（setns(2)）'),
+    runs: 0,
+    flags: {
+      '--target': val('take the namespaces (and root and working directory) from this process', '从这个进程那里取得命名空间（以及根目录和工作目录）'),
+      '-t': val('take the namespaces (and root and working directory) from this process', '从这个进程那里取得命名空间（以及根目录和工作目录）'),
+      '--mount': NS_FILE('mount', '挂载'),
+      '-m': NS_FILE('mount', '挂载'),
+      '--uts': NS_FILE('UTS (host name)', 'UTS（主机名）'),
+      '-u': NS_FILE('UTS (host name)', 'UTS（主机名）'),
+      '--ipc': NS_FILE('IPC', 'IPC'),
+      '-i': NS_FILE('IPC', 'IPC'),
+      '--net': NS_FILE('network', '网络'),
+      '-n': NS_FILE('network', '网络'),
+      '--pid': NS_FILE('PID', 'PID'),
+      '-p': NS_FILE('PID', 'PID'),
+      '--cgroup': NS_FILE('cgroup', 'cgroup'),
+      '-C': NS_FILE('cgroup', 'cgroup'),
+      '--user': NS_FILE('user', '用户'),
+      '-U': NS_FILE('user', '用户'),
+      '--all': sw('join every namespace of the --target process', '进入 --target 进程的所有命名空间'),
+      '-a': sw('join every namespace of the --target process', '进入 --target 进程的所有命名空间'),
+      '--root': opt(
+        "set the root directory: the --target process's, or the given one. It chroots WITHOUT changing the working directory — which may then lie outside the new root (the hole the classic chroot escape climbs through)",
+        '设置根目录：--target 进程的，或者给定的目录。它 chroot 时不改变工作目录——于是工作目录可能留在新根的外面（经典的 chroot 逃逸正是从这个洞爬出去的）',
+      ),
+      '-r': opt('set the root directory (see --root)', '设置根目录（见 --root）'),
+      '--wd': opt("set the working directory: the --target process's, or the given one", '设置工作目录：--target 进程的，或者给定的目录'),
+      '-w': opt("set the working directory: the --target process's, or the given one", '设置工作目录：--target 进程的，或者给定的目录'),
+      '--': sw("end of nsenter's options: what follows is the program", 'nsenter 的选项到此为止：后面是要运行的程序'),
+    },
+  },
+  setpriv: {
+    text: t('run a program with changed privileges: user, groups, capabilities, signals', '以修改过的权限运行程序：用户、组、能力（capabilities）、信号'),
+    runs: 0,
+    flags: {
+      '--pdeathsig': val('the signal the kernel sends this process when its parent dies', '父进程死亡时，内核发给这个进程的信号', { values: SIGNALS, closed: true }),
+      '--reuid': val('set the real and effective user ID', '设置真实和有效用户 ID'),
+      '--regid': val('set the real and effective group ID', '设置真实和有效组 ID'),
+      '--groups': val('set the supplementary groups to these', '把附加组设为这些'),
+      '--clear-groups': sw('drop every supplementary group', '清除所有附加组'),
+      '--init-groups': sw('set the supplementary groups from /etc/group', '根据 /etc/group 设置附加组'),
+      '--no-new-privs': sw('no later exec can gain privileges (set-user-ID bits and file capabilities stop working)', '之后的任何 exec 都不能获得权限（set-user-ID 位和文件能力失效）'),
+      '--bounding-set': val('limit the capabilities this process and its children can ever have', '限制这个进程及其子进程能够拥有的能力上限'),
+      '--inh-caps': val('set the inheritable capabilities', '设置可继承能力'),
+      '--ambient-caps': val('set the ambient capabilities', '设置环境能力（ambient）'),
+      '--': sw("end of setpriv's options: what follows is the program", 'setpriv 的选项到此为止：后面是要运行的程序'),
+    },
+  },
+  env: {
+    text: t('run a program with a changed environment', '以修改过的环境变量运行程序'),
+    runs: 0,
+    assignments: true,
+    flags: {
+      '-i': sw('start from an empty environment: only the NAME=VALUE words that follow', '从空环境开始：只有后面那些 NAME=VALUE'),
+      '--ignore-environment': sw('start from an empty environment', '从空环境开始'),
+      '-u': val('remove this variable', '删除这个变量'),
+    },
+  },
+  flock: {
+    text: t('hold a lock on a file, then run a program; glassbox uses it to wait at the start barrier', '在文件上加锁，然后运行程序；glassbox 用它在启动栅栏处等待'),
+    runs: 1,
+    flags: {
+      '--no-fork': sw("do not fork: become the program itself (so the container's PID 1 stays PID 1)", '不 fork：自己变成那个程序（这样容器的 1 号进程始终是 1 号进程）'),
+      '-F': sw('do not fork: become the program itself', '不 fork：自己变成那个程序'),
+      '-x': sw('exclusive lock', '排他锁'),
+      '-s': sw('shared lock', '共享锁'),
+      '-n': sw('fail instead of waiting', '拿不到锁就失败，而不是等待'),
+    },
+    operands: [t('the file to open and lock: opening the barrier FIFO blocks until glassbox opens its other end', '要打开并加锁的文件：打开栅栏 FIFO 会一直阻塞，直到 glassbox 打开它的另一端')],
+  },
+  chroot: {
+    text: t('run a program with another directory as its root "/" (chroot(2), then chdir("/"))', '以另一个目录作为根 "/" 来运行程序（chroot(2)，然后 chdir("/")）'),
+    runs: 1,
+    operands: [t('the new root directory', '新的根目录')],
+  },
+  pivot_root: {
+    text: t(
+      'make a new root for the whole mount namespace and move the old root under it (pivot_root(2)); every process rooted at the old root moves too',
+      '为整个挂载命名空间换上新的根，并把旧根移到新根下面（pivot_root(2)）；以旧根为根的所有进程也随之移动',
+    ),
+    operands: [t('the new root (a mount point)', '新的根（必须是挂载点）'), t('where the old root goes; the same directory stacks it on top', '旧根放到哪里；给同一个目录时，旧根就叠在新根上面')],
+  },
+  mkdir: {
+    text: t('create directories', '创建目录'),
+    flags: { '-p': sw('create missing parents too, and do not complain if it exists', '同时创建缺少的上级目录，目录已存在也不报错'), '-m': val('permissions of the new directory', '新目录的权限') },
+    operands: [t('a directory to create', '要创建的目录')],
+  },
+  mkfifo: {
+    text: t('create a named pipe (FIFO): opening it for reading blocks until someone opens it for writing', '创建命名管道（FIFO）：以读方式打开会一直阻塞，直到有人以写方式打开它'),
+    flags: { '-m': val('its permissions', '它的权限') },
+    operands: [t('the path of the FIFO', 'FIFO 的路径')],
+  },
+  cp: {
+    text: t('copy files', '复制文件'),
+    flags: {
+      '-a': sw('archive: keep everything — device nodes stay device nodes, links stay links, with modes and owners', '归档模式：原样保留——设备节点还是设备节点，链接还是链接，权限和属主都不变'),
+      '-L': sw('follow symbolic links: copy the file a link points to', '跟随符号链接：复制链接指向的文件'),
+      '--parents': sw('recreate each source\'s full path below the destination', '在目标目录下重建每个源文件的完整路径'),
+      '-r': sw('copy directories recursively', '递归复制目录'),
+      '-p': sw('keep modes, owners and times', '保留权限、属主和时间'),
+    },
+    operands: [t('a source', '源'), t('… and the last word is the destination', '……最后一个词是目标')],
+  },
+  mv: {
+    text: t('move or rename (rename(2): atomic within one file system)', '移动或改名（rename(2)：在同一文件系统内是原子的）'),
+    flags: { '-f': sw('replace the destination without asking', '不询问，直接替换目标') },
+    operands: [t('the source', '源'), t('the destination', '目标')],
+  },
+  ln: {
+    text: t('make a link', '创建链接'),
+    flags: { '-s': sw('a symbolic link: a small file holding a path', '符号链接：一个保存路径的小文件'), '-f': sw('replace an existing file', '替换已存在的文件') },
+    operands: [t('what the link points to', '链接指向的目标'), t('the link to create', '要创建的链接')],
+  },
+  rm: {
+    text: t('remove files', '删除文件'),
+    flags: {
+      '-r': sw('remove directories and their contents', '删除目录及其内容'),
+      '-f': sw('ignore missing files, never ask', '忽略不存在的文件，从不询问'),
+      '--one-file-system': sw('never descend into another file system (a mount that is still there stays untouched)', '绝不进入另一个文件系统（仍然挂载着的东西不会被碰）'),
+    },
+    operands: [t('a file or directory to remove', '要删除的文件或目录')],
+  },
+  chmod: {
+    text: t('change permissions', '修改权限'),
+    operands: [t('the mode: 1777 is everyone may write, only owners may delete (sticky bit)', '权限：1777 表示人人可写、只有属主能删除（粘滞位）'), t('a file', '文件')],
+  },
+  tar: {
+    text: t('pack files into a tar archive', '把文件打包成 tar 归档'),
+    flags: {
+      '--sort': val('the order of entries (name: the same files always give the same archive)', '条目的顺序（name：同样的文件总是得到同样的归档）'),
+      '--mtime': val('the time stamp stored for every entry', '为每个条目记录的时间戳'),
+      '--owner': val('the owner stored for every entry', '为每个条目记录的属主'),
+      '--group': val('the group stored for every entry', '为每个条目记录的组'),
+      '--numeric-owner': sw('store numbers, not names', '记录数字，而不是名字'),
+      '-C': val('change into this directory first', '先进入这个目录'),
+      '-c': sw('create an archive', '创建归档'),
+      '-x': sw('extract an archive', '解开归档'),
+      '-f': val('the archive file', '归档文件'),
+    },
+    operands: [t('what to pack', '要打包的东西')],
+  },
+  hostname: {
+    text: t('show or set the host name of the current UTS namespace (sethostname(2))', '显示或设置当前 UTS 命名空间的主机名（sethostname(2)）'),
+    operands: [t('the new host name (without it: print the current one)', '新的主机名（不给就打印当前的）')],
+  },
+  ls: {
+    text: t('list a directory', '列出目录内容'),
+    flags: {
+      '-l': sw('long form: type and permissions, links, owner, size, time', '长格式：类型和权限、链接数、属主、大小、时间'),
+      '-a': sw('include names starting with a dot', '包括以点开头的名字'),
+      '-R': sw('list subdirectories too', '同时列出子目录'),
+      '-d': sw('the directory itself, not its contents', '目录本身，而不是它的内容'),
+      '-1': sw('one name per line', '每行一个名字'),
+      '-i': sw('show inode numbers', '显示 inode 编号'),
+    },
+    operands: [t('what to list', '要列出的东西')],
+  },
+  findmnt: {
+    text: t('show mounts as a tree (from /proc/self/mountinfo)', '以树的形式显示挂载（来自 /proc/self/mountinfo）'),
+    flags: {
+      '-o': val('the columns to show', '要显示的列'),
+      '--output': val('the columns to show', '要显示的列'),
+      '-R': sw('everything mounted below the target too', '同时显示挂载在目标下面的一切'),
+      '--submounts': sw('everything mounted below the target too', '同时显示挂载在目标下面的一切'),
+      '--task': val("read this process's mount table (its mount namespace)", '读这个进程的挂载表（它的挂载命名空间）'),
+      '-N': val("read this process's mount table (its mount namespace)", '读这个进程的挂载表（它的挂载命名空间）'),
+      '-n': sw('no header line', '不显示标题行'),
+    },
+    operands: [t('a mount point to show', '要显示的挂载点')],
+  },
+  ps: {
+    text: t('list processes (read from /proc)', '列出进程（从 /proc 读取）'),
+    flags: {
+      '-o': val('the columns to show', '要显示的列'),
+      '--ppid': val('only the children of this PID', '只显示这个 PID 的子进程'),
+      '-e': sw('every process', '所有进程'),
+      '-A': sw('every process', '所有进程'),
+      '-p': val('only this PID', '只显示这个 PID'),
+      '--pid': val('only this PID', '只显示这个 PID'),
+    },
+  },
+  true: { text: t('do nothing, successfully', '什么也不做，并且成功退出') },
+  false: { text: t('do nothing, unsuccessfully', '什么也不做，并且失败退出') },
+  cat: { text: t('print files', '打印文件内容'), operands: [t('a file to print', '要打印的文件')] },
+  echo: { text: t('print its words', '打印它的参数'), operands: [t('a word to print', '要打印的词')] },
+  printf: { text: t('print formatted text', '按格式打印文本'), operands: [t('the format', '格式'), t('a value', '值')] },
+  readlink: {
+    text: t('print where a symbolic link points; /proc/PID/ns/KIND shows "KIND:[inode]", the namespace\'s identity', '打印符号链接指向哪里；/proc/PID/ns/KIND 显示 "KIND:[inode]"，也就是命名空间的身份'),
+    flags: { '-f': sw('follow every link to the end', '一路跟随所有链接') },
+    operands: [t('a symbolic link', '符号链接')],
+  },
+  id: { text: t('print the user and group IDs of the process', '打印进程的用户 ID 和组 ID') },
+  sleep: { text: t('wait; as PID 1 it keeps the container alive', '等待；作为 1 号进程时，它让容器一直活着'), operands: [t('how long, in seconds', '多长时间，单位是秒')] },
+  kill: {
+    text: t('send a signal to a process', '向进程发送信号'),
+    flags: {
+      '-KILL': sw(SIGNALS.KILL!.en, SIGNALS.KILL!.zh),
+      '-9': sw(SIGNALS.KILL!.en, SIGNALS.KILL!.zh),
+      '-TERM': sw(SIGNALS.TERM!.en, SIGNALS.TERM!.zh),
+      '-s': val('the signal to send', '要发送的信号', { values: SIGNALS }),
+    },
+    operands: [t('the PID (as the sender sees it: here the host\'s number)', 'PID（按发送者看到的编号：这里是宿主机上的编号）')],
+  },
+  ldd: {
+    text: t('list the shared libraries a program needs, and the loader that maps them', '列出程序需要的共享库，以及负责加载它们的加载器'),
+    operands: [t('a program', '程序')],
+  },
+  ipcmk: {
+    text: t('create a System V IPC object', '创建一个 System V IPC 对象'),
+    flags: { '--queue': sw('a message queue', '一个消息队列'), '-Q': sw('a message queue', '一个消息队列') },
+  },
+  ipcs: {
+    text: t('list the System V IPC objects of the current IPC namespace', '列出当前 IPC 命名空间的 System V IPC 对象'),
+    flags: { '-q': sw('message queues', '消息队列'), '--queues': sw('message queues', '消息队列') },
+  },
+  find: {
+    text: t('walk a directory tree', '遍历目录树'),
+    flags: {
+      '-type': val('only this kind of entry (f file, d directory, c character device)', '只要这一类条目（f 文件，d 目录，c 字符设备）'),
+      '-maxdepth': val('go at most this deep', '最多进入这么多层'),
+      '-name': val('only names matching this pattern', '只要名字匹配这个模式的'),
+      '-ls': sw('print each entry in ls -l form', '以 ls -l 的形式打印每个条目'),
+    },
+    operands: [t('where to start', '从哪里开始')],
+  },
+  stat: {
+    text: t('show what the kernel knows about a file', '显示内核知道的关于一个文件的信息'),
+    flags: { '-c': val('the format: %F type, %t,%T device major,minor (hex), %n name', '格式：%F 类型，%t,%T 主、次设备号（十六进制），%n 名字') },
+    operands: [t('a file', '文件')],
+  },
+  touch: { text: t('create an empty file (or update its times)', '创建空文件（或更新它的时间）'), operands: [t('a file', '文件')] },
+  rmdir: { text: t('remove empty directories (for a cgroup: remove the group)', '删除空目录（对 cgroup 而言：删除这个组）'), operands: [t('a directory', '目录')] },
+  tee: { text: t('copy standard input to files', '把标准输入复制到文件'), flags: { '-a': sw('append instead of overwriting', '追加，而不是覆盖') }, operands: [t('a file', '文件')] },
+  xargs: {
+    text: t('run a program with words read from a file (or standard input) added to its arguments', '运行一个程序，把从文件（或标准输入）读到的词追加到它的参数后面'),
+    runs: 0,
+    flags: {
+      '--no-run-if-empty': sw('run nothing when there are no words', '没有读到任何词时什么也不运行'),
+      '-r': sw('run nothing when there are no words', '没有读到任何词时什么也不运行'),
+      '--arg-file': val('read the words from this file (for a cgroup: the PIDs in it, one per line)', '从这个文件读取这些词（对 cgroup 而言：其中的 PID，每行一个）'),
+      '-a': val('read the words from this file', '从这个文件读取这些词'),
+    },
+  },
+  sysctl: {
+    text: t('read or set kernel parameters (/proc/sys)', '读取或设置内核参数（/proc/sys）'),
+    flags: { '-w': sw('write the setting', '写入设置'), '-n': sw('print only the value', '只打印值'), '-q': sw('quiet', '安静模式') },
+    operands: [t('name=value: the parameter and its new value', 'name=value：参数名和它的新值')],
+  },
+  sh: {
+    text: t('the POSIX shell', 'POSIX 标准的 shell（命令解释器）'),
+    flags: { '-c': val('run this text as a script', '把这段文本当作脚本运行'), '-e': sw('stop at the first failing command', '遇到第一条失败的命令就停止'), '-u': sw('using an unset variable is an error', '使用未设置的变量是错误') },
+    operands: [t('$0 and arguments of the script', '脚本的 $0 和参数')],
+  },
+  strace: {
+    text: t('trace the system calls of a program (learn --xray)', '跟踪程序的系统调用（learn --xray）'),
+    runs: 0,
+    flags: {
+      '-f': sw('follow forks: trace the children too', '跟随 fork：子进程也一起跟踪'),
+      '-q': sw('fewer messages about attaching', '少打印关于附加进程的消息'),
+      '-e': val('which calls (trace=…) or signals (signal=…) to show', '显示哪些调用（trace=…）或信号（signal=…）'),
+      '-o': val('write the trace to this file', '把跟踪结果写到这个文件'),
+      '-s': val('show at most this many characters of each string', '每个字符串最多显示这么多字符'),
+    },
+  },
+  busybox: {
+    text: t('one static program that acts as some three hundred: its first word names which', '一个静态链接的程序，能扮演大约三百个命令：第一个词决定扮演哪个'),
+    multicall: true,
+    flags: {
+      '--install': sw('create a link for every applet', '为每个命令创建一个链接'),
+      '-s': sw('symbolic links, not hard links', '用符号链接，而不是硬链接'),
+    },
+    operands: [t('where the links go', '链接放在哪里')],
+  },
+  ip: {
+    text: t('show and change network interfaces, addresses and routes (iproute2, over netlink)', '显示和修改网卡、地址和路由（iproute2，经由 netlink）'),
+    flags: {
+      '-br': sw('brief: one line per interface', '简洁模式：每个网卡一行'),
+      '-brief': sw('brief: one line per interface', '简洁模式：每个网卡一行'),
+      '-o': sw('one line per record', '每条记录一行'),
+      '-n': val('run in the network namespace of this name (/run/netns)', '在这个名字的网络命名空间里运行（/run/netns）'),
+      '-batch': val('read commands from this file, one per line', '从这个文件读取命令，每行一条'),
+      '-d': sw('details', '详细信息'),
+    },
+    objects: {
+      link: { text: t('network interfaces', '网卡'), operands: [t('what to do (show, set, add, del) and its words: dev NAME, up, down, netns NS…', '做什么（show、set、add、del）以及它的参数：dev NAME、up、down、netns NS……')] },
+      address: { text: t('IP addresses of the interfaces', '网卡的 IP 地址'), operands: [t('what to do (show, add, del) and its words', '做什么（show、add、del）以及它的参数')] },
+      addr: { text: t('IP addresses of the interfaces', '网卡的 IP 地址'), operands: [t('what to do (show, add, del) and its words', '做什么（show、add、del）以及它的参数')] },
+      route: { text: t('the routing table', '路由表'), operands: [t('what to do (show, add, del) and its words', '做什么（show、add、del）以及它的参数')] },
+      netns: { text: t('named network namespaces (/run/netns)', '有名字的网络命名空间（/run/netns）'), operands: [t('what to do (list, add, del, exec) and its words', '做什么（list、add、del、exec）以及它的参数')] },
+    },
+  },
+  iptables: {
+    text: t('the kernel\'s packet filter and NAT rules (netfilter)', '内核的包过滤和 NAT 规则（netfilter）'),
+    flags: {
+      '-w': sw('wait for the lock instead of failing', '等待锁，而不是失败'),
+      '-t': val('the table (filter, nat…)', '表（filter、nat……）'),
+      '-A': val('append a rule to this chain', '在这个链的末尾追加规则'),
+      '-I': val('insert a rule at the top of this chain', '在这个链的开头插入规则'),
+      '-D': val('delete this rule from the chain', '从链里删除这条规则'),
+      '-N': val('create a chain', '创建一个链'),
+      '-X': val('delete a chain', '删除一个链'),
+      '-F': val('flush a chain', '清空一个链'),
+      '-j': val('what to do with a matching packet (ACCEPT, DNAT, MASQUERADE, a chain…)', '对匹配的包做什么（ACCEPT、DNAT、MASQUERADE、一个链……）'),
+      '-m': val('load a match module', '加载匹配模块'),
+      '--comment': val('a comment stored with the rule (glassbox tags its rules with it)', '随规则保存的注释（glassbox 用它标记自己的规则）'),
+      '-p': val('protocol', '协议'),
+      '--dport': val('destination port', '目的端口'),
+      '-s': val('source address', '源地址'),
+      '-d': val('destination address', '目的地址'),
+      '-i': val('incoming interface', '入接口'),
+      '-o': val('outgoing interface', '出接口'),
+      '--to-destination': val('the new destination address:port', '新的目的地址:端口'),
+    },
+  },
+};

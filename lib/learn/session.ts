@@ -1,0 +1,628 @@
+// Learn mode: a plan run one step at a time in a real terminal. Before each step: its number and title, the exact
+// command (copyable: runtime values filled in), why it is needed and what it touches; then a key decides. After
+// it: exit status, time, output, and what changed — each of the step's observe commands runs before and after it,
+// and the two outputs are diffed. The executor (lib/exec/runner.ts) still does the running, the undo journal and
+// the cleanup: learn mode only answers its beforeStep question and watches afterStep.
+//
+// Output goes to stdout (to stderr with --format json, where stdout carries one JSON object per line).
+
+import { writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { GlassboxError } from '../errors.ts';
+import { Executor, type StepResult } from '../exec/runner.ts';
+import { onCommand, runCommand, signalNumber, startCommand, type CommandResult } from '../exec/spawn.ts';
+import { findOnPathSync } from '../host/programs.ts';
+import { resolveCommandInRoot } from '../image/command.ts';
+import { RT_CLOSE, RT_OPEN, type Lang, type Plan, type Step, type Text } from '../plan/types.ts';
+import { renderArg, shJoin } from '../render/quote.ts';
+import { renderStepCommand, renderUndo } from '../render/script.ts';
+import { claimContainer, releaseContainer, selfOwner, writeState, type ContainerState } from '../state/containers.ts';
+import { journalFile } from '../state/journal.ts';
+import type { Roots } from '../state/paths.ts';
+import { changed, diffLines, observedText, type DiffLine, type Observed } from './diff.ts';
+import { explainArgv, formatExplain } from './explain.ts';
+import { actionOf, KeyReader } from './keys.ts';
+import { alive, boundNamespaceFiles, findContainerPids, mountsBelow } from './procs.ts';
+import type { LearnTarget } from './target.ts';
+import { T, wrapText } from './text.ts';
+import { renderTranscript, type StepStatus } from './transcript.ts';
+import { readTrace, xrayArgv } from './xray.ts';
+
+export interface LearnOptions {
+  lang: Lang;
+  /** Run every step without asking. */
+  yes: boolean;
+  /** Ask from this step on (1-based); earlier steps run without asking. */
+  from: number;
+  /** Write a runnable transcript here. */
+  record?: string;
+  /** JSON lines on stdout instead of text. */
+  json: boolean;
+  /** Trace each command's system calls with strace. */
+  xray: boolean;
+  colour: boolean;
+  bootId: string;
+}
+
+/** What one step did, as learn mode saw it. */
+interface Seen {
+  status: StepStatus;
+  result?: StepResult;
+  observe: Array<{ argv: string[]; before?: Observed; after?: Observed; diff?: DiffLine[] }>;
+  xray?: string[];
+}
+
+const REF = new RegExp(`${RT_OPEN.replace('{', '\\{')}(\\w+)${RT_CLOSE.replace('}', '\\}')}`, 'g');
+const SHORT_OUTPUT = 20;
+const SHORT_DIFF = 14;
+
+// Runs a learn session; returns the exit code (0, the container's, or 130 after q).
+export async function runLearn(target: LearnTarget, r: Roots, opts: LearnOptions): Promise<number> {
+  const session = new Session(target, r, opts);
+  return session.run();
+}
+
+// Prints the steps without running anything (--list).
+export function listSteps(target: LearnTarget, opts: Pick<LearnOptions, 'lang' | 'json' | 'colour'>): void {
+  const { lang } = opts;
+  const c = new Chalk({ level: opts.colour ? 1 : 0 });
+  const total = target.plan.steps.length;
+  const out: string[] = [];
+  if (target.lesson && !opts.json) out.push(c.bold(T.lessonLine(target.lesson.lesson, target.lesson.year, target.lesson.title[lang])[lang]), '');
+  target.plan.steps.forEach((s, i) => {
+    if (opts.json) {
+      out.push(JSON.stringify({ type: 'step', n: i + 1, total, id: s.id, phase: s.phase, title: s.title, why: s.why, command: renderStepCommand(s), check: target.checks.has(s.id) || undefined }));
+      return;
+    }
+    const h = target.headings.get(s.id);
+    if (h) out.push('', c.bold(`── ${h[lang]} ──`));
+    out.push(`${c.bold(`[${i + 1}/${total}]`)} ${s.title[lang]}`, c.dim(`        ${renderStepCommand(s).split('\n').join('\n        ')}`));
+  });
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+class Session {
+  private readonly target: LearnTarget;
+  private readonly plan: Plan;
+  private readonly r: Roots;
+  private readonly opts: LearnOptions;
+  private readonly lang: Lang;
+  private readonly c: ChalkInstance;
+  private readonly ui: NodeJS.WriteStream;
+  private readonly width: number;
+  private readonly keys?: KeyReader;
+  private readonly seen = new Map<string, Seen>();
+  private readonly vars: Record<string, string> = {};
+  private pending: Promise<void> = Promise.resolve();
+  private continueAll = false;
+  private quitAsked = false;
+  private cleaning = false;
+  private cleanupShown = false;
+  private shellRunning = false;
+  private signalled?: NodeJS.Signals;
+  private rootSwitched = false;
+  private lastDiffStep?: { n: number; step: Step };
+  private xrayDir?: string;
+  private strace?: string;
+  private lastPhase?: string;
+  private readonly ran: Step[] = [];
+  private teardownNext = 0;
+
+  constructor(target: LearnTarget, r: Roots, opts: LearnOptions) {
+    this.target = target;
+    this.plan = target.plan;
+    this.r = r;
+    this.opts = opts;
+    this.lang = opts.lang;
+    this.ui = opts.json ? process.stderr : process.stdout;
+    this.c = new Chalk({ level: opts.colour && this.ui.isTTY ? 1 : 0 });
+    this.width = Math.max(60, Math.min(this.ui.columns || 100, 120));
+    if (!opts.yes) this.keys = new KeyReader(process.stdin);
+  }
+
+  private say(...lines: string[]): void {
+    this.ui.write(lines.join('\n') + '\n');
+  }
+
+  private emit(event: Record<string, unknown>): void {
+    if (this.opts.json) process.stdout.write(JSON.stringify(event) + '\n');
+  }
+
+  private tr(t: Text): string {
+    return t[this.lang];
+  }
+
+  // "why:" / "为什么：" — Chinese takes the full-width colon.
+  private label(t: Text): string {
+    return t[this.lang] + (this.lang === 'zh' ? '：' : ':');
+  }
+
+  // ---- runtime values -------------------------------------------------------------------------------------------
+
+  // Replaces runtime references with their values where known (unknown ones stay, and render as "$gb_pid1").
+  private bindText(s: string): string {
+    return s.includes(RT_OPEN) ? s.replace(REF, (all, name: string) => this.vars[name] ?? all) : s;
+  }
+
+  private bound(argv: string[]): string[] | undefined {
+    const out = argv.map((a) => this.bindText(a));
+    return out.some((a) => a.includes(RT_OPEN)) ? undefined : out;
+  }
+
+  // A copy of the step with every known runtime value filled in: what is shown is what runs.
+  private boundStep(step: Step): Step {
+    const b = (a?: string[]) => a?.map((x) => this.bindText(x));
+    return {
+      ...step,
+      argv: b(step.argv),
+      undo: b(step.undo),
+      paths: b(step.paths),
+      write: step.write ? { path: this.bindText(step.write.path), value: this.bindText(step.write.value) } : undefined,
+    };
+  }
+
+  private learnPids(): void {
+    if (this.vars.pid1) return;
+    const found = findContainerPids();
+    if (found) {
+      this.vars.pid = String(found.pid);
+      this.vars.pid1 = String(found.pid1);
+      if (this.target.container?.chroot) this.rootSwitched = true;
+    }
+  }
+
+  // ---- the run --------------------------------------------------------------------------------------------------
+
+  async run(): Promise<number> {
+    const { plan, target, opts } = this;
+    if (opts.xray) {
+      this.strace = findOnPathSync('strace');
+      if (!this.strace) throw new GlassboxError('--xray runs every command under strace, which is not installed', { hint: 'apt-get install strace' });
+      this.xrayDir = mkdtempSync(join(tmpdir(), 'glassbox-xray-'));
+    }
+    const execPlan = this.execPlan();
+    const { id, name } = plan.info;
+    const owner = selfOwner(opts.bootId);
+    const dir = claimContainer(this.r, id, name);
+    const state: ContainerState = { id, name, image: plan.info.image, command: plan.info.command, created: new Date().toISOString(), status: 'created', owner };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
+    writeState(this.r, state);
+
+    this.intro();
+    let missing: GlassboxError | undefined;
+    const exec = new Executor(execPlan, {
+      journal: journalFile(dir),
+      owner,
+      stdio: opts.json ? 'ignore' : 'inherit',
+      handleSignals: false,
+      hooks: {
+        beforeStep: (step, index, total) => this.beforeStep(step, index, total),
+        afterStep: (step, result) => {
+          this.pending = this.pending.then(() => this.afterStep(step, result)).catch((e) => this.say(this.c.red(String(e))));
+        },
+        beforeRelease: async (pid1) => {
+          missing = await resolveCommandInRoot(`/proc/${pid1}/root`, plan.info.command[0]!, plan.info.env.PATH ?? '');
+          if (missing) throw missing;
+        },
+        afterExit: (exit) => {
+          this.say('', this.tr(T.containerExited(exit.exitCode)));
+          this.emit({ type: 'exit', exitCode: exit.exitCode, signal: exit.signal });
+        },
+        onRunning: (pid1) => {
+          this.cleaning = true;
+          writeState(this.r, { ...state, status: 'running', pid: pid1, startedAt: new Date().toISOString() });
+        },
+      },
+    });
+    const stopListening = onCommand((c) => this.maybeCleanup(c));
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (this.shellRunning && sig === 'SIGINT') return; // Ctrl-C in the shell belongs to the shell
+      this.signalled ??= sig;
+      exec.signal(sig);
+      this.keys?.cancel(); // a prompt waiting for a key answers "quit"
+    };
+    const handlers = signals.map((s) => [s, () => onSignal(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+
+    let code = 0;
+    let failure: unknown;
+    try {
+      const out = await exec.run();
+      await this.pending;
+      for (const f of out.undoFailures) this.say(this.c.yellow(`glassbox: warning: cleanup command failed: ${shJoin(f.argv)}: ${f.stderr.trim()}`));
+      if (out.exitCode !== undefined && target.kind === 'recipe') code = out.exitCode;
+    } catch (e) {
+      await this.pending;
+      if (this.quitAsked && e instanceof GlassboxError && e.exitCode === 130) code = this.signalled ? 128 + signalNumber(this.signalled) : 130;
+      else if (e === missing && missing) failure = missing;
+      else failure = e;
+    } finally {
+      for (const [s, h] of handlers) process.off(s, h);
+      stopListening();
+      releaseContainer(this.r, id, name);
+      if (this.xrayDir) rmSync(this.xrayDir, { recursive: true, force: true });
+    }
+    this.finish(code, failure);
+    if (failure) throw failure;
+    return code;
+  }
+
+  // The plan the executor runs: the same steps, with commands wrapped in strace for --xray.
+  private execPlan(): Plan {
+    if (!this.opts.xray) return this.plan;
+    const steps = this.plan.steps.map((s, i) =>
+      s.kind === 'run' && s.argv ? { ...s, argv: xrayArgv(this.strace!, join(this.xrayDir!, `${i + 1}.trace`), s.argv) } : s,
+    );
+    return { ...this.plan, steps };
+  }
+
+  private intro(): void {
+    const { target, lang, c } = this;
+    const total = this.plan.steps.length;
+    if (target.lesson) {
+      const l = target.lesson;
+      this.say(c.bold(`━━ ${this.tr(T.lessonLine(l.lesson, l.year, l.title[lang]))} ━━`), '', ...wrapText(l.story[lang], this.width - 2));
+    } else {
+      this.say(c.bold(`━━ glassbox learn ${target.label} ━━`));
+    }
+    const extra = this.opts.from > 1 ? ` ${this.tr(T.fromNote(this.opts.from))}` : '';
+    this.say('', `${this.tr(T.stepsCount(total))}${extra}${this.opts.yes ? '' : `  ${c.dim(this.tr(T.keysLine))}`}`);
+    this.emit({ type: 'start', target: target.label, kind: target.kind, lesson: target.lesson?.lesson, id: this.plan.info.id, steps: total, lang });
+  }
+
+  // ---- before a step --------------------------------------------------------------------------------------------
+
+  private async beforeStep(step: Step, index: number, total: number): Promise<'run' | 'skip' | 'quit'> {
+    await this.pending;
+    const orig = this.plan.steps[index] ?? step;
+    const n = index + 1;
+    if (orig.phase === 'boot') this.learnPids();
+    this.showStep(orig, n, total);
+    let answer: 'run' | 'skip' | 'quit' = 'run';
+    try {
+      if (!(this.opts.yes || this.continueAll || n < this.opts.from)) answer = await this.ask(orig);
+    } catch (e) {
+      this.cleaning = true;
+      throw e;
+    }
+    if (answer === 'quit') {
+      this.quitAsked = true;
+      this.cleaning = true;
+      this.emit({ type: 'quit', n, id: orig.id });
+      return 'quit';
+    }
+    if (answer === 'run') await this.observe(orig, 'before');
+    return answer;
+  }
+
+  private showStep(step: Step, n: number, total: number): void {
+    const { c, lang } = this;
+    if (step.phase !== this.lastPhase && this.target.kind === 'recipe') {
+      this.lastPhase = step.phase;
+      this.say('', c.bold(`── ${this.tr(T.phase[step.phase])} ──`));
+    }
+    const heading = this.target.headings.get(step.id);
+    if (heading) this.say('', c.bold(`── ${this.tr(heading)} ──`));
+    const b = this.boundStep(step);
+    const cmd = renderStepCommand(b);
+    const undo = renderUndo(b);
+    this.say('', `${c.bold.cyan(`[${n}/${total}]`)} ${c.bold(step.title[lang])}`);
+    this.say(...cmd.split('\n').map((l, i) => (i === 0 ? `  ${c.green('$')} ${l}` : `    ${l}`)));
+    const why = wrapText(step.why[lang], this.width - 8);
+    this.say(`  ${c.dim(this.label(T.why))} ${why[0] ?? ''}`, ...why.slice(1).map((l) => `       ${l}`));
+    const touches = step.touches.length ? step.touches.map((k) => (T.touch[k] ? this.tr(T.touch[k]) : k)).join(this.lang === 'zh' ? '、' : ', ') : '—';
+    this.say(`  ${c.dim(this.label(T.touches))} ${touches}${undo ? `   ${c.dim(this.label(T.undo))} ${undo}` : ''}`);
+    if (step.kind === 'write' && step.phase === 'boot' && step.write?.value === '' && this.target.kind === 'recipe') this.say(`  ${c.dim(this.tr(T.releaseNote))}`);
+    this.emit({
+      type: 'step',
+      n,
+      total,
+      id: step.id,
+      phase: step.phase,
+      title: step.title,
+      why: step.why,
+      touches: step.touches,
+      command: cmd,
+      argv: b.argv,
+      undo: undo,
+      check: this.target.checks.has(step.id) || undefined,
+    });
+  }
+
+  // The prompt: keys until one of them runs, skips or quits.
+  private async ask(step: Step): Promise<'run' | 'skip' | 'quit'> {
+    const { c } = this;
+    for (;;) {
+      this.ui.write(`${c.yellow('›')} ${this.tr(T.prompt)} ${c.dim(`[${this.tr(T.keysLine)}]`)} `);
+      const key = await this.keys!.read();
+      const action = actionOf(key);
+      this.ui.write(`${action ? key.replace(/[\r\n]/g, '⏎').replace(/[\x00-\x1f]/g, '') : ''}\n`);
+      switch (action) {
+        case 'run':
+          return 'run';
+        case 'continue':
+          this.continueAll = true;
+          return 'run';
+        case 'quit':
+          return 'quit';
+        case 'skip':
+          if (this.target.required.has(step.id)) {
+            this.say(c.yellow(`  ${this.tr(T.cannotSkip)}`));
+            continue;
+          }
+          return 'skip';
+        case 'explain':
+          this.explain(step);
+          continue;
+        case 'diff':
+          await this.showDiff(step);
+          continue;
+        case 'shell':
+          await this.shell();
+          continue;
+        case 'help':
+          this.say('', ...this.tr(T.help).split('\n').map((l) => `  ${l}`), '');
+          continue;
+        default:
+          this.say(c.dim(`  ${this.tr(T.unknownKey)}`));
+      }
+    }
+  }
+
+  private explain(step: Step): void {
+    const b = this.boundStep(step);
+    const show = (w: string) => renderArg(w);
+    const lines: string[] = [];
+    if ((step.kind === 'run' || step.kind === 'start') && b.argv) {
+      lines.push(...formatExplain(explainArgv(b.argv, this.lang, { userCommand: this.plan.info.command, show }), this.width - 4));
+    } else if (step.kind === 'write' && b.write) {
+      lines.push(...wrapText(this.tr(b.write.value === '' ? T.explainEmptyWrite(b.write.path) : T.explainWrite(b.write.path)), this.width - 4));
+    } else if (step.kind === 'mkdir' || step.kind === 'remove') {
+      lines.push(...wrapText(this.tr(step.kind === 'mkdir' ? T.explainMkdir : T.explainRemove), this.width - 4));
+      const argv = step.kind === 'mkdir' ? ['mkdir', '-p', ...(b.paths ?? [])] : ['rm', '-f', ...(b.paths ?? [])];
+      lines.push(...formatExplain(explainArgv(argv, this.lang, { show }), this.width - 4));
+    }
+    if (b.undo) {
+      lines.push('', this.label(T.explainUndo), ...formatExplain(explainArgv(b.undo, this.lang, { show }), this.width - 4));
+    }
+    this.say(this.c.bold(`  ${this.tr(T.explainHeading)}`), ...lines.map((l) => `  ${l}`));
+  }
+
+  // d: the full diff of the last step with observe commands, and this step's observe commands as they are now.
+  private async showDiff(step: Step): Promise<void> {
+    const { c } = this;
+    if (this.lastDiffStep) {
+      const { n, step: last } = this.lastDiffStep;
+      this.say(c.bold(`  ${this.tr(T.lastDiff(n, last.title[this.lang]))}`));
+      for (const o of this.seen.get(last.id)?.observe ?? []) this.printObserve(o, false);
+    } else this.say(c.dim(`  ${this.tr(T.noDiffYet)}`));
+    if (step.observe.length) {
+      this.say(c.bold(`  ${this.tr(T.willLook)}`));
+      for (const argv of step.observe) {
+        const b = this.bound(argv);
+        this.say(c.dim(`  $ ${b ? shJoin(b) : shJoin(argv)}`));
+        if (!b) {
+          this.say(c.dim(`    ${this.tr(T.notYet)}`));
+          continue;
+        }
+        const o = await this.runObserve(b);
+        this.printLines(observedText(o), SHORT_OUTPUT * 2, '    ');
+      }
+    }
+  }
+
+  // ---- after a step ---------------------------------------------------------------------------------------------
+
+  private async afterStep(step: Step, result: StepResult): Promise<void> {
+    const index = this.plan.steps.findIndex((s) => s.id === step.id);
+    const orig = this.plan.steps[index] ?? step;
+    const n = index + 1;
+    const { c } = this;
+    const seen = this.seen.get(orig.id) ?? { status: 'ran' as StepStatus, observe: [] };
+    this.seen.set(orig.id, seen);
+    if (result.skipped) {
+      seen.status = 'skipped';
+      this.say(c.yellow(`  ↷ ${this.tr(T.skipped)}`));
+      this.emit({ type: 'result', n, id: orig.id, skipped: true });
+      if (n === this.plan.steps.length) this.cleaning = true;
+      return;
+    }
+    seen.result = result;
+    seen.status = result.exitCode === 0 ? 'ran' : 'failed';
+    this.ran.push(orig);
+    if (orig.kind === 'start') this.learnPids();
+    if (orig.id === 'start.detach') this.rootSwitched = true;
+    if (result.exitCode !== 0) this.cleaning = true;
+
+    if (orig.kind === 'start') {
+      this.say(c.green(`  ✓ ${this.vars.pid1 ? this.tr(T.started(Number(this.vars.pid1), Number(this.vars.pid))) : 'started'}`));
+    } else {
+      const ms = result.durationMs < 10 ? `${result.durationMs.toFixed(1)} ms` : `${Math.round(result.durationMs)} ms`;
+      const line = `${result.exitCode === 0 ? '✓' : '✗'} ${this.tr(T.ok(result.exitCode, ms))}`;
+      this.say(result.exitCode === 0 ? c.green(`  ${line}`) : c.red(`  ${line}`));
+      const out = result.stdout + (result.stderr && result.stdout && !result.stdout.endsWith('\n') ? '\n' : '') + result.stderr;
+      if (out.trim()) {
+        this.say(c.dim(`  ${this.label(T.output)}`));
+        this.printLines(out, SHORT_OUTPUT, `  ${c.dim('│')} `);
+      }
+    }
+    if (this.opts.xray && orig.kind !== 'start') {
+      seen.xray = orig.kind === 'run' ? readTrace(join(this.xrayDir!, `${n}.trace`)) : [];
+      if (orig.kind !== 'run') this.say(`  ${c.magenta(this.label(T.xray))} ${c.dim(this.tr(T.xrayInProcess))}`);
+      else if (!seen.xray.length) this.say(`  ${c.magenta(this.label(T.xray))} ${c.dim(this.tr(T.xrayNone))}`);
+      else {
+        this.say(c.magenta(`  ${this.label(T.xray)}`));
+        for (const l of seen.xray.slice(0, 24)) this.say(`    ${l.length > this.width - 6 ? l.slice(0, this.width - 7) + '…' : l}`);
+        if (seen.xray.length > 24) this.say(c.dim(`    ${this.tr(T.xrayMore(seen.xray.length - 24))}`));
+      }
+    } else if (this.opts.xray) this.say(c.dim(`  ${this.label(T.xray)} ${this.tr(T.xrayStart)}`));
+
+    await this.observe(orig, 'after');
+    if (seen.observe.length) {
+      this.lastDiffStep = { n, step: orig };
+      for (const o of seen.observe) this.printObserve(o, true);
+    }
+    this.emit({
+      type: 'result',
+      n,
+      id: orig.id,
+      exitCode: result.exitCode,
+      durationMs: Math.round(result.durationMs * 10) / 10,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      pid1: orig.kind === 'start' && this.vars.pid1 ? Number(this.vars.pid1) : undefined,
+      observe: seen.observe.map((o) => ({ command: shJoin(o.argv), before: o.before && observedText(o.before), after: o.after && observedText(o.after), diff: o.diff?.filter((d) => d.op !== ' ').map((d) => `${d.op} ${d.line}`) })),
+      xray: seen.xray,
+    });
+    if (n === this.plan.steps.length) this.cleaning = true;
+  }
+
+  // Runs the step's observe commands; "before" starts a fresh record, "after" completes it with a diff.
+  private async observe(step: Step, when: 'before' | 'after'): Promise<void> {
+    if (!step.observe.length) return;
+    const seen = this.seen.get(step.id) ?? { status: 'ran' as StepStatus, observe: [] };
+    this.seen.set(step.id, seen);
+    for (const [k, argv] of step.observe.entries()) {
+      const b = this.bound(argv);
+      const entry = (seen.observe[k] ??= { argv: b ?? argv });
+      if (!b) continue;
+      entry.argv = b;
+      const o = await this.runObserve(b);
+      if (when === 'before') entry.before = o;
+      else {
+        entry.after = o;
+        if (entry.before) entry.diff = diffLines(observedText(entry.before), observedText(o));
+      }
+    }
+  }
+
+  private async runObserve(argv: string[]): Promise<Observed> {
+    const r = await runCommand(argv, { timeoutMs: 10_000 });
+    return { exitCode: r.exitCode, text: r.stdout + r.stderr };
+  }
+
+  // One observe command's result: the diff when there was a "before", else what it shows now.
+  private printObserve(o: Seen['observe'][number], short: boolean): void {
+    const { c } = this;
+    const head = `  ${c.dim(this.label({ en: `${T.changed.en} (${shJoin(o.argv)})`, zh: `${T.changed.zh} (${shJoin(o.argv)})` }))}`;
+    if (!o.after) return;
+    if (!o.diff) {
+      this.say(`  ${c.dim(this.label({ en: `${T.nowLooks.en} (${shJoin(o.argv)})`, zh: `${T.nowLooks.zh} (${shJoin(o.argv)})` }))}`);
+      this.printLines(observedText(o.after), short ? SHORT_OUTPUT : 400, '    ');
+      return;
+    }
+    if (!changed(o.diff)) {
+      this.say(`  ${c.dim(this.label({ en: `${T.unchanged.en} (${shJoin(o.argv)})`, zh: `${T.unchanged.zh} (${shJoin(o.argv)})` }))}`);
+      this.printLines(observedText(o.after), short ? 6 : 400, `    ${c.dim(' ')}`);
+      return;
+    }
+    this.say(head);
+    const lines = short ? o.diff.filter((d) => d.op !== ' ') : o.diff;
+    const shown = short ? lines.slice(0, SHORT_DIFF) : lines;
+    for (const d of shown) this.say(d.op === '+' ? c.green(`    + ${d.line}`) : d.op === '-' ? c.red(`    - ${d.line}`) : c.dim(`      ${d.line}`));
+    if (short && lines.length > SHORT_DIFF) this.say(c.dim(`    ${this.tr(T.moreChanges(lines.length - SHORT_DIFF))}`));
+  }
+
+  private printLines(text: string, max: number, prefix: string): void {
+    const all = text.replace(/\n$/, '').split('\n');
+    for (const l of all.slice(0, max)) this.say(`${prefix}${l}`);
+    if (all.length > max) this.say(this.c.dim(`${prefix}${this.tr(T.moreLines(all.length - max))}`));
+  }
+
+  // ---- s: a shell in the namespaces as they are now -----------------------------------------------------------
+
+  private async shell(): Promise<void> {
+    const { c } = this;
+    const container = this.target.container;
+    let argv: string[] | undefined;
+    let note: string;
+    const pid1 = this.vars.pid1 ? Number(this.vars.pid1) : undefined;
+    if (pid1 !== undefined && !alive(pid1)) note = this.tr(T.shellGone);
+    else if (pid1 !== undefined) {
+      argv = ['nsenter', `--target=${pid1}`, '--all', '--root', '--wd', 'sh'];
+      note = this.rootSwitched ? this.tr(T.shellInside) : this.tr(T.shellBarrier(container?.paths.rootfs ?? '?'));
+    } else {
+      const files = boundNamespaceFiles(this.target.nsDirs);
+      if (files.size === 0) note = this.tr(T.shellNothing);
+      else {
+        argv = ['nsenter', ...[...files].map(([kind, file]) => `--${kind}=${file}`), 'sh'];
+        note = this.tr(T.shellNamespaces([...files.keys()].join(', '), files.has('mount') ? container?.paths.rootfs : undefined));
+      }
+    }
+    this.say(...wrapText(note, this.width - 4).map((l) => `  ${l}`));
+    if (!argv) return;
+    this.say(c.dim(`  $ ${shJoin(argv)}`));
+    // The shell gets a pseudo-terminal of its own through script(1): its job control (and Ctrl-C) then stays
+    // inside, and this terminal comes back as it was. A job-control shell in another PID namespace cannot hand
+    // the terminal back by itself: the process group it would give it to has no number in its namespace.
+    const script = findOnPathSync('script');
+    const run = script ? [script, '-q', '-e', '-c', shJoin(argv), '/dev/null'] : [...argv, '+m'];
+    this.shellRunning = true;
+    try {
+      const s = await startCommand(run, { stdio: 'inherit', env: { PS1: '(glassbox learn) # ', SHELL: '/bin/sh' } });
+      await s.done;
+    } finally {
+      this.shellRunning = false;
+    }
+    this.say(c.dim(`  ${this.tr(T.shellBack)}`));
+  }
+
+  // ---- cleanup and the end --------------------------------------------------------------------------------------
+
+  // The executor's teardown (the plan's teardown steps, then each undo) goes through the spawner: show it as it
+  // happens. An undo retried while the kernel says "busy" shows once, with its last answer.
+  private maybeCleanup(cmd: CommandResult): void {
+    if (!this.cleaning) return;
+    const key = JSON.stringify(cmd.argv);
+    // Teardown steps run in order; two writes to one file (FROZEN, then THAWED) look alike, so search onwards.
+    const steps = this.plan.teardown ?? [];
+    const at = steps.findIndex((s, k) => {
+      if (k < this.teardownNext) return false;
+      const b = this.boundStep(s);
+      return JSON.stringify(s.kind === 'write' ? ['write', b.write!.path] : (b.argv ?? [])) === key;
+    });
+    const teardown = at >= 0 ? steps[at] : undefined;
+    if (teardown) this.teardownNext = at + 1;
+    const i = teardown ? -1 : this.plan.steps.findIndex((s) => s.undo && JSON.stringify(s.undo.map((a) => this.bindText(a))) === key);
+    if (!teardown && i < 0) return;
+    const step = teardown ?? this.plan.steps[i]!;
+    if (!teardown && step.undoRetry && cmd.exitCode !== 0 && /busy/i.test(cmd.stderr)) return;
+    if (!this.cleanupShown) {
+      this.cleanupShown = true;
+      this.say('', this.c.bold(`── ${this.tr(T.cleanupHeading)} ──`));
+    }
+    const mayFail = teardown || step.undoMayFail;
+    const status = cmd.exitCode === 0 ? this.c.green('✓') : mayFail ? this.c.dim(`(exit ${cmd.exitCode})`) : this.c.red(`✗ exit ${cmd.exitCode}`);
+    const shown = teardown ? renderStepCommand(this.boundStep(teardown)) : shJoin(cmd.argv);
+    this.say(`  ${this.c.dim(teardown ? '[·]' : `[${i + 1}]`)} ${shown}  ${status}`);
+    this.emit({ type: 'undo', n: teardown ? undefined : i + 1, id: step.id, teardown: teardown ? true : undefined, command: shown, exitCode: cmd.exitCode, stderr: cmd.stderr || undefined });
+  }
+
+  private finish(code: number, failure: unknown): void {
+    const { c, target } = this;
+    if (!this.cleanupShown && !this.ran.some((s) => s.undo)) this.say('', c.dim(this.tr(T.cleanupNone)));
+    const dirs = [this.plan.info.paths.run, this.plan.info.paths.state];
+    const left = mountsBelow(dirs);
+    if (left.length) this.say(c.red(this.tr(T.leftovers(left.join(', ')))));
+    if (!failure) {
+      if (this.quitAsked) this.say('', c.bold(this.tr(T.quitDone)));
+      else {
+        this.say('', c.bold(this.tr(target.kind === 'lesson' ? T.finishedLesson : T.finishedRecipe)));
+        if (target.lesson) this.say('', c.bold(this.tr(T.tryIt)), ...wrapText(target.lesson.closing[this.lang], this.width - 2));
+      }
+    }
+    if (this.opts.record) {
+      const status = (s: Step): StepStatus => this.seen.get(s.id)?.status ?? 'not-reached';
+      const about = target.lesson ? [this.tr(T.lessonLine(target.lesson.lesson, target.lesson.year, target.lesson.title[this.lang]))] : [];
+      const text = renderTranscript({ plan: this.plan, lang: this.lang, what: target.label, when: new Date().toISOString(), about, status });
+      writeFileSync(this.opts.record, text);
+      chmodSync(this.opts.record, 0o755);
+      this.say(c.dim(this.tr(T.recordWritten(this.opts.record))));
+    }
+    this.emit({ type: 'end', exitCode: failure ? (failure instanceof GlassboxError ? failure.exitCode : 125) : code, quit: this.quitAsked || undefined, leftovers: left.length ? left : undefined });
+  }
+}
+

@@ -1,0 +1,385 @@
+// `glassbox learn` and `glassbox lessons` for real, as root: learn mode driven through a real terminal (tmux:
+// send-keys, capture-pane) — run, skip, explain, diff, the shell, quit-and-undo with nothing left behind, Chinese
+// output, --from — and without a terminal: every lesson with --yes, --record transcripts run again with sh,
+// --format json, --xray, and the refusal to ask without a terminal.
+//
+// Until lib/cli/main.ts registers the commands (registerLearn), bin/glassbox does not know them: the tests then run
+// them from source through a small entry file (the same program with registerLearn added).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { shJoin } from '../../lib/render/quote.ts';
+import { GLASSBOX, REPO, run, Sandbox, waitFor, type Result } from './helpers.ts';
+
+const sb = new Sandbox('learn');
+const T = { timeout: 180_000 };
+let learnCmd: string[] = [];
+let recipe = '';
+
+before(async () => {
+  await sb.setup();
+  const probe = await sb.gb(['lessons']);
+  if (probe.code === 0) learnCmd = [process.execPath, GLASSBOX];
+  else {
+    const entry = join(sb.dir, 'learn-entry.mts');
+    writeFileSync(
+      entry,
+      [
+        `import { buildProgram } from ${JSON.stringify(join(REPO, 'lib/cli/main.ts'))};`,
+        `import { registerLearn } from ${JSON.stringify(join(REPO, 'lib/cli/learn-command.ts'))};`,
+        `import { reportError } from ${JSON.stringify(join(REPO, 'lib/cli/output.ts'))};`,
+        'let code: number | undefined;',
+        'const program = buildProgram((c) => (code = c));',
+        'registerLearn(program, () => {',
+        '  const o = program.opts<{ verbose?: boolean; lang?: string }>();',
+        "  const l = o.lang ?? process.env.GLASSBOX_LANG ?? process.env.LC_ALL ?? process.env.LANG ?? '';",
+        "  return { verbose: o.verbose, lang: l.startsWith('zh') ? 'zh' : 'en' };",
+        '});',
+        'try {',
+        '  await program.parseAsync(process.argv);',
+        '} catch (e) {',
+        '  const c = (e as { code?: string }).code;',
+        "  if (typeof c === 'string' && c.startsWith('commander.')) code = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(c) ? 0 : 125;",
+        '  else code = reportError(e);',
+        '}',
+        'process.exitCode = code ?? 0;',
+      ].join('\n'),
+    );
+    learnCmd = [process.execPath, '--import', 'tsx', entry];
+  }
+  // A small container on the sandbox's root directory: its host name shows up where the steps put it.
+  recipe = join(sb.dir, 'learnbox.yaml');
+  writeFileSync(recipe, `name: learnbox\nrootdir: ${sb.rootdir}\nhostname: learnbox\ncommand: [/probe, hostname]\n`);
+}, { timeout: 240_000 });
+
+after(async () => {
+  Tmux.killAll();
+  await sb.cleanup();
+}, { timeout: 120_000 });
+
+// glassbox learn/lessons without a terminal.
+function gl(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Result> {
+  return run([...learnCmd, ...args], { env: { ...sb.env, ...opts.env }, timeoutMs: opts.timeoutMs ?? 150_000 });
+}
+
+const ok = (r: Result, what: string) => assert.equal(r.code, 0, `${what} exited ${r.code}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`);
+
+/** One tmux server per test, on its own socket: a real terminal for learn mode. */
+class Tmux {
+  private static sockets: string[] = [];
+  readonly socket: string;
+
+  constructor(name: string) {
+    this.socket = `gb-learn-${process.pid}-${name}`;
+    Tmux.sockets.push(this.socket);
+  }
+
+  private tmux(...args: string[]) {
+    return spawnSync('tmux', ['-u', '-L', this.socket, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
+  }
+
+  // Starts the command in a 200x50 terminal; "[learn exited N]" is printed when it ends.
+  start(argv: string[], env: Record<string, string>): void {
+    const vars = Object.entries({ ...env, TERM: 'xterm' }).map(([k, v]) => `${k}=${v}`);
+    const cmd = `cd ${shJoin([REPO])} && env ${shJoin(vars)} ${shJoin(argv)}; echo "[learn exited $?]"; sleep 3600`;
+    const r = this.tmux('new-session', '-d', '-x', '200', '-y', '50', '-s', 'main', cmd);
+    assert.equal(r.status, 0, `tmux: ${r.stderr}`);
+  }
+
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', '-t', 'main', ...keys);
+  }
+
+  // Types text and presses Enter (text is sent literally).
+  line(text: string): void {
+    this.tmux('send-keys', '-t', 'main', '-l', text);
+    this.tmux('send-keys', '-t', 'main', 'Enter');
+  }
+
+  /** Everything the terminal showed, wrapped lines joined. */
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-J', '-t', 'main', '-S', '-20000').stdout;
+  }
+
+  async until(what: string, test: (s: string) => boolean, timeoutMs = 60_000): Promise<string> {
+    try {
+      return await waitFor(what, () => {
+        const s = this.screen();
+        return test(s) ? s : undefined;
+      }, timeoutMs);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- screen\n${this.screen().split('\n').slice(-60).join('\n')}`);
+    }
+  }
+
+  // Ends the terminal, and waits until no process of it is left (they would count as leaks).
+  async stop(): Promise<void> {
+    this.tmux('kill-server');
+    await waitFor('the tmux server to exit', () => spawnSync('pgrep', ['-f', '--', `-L ${this.socket} `]).status !== 0, 10_000);
+  }
+
+  static killAll(): void {
+    for (const s of Tmux.sockets) spawnSync('tmux', ['-L', s, 'kill-server']);
+  }
+}
+
+const PROMPT = /run this step\?/g;
+const PROMPT_ZH = /执行这一步吗？/g;
+const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
+// The title of the newest step header on the screen.
+const lastTitle = (s: string) => [...s.matchAll(/^\[(\d+)\/(\d+)\] (.*)$/gm)].at(-1);
+
+// ---- without a terminal -----------------------------------------------------------------------------------------
+
+test('lessons: lists every lesson with its year and its title in both languages', T, async () => {
+  const r = await gl(['lessons']);
+  ok(r, 'glassbox lessons');
+  for (const n of [1, 2, 3, 4, 5, 6, 7]) assert.match(r.stdout, new RegExp(`^ ?${n}  `, 'm'), `lesson ${n}`);
+  assert.match(r.stdout, /1979 +chroot/);
+  assert.match(r.stdout, /命名空间/);
+  assert.match(r.stdout, /coming with the cgroups issue/);
+});
+
+test('learn: without a terminal it refuses to ask, suggests --yes and exits 125, having changed nothing', T, async () => {
+  const r = await gl(['learn', recipe]);
+  assert.equal(r.code, 125, r.stderr);
+  assert.match(r.stderr, /needs a terminal/);
+  assert.match(r.stderr, /--yes/);
+  assert.deepEqual(sb.containerIds(), []);
+  sb.assertNoLeaks();
+});
+
+test('learn --list: the steps, one mount command per mount, nothing run', T, async () => {
+  const r = await gl(['learn', recipe, '--list']);
+  ok(r, 'learn --list');
+  assert.match(r.stdout, /\[1\/\d+\]/);
+  const mounts = r.stdout.split('\n').filter((l) => /^\s+nsenter --mount=\S+ .*\bmount -t /.test(l));
+  assert.ok(mounts.length >= 5, `expected one mount command per mount, got ${mounts.length}:\n${r.stdout}`);
+  assert.doesNotMatch(r.stdout, /mount --all/);
+  assert.deepEqual(sb.containerIds(), []);
+});
+
+test('learn --yes: every lesson runs to its end and leaves nothing behind', { timeout: 600_000 }, async () => {
+  const hostRelease = /^PRETTY_NAME=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1];
+  const expect: Record<string, (out: string) => void> = {
+    '1': (out) => {
+      assert.match(out, /my super secret thing/, 'the escape reads the secret outside the jail');
+      if (hostRelease) assert.ok(out.includes(`PRETTY_NAME=${hostRelease}`), 'the escape reads the host\'s os-release');
+      assert.match(out, /a jail made by hand \(glassbox lesson 1\)/);
+    },
+    '2': (out) => {
+      assert.match(out, /uid=0\(root\)/);
+      assert.match(out, /\+ lesson-two/);
+      assert.match(out, /PID +PPID COMMAND\n.*\b1 +0 ps/);
+    },
+    '3': (out) => {
+      const escape = out.slice(out.indexOf('chroot x; cd ../../..'));
+      assert.match(escape, /a jail made by hand \(glassbox lesson 3\)/, 'after pivot_root the escape lands in the jail');
+      if (hostRelease) assert.ok(!escape.slice(0, 2000).includes(`PRETTY_NAME=${hostRelease}`));
+    },
+    '5': (out) => {
+      assert.match(out, /character special file 0,0/);
+      assert.match(out, /hello from the top layer/);
+    },
+    '7': (out) => {
+      assert.match(out, /^\s*│ together$/m);
+      assert.match(out, /1 root +sleep 3600/);
+    },
+  };
+  for (const [lesson, check] of Object.entries(expect)) {
+    const r = await gl(['learn', lesson, '--yes']);
+    ok(r, `learn ${lesson} --yes`);
+    check(r.stdout);
+    assert.match(r.stdout, /Lesson complete/);
+    assert.doesNotMatch(r.stdout, /still mounted after the cleanup/);
+    assert.deepEqual(sb.containerIds(), [], `lesson ${lesson} left its state directory`);
+    sb.assertNoLeaks();
+  }
+});
+
+test('learn --record: the transcript is a sh script that reaches the same state and leaves nothing', T, async () => {
+  const file = join(sb.dir, 'learnbox.sh');
+  const r = await gl(['learn', recipe, '--yes', '--record', file]);
+  ok(r, 'learn --record');
+  assert.match(r.stdout, /^learnbox$/m, 'the container printed its host name');
+  sb.assertNoLeaks();
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /^#!\/bin\/sh\n# Transcript of `glassbox learn /);
+  const sh = await run(['sh', file], { env: sb.env, timeoutMs: 60_000 });
+  assert.equal(sh.code, 0, `sh transcript: ${sh.stderr}`);
+  assert.match(sh.stdout, /^learnbox$/m, 'the transcript makes the same container');
+  sb.assertNoLeaks();
+
+  // A lesson's transcript, run alone: the overlay shows the same whiteout.
+  const lessonFile = join(sb.dir, 'lesson5.sh');
+  ok(await gl(['learn', '5', '--yes', '--record', lessonFile]), 'learn 5 --record');
+  const sh5 = await run(['sh', lessonFile], { env: sb.env, timeoutMs: 60_000 });
+  assert.equal(sh5.code, 0, sh5.stderr);
+  assert.match(sh5.stdout, /character special file 0,0/);
+  sb.assertNoLeaks();
+
+  // Lesson 1's, with its container: the escape happens again, and the container's SIGKILL is its exit status.
+  const lesson1 = join(sb.dir, 'lesson1.sh');
+  ok(await gl(['learn', '1', '--yes', '--record', lesson1]), 'learn 1 --record');
+  const sh1 = await run(['sh', lesson1], { env: sb.env, timeoutMs: 60_000 });
+  assert.ok([1, 137].includes(sh1.code), `sh lesson1.sh exited ${sh1.code}: ${sh1.stderr}`);
+  assert.match(sh1.stdout, /my super secret thing/);
+  assert.deepEqual(sb.containerIds(), []);
+  sb.assertNoLeaks();
+});
+
+test('learn --format json: one object per line — the steps, their results, the cleanup, the end', T, async () => {
+  const r = await gl(['learn', '5', '--yes', '--format', 'json']);
+  ok(r, 'learn --format json');
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+  const types = new Set(events.map((e) => e.type));
+  for (const t of ['start', 'step', 'result', 'undo', 'end']) assert.ok(types.has(t), `no ${t} event`);
+  const mount = events.find((e) => e.type === 'step' && String(e.command).startsWith('mount -t overlay'));
+  assert.ok(mount, 'the overlay mount is a step');
+  const whiteout = events.find((e) => e.type === 'result' && String(e.stdout).includes('character special file 0,0'));
+  assert.ok(whiteout);
+  assert.equal(events.at(-1)!.type, 'end');
+  assert.equal(events.at(-1)!.exitCode, 0);
+  assert.match(r.stderr, /Lesson complete/, 'the text goes to stderr');
+  sb.assertNoLeaks();
+});
+
+test('learn --xray: the system calls behind unshare, nsenter and hostname', T, async () => {
+  const r = await gl(['learn', recipe, '--yes', '--xray']);
+  ok(r, 'learn --xray');
+  assert.match(r.stdout, /unshare\(CLONE_NEWNS\|CLONE_NEWUTS\|CLONE_NEWIPC\|CLONE_NEWNET\) = 0/);
+  assert.match(r.stdout, /setns\(\d+, CLONE_NEWUTS\) += 0/);
+  assert.match(r.stdout, /sethostname\("learnbox", 8\) += 0/);
+  assert.match(r.stdout, /pivot_root\(/);
+  assert.match(r.stdout, /^learnbox$/m, 'the traced commands still did their work');
+  sb.assertNoLeaks();
+});
+
+// ---- in a terminal --------------------------------------------------------------------------------------------
+
+test('learn in a terminal: explain, help, run, skip, diff, a shell in the namespaces, then quit and undo everything', T, async () => {
+  const t = new Tmux('keys');
+  try {
+    t.start([...learnCmd, 'learn', recipe], sb.env);
+    let s = await t.until('the first prompt', (x) => count(x, PROMPT) >= 1);
+    assert.match(s, /^\[1\/\d+\] /m);
+    assert.match(s, /^ {2}\$ /m, 'the exact command is shown');
+    assert.match(s, /why:/);
+
+    t.keys('e');
+    s = await t.until('the explanation', (x) => /word by word/.test(x) && count(x, PROMPT) >= 2);
+    t.keys('h');
+    s = await t.until('the help', (x) => /quit: stop here and undo/.test(x) && count(x, PROMPT) >= 3);
+
+    let prompts = count(s, PROMPT);
+    let sawSkip = false;
+    let sawDiff = false;
+    let sawShell = false;
+    for (let i = 0; i < 60; i++) {
+      const title = lastTitle(s)?.[3] ?? '';
+      if (/Switch the root with pivot_root/.test(title)) break;
+      let key = 'y';
+      if (/message-queue/.test(title) && !sawSkip) key = 'n';
+      t.keys(key === 'y' ? 'Enter' : key);
+      s = await t.until(`the prompt after "${title}"`, (x) => count(x, PROMPT) > prompts);
+      prompts = count(s, PROMPT);
+      if (key === 'n') {
+        assert.match(s.slice(s.lastIndexOf('message-queue')), /↷ skipped/);
+        sawSkip = true;
+      }
+      if (/Set the host name/.test(title)) {
+        // What the step changed, shown right away, and again in full with d.
+        assert.match(s.slice(s.lastIndexOf('Set the host name')), /\+ learnbox/);
+        t.keys('d');
+        s = await t.until('the diff', (x) => count(x, PROMPT) > prompts);
+        prompts = count(s, PROMPT);
+        assert.match(s.slice(s.lastIndexOf('what step')), /changed\n[^]*- .*\n[^]*\+ learnbox/);
+        sawDiff = true;
+        // A shell in the namespaces as they are now: the UTS namespace already says learnbox.
+        t.keys('s');
+        await t.until('the shell', (x) => /\(glassbox learn\) # $/m.test(x));
+        t.line('echo "inside: $(hostname)"; exit');
+        s = await t.until('back from the shell', (x) => /back in learn mode/.test(x) && count(x, PROMPT) > prompts);
+        prompts = count(s, PROMPT);
+        assert.match(s, /^inside: learnbox$/m);
+        sawShell = true;
+      }
+    }
+    assert.ok(sawSkip && sawDiff && sawShell, `skip ${sawSkip}, diff ${sawDiff}, shell ${sawShell}`);
+    assert.match(lastTitle(s)?.[3] ?? '', /pivot_root/, 'reached the boot steps, PID 1 waiting at its barrier');
+
+    t.keys('q');
+    s = await t.until('the end', (x) => /\[learn exited \d+\]/.test(x));
+    assert.match(s, /Cleanup: undoing every step that ran/);
+    assert.match(s, /Stopped\. Every step that ran has been undone\./);
+    assert.match(s, /\[learn exited 130\]/);
+    assert.deepEqual(sb.containerIds(), []);
+  } finally {
+    await t.stop();
+  }
+  sb.assertNoLeaks();
+});
+
+test('learn in a terminal, in Chinese, from a later step: --lang zh, --from, then c runs the rest', T, async () => {
+  const t = new Tmux('zh');
+  try {
+    t.start([...learnCmd, 'learn', '5', '--lang', 'zh', '--from', '7'], { ...sb.env, GLASSBOX_LANG: 'en' });
+    let s = await t.until('the first prompt', (x) => count(x, PROMPT_ZH) >= 1);
+    assert.match(s, /第 5 课 · 2004–2014 · 联合文件系统/);
+    assert.match(s, /为什么：/);
+    assert.match(s, /^\[1\/\d+\] 创建本课的目录$/m, 'the steps before --from ran without asking');
+    assert.equal(lastTitle(s)?.[1], '7', 'the first question is for step 7');
+    assert.match(s, /第 7 步之前的步骤直接执行/);
+    t.keys('e');
+    s = await t.until('the explanation', (x) => /逐词解释/.test(x) && count(x, PROMPT_ZH) >= 2);
+    assert.match(s, /overlayfs：把多个目录叠成一个视图/);
+    t.keys('c');
+    s = await t.until('the end', (x) => /\[learn exited \d+\]/.test(x));
+    assert.match(s, /本课完成/);
+    assert.match(s, /清理：按从新到旧的顺序撤销/);
+    assert.match(s, /\[learn exited 0\]/);
+  } finally {
+    await t.stop();
+  }
+  sb.assertNoLeaks();
+});
+
+test('learn in a terminal: a lesson with its container, quit while the container runs, nothing left', T, async () => {
+  const t = new Tmux('quit');
+  try {
+    t.start([...learnCmd, 'learn', '7'], sb.env);
+    let s = await t.until('the first prompt', (x) => count(x, PROMPT) >= 1);
+    let prompts = count(s, PROMPT);
+    for (let i = 0; i < 80 && !/from the host/.test(lastTitle(s)?.[3] ?? ''); i++) {
+      t.keys('Enter');
+      s = await t.until('the next prompt', (x) => count(x, PROMPT) > prompts);
+      prompts = count(s, PROMPT);
+    }
+    assert.match(lastTitle(s)?.[3] ?? '', /namespaces, from the host/);
+    const pid1 = Number(/PID 1 is host PID (\d+)/.exec(s)?.[1]);
+    assert.ok(pid1 > 1, 'the start step showed the host PID of PID 1');
+    t.keys('s');
+    await t.until('the shell inside', (x) => /You are inside the container/.test(x) && /\(glassbox learn\) # $/m.test(x));
+    t.line('echo "pid $$ in $(hostname)"; exit');
+    s = await t.until('back from the shell', (x) => /back in learn mode/.test(x) && count(x, PROMPT) > prompts);
+    assert.match(s, /^pid \d+ in together$/m);
+    t.keys('q');
+    s = await t.until('the end', (x) => /\[learn exited \d+\]/.test(x));
+    assert.match(s, /\[learn exited 130\]/);
+    await waitFor('PID 1 to be gone', () => {
+      try {
+        readFileSync(`/proc/${pid1}/stat`);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    assert.deepEqual(sb.containerIds(), []);
+  } finally {
+    await t.stop();
+  }
+  sb.assertNoLeaks();
+});

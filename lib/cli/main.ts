@@ -105,9 +105,10 @@ export function buildProgram(exit: (code: number) => void): Command {
     .command('from-host')
     .description("build glassbox's base image from this host's programs (static busybox, or binaries and their libraries)")
     .option('--tag <name:tag>', 'tag for the image', 'glassbox/base:latest')
+    .option('--no-busybox', "copy host programs and their libraries even when a static busybox is installed")
     .action(async (opts) => {
       const { cmdImageFromHost } = await import('./misc.ts');
-      await run(() => cmdImageFromHost(opts.tag, global()))();
+      await run(() => cmdImageFromHost(opts.tag, global(), { busybox: opts.busybox }))();
     });
   const ls = async (opts: { format?: string }) => {
     const { cmdImages } = await import('./misc.ts');

@@ -42,11 +42,11 @@ export async function cmdDoctor(format: string, _g: Global): Promise<number> {
 }
 
 // glassbox image from-host
-export async function cmdImageFromHost(tag: string, g: Global): Promise<number> {
+export async function cmdImageFromHost(tag: string, g: Global, opts: { busybox?: boolean } = {}): Promise<number> {
   requireRoot('glassbox image from-host');
   enableTrace(g.verbose);
   const facts = await readHostFacts();
-  const rec = await buildHostImage(roots(), selfOwner(facts.bootId), tag);
+  const rec = await buildHostImage(roots(), selfOwner(facts.bootId), tag, opts);
   process.stdout.write(`${rec.id}\n`);
   return 0;
 }

@@ -23,8 +23,8 @@ const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/none
 const GROUP = 'root:x:0:\ntty:x:5:\nnogroup:x:65534:';
 
 // The plan that builds the base image in `dir`.
-export async function planHostImage(dir: string, tarball: string): Promise<Plan> {
-  const files = await hostImageFiles();
+export async function planHostImage(dir: string, tarball: string, opts: { busybox?: boolean } = {}): Promise<Plan> {
+  const files = await hostImageFiles(opts.busybox === false ? { busyboxPath: '' } : {});
   const steps = expandBlock(await loadCatalog(), {
     block: 'image-from-host',
     as: 'image',
@@ -51,10 +51,10 @@ export async function planHostImage(dir: string, tarball: string): Promise<Plan>
 }
 
 // Builds the base image and tags it; returns the stored record.
-export async function buildHostImage(roots: Roots, owner: Owner, tag = BASE_IMAGE): Promise<ImageRecord> {
+export async function buildHostImage(roots: Roots, owner: Owner, tag = BASE_IMAGE, opts: { busybox?: boolean } = {}): Promise<ImageRecord> {
   const dir = await makeLayerTmpDir(roots.root);
   const tarball = `${dir}.tar`;
-  const plan = await planHostImage(dir, tarball);
+  const plan = await planHostImage(dir, tarball, opts);
   const journal = `${dir}.journal.json`;
   const exec = new Executor(plan, { journal, owner, stdio: 'ignore', keepOnSuccess: true });
   try {

@@ -85,7 +85,7 @@ function missingTool(name: string, pkg: string): never {
 }
 
 // The built-in base image is made from the host the first time a recipe asks for it (docker pulls; we build).
-async function ensureBaseImage(r: Roots, facts: HostFacts, image: string): Promise<void> {
+export async function ensureBaseImage(r: Roots, facts: HostFacts, image: string): Promise<void> {
   if (image !== BASE_IMAGE && image !== 'glassbox/base') return;
   try {
     await resolveImage(r.root, image);

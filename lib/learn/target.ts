@@ -8,17 +8,14 @@ import { dirname, resolve } from 'node:path';
 import { expandBlock, type ParamValue, type Params } from '../blocks/expand.ts';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { GlassboxError } from '../errors.ts';
-import { readHostFacts, type HostFacts } from '../host/facts.ts';
-import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
-import { resolveImage } from '../image/store.ts';
+import { readHostFacts } from '../host/facts.ts';
 import { planContainer, type PreparedContainer } from '../plan/planner.ts';
 import { DEFAULT_PATH, prepareContainer } from '../plan/prepare.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type Step, type Text } from '../plan/types.ts';
 import { loadRecipe } from '../recipe/load.ts';
-import { newId, randomName, selfOwner, stateDir } from '../state/containers.ts';
+import { newId, randomName, stateDir } from '../state/containers.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
-import { planContext } from '../cli/container.ts';
-import { withSpinner } from '../cli/output.ts';
+import { ensureBaseImage, planContext } from '../cli/container.ts';
 import { hostRootFiles, staticBusybox } from './hostroot.ts';
 import { comingLesson, findLesson, loadLesson, type BlockPartDef, type InlineContainerDef, type LessonDef, type RecipeContainerDef } from './lesson.ts';
 import { T } from './text.ts';
@@ -220,13 +217,4 @@ async function recipeContainer(c: RecipeContainerDef, lessonFile: string, id: st
   return prepareContainer({ spec, id, name, roots: r, facts });
 }
 
-// glassbox/base is made from this host the first time it is needed (as `glassbox run` does).
-async function ensureBaseImage(r: Roots, facts: HostFacts, image: string): Promise<void> {
-  if (image !== BASE_IMAGE && image !== 'glassbox/base') return;
-  try {
-    await resolveImage(r.root, image);
-  } catch {
-    await withSpinner(`making the base image ${BASE_IMAGE} from this host's programs`, () => buildHostImage(r, selfOwner(facts.bootId)));
-  }
-}
 

@@ -8,6 +8,9 @@
 //   {{id}} {{name}} {{run_root}}
 //   {{pid1}}       the container's PID 1 (a runtime value, known once it started)
 //   {{rootfs}} {{ns_dir}} {{run_dir}}   the container's paths (lessons with a container)
+//   {{cgroup.CONTROLLER}}              the container's group in that controller's tree ({{cgroup.memory}},
+//                                      {{cgroup.pids}}, {{cgroup.cpu}} …; v2: the one group), for parts after the
+//                                      container, when the host has cgroups
 //   {{programs}} {{libraries}}          the host programs listed in host_programs, and what ldd says they need
 //   {{programs.NAME}}                   one program's path on this host
 //   {{busybox}}    a static busybox (lessons that need one fail with a hint when the host has none)
@@ -80,7 +83,6 @@ export interface LessonEntry {
 
 // Lessons that belong to later issues, listed so the numbering of the story reads right.
 const COMING: LessonEntry[] = [
-  { lesson: 4, name: 'cgroups', year: '2008', title: { en: 'cgroups: memory, CPU and PIDs; the fork bomb contained', zh: 'cgroups：内存、CPU 和进程数；被关住的 fork 炸弹' }, coming: T.comingCgroups },
   { lesson: 6, name: 'bridge', year: '2013', title: { en: 'the bridge network: veth pair, bridge, NAT, a published port', zh: '网桥网络：veth 对、网桥、NAT、发布的端口' }, coming: T.comingNetwork },
 ];
 

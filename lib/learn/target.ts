@@ -120,6 +120,8 @@ async function lessonTarget(file: string, label: string, r: Roots, opts: TargetO
       steps.push(...cplan.steps);
       container = { paths: prepared.paths, chroot: prepared.root === 'chroot' };
       info = cplan.info;
+      // The container's groups, for the parts after it: {{cgroup.memory}}, {{cgroup.pids}} …
+      for (const [controller, d] of Object.entries(cplan.info.cgroup?.dirs ?? {})) vars[`cgroup.${controller}`] = d;
       afterContainer = true;
       continue;
     }

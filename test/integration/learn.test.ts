@@ -140,7 +140,8 @@ test('lessons: lists every lesson with its year and its title in both languages'
   for (const n of [1, 2, 3, 4, 5, 6, 7]) assert.match(r.stdout, new RegExp(`^ ?${n}  `, 'm'), `lesson ${n}`);
   assert.match(r.stdout, /1979 +chroot/);
   assert.match(r.stdout, /命名空间/);
-  assert.match(r.stdout, /coming with the cgroups issue/);
+  assert.match(r.stdout, /2008 +cgroups/);
+  assert.match(r.stdout, /coming with the network issue/);
 });
 
 test('learn: without a terminal it refuses to ask, suggests --yes and exits 125, having changed nothing', T, async () => {
@@ -179,6 +180,13 @@ test('learn --yes: every lesson runs to its end and leaves nothing behind', { ti
       const escape = out.slice(out.indexOf('chroot x; cd ../../..'));
       assert.match(escape, /a jail made by hand \(glassbox lesson 3\)/, 'after pivot_root the escape lands in the jail');
       if (hostRelease) assert.ok(!escape.slice(0, 2000).includes(`PRETTY_NAME=${hostRelease}`));
+    },
+    '4': (out) => {
+      assert.match(out, /^\s*│ the fork bomb started 2 seconds ago/m, 'PID 1 set off the bomb');
+      assert.match(out, /pids\.max <==\n\s*│ 64$/m, 'the wall');
+      assert.match(out, /^\s*│ max [1-9]\d*$/m, 'pids.events: the kernel refused forks at the wall');
+      assert.match(out, /^\s*│ oom_kill 1$/m, 'memory.oom_control: the OOM killer ended the hog');
+      assert.match(out, /^\s*│ a memory hog: /m);
     },
     '5': (out) => {
       assert.match(out, /character special file 0,0/);

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { GlassboxError } from '../errors.ts';
 import { Executor } from '../exec/runner.ts';
-import { preloadSpawner } from '../exec/spawn.ts';
+import { preloadSpawner, startDetached } from '../exec/spawn.ts';
 import { hostCgroupLayout } from '../cgroup/layout.ts';
 import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/facts.ts';
 import { findOnPathSync } from '../host/programs.ts';
@@ -20,9 +20,11 @@ import { readEvents } from '../cgroup/stats.ts';
 import { formatBytes } from '../cgroup/units.ts';
 import { renderPlanJson } from '../render/json.ts';
 import { shJoin } from '../render/quote.ts';
-import { renderScript } from '../render/script.ts';
-import { claimContainer, newId, randomName, releaseContainer, selfOwner, writeState, type ContainerState } from '../state/containers.ts';
-import { journalFile } from '../state/journal.ts';
+import { renderMonitor, renderScript } from '../render/script.ts';
+import { claimContainer, newId, processStart, randomName, releaseContainer, selfOwner, stateDir, writeState, type ContainerState, type Owner } from '../state/containers.ts';
+import { writeFileAtomic } from '../state/atomic.ts';
+import { monitorFiles } from '../state/lifecycle.ts';
+import { journalFile, journalFor, writeJournal } from '../state/journal.ts';
 import { roots, type Roots } from '../state/paths.ts';
 import { isRecipeArg, specFromFlags, type RunFlags } from './flags.ts';
 import { enableTrace, warn, withSpinner } from './output.ts';
@@ -121,7 +123,65 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   preloadSpawner();
   enableTrace(g.verbose);
   const { plan, roots: r, facts } = await planFor(target, command, flags, { buildBase: true, verbose: g.verbose });
+  if (flags.detach) return runDetachedPlan(plan, r, facts, { remove: !!flags.rm, lang: g.lang });
   return runPlan(plan, r, facts);
+}
+
+// run -d: the container's monitor (a plain sh script, see renderMonitor) becomes the parent of its start chain;
+// glassbox boots PID 1 under it, records the state, prints the ID and exits. No Node process stays.
+// With `restart`, the container exists already: its state directory (logs, writable layer) and name are reused.
+export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, opts: { remove: boolean; lang: Lang; restart?: RunState }): Promise<number> {
+  const { id, name } = plan.info;
+  const dir = opts.restart ? stateDir(r, id) : claimContainer(r, id, name);
+  const owner = selfOwner(facts.bootId);
+  const cgroup = plan.info.cgroup;
+  const files = monitorFiles(dir);
+  const state: RunState = {
+    id, name, image: plan.info.image, command: plan.info.command, created: opts.restart?.created ?? new Date().toISOString(), status: 'created', owner,
+    detached: true, ...(opts.remove ? { autoRemove: true } : {}), ...(cgroup ? { cgroup } : {}),
+  };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
+  writeState(r, state);
+  const remove = opts.remove ? { nameLink: join(r.root, 'names', name), linkTarget: join('..', 'containers', id) } : undefined;
+  writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, remove }), { mode: 0o600 });
+  let missing: GlassboxError | undefined;
+  let monitor: Owner | undefined;
+  const exec = new Executor(plan, {
+    journal: journalFile(dir),
+    owner,
+    stdio: 'ignore',
+    handleSignals: true,
+    detach: {
+      startMonitor: async () => {
+        const m = await startDetached(['setsid', 'sh', files.script], files.monitorLog);
+        monitor = { pid: m.pid, start: processStart(m.pid) ?? '', boot: facts.bootId };
+        state.monitor = monitor;
+        writeState(r, state);
+        return m;
+      },
+    },
+    hooks: {
+      beforeRelease: async (pid1) => {
+        missing = await resolveCommandInRoot(`/proc/${pid1}/root`, plan.info.command[0]!, plan.info.env.PATH ?? '');
+        if (missing) throw missing;
+      },
+      onRunning: (pid1) => {
+        writeFileAtomic(files.pid1, `${pid1}\n`);
+        // From now on the monitor answers for the container: gc leaves it alone while the monitor lives.
+        writeJournal(journalFile(dir), journalFor(plan, monitor));
+        Object.assign(state, { status: 'running', pid: pid1, pidStart: processStart(pid1), startedAt: new Date().toISOString(), owner: monitor });
+        writeState(r, state);
+      },
+    },
+  });
+  try {
+    await exec.run();
+  } catch (e) {
+    releaseContainer(r, id, name);
+    throw e;
+  }
+  if (!opts.restart) process.stdout.write(`${id}\n`);
+  return 0;
 }
 
 /** state.json as `run` writes it: the container's cgroups (for stats and gc) and whether the OOM killer ended it. */

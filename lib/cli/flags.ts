@@ -19,6 +19,7 @@ export interface RunFlags {
   readOnly?: boolean;
   entrypoint?: string;
   rm?: boolean;
+  detach?: boolean;
   network?: string;
   memory?: string;
   memorySwap?: string;

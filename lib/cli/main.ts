@@ -28,7 +28,7 @@ function runFlags(cmd: Command): Command {
     .option('--tmpfs <dst[:size=64m,mode=1777]>', 'mount a tmpfs (repeatable)', collect)
     .option('--read-only', 'mount the root file system read-only')
     .option('--entrypoint <cmd>', "override the image's entrypoint")
-    .option('--rm', 'remove the container when it exits (foreground runs always do)')
+    .option('--rm', 'remove the container when it exits (foreground runs always do; with -d its monitor does)')
     .addOption(new Option('--network <mode>', 'network mode').choices(['none']))
     .option('-m, --memory <size>', 'memory limit, like 64m (binary units: 64m = 64 MiB)')
     .option('--memory-swap <size>', 'memory plus swap limit; -1 for unlimited swap (default: twice --memory)')
@@ -60,7 +60,7 @@ export function buildProgram(exit: (code: number) => void): Command {
   };
   const run = (fn: () => Promise<number>) => async () => exit(await fn().catch(reportError));
 
-  runFlags(program.command('run').description('run a command in a new container (foreground)')).action(async (target, command, flags) => {
+  runFlags(program.command('run').description('run a command in a new container (foreground, or -d in the background)').option('-d, --detach', 'run in the background and print the container ID')).action(async (target, command, flags) => {
     const { cmdRun } = await import('./container.ts');
     await run(() => cmdRun(target, command, flags, global()))();
   });
@@ -76,9 +76,63 @@ export function buildProgram(exit: (code: number) => void): Command {
       const { cmdScript } = await import('./container.ts');
       await run(() => cmdScript(target, command, flags, global()))();
     });
+  const life = async () => import('./lifecycle.ts');
+  program
+    .command('ps')
+    .description('list containers (running ones; -a for all)')
+    .option('-a, --all', 'show all containers, also exited and dead ones')
+    .option('-q, --quiet', 'print only the IDs')
+    .addOption(new Option('--format <format>', 'table or json (one object per line)').choices(['table', 'json']).default('table'))
+    .action(async (opts) => run(async () => (await life()).cmdPs(opts))());
+  program
+    .command('logs')
+    .description("print a detached container's output (stdout and stderr)")
+    .option('-f, --follow', 'keep printing what it writes, until it ends')
+    .option('-n, --tail <n>', 'only the last N lines of each stream ("all" by default)')
+    .argument('<container>', 'name, ID or ID prefix')
+    .action(async (ref, opts) => run(async () => (await life()).cmdLogs(ref, opts))());
+  program
+    .command('stop')
+    .description('stop running containers: SIGTERM to PID 1, then SIGKILL after the grace period')
+    .option('-t, --time <secs>', 'seconds to wait before SIGKILL', '10')
+    .argument('<container...>', 'names, IDs or ID prefixes')
+    .action(async (refs, opts) => run(async () => (await life()).cmdStop(refs, opts))());
+  program
+    .command('kill')
+    .description("send a signal to containers' PID 1 (default SIGKILL)")
+    .option('-s, --signal <signal>', 'signal name or number', 'KILL')
+    .argument('<container...>', 'names, IDs or ID prefixes')
+    .action(async (refs, opts) => run(async () => (await life()).cmdKill(refs, opts))());
+  program
+    .command('rm')
+    .description('remove containers (a running one only with -f)')
+    .option('-f, --force', 'kill a running container first')
+    .argument('<container...>', 'names, IDs or ID prefixes')
+    .action(async (refs, opts) => run(async () => (await life()).cmdRm(refs, opts))());
+  program
+    .command('restart')
+    .description('stop detached containers (like stop) and start them again: same ID, name, files and logs')
+    .option('-t, --time <secs>', 'seconds to wait before SIGKILL', '10')
+    .argument('<container...>', 'names, IDs or ID prefixes')
+    .action(async (refs, opts) => run(async () => (await life()).cmdRestart(refs, opts, global().lang))());
+  program
+    .command('exec')
+    .description("run a command in a running container: its namespaces, root, user and cgroups")
+    .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collect)
+    .option('-w, --workdir <dir>', 'working directory inside the container (default: PID 1\'s)')
+    .option('-u, --user <user[:group]>', 'user to run as (default: the container\'s)')
+    .argument('<container>', 'name, ID or ID prefix')
+    .argument('<command...>', 'the command and its arguments')
+    .passThroughOptions()
+    .action(async (ref, command, opts) => run(async () => (await life()).cmdExec(ref, command, opts))());
+  program
+    .command('inspect')
+    .description('print containers as a JSON array: config, state, mounts, the host objects they own')
+    .argument('<container...>', 'names, IDs or ID prefixes')
+    .action(async (refs) => run(async () => (await life()).cmdInspect(refs))());
   program
     .command('gc')
-    .description('finish the cleanup of containers whose glassbox was killed')
+    .description('finish the cleanup of containers whose glassbox or monitor was killed (never touches a live one)')
     .action(async () => {
       const { cmdGc } = await import('./misc.ts');
       await run(() => cmdGc(global()))();

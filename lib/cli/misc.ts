@@ -3,7 +3,9 @@
 import { totalmem } from 'node:os';
 import { readUsage, statsRow, formatStatsTable, type CgroupUsage, type StatsRow } from '../cgroup/stats.ts';
 import { formatBytes } from '../cgroup/units.ts';
-import { listIds, processStart, readState } from '../state/containers.ts';
+import { existsSync } from 'node:fs';
+import { listIds, processStart, readState, stateDir } from '../state/containers.ts';
+import { monitorFiles } from '../state/lifecycle.ts';
 import type { RunState } from './container.ts';
 import { runDoctor, formatDoctor } from '../host/doctor.ts';
 import { readHostFacts } from '../host/facts.ts';
@@ -71,7 +73,11 @@ function runningContainers(): Array<RunState & { cgroup: NonNullable<RunState['c
   const out: Array<RunState & { cgroup: NonNullable<RunState['cgroup']> }> = [];
   for (const id of listIds(r)) {
     const s = readState(r, id) as RunState | undefined;
-    if (s?.status === 'running' && s.pid && s.cgroup && processStart(s.pid) !== undefined) out.push(s as RunState & { cgroup: NonNullable<RunState['cgroup']> });
+    // A detached container's state.json still says running after it ended: its monitor's exit file says otherwise.
+    const ended = existsSync(monitorFiles(stateDir(r, id)).exit);
+    if (s?.status === 'running' && !ended && s.pid && s.cgroup && processStart(s.pid) !== undefined && (!s.pidStart || processStart(s.pid) === s.pidStart)) {
+      out.push(s as RunState & { cgroup: NonNullable<RunState['cgroup']> });
+    }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

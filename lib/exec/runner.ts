@@ -11,7 +11,7 @@ import { GlassboxError } from '../errors.ts';
 import { RT_CLOSE, RT_OPEN, type Plan, type RuntimeVar, type Step } from '../plan/types.ts';
 import type { Owner } from '../state/containers.ts';
 import { journalFor, writeJournal } from '../state/journal.ts';
-import { emitCommand, runCommand, startCommand, type CommandResult, type Started } from './spawn.ts';
+import { emitCommand, runCommand, startCommand, type CommandResult, type Detached, type Started } from './spawn.ts';
 
 export type StdioMode = 'inherit' | 'ignore';
 
@@ -50,6 +50,12 @@ export interface ExecOptions {
   handleSignals?: boolean;
   /** Keep what the steps made when all went well (image builds); undo only on failure. */
   keepOnSuccess?: boolean;
+  /**
+   * Detached run: instead of starting the start step itself, the executor calls this to start the monitor (the
+   * parent of the start chain, which waits for it and runs the undos), finds PID 1 under it, runs the boot steps
+   * and returns while the container runs. From the moment the monitor exists, the monitor owns the cleanup.
+   */
+  detach?: { startMonitor(): Promise<Detached> };
 }
 
 export interface ExecOutcome {
@@ -59,6 +65,8 @@ export interface ExecOutcome {
   results: StepResult[];
   /** Undos that failed and were not allowed to. */
   undoFailures: CommandResult[];
+  /** Detached runs: the monitor, the start chain under it and PID 1, once the container runs. */
+  detached?: { monitor: number; chain: number; pid1: number };
 }
 
 // Replaces runtime references (the PID of PID 1…) with their values.
@@ -125,7 +133,7 @@ class StderrFilter {
 }
 
 // True when the process is blocked in open(2) of a FIFO, waiting for a writer.
-function atBarrier(pid: string): boolean {
+export function atBarrier(pid: string): boolean {
   try {
     return readFileSync(`/proc/${pid}/wchan`, 'utf8').trim() === 'wait_for_partner';
   } catch {
@@ -220,13 +228,13 @@ export class Executor {
       }
     }
     let error: unknown;
-    let outcome: { exitCode?: number; signal?: string } = {};
+    let outcome: { exitCode?: number; signal?: string; detached?: ExecOutcome['detached'] } = {};
     try {
-      outcome = await this.runSteps();
+      outcome = this.opts.detach ? await this.runDetached(this.opts.detach) : await this.runSteps();
     } catch (e) {
       error = e;
     }
-    const undoFailures = error || !this.opts.keepOnSuccess ? await this.teardown() : [];
+    const undoFailures = error || (!this.opts.keepOnSuccess && !outcome.detached) ? await this.teardown() : [];
     for (const [sig, fn] of listeners) process.off(sig, fn);
     if (error) throw error;
     return { ...outcome, results: this.results, undoFailures };
@@ -272,6 +280,48 @@ export class Executor {
     const exit = stderr.end() && end.exitCode === 1 ? { exitCode: 137, signal: 'SIGKILL' } : { exitCode: end.exitCode, signal: end.signal };
     await this.opts.hooks?.afterExit?.(exit);
     return exit;
+  }
+
+  private monitor?: Detached;
+  private monitorEnded = false;
+
+  // A detached run: setup as usual, then the monitor starts the chain; PID 1 is found under it and booted.
+  private async runDetached(detach: NonNullable<ExecOptions['detach']>): Promise<{ detached: NonNullable<ExecOutcome['detached']> }> {
+    const steps = this.plan.steps;
+    const total = steps.length;
+    await this.runSetup(steps.filter((s) => s.phase === 'setup'), total);
+    const start = steps.find((s) => s.phase === 'start');
+    if (!start) throw new Error('a detached run needs a start step');
+    this.checkAbort();
+    this.done.push(start);
+    this.monitor = await detach.startMonitor();
+    void this.monitor.exited.then(() => (this.monitorEnded = true));
+    const monitorPid = this.monitor.pid;
+    // The monitor's first child is the start chain (setpriv → nsenter → unshare: one PID, each execs the next).
+    let chain = 0;
+    for (let i = 0; !chain; i++) {
+      if (this.monitorEnded) throw new GlassboxError("the container's monitor ended before the container started", { hint: 'see monitor.log in its state directory' });
+      this.checkAbort();
+      if (i > 20000) throw new GlassboxError('the container did not start within 20 s');
+      try {
+        chain = Number(readFileSync(`/proc/${monitorPid}/task/${monitorPid}/children`, 'utf8').trim().split(' ')[0]) || 0;
+      } catch {}
+      if (!chain) await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
+    }
+    this.vars.pid = String(chain);
+    const ended = this.monitor.exited.then(() => ({ exitCode: 125 }));
+    const early = await Promise.race([this.waitForPid1(chain), ended]);
+    if (typeof early !== 'number') throw new GlassboxError("the container's first process ended before it started", { hint: 'see its log: glassbox logs' });
+    this.vars.pid1 = String(early);
+    this.record({ step: start, argv: start.argv!.map((a) => bind(a, this.vars)), exitCode: 0, stdout: '', stderr: '', durationMs: 0 });
+    for (const step of steps.filter((s) => s.phase === 'boot')) {
+      this.checkAbort();
+      if (step.kind === 'write' && step.write?.value === '' && this.opts.hooks?.beforeRelease) await this.opts.hooks.beforeRelease(early);
+      const r = await this.runOne(step);
+      if (r.exitCode !== 0) throw stepFailed(r);
+    }
+    this.opts.hooks?.onRunning?.(early);
+    return { detached: { monitor: monitorPid, chain, pid1: early } };
   }
 
   private checkAbort(): void {
@@ -368,6 +418,25 @@ export class Executor {
     if (this.cleaned) return [];
     this.cleaned = true;
     const failures: CommandResult[] = [];
+    if (this.monitor) {
+      // Detached: the monitor owns the cleanup. Ending the start chain (SIGKILL; --kill-child takes PID 1 along)
+      // makes it record the exit and run the undos; glassbox waits for it to finish.
+      const chain = Number(this.vars.pid ?? 0);
+      if (chain) {
+        try {
+          process.kill(chain, 'SIGKILL');
+        } catch {}
+      } else {
+        try {
+          process.kill(this.monitor.pid, 'SIGKILL');
+        } catch {}
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.monitor.exited, new Promise((res) => (timer = setTimeout(res, 15_000)))]);
+      clearTimeout(timer);
+      if (!chain) return this.undoAll(failures);
+      return failures;
+    }
     if (this.main && !this.mainEnded) {
       // Our own unreaped child cannot have a reused PID; --kill-child passes the SIGKILL on to PID 1.
       try {
@@ -383,6 +452,10 @@ export class Executor {
       await performStep(step, this.vars);
       ran.add(step.id);
     }
+    return this.undoAll(failures);
+  }
+
+  private async undoAll(failures: CommandResult[]): Promise<CommandResult[]> {
     for (const step of [...this.done].reverse()) {
       if (!step.undo) continue;
       const argv = step.undo.map((a) => bind(a, this.vars));

@@ -129,3 +129,30 @@ const SIGNALS: Record<string, number> = {
 export function signalNumber(name: string): number {
   return SIGNALS[name] ?? 0;
 }
+
+export interface Detached {
+  pid: number;
+  /** Resolves when the process ends (while glassbox still runs). */
+  exited: Promise<void>;
+}
+
+// Starts a process that outlives glassbox (the monitor of a detached container): no stdin, its stdout and stderr
+// appended to a file, not waited for. The process is still glassbox's child until glassbox exits.
+export async function startDetached(argv: string[], logFile: string): Promise<Detached> {
+  const { spawn } = await import('node:child_process');
+  const { openSync, closeSync } = await import('node:fs');
+  const fd = openSync(logFile, 'a', 0o600);
+  const started = performance.now();
+  try {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd], detached: false });
+    child.on('error', () => {});
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`could not start ${argv[0]}`);
+    const exited = new Promise<void>((res) => child.once('exit', () => res()));
+    child.unref();
+    for (const l of listeners) l({ argv, exitCode: 0, stdout: '', stderr: '', durationMs: performance.now() - started });
+    return { pid, exited };
+  } finally {
+    closeSync(fd);
+  }
+}

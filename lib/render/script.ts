@@ -415,3 +415,101 @@ function wrap(text: string, max: number): string[] {
   if (line) lines.push(line);
   return lines;
 }
+
+/** Files the monitor of a detached container reads and writes (all under the container's state directory). */
+export interface MonitorFiles {
+  /** The container's standard output and standard error, appended. */
+  stdout: string;
+  stderr: string;
+  /** PID 1's host PID, written by glassbox once it is known (the teardown may need it). */
+  pid1: string;
+  /** The container's exit status, written atomically (temp file, then mv). */
+  exit: string;
+  /** Written last, once every undo has run: the container is stopped and its host objects are released. */
+  done: string;
+}
+
+export interface MonitorOptions {
+  lang: Lang;
+  glassboxVersion: string;
+  files: MonitorFiles;
+  /** --rm: remove the state directory too, and release the name (this link, when it still points here). */
+  remove?: { nameLink: string; linkTarget: string };
+}
+
+const M = {
+  intro: {
+    en:
+      'The monitor of a detached container (glassbox run -d). It is the parent of the container\'s start chain and the only thing that stays besides the container: it starts the chain with its output appended to the log files, waits for it, records the exit status, then kills what is left in the container\'s cgroup and runs every undo in reverse order, like down.sh. glassbox switches the root and opens the start barrier while this script waits.',
+    zh: '后台容器（glassbox run -d）的监视脚本。它是容器启动链的父进程，也是容器之外唯一留下的东西：它启动启动链，把输出追加到日志文件，等待它结束，记下退出码，然后杀死容器控制组里剩下的一切，并像 down.sh 一样按相反顺序执行每条撤销命令。在它等待的同时，glassbox 切换根并打开启动栅栏。',
+  },
+  start: {
+    en: "Start the container's first process in the background: no terminal, output appended to the log files.",
+    zh: '在后台启动容器的第一个进程：没有终端，输出追加到日志文件。',
+  },
+  wait: { en: 'Wait for it; its exit status is the container\'s.', zh: '等待它结束；它的退出码就是容器的退出码。' },
+  sigkill: {
+    en: "util-linux 2.38's unshare exits 1 after its child was killed by SIGKILL, saying so on stderr: that is 137.",
+    zh: 'util-linux 2.38 的 unshare 在子进程被 SIGKILL 杀死后以 1 退出，并在 stderr 上说明：这算作 137。',
+  },
+  exit: { en: 'Record the exit status atomically: write a temporary file, then rename it.', zh: '原子地记下退出码：先写临时文件，再改名。' },
+  pid1: { en: "PID 1's host PID, written by glassbox once it found it.", zh: '1 号进程在宿主机上的 PID，由 glassbox 找到后写入。' },
+  keep: {
+    en: 'The state directory (logs, exit status, the writable layer) stays until glassbox rm.',
+    zh: '状态目录（日志、退出码、可写层）保留到 glassbox rm 为止。',
+  },
+  rm: { en: '--rm: release the name as well.', zh: '--rm：同时释放名字。' },
+  done: { en: 'Everything is released.', zh: '一切都已释放。' },
+};
+
+// The monitor of a detached container as a POSIX sh script: start the chain, wait, record the exit status, tear
+// down and undo (the down script's commands, unconditionally: by the time it runs, every setup step ran).
+export function renderMonitor(plan: Plan, opts: MonitorOptions): string {
+  const { lang, files } = opts;
+  const start = plan.steps.find((s) => s.kind === 'start');
+  if (!start) throw new Error('a monitor needs a plan with a start step');
+  const q = renderArg;
+  const info = plan.info;
+  const out: string[] = [
+    '#!/bin/sh',
+    ...comment(T.container(info.name, info.id)[lang]),
+    ...comment(`${T.image[lang]}${info.image}`, '  '),
+    ...comment(`${T.command[lang]}${shJoin(info.command)}`, '  '),
+    '#',
+    ...comment(T.generated(opts.glassboxVersion)[lang]),
+    '#',
+    ...comment(M.intro[lang]),
+    '',
+  ];
+  out.push('set -u', 'gb_pid=', 'gb_pid1=');
+  out.push(...retryFunction(plan, lang));
+  out.push('', ...comment(M.start[lang]), `${shJoin(argvOf(start))} </dev/null >>${q(files.stdout)} 2>>${q(files.stderr)} &`, 'gb_pid=$!');
+  out.push('', ...comment(M.wait[lang]), 'gb_status=0', 'wait "$gb_pid" || gb_status=$?');
+  out.push(...comment(M.sigkill[lang]));
+  out.push(`if [ "$gb_status" -eq 1 ] && tail -n 1 ${q(files.stderr)} 2>/dev/null | grep -q '^unshare: sigprocmask unblock failed'; then gb_status=137; fi`);
+  out.push(...comment(M.exit[lang]), `printf '%s\\n' "$gb_status" > ${q(files.exit + '.tmp')}`, `mv -f ${q(files.exit + '.tmp')} ${q(files.exit)}`);
+  out.push(...comment(M.pid1[lang]), `gb_pid1=$(cat ${q(files.pid1)} 2>/dev/null) || gb_pid1=`);
+  const teardown = plan.teardown ?? [];
+  if (teardown.length) out.push('', ...comment(T.teardown[lang]));
+  for (const t of teardown) out.push(...comment(t.title[lang]), `${renderStepCommand(t)} || true`);
+  const total = plan.steps.length;
+  const state = plan.info.paths.state;
+  for (let i = plan.steps.length - 1; i >= 0; i--) {
+    const s = plan.steps[i]!;
+    if (!s.undo) continue;
+    let undo = s.undo;
+    if (!opts.remove && undo.includes(state)) {
+      undo = undo.filter((a) => a !== state);
+      out.push('', ...comment(M.keep[lang]));
+    }
+    const line = s.undoRetry ? `gb_retry_busy ${shJoin(undo)}` : shJoin(undo);
+    out.push('', ...comment(`undo [${i + 1}/${total}] ${s.title[lang]}`), `${line} || true`);
+  }
+  if (opts.remove) {
+    out.push('', ...comment(M.rm[lang]), `if [ "$(readlink ${q(opts.remove.nameLink)})" = ${q(opts.remove.linkTarget)} ]; then rm -f ${q(opts.remove.nameLink)}; fi`);
+  } else {
+    out.push('', ...comment(M.done[lang]), `: > ${q(files.done)}`);
+  }
+  out.push('exit "$gb_status"');
+  return out.join('\n') + '\n';
+}

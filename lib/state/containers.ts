@@ -33,6 +33,13 @@ export interface ContainerState {
   exitCode?: number;
   startedAt?: string;
   finishedAt?: string;
+  /** Detached runs (run -d): the monitor that waits for the container and runs its undos. */
+  detached?: boolean;
+  monitor?: Owner;
+  /** Start time of PID 1 (field 22 of /proc/PID/stat), so a signal never reaches a recycled PID. */
+  pidStart?: string;
+  /** --rm: the monitor removes the container when it ends. */
+  autoRemove?: boolean;
 }
 
 // A new random container ID.
@@ -147,5 +154,11 @@ export function processStart(pid: number): string | undefined {
 // True when the owner process is still the same living process on the same boot.
 export function ownerAlive(o: Owner | undefined, bootId: string): boolean {
   if (!o || o.boot !== bootId) return false;
-  return processStart(o.pid) === o.start;
+  if (processStart(o.pid) !== o.start) return false;
+  // A zombie (ended, not yet reaped by its new parent) is not alive.
+  try {
+    return !/\) [ZX] /.test(readFileSync(`/proc/${o.pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }

@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { expandBlock } from '../blocks/expand.ts';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { runCommand } from '../exec/spawn.ts';
-import { danglingNames, listIds, ownerAlive, readState, releaseContainer, removeName, stateDir } from './containers.ts';
+import { danglingNames, listIds, ownerAlive, processStart, readState, releaseContainer, removeName, stateDir } from './containers.ts';
+import { monitorFiles } from './lifecycle.ts';
 import { journalFile, readJournal, type Journal } from './journal.ts';
 import type { Roots } from './paths.ts';
 import type { Step } from '../plan/types.ts';
@@ -34,17 +35,30 @@ export interface GcReport {
 
 // Runs a journal's undos newest first, ignoring failures. Removing a container's own cgroup is tried again while
 // the kernel says busy; removing the shared glassbox/ group (an undo that may fail) is not.
-async function undoJournal(j: Journal | undefined): Promise<void> {
+export async function undoJournal(j: Journal | undefined): Promise<void> {
   for (const e of [...(j?.entries ?? [])].reverse()) await (e.undo[0] === 'rmdir' && !e.mayFail ? runWhileBusy(e.undo) : runCommand(e.undo));
 }
 
 // Cleans up everything no living glassbox process owns.
 export async function collectGarbage(roots: Roots, bootId: string, layout: CgroupLayout | undefined = hostCgroupLayout()): Promise<GcReport> {
   const report: GcReport = { cgroups: [], containers: [], names: [], runDirs: [], builds: [] };
+  // A monitor whose glassbox died while booting the container: its PID 1 would wait at the barrier forever. It is
+  // killed first (its start chain dies with it: parent-death signal), so nothing below races with its own undos.
+  // The monitor is found by its command line (`sh …/monitor.sh`), so one started just before glassbox died, before
+  // state.json recorded it, is found as well.
+  for (const id of listIds(roots)) {
+    const s = readState(roots, id);
+    if (s?.detached && s.status !== 'running' && !ownerAlive(s.owner, bootId)) {
+      for (const pid of processesRunning(['sh', monitorFiles(stateDir(roots, id)).script])) await killAndWait(pid);
+    }
+  }
   if (layout) await collectCgroups(roots, bootId, layout, report);
   for (const id of listIds(roots)) {
     const state = readState(roots, id);
     if (state && ownerAlive(state.owner, bootId)) continue;
+    // A stopped detached container whose monitor released everything is kept until `glassbox rm`.
+    if (state?.detached && existsSync(monitorFiles(stateDir(roots, id)).done)) continue;
+    if (state?.monitor && state.status === 'running' && ownerAlive(state.monitor, bootId)) continue;
     const journal = readJournal(journalFile(stateDir(roots, id)));
     if (!state && journal?.owner && ownerAlive(journal.owner, bootId)) continue;
     await undoJournal(journal);
@@ -60,12 +74,35 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
   return report;
 }
 
+// PIDs of the living processes whose argv is exactly this.
+function processesRunning(argv: string[]): number[] {
+  const want = argv.join('\0') + '\0';
+  const out: number[] = [];
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8') === want) out.push(Number(p));
+    } catch {}
+  }
+  return out;
+}
+
+// SIGKILL to a process and wait (up to 5 s) until it is gone.
+async function killAndWait(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {}
+  const owner = { pid, start: processStart(pid) ?? '', boot: '' };
+  // Gone, or a zombie its new parent has not reaped yet (ownerAlive counts neither as alive).
+  for (let i = 0; i < 250 && owner.start && ownerAlive(owner, ''); i++) await new Promise((res) => setTimeout(res, 20));
+}
+
 // Whose a group is: a container of this root with a living owner, one whose owner is gone, or one this root
 // does not know.
 function ownership(roots: Roots, id: string, bootId: string): 'live' | 'dead' | 'unknown' {
   if (!existsSync(stateDir(roots, id))) return 'unknown';
   const state = readState(roots, id);
   const journal = readJournal(journalFile(stateDir(roots, id)));
+  if (state?.monitor && state.status === 'running' && ownerAlive(state.monitor, bootId)) return 'live';
   return ownerAlive(state?.owner ?? journal?.owner, bootId) ? 'live' : 'dead';
 }
 

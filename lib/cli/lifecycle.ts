@@ -1,0 +1,450 @@
+// The verbs for containers that outlive the command that made them (run -d): ps, logs, stop, kill, rm, inspect.
+// State comes from disk only (lib/state/lifecycle.ts). Signals go to PID 1 after checking it is still the same
+// process (its start time); the container's monitor notices the end, records the exit status and runs the undos,
+// so these commands only wait for its `done` marker.
+
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readUsage } from '../cgroup/stats.ts';
+import { GlassboxError } from '../errors.ts';
+import { readHostFacts } from '../host/facts.ts';
+import type { Plan } from '../plan/types.ts';
+import { ownerAlive, processStart, readState, releaseContainer, stateDir } from '../state/containers.ts';
+import { undoJournal } from '../state/gc.ts';
+import { journalFile, readJournal } from '../state/journal.ts';
+import { listViews, monitorFiles, readView, resolveContainer, viewOf, type ContainerView } from '../state/lifecycle.ts';
+import { roots, type Roots } from '../state/paths.ts';
+import type { RunState } from './container.ts';
+import { requireRoot } from './container.ts';
+import { signalNumber } from '../exec/spawn.ts';
+
+const short = (id: string) => id.slice(0, 12);
+
+// "3 seconds ago", docker's way.
+function ago(iso: string | undefined): string {
+  if (!iso) return '';
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  const [n, unit] = s < 60 ? [s, 'second'] : s < 3600 ? [Math.floor(s / 60), 'minute'] : s < 86400 ? [Math.floor(s / 3600), 'hour'] : [Math.floor(s / 86400), 'day'];
+  return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+}
+
+function statusText(v: ContainerView): string {
+  if (v.status === 'exited' || v.status === 'removing') return `exited (${v.exitCode ?? '?'})`;
+  return v.status;
+}
+
+function pidsOf(v: ContainerView): number {
+  const cg = (v as RunState).cgroup;
+  if (v.status !== 'running' || !cg) return 0;
+  try {
+    return readUsage(cg).pids;
+  } catch {
+    return 0;
+  }
+}
+
+// glassbox ps [-a] [-q] [--format json]
+export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: string }): Promise<number> {
+  const { bootId } = await readHostFacts();
+  const views = listViews(roots(), bootId).filter((v) => opts.all || v.status === 'running');
+  if (opts.quiet) {
+    process.stdout.write(views.map((v) => short(v.id) + '\n').join(''));
+    return 0;
+  }
+  if (opts.format === 'json') {
+    for (const v of views) {
+      process.stdout.write(
+        JSON.stringify({ id: v.id, name: v.name, image: v.image, command: v.command, state: v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached }) + '\n',
+      );
+    }
+    return 0;
+  }
+  const rows = [['CONTAINER ID', 'NAME', 'IMAGE', 'COMMAND', 'STATUS', 'CREATED', 'PIDS']];
+  for (const v of views) {
+    const cmd = v.command.join(' ');
+    rows.push([short(v.id), v.name, v.image, JSON.stringify(cmd.length > 20 ? cmd.slice(0, 19) + '…' : cmd), statusText(v), ago(v.created), String(pidsOf(v))]);
+  }
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  process.stdout.write(rows.map((r) => r.map((x, c) => x.padEnd(w[c]!)).join('   ').trimEnd()).join('\n') + '\n');
+  return 0;
+}
+
+// The lines util-linux 2.38 adds to the container's stderr when PID 1 dies of SIGKILL (glassbox reports 137 instead).
+const UNSHARE_NOISE = /^unshare: sigprocmask unblock failed.*\n?/gm;
+
+function lastLines(text: string, n: number | undefined): string {
+  if (n === undefined) return text;
+  const lines = text.split('\n');
+  const trailing = lines.at(-1) === '' ? lines.pop() : undefined;
+  return lines.slice(Math.max(0, lines.length - n)).join('\n') + (trailing !== undefined && lines.length ? '\n' : '');
+}
+
+// glassbox logs [-f] [--tail N] NAME: the container's stdout and stderr log files, to stdout and stderr.
+export async function cmdLogs(ref: string, opts: { follow?: boolean; tail?: string }): Promise<number> {
+  const r = roots();
+  const id = resolveContainer(r, ref);
+  const { bootId } = await readHostFacts();
+  const f = monitorFiles(stateDir(r, id));
+  const tail = opts.tail === undefined || opts.tail === 'all' ? undefined : Number(opts.tail);
+  if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new GlassboxError(`--tail: expected a number of lines or "all", got "${opts.tail}"`);
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').replace(UNSHARE_NOISE, '') : '');
+  process.stdout.write(lastLines(read(f.stdout), tail));
+  process.stderr.write(lastLines(read(f.stderr), tail));
+  if (!opts.follow) return 0;
+  // Follow: print what is appended, until the container has ended and its monitor has written its exit status.
+  const offsets = new Map([f.stdout, f.stderr].map((p) => [p, existsSync(p) ? statSync(p).size : 0]));
+  const pump = () => {
+    for (const [file, off] of offsets) {
+      let size = 0;
+      try {
+        size = statSync(file).size;
+      } catch {
+        continue;
+      }
+      if (size <= off) continue;
+      const fd = openSync(file, 'r');
+      const buf = Buffer.alloc(size - off);
+      readSync(fd, buf, 0, buf.length, off);
+      closeSync(fd);
+      offsets.set(file, size);
+      const text = buf.toString('utf8').replace(UNSHARE_NOISE, '');
+      (file === f.stdout ? process.stdout : process.stderr).write(text);
+    }
+  };
+  for (;;) {
+    pump();
+    const s = readState(r, id);
+    const v = s ? viewOf(r, s, bootId) : undefined;
+    if (!v || (v.status !== 'running' && v.status !== 'created')) {
+      pump();
+      return 0;
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+/** SIGTERM, TERM, 15 → the signal's name. */
+export function parseSignal(s: string): NodeJS.Signals {
+  const up = s.toUpperCase();
+  if (/^\d+$/.test(up)) {
+    const n = Number(up);
+    for (const name of SIGNAL_NAMES) if (signalNumber(name) === n) return name;
+  } else {
+    const name = (up.startsWith('SIG') ? up : `SIG${up}`) as NodeJS.Signals;
+    if (SIGNAL_NAMES.includes(name)) return name;
+  }
+  throw new GlassboxError(`invalid signal: ${s}`, { hint: 'a name like TERM, SIGKILL, HUP, or a number' });
+}
+const SIGNAL_NAMES: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGXCPU', 'SIGXFSZ', 'SIGSYS'];
+
+// The running container's PID 1, checked to be the same process state.json names (a recycled PID never gets a signal).
+function runningPid1(r: Roots, id: string, bootId: string): { view: ContainerView; pid1?: number } {
+  const view = readView(r, id, bootId);
+  if (view.status !== 'running' || !view.pid) return { view };
+  if (view.pidStart && processStart(view.pid) !== view.pidStart) return { view };
+  return { view, pid1: view.pid };
+}
+
+// Waits until a detached container's monitor has released everything (or the monitor is gone).
+async function waitReleased(r: Roots, id: string, bootId: string, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const s = readState(r, id);
+    if (!s) return true; // --rm: the monitor removed the container
+    const v = viewOf(r, s, bootId);
+    if (v.released || !ownerAlive(v.monitor ?? v.owner, bootId)) return true;
+    if (Date.now() > until) return false;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+// Waits until PID 1 has ended.
+async function waitExit(pid1: number, start: string | undefined, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const s = processStart(pid1);
+    let zombie = false;
+    try {
+      zombie = /\) [ZX] /.test(readFileSync(`/proc/${pid1}/stat`, 'utf8'));
+    } catch {}
+    if (s === undefined || s !== start || zombie) return true;
+    if (Date.now() > until) return false;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+// glassbox kill [-s SIG] NAME…
+export async function cmdKill(refs: string[], opts: { signal?: string }): Promise<number> {
+  requireRoot('glassbox kill');
+  const sig = parseSignal(opts.signal ?? 'KILL');
+  const r = roots();
+  const { bootId } = await readHostFacts();
+  const ids = refs.map((ref) => resolveContainer(r, ref));
+  for (const id of ids) {
+    const { view, pid1 } = runningPid1(r, id, bootId);
+    if (!pid1) throw new GlassboxError(`cannot kill container ${view.name}: container ${short(id)} is not running`);
+    process.kill(pid1, sig);
+    if (sig === 'SIGKILL' && view.detached) await waitReleased(r, id, bootId, 10_000);
+    process.stdout.write(`${refs[ids.indexOf(id)]}\n`);
+  }
+  return 0;
+}
+
+// glassbox stop [-t SECS] NAME…: SIGTERM to PID 1; after the grace period, SIGKILL (killing PID 1 of a PID
+// namespace kills every process in it; the monitor's teardown then empties the cgroup as well).
+export async function cmdStop(refs: string[], opts: { time?: string }): Promise<number> {
+  requireRoot('glassbox stop');
+  const secs = Number(opts.time ?? '10');
+  if (!Number.isFinite(secs) || secs < 0) throw new GlassboxError(`--time: expected a number of seconds, got "${opts.time}"`);
+  const r = roots();
+  const { bootId } = await readHostFacts();
+  const ids = refs.map((ref) => resolveContainer(r, ref));
+  for (const [i, id] of ids.entries()) {
+    const { view, pid1 } = runningPid1(r, id, bootId);
+    if (pid1) {
+      try {
+        process.kill(pid1, 'SIGTERM');
+      } catch {}
+      if (!(await waitExit(pid1, view.pidStart, secs * 1000))) {
+        try {
+          process.kill(pid1, 'SIGKILL');
+        } catch {}
+      }
+    }
+    if (view.detached) await waitReleased(r, id, bootId, 15_000);
+    process.stdout.write(`${refs[i]}\n`);
+  }
+  return 0;
+}
+
+// glassbox rm [-f] NAME…: refuses a running container unless forced; a dead one (its monitor was killed) is
+// finished from its journal first, like gc does.
+export async function cmdRm(refs: string[], opts: { force?: boolean }): Promise<number> {
+  requireRoot('glassbox rm');
+  const r = roots();
+  const { bootId } = await readHostFacts();
+  const ids = refs.map((ref) => resolveContainer(r, ref));
+  for (const [i, id] of ids.entries()) {
+    const { view, pid1 } = runningPid1(r, id, bootId);
+    const live = view.status === 'running' || view.status === 'created' || view.status === 'removing';
+    if (live && !opts.force) {
+      throw new GlassboxError(`cannot remove container "${view.name}": container is ${view.status === 'removing' ? 'stopping' : 'running'}`, { hint: 'stop the container before removing or force remove with -f' });
+    }
+    if (live && !view.detached) throw new GlassboxError(`cannot remove container "${view.name}": it runs in the foreground of another glassbox`, { hint: 'stop it there (Ctrl-C) or with glassbox stop' });
+    if (pid1) {
+      try {
+        process.kill(pid1, 'SIGKILL');
+      } catch {}
+    }
+    if (live && !(await waitReleased(r, id, bootId, 15_000))) throw new GlassboxError(`container ${short(id)} did not stop in time`);
+    const now = readView(r, id, bootId);
+    if (!now.released) await undoJournal(readJournal(journalFile(stateDir(r, id))));
+    releaseContainer(r, id, view.name);
+    process.stdout.write(`${refs[i]}\n`);
+  }
+  return 0;
+}
+
+// The container's mounts, from the fstab its plan writes (one line per mount; fstab escapes as octal).
+function mountsOf(plan: Plan | undefined): Array<{ Source: string; Destination: string; Type: string; Options: string }> {
+  const fstab = plan?.steps.find((s) => s.kind === 'write' && s.write?.path.endsWith('/fstab'))?.write?.value ?? '';
+  const un = (x: string) => x.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return fstab
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .map((l) => {
+      const [src = '', dst = '', type = '', opts = ''] = l.split(/\s+/);
+      return { Source: un(src), Destination: un(dst), Type: type, Options: opts };
+    });
+}
+
+// glassbox inspect NAME…: a JSON array like docker's, from the container's plan and state.
+export async function cmdInspect(refs: string[]): Promise<number> {
+  const r = roots();
+  const { bootId } = await readHostFacts();
+  const ids = refs.map((ref) => resolveContainer(r, ref));
+  const out = ids.map((id) => {
+    const dir = stateDir(r, id);
+    const v = readView(r, id, bootId);
+    let plan: Plan | undefined;
+    try {
+      plan = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8')) as Plan;
+    } catch {}
+    const f = monitorFiles(dir);
+    const p = plan?.info.paths;
+    return {
+      Id: id,
+      Name: v.name,
+      Created: v.created,
+      Image: v.image,
+      Path: v.command[0],
+      Args: v.command.slice(1),
+      State: {
+        Status: v.status === 'removing' ? 'exited' : v.status,
+        Running: v.status === 'running',
+        Dead: v.status === 'dead',
+        Pid: v.status === 'running' ? (v.pid ?? 0) : 0,
+        ExitCode: v.exitCode ?? 0,
+        OOMKilled: (v as RunState).oomKilled ?? false,
+        StartedAt: v.startedAt ?? null,
+        FinishedAt: v.finishedAt ?? null,
+      },
+      Config: { Env: plan ? Object.entries(plan.info.env).map(([k, val]) => `${k}=${val}`) : [], Cmd: v.command, Image: v.image, Detached: !!v.detached, AutoRemove: !!v.autoRemove },
+      Mounts: mountsOf(plan),
+      Fstab: p ? `${p.run}/fstab` : null,
+      LogPath: { stdout: f.stdout, stderr: f.stderr },
+      Monitor: v.monitor ? { Pid: v.monitor.pid, Script: f.script, Alive: ownerAlive(v.monitor, bootId) } : null,
+      HostObjects: {
+        StateDir: dir,
+        RunDir: p?.run ?? null,
+        NamespaceFiles: p ? (plan!.steps.find((s) => s.id.endsWith('.hold') || s.argv?.[0] === 'unshare')?.argv?.filter((a) => a.startsWith('--') && a.includes(p.nsDir)).map((a) => a.split('=')[1]) ?? []) : [],
+        Cgroups: Object.values((v as RunState).cgroup?.dirs ?? {}),
+      },
+    };
+  });
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  return 0;
+}
+
+// glassbox exec [-e] [-w] [-u] NAME CMD…: runs CMD in every namespace of the container's PID 1, under its root, as
+// its user, inside its cgroups (the exec block: a FIFO barrier holds the new process until it has joined them).
+// Standard input, output and error are glassbox's own; the exit status is CMD's.
+export async function cmdExec(ref: string, command: string[], opts: { env?: string[]; workdir?: string; user?: string }): Promise<number> {
+  requireRoot('glassbox exec');
+  const r = roots();
+  const { bootId } = await readHostFacts();
+  const id = resolveContainer(r, ref);
+  const { view, pid1 } = runningPid1(r, id, bootId);
+  if (!pid1) throw new GlassboxError(`container ${short(id)} is not running`, { hint: `its status is ${statusText(view)}` });
+  if (!command.length) throw new GlassboxError('exec needs a command', { hint: 'glassbox exec NAME COMMAND [ARG...]' });
+  const plan = JSON.parse(readFileSync(`${stateDir(r, id)}/config.json`, 'utf8')) as Plan;
+  const start = plan.steps.find((s) => s.kind === 'start')?.argv ?? [];
+  const flagValue = (name: string) => start.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+  let uid = flagValue('--reuid') ?? '0';
+  let gid = flagValue('--regid') ?? '0';
+  if (opts.user !== undefined) {
+    const { resolveUser } = await import('../image/users.ts');
+    const readEtc = async (p: string) => {
+      try {
+        return readFileSync(`/proc/${pid1}/root${p}`, 'utf8');
+      } catch {
+        return undefined;
+      }
+    };
+    const u = await resolveUser(opts.user, readEtc);
+    uid = String(u.uid);
+    gid = String(u.gid);
+  }
+  const env: Record<string, string> = { ...plan.info.env };
+  for (const e of opts.env ?? []) {
+    const eq = e.indexOf('=');
+    if (eq === 0) throw new GlassboxError(`invalid environment variable "${e}"`, { field: '--env' });
+    if (eq < 0) {
+      if (process.env[e] !== undefined) env[e] = process.env[e]!;
+    } else env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  if (opts.workdir !== undefined && !opts.workdir.startsWith('/')) throw new GlassboxError(`the working directory "${opts.workdir}" must be an absolute path`, { field: '--workdir' });
+  const cg = (view as RunState).cgroup;
+  const procs = [...new Set(Object.values(cg?.dirs ?? {}))].map((d) => `${d}/cgroup.procs`);
+  const { findOnPathSync } = await import('../host/programs.ts');
+  const { loadCatalog } = await import('../blocks/catalog.ts');
+  const { expandBlock } = await import('../blocks/expand.ts');
+  const { randomBytes } = await import('node:crypto');
+  const { runtimeRef } = await import('../plan/types.ts');
+  const { performStep, atBarrier } = await import('../exec/runner.ts');
+  const { startCommand } = await import('../exec/spawn.ts');
+  const tool = (name: string) => findOnPathSync(name) ?? (() => { throw new GlassboxError(`${name} is not installed`, { hint: 'apt-get install util-linux' }); })();
+  const steps = expandBlock(await loadCatalog(), {
+    block: 'exec',
+    as: 'exec',
+    params: {
+      fifo: `${plan.info.paths.run}/exec-${randomBytes(6).toString('hex')}.fifo`,
+      flock: tool('flock'),
+      nsenter: tool('nsenter'),
+      target: String(pid1),
+      procs,
+      wd: opts.workdir === undefined ? undefined : `/proc/${pid1}/root${opts.workdir}`,
+      uid,
+      gid,
+      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      command,
+      pid: runtimeRef('pid'),
+    },
+  });
+  const barrier = steps.find((s) => s.phase === 'setup')!;
+  const made = await performStep(barrier);
+  if (made.exitCode !== 0) throw new GlassboxError(`could not make the exec barrier: ${made.stderr.trim()}`);
+  let main: Awaited<ReturnType<typeof startCommand>> | undefined;
+  try {
+    const startStep = steps.find((s) => s.kind === 'start')!;
+    main = await startCommand(startStep.argv!, { stdio: 'inherit' });
+    let ended = false;
+    void main.done.then(() => (ended = true));
+    for (let i = 0; !atBarrier(String(main.pid)); i++) {
+      if (ended) throw new GlassboxError('the exec process ended before it started');
+      if (i > 20000) throw new GlassboxError('the exec process did not start within 20 s');
+      await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
+    }
+    for (const s of steps.filter((x) => x.phase === 'boot')) {
+      const res = await performStep(s, { pid: String(main.pid) });
+      if (res.exitCode !== 0) throw new GlassboxError(`step "${s.title.en}" failed: ${res.stderr.trim()}`);
+    }
+    const end = await main.done;
+    return end.exitCode;
+  } catch (e) {
+    if (main) {
+      try {
+        process.kill(main.pid, 'SIGKILL');
+      } catch {}
+    }
+    throw e;
+  } finally {
+    await performStep({ ...barrier, kind: 'remove', paths: [barrier.argv!.at(-1)!] });
+  }
+}
+
+// glassbox restart [-t SECS] NAME…: stop (as `stop` does), then start the same container again from its stored
+// plan: same ID, name, writable layer and log files (appended). The run root's one-time steps are left out; after
+// a reboot they are missing, and restart refuses (run the container anew).
+export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 'en' | 'zh'): Promise<number> {
+  requireRoot('glassbox restart');
+  const r = roots();
+  const facts = await readHostFacts();
+  const ids = refs.map((ref) => resolveContainer(r, ref));
+  const { planContext, runDetachedPlan } = await import('./container.ts');
+  const { rmSync } = await import('node:fs');
+  for (const [i, id] of ids.entries()) {
+    const view = readView(r, id, facts.bootId);
+    if (!view.detached) throw new GlassboxError(`cannot restart container ${view.name}: only detached containers (run -d) can be restarted`);
+    if (view.status === 'dead') throw new GlassboxError(`cannot restart container ${view.name}: it is dead`, { hint: 'glassbox gc, then run it anew' });
+    const ctx = planContext(r);
+    if (!ctx.runRootReady || !ctx.barrierReady) throw new GlassboxError(`cannot restart container ${view.name}: the run root was reset (a reboot?)`, { hint: 'remove it and run it anew' });
+    if (view.status === 'running' || view.status === 'removing') await cmdStopQuiet(r, id, facts.bootId, opts.time);
+    const dir = stateDir(r, id);
+    const f = monitorFiles(dir);
+    for (const file of [f.exit, f.done, f.pid1]) rmSync(file, { force: true });
+    const plan = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8')) as Plan;
+    plan.steps = plan.steps.filter((s) => s.block !== 'runroot');
+    const state = readState(r, id) as RunState;
+    await runDetachedPlan(plan, r, facts, { remove: !!state.autoRemove, lang, restart: state });
+    process.stdout.write(`${refs[i]}\n`);
+  }
+  return 0;
+}
+
+// stop's work for one container, without printing.
+async function cmdStopQuiet(r: Roots, id: string, bootId: string, time: string | undefined): Promise<void> {
+  const secs = Number(time ?? '10');
+  if (!Number.isFinite(secs) || secs < 0) throw new GlassboxError(`--time: expected a number of seconds, got "${time}"`);
+  const { view, pid1 } = runningPid1(r, id, bootId);
+  if (pid1) {
+    try {
+      process.kill(pid1, 'SIGTERM');
+    } catch {}
+    if (!(await waitExit(pid1, view.pidStart, secs * 1000))) {
+      try {
+        process.kill(pid1, 'SIGKILL');
+      } catch {}
+    }
+  }
+  if (!(await waitReleased(r, id, bootId, 15_000))) throw new GlassboxError(`container ${short(id)} did not stop in time`);
+}

@@ -1,0 +1,77 @@
+// A container's life after `run -d`, read from disk: state.json (written by glassbox), the exit-status file and the
+// `done` marker (written by the container's monitor, a plain sh script), and whether the process responsible for
+// the container (owner: PID + start time + boot ID) still lives. Nothing here spawns a process.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { GlassboxError } from '../errors.ts';
+import { listIds, nameOwner, ownerAlive, readState, stateDir, type ContainerState, type Status } from './containers.ts';
+import type { Roots } from './paths.ts';
+
+/** The files of a detached container, all in its state directory (outside the container's root). */
+export function monitorFiles(dir: string) {
+  return {
+    script: join(dir, 'monitor.sh'),
+    monitorLog: join(dir, 'monitor.log'),
+    stdout: join(dir, 'stdout.log'),
+    stderr: join(dir, 'stderr.log'),
+    pid1: join(dir, 'pid1'),
+    exit: join(dir, 'exit'),
+    done: join(dir, 'done'),
+  };
+}
+
+export interface ContainerView extends ContainerState {
+  /** The status as it is now (state.json may say running after the container ended). */
+  status: Status;
+  /** True once the monitor ran every undo (a stopped detached container: only its state directory is left). */
+  released: boolean;
+}
+
+// state.json corrected by what is true now: the monitor's exit file, and whether the owner still lives.
+export function viewOf(r: Roots, s: ContainerState, bootId: string): ContainerView {
+  const dir = stateDir(r, s.id);
+  const f = monitorFiles(dir);
+  const released = existsSync(f.done);
+  let exit: string | undefined;
+  try {
+    exit = readFileSync(f.exit, 'utf8').trim();
+  } catch {}
+  if (exit !== undefined && /^\d+$/.test(exit)) {
+    const { pid: _gone, ...rest } = s;
+    return { ...rest, status: released ? 'exited' : 'removing', exitCode: Number(exit), finishedAt: statSync(f.exit).mtime.toISOString(), released };
+  }
+  if ((s.status === 'running' || s.status === 'created') && ownerAlive(s.owner, bootId)) return { ...s, released };
+  if (s.status === 'exited') return { ...s, released };
+  // The owner is gone without recording an exit (killed with -9, or the machine rebooted): gc finishes it.
+  const { pid: _gone, ...rest } = s;
+  return { ...rest, status: 'dead', released };
+}
+
+/** Every container this root knows, as it is now, newest first. */
+export function listViews(r: Roots, bootId: string): ContainerView[] {
+  const out: ContainerView[] = [];
+  for (const id of listIds(r)) {
+    const s = readState(r, id);
+    if (s) out.push(viewOf(r, s, bootId));
+  }
+  return out.sort((a, b) => b.created.localeCompare(a.created));
+}
+
+// A container named by its full ID, its name, or a unique prefix of its ID (docker's rules).
+export function resolveContainer(r: Roots, ref: string): string {
+  const ids = listIds(r);
+  if (ids.includes(ref)) return ref;
+  const byName = nameOwner(r, ref);
+  if (byName && ids.includes(byName)) return byName;
+  const matches = /^[0-9a-f]+$/.test(ref) ? ids.filter((id) => id.startsWith(ref)) : [];
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) throw new GlassboxError(`multiple IDs found with provided prefix: ${ref}`, { hint: 'give more digits of the ID, or the name' });
+  throw new GlassboxError(`No such container: ${ref}`);
+}
+
+export function readView(r: Roots, id: string, bootId: string): ContainerView {
+  const s = readState(r, id);
+  if (!s) throw new GlassboxError(`No such container: ${id}`);
+  return viewOf(r, s, bootId);
+}

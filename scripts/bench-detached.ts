@@ -1,0 +1,67 @@
+// node --import tsx scripts/bench-detached.ts [N]   (as root, after npm run build)
+//
+// Density and speed of detached containers: start N `glassbox run -d glassbox/base sleep 1000` one after the
+// other, measure each monitor's memory (/proc/PID/smaps_rollup: resident, and private = what this container adds
+// beyond shared pages of sh and libc), time `glassbox ps -a`, then `glassbox rm -f` of all N in one command.
+// Everything lives in a temporary GLASSBOX_ROOT/GLASSBOX_RUN, removed at the end. See docs/benchmarks.md.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const n = Number(process.argv[2] ?? 100);
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dir = mkdtempSync(join(realpathSync(tmpdir()), 'gb-bench-detached-'));
+spawnSync('chmod', ['755', dir]);
+const env = { ...process.env, GLASSBOX_ROOT: join(dir, 'root'), GLASSBOX_RUN: join(dir, 'run'), NO_COLOR: '1' };
+const gb = (args: string[]) => {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(repo, 'bin', 'glassbox'), ...args], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`glassbox ${args.slice(0, 3).join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { ms: performance.now() - t0, out: r.stdout };
+};
+const kib = (pid: number, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1]);
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+try {
+  gb(['image', 'from-host']);
+  gb(['run', '--rm', 'glassbox/base', 'true']); // warm-up: the run root and the start barrier
+  const starts: number[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = gb(['run', '-d', 'glassbox/base', 'sleep', '1000']);
+    starts.push(r.ms);
+    ids.push(r.out.trim());
+  }
+  const monitors = ids.map((id) => (JSON.parse(readFileSync(join(dir, 'root', 'containers', id, 'state.json'), 'utf8')) as { monitor: { pid: number } }).monitor.pid);
+  const rss = monitors.map((p) => kib(p, 'Rss'));
+  const priv = monitors.map((p) => kib(p, 'Private_Clean') + kib(p, 'Private_Dirty'));
+  const ps = gb(['ps', '-a']);
+  const rm = gb(['rm', '-f', ...ids]);
+  const left = gb(['ps', '-aq']).out.trim();
+  const out = {
+    containers: n,
+    startMsMedian: Math.round(median(starts)),
+    startMsTotal: Math.round(starts.reduce((a, b) => a + b, 0)),
+    monitorRssKiBMedian: median(rss),
+    monitorPrivateKiBMedian: median(priv),
+    psMs: Math.round(ps.ms),
+    psLines: ps.out.trim().split('\n').length - 1,
+    rmAllMs: Math.round(rm.ms),
+    leftAfterRm: left ? left.split('\n').length : 0,
+  };
+  process.stdout.write(JSON.stringify(out, null, 1) + '\n');
+} finally {
+  // Whatever happened, no container of this run may stay: rm -f each one still listed, then gc.
+  try {
+    const left = gb(['ps', '-aq']).out.trim();
+    if (left) gb(['rm', '-f', ...left.split('\n')]);
+  } catch {}
+  try {
+    gb(['gc']);
+  } catch {}
+  spawnSync('umount', [join(dir, 'run')]);
+  spawnSync('rm', ['-rf', '--one-file-system', dir]);
+}

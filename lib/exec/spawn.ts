@@ -139,16 +139,18 @@ export interface Detached {
 // Starts a process that outlives glassbox (the monitor of a detached container): no stdin, its stdout and stderr
 // appended to a file, not waited for. The process is still glassbox's child until glassbox exits.
 export async function startDetached(argv: string[], logFile: string): Promise<Detached> {
-  const { spawn } = await import('node:child_process');
+  const { execa } = await loadExeca();
   const { openSync, closeSync } = await import('node:fs');
-  const fd = openSync(logFile, 'a', 0o600);
+  // A descriptor number is handed to the child as it is (no pipe through glassbox, which is about to exit); execa's
+  // types spell descriptor numbers out as literals, hence the cast.
+  const fd = openSync(logFile, 'a', 0o600) as 3;
   const started = performance.now();
   try {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd], detached: false });
-    child.on('error', () => {});
+    // cleanup: false — execa must not kill the monitor when glassbox exits; that is the point of it.
+    const child = execa(argv[0]!, argv.slice(1), { stdin: 'ignore', stdout: fd, stderr: fd, reject: false, cleanup: false });
     const pid = child.pid;
-    if (pid === undefined) throw new Error(`could not start ${argv[0]}`);
-    const exited = new Promise<void>((res) => child.once('exit', () => res()));
+    if (pid === undefined) throw new Error(`could not start ${argv[0]}: ${(await child).message}`);
+    const exited = child.then(() => undefined);
     child.unref();
     for (const l of listeners) l({ argv, exitCode: 0, stdout: '', stderr: '', durationMs: performance.now() - started });
     return { pid, exited };

@@ -144,7 +144,6 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
   writeState(r, state);
   const remove = opts.remove ? { nameLink: join(r.root, 'names', name), linkTarget: join('..', 'containers', id) } : undefined;
   writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, remove }), { mode: 0o600 });
-  let missing: GlassboxError | undefined;
   let monitor: Owner | undefined;
   const exec = new Executor(plan, {
     journal: journalFile(dir),
@@ -161,10 +160,7 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
       },
     },
     hooks: {
-      beforeRelease: async (pid1) => {
-        missing = await resolveCommandInRoot(`/proc/${pid1}/root`, plan.info.command[0]!, plan.info.env.PATH ?? '');
-        if (missing) throw missing;
-      },
+      beforeRelease: lookUpCommand(plan),
       onRunning: (pid1) => {
         writeFileAtomic(files.pid1, `${pid1}\n`);
         // From now on the monitor answers for the container: gc leaves it alone while the monitor lives.
@@ -199,6 +195,14 @@ function reportLimits(cg: PlanCgroup, exitCode: number): { oomKilled: boolean } 
   return { oomKilled };
 }
 
+// docker's 126/127: the command is looked up in the container's root before PID 1 is let go.
+function lookUpCommand(plan: Plan): (pid1: number) => Promise<void> {
+  return async (pid1) => {
+    const missing = await resolveCommandInRoot(`/proc/${pid1}/root`, plan.info.command[0]!, plan.info.env.PATH ?? '');
+    if (missing) throw missing;
+  };
+}
+
 // Executes a container plan with state on disk, so ps and gc can see it.
 export async function runPlan(plan: Plan, r: Roots, facts: HostFacts): Promise<number> {
   const { id, name } = plan.info;
@@ -208,18 +212,13 @@ export async function runPlan(plan: Plan, r: Roots, facts: HostFacts): Promise<n
   const state: RunState = { id, name, image: plan.info.image, command: plan.info.command, created: new Date().toISOString(), status: 'created', owner, ...(cgroup ? { cgroup } : {}) };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
   writeState(r, state);
-  let missing: GlassboxError | undefined;
   const exec = new Executor(plan, {
     journal: journalFile(dir),
     owner,
     stdio: 'inherit',
     handleSignals: true,
     hooks: {
-      // docker's 126/127: the command is looked up in the container's root before PID 1 is let go.
-      beforeRelease: async (pid1) => {
-        missing = await resolveCommandInRoot(`/proc/${pid1}/root`, plan.info.command[0]!, plan.info.env.PATH ?? '');
-        if (missing) throw missing;
-      },
+      beforeRelease: lookUpCommand(plan),
       onRunning: (pid1) => {
         state.status = 'running';
         state.pid = pid1;
@@ -237,9 +236,6 @@ export async function runPlan(plan: Plan, r: Roots, facts: HostFacts): Promise<n
     const out = await exec.run();
     for (const f of out.undoFailures) warn(`cleanup command failed: ${shJoin(f.argv)}: ${f.stderr.trim()}`);
     return out.exitCode ?? 125;
-  } catch (e) {
-    if (e === missing && missing) throw missing;
-    throw e;
   } finally {
     releaseContainer(r, id, name);
   }

@@ -193,23 +193,12 @@ export async function cmdKill(refs: string[], opts: { signal?: string }): Promis
 // namespace kills every process in it; the monitor's teardown then empties the cgroup as well).
 export async function cmdStop(refs: string[], opts: { time?: string }): Promise<number> {
   requireRoot('glassbox stop');
-  const secs = Number(opts.time ?? '10');
-  if (!Number.isFinite(secs) || secs < 0) throw new GlassboxError(`--time: expected a number of seconds, got "${opts.time}"`);
+  const secs = graceSeconds(opts.time);
   const r = roots();
   const { bootId } = await readHostFacts();
   const ids = refs.map((ref) => resolveContainer(r, ref));
   for (const [i, id] of ids.entries()) {
-    const { view, pid1 } = runningPid1(r, id, bootId);
-    if (pid1) {
-      try {
-        process.kill(pid1, 'SIGTERM');
-      } catch {}
-      if (!(await waitExit(pid1, view.pidStart, secs * 1000))) {
-        try {
-          process.kill(pid1, 'SIGKILL');
-        } catch {}
-      }
-    }
+    const view = await terminate(r, id, bootId, secs);
     if (view.detached) await waitReleased(r, id, bootId, 15_000);
     process.stdout.write(`${refs[i]}\n`);
   }
@@ -431,10 +420,15 @@ export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 
   return 0;
 }
 
-// stop's work for one container, without printing.
-async function cmdStopQuiet(r: Roots, id: string, bootId: string, time: string | undefined): Promise<void> {
+// --time: the grace period in seconds (docker's default is 10).
+function graceSeconds(time: string | undefined): number {
   const secs = Number(time ?? '10');
   if (!Number.isFinite(secs) || secs < 0) throw new GlassboxError(`--time: expected a number of seconds, got "${time}"`);
+  return secs;
+}
+
+// SIGTERM to PID 1, then SIGKILL once the grace period is over (PID 1's death ends its whole PID namespace).
+async function terminate(r: Roots, id: string, bootId: string, secs: number): Promise<ReturnType<typeof runningPid1>['view']> {
   const { view, pid1 } = runningPid1(r, id, bootId);
   if (pid1) {
     try {
@@ -446,5 +440,11 @@ async function cmdStopQuiet(r: Roots, id: string, bootId: string, time: string |
       } catch {}
     }
   }
+  return view;
+}
+
+// stop's work for one container, without printing.
+async function cmdStopQuiet(r: Roots, id: string, bootId: string, time: string | undefined): Promise<void> {
+  await terminate(r, id, bootId, graceSeconds(time));
   if (!(await waitReleased(r, id, bootId, 15_000))) throw new GlassboxError(`container ${short(id)} did not stop in time`);
 }

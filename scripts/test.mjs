@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The test runner: `npm test` runs the unit tests, then the integration tests; `node scripts/test.mjs unit` or
-// `… integration` runs one suite. Node 20's `node --test` neither expands globs nor finds .ts files in a folder,
+// `… integration` runs one suite (add words to pick files by name). Node 20's `node --test` neither expands globs nor finds .ts files in a folder,
 // so the files are listed here. A suite fails when node --test fails OR when it ran zero tests (a run that tests
 // nothing is not a pass). The integration suite needs root (real containers): without root it fails, loudly,
 // instead of skipping. Before it, `npm run build` makes bin/glassbox current and the static probe is built once.
@@ -21,23 +21,29 @@ const fail = (msg) => {
 };
 
 // The suite's test files, sorted, relative to the repository.
-function testFiles(suite) {
+function testFiles(suite, filters = []) {
   const dir = join(repo, 'test', suite);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.test.ts'))
+    .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
     .sort()
     .map((f) => relative(repo, join(dir, f)));
 }
 
 // Runs node --test on the files, streaming its output, and returns the counts from its "# tests N" summary.
+// The integration suite holds LOCK while it runs: its leak checks look at host-wide objects (links, rules,
+// cgroups), so two integration runs at once (two clones on one machine) would see each other's containers.
+const LOCK = join(tmpdir(), 'glassbox-integration.lock');
+
 function nodeTest(files, { serial, env }) {
   const args = ['--import', 'tsx', '--test', '--test-reporter=tap'];
   if (serial) args.push('--test-concurrency=1');
   args.push(...files);
-  process.stdout.write(`$ node ${args.join(' ')}\n`);
+  const argv = serial ? ['flock', LOCK, process.execPath, ...args] : [process.execPath, ...args];
+  process.stdout.write(`$ ${serial ? `flock ${LOCK} ` : ''}node ${args.join(' ')}\n`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(argv[0], argv.slice(1), { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => {
       process.stdout.write(d);
@@ -70,10 +76,10 @@ function step(argv, opts = {}) {
   return r.status === 0;
 }
 
-async function runSuite(suite) {
-  say(`suite: ${suite}`);
-  const files = testFiles(suite);
-  if (files.length === 0) return fail(`${suite}: no test files in test/${suite}/*.test.ts`);
+async function runSuite(suite, filters) {
+  say(`suite: ${suite}${filters.length ? ` (files matching ${filters.join(', ')})` : ''}`);
+  const files = testFiles(suite, filters);
+  if (files.length === 0) return fail(`${suite}: no test files in test/${suite}/*.test.ts${filters.length ? ' match the filter' : ''}`);
   const env = {};
   let cleanup = () => {};
   if (suite === 'integration') {
@@ -104,17 +110,19 @@ async function runSuite(suite) {
   }
 }
 
-const wanted = process.argv.slice(2);
-for (const s of wanted) {
-  if (!SUITES.includes(s)) {
-    process.stderr.write(`usage: node scripts/test.mjs [${SUITES.join('|')}]…\n`);
-    process.exit(2);
-  }
+// Arguments: suite names, then optional words that pick test files whose names contain them
+// (`node scripts/test.mjs integration net` runs test/integration/*net*.test.ts).
+const args = process.argv.slice(2);
+const wanted = args.filter((a) => SUITES.includes(a));
+const filters = args.filter((a) => !SUITES.includes(a));
+if (filters.length && !wanted.length) {
+  process.stderr.write(`usage: node scripts/test.mjs [${SUITES.join('|')}]… [FILE-WORD]…\n`);
+  process.exit(2);
 }
 let ok = true;
 for (const suite of wanted.length ? wanted : SUITES) {
   // Every suite runs even after a failure, so one run shows all problems.
-  if (!(await runSuite(suite))) ok = false;
+  if (!(await runSuite(suite, filters))) ok = false;
 }
 say(ok ? 'all suites passed' : 'FAILED');
 process.exit(ok ? 0 : 1);

@@ -122,9 +122,14 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   requireRoot('glassbox run');
   preloadSpawner();
   enableTrace(g.verbose);
+  if (flags.tty && flags.detach) {
+    throw new GlassboxError('-t with -d is not supported: glassbox has no attach, so nobody could use the terminal', { hint: 'run in the foreground with -it, or use glassbox exec -it on a detached container' });
+  }
+  // docker's check: a terminal for the container needs one to copy from.
+  if (flags.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
   const { plan, roots: r, facts } = await planFor(target, command, flags, { buildBase: true, verbose: g.verbose });
   if (flags.detach) return runDetachedPlan(plan, r, facts, { remove: !!flags.rm, lang: g.lang });
-  return runPlan(plan, r, facts);
+  return runPlan(plan, r, facts, { stdin: flags.interactive || flags.tty ? 'inherit' : 'ignore', terminal: !!flags.tty });
 }
 
 // run -d: the container's monitor (a plain sh script, see renderMonitor) becomes the parent of its start chain;
@@ -204,7 +209,7 @@ function lookUpCommand(plan: Plan): (pid1: number) => Promise<void> {
 }
 
 // Executes a container plan with state on disk, so ps and gc can see it.
-export async function runPlan(plan: Plan, r: Roots, facts: HostFacts): Promise<number> {
+export async function runPlan(plan: Plan, r: Roots, facts: HostFacts, io: { stdin?: 'inherit' | 'ignore'; terminal?: boolean } = {}): Promise<number> {
   const { id, name } = plan.info;
   const dir = claimContainer(r, id, name);
   const owner = selfOwner(facts.bootId);
@@ -216,6 +221,7 @@ export async function runPlan(plan: Plan, r: Roots, facts: HostFacts): Promise<n
     journal: journalFile(dir),
     owner,
     stdio: 'inherit',
+    ...io,
     handleSignals: true,
     hooks: {
       beforeRelease: lookUpCommand(plan),

@@ -17,6 +17,9 @@ export interface RunFlags {
   volume?: string[];
   tmpfs?: string[];
   readOnly?: boolean;
+  init?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
   entrypoint?: string;
   rm?: boolean;
   detach?: boolean;
@@ -78,6 +81,8 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
   if (f.user !== undefined) spec.user = f.user;
   if (f.hostname !== undefined) spec.hostname = f.hostname;
   if (f.readOnly) spec.readOnly = true;
+  if (f.init) spec.init = true;
+  if (f.tty) spec.tty = true;
   for (const file of f.envFile ?? []) {
     let text: string;
     try {

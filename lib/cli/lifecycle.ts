@@ -297,7 +297,7 @@ export async function cmdInspect(refs: string[]): Promise<number> {
 // glassbox exec [-e] [-w] [-u] NAME CMD…: runs CMD in every namespace of the container's PID 1, under its root, as
 // its user, inside its cgroups (the exec block: a FIFO barrier holds the new process until it has joined them).
 // Standard input, output and error are glassbox's own; the exit status is CMD's.
-export async function cmdExec(ref: string, command: string[], opts: { env?: string[]; workdir?: string; user?: string }): Promise<number> {
+export async function cmdExec(ref: string, command: string[], opts: { env?: string[]; workdir?: string; user?: string; interactive?: boolean; tty?: boolean }): Promise<number> {
   requireRoot('glassbox exec');
   const r = roots();
   const { bootId } = await readHostFacts();
@@ -305,6 +305,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   const { view, pid1 } = runningPid1(r, id, bootId);
   if (!pid1) throw new GlassboxError(`container ${short(id)} is not running`, { hint: `its status is ${statusText(view)}` });
   if (!command.length) throw new GlassboxError('exec needs a command', { hint: 'glassbox exec NAME COMMAND [ARG...]' });
+  if (opts.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
   const plan = JSON.parse(readFileSync(`${stateDir(r, id)}/config.json`, 'utf8')) as Plan;
   const start = plan.steps.find((s) => s.kind === 'start')?.argv ?? [];
   const flagValue = (name: string) => start.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
@@ -331,6 +332,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
       if (process.env[e] !== undefined) env[e] = process.env[e]!;
     } else env[e.slice(0, eq)] = e.slice(eq + 1);
   }
+  if (opts.tty) env.TERM ??= 'xterm';
   if (opts.workdir !== undefined && !opts.workdir.startsWith('/')) throw new GlassboxError(`the working directory "${opts.workdir}" must be an absolute path`, { field: '--workdir' });
   const cg = (view as RunState).cgroup;
   const procs = [...new Set(Object.values(cg?.dirs ?? {}))].map((d) => `${d}/cgroup.procs`);
@@ -359,22 +361,43 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
       pid: runtimeRef('pid'),
     },
   });
-  const barrier = steps.find((s) => s.phase === 'setup')!;
-  const made = await performStep(barrier);
-  if (made.exitCode !== 0) throw new GlassboxError(`could not make the exec barrier: ${made.stderr.trim()}`);
+  const fifo = steps[0]!.argv!.at(-1)!;
+  const wrapper = fifo.replace(/\.fifo$/, '.sh');
+  if (opts.tty) {
+    const { onTerminal } = await import('../plan/planner.ts');
+    onTerminal(await loadCatalog(), steps, 'exec.process', wrapper);
+  }
+  // The barrier (and with -t the wrapper script) first; each must work before the command starts.
+  for (const s of steps.filter((x) => x.phase === 'setup' && x.kind !== 'start')) {
+    const made = await performStep(s);
+    if (made.exitCode !== 0) {
+      await performStep({ ...s, kind: 'remove', paths: [fifo, wrapper] });
+      throw new GlassboxError(`could not prepare the exec: ${made.stderr.trim()}`);
+    }
+  }
   let main: Awaited<ReturnType<typeof startCommand>> | undefined;
   try {
     const startStep = steps.find((s) => s.kind === 'start')!;
-    main = await startCommand(startStep.argv!, { stdio: 'inherit' });
+    main = await startCommand(startStep.argv!, { stdio: 'inherit', stdin: opts.interactive || opts.tty ? 'inherit' : 'ignore' });
     let ended = false;
     void main.done.then(() => (ended = true));
-    for (let i = 0; !atBarrier(String(main.pid)); i++) {
+    // With -t, `script` forks the chain (flock → env → nsenter) onto the new terminal: the chain is its child.
+    const chainPid = () => {
+      if (!opts.tty) return main!.pid;
+      try {
+        return Number(readFileSync(`/proc/${main!.pid}/task/${main!.pid}/children`, 'utf8').trim().split(' ')[0]) || 0;
+      } catch {
+        return 0;
+      }
+    };
+    let chain = 0;
+    for (let i = 0; !((chain = chainPid()) && atBarrier(String(chain))); i++) {
       if (ended) throw new GlassboxError('the exec process ended before it started');
       if (i > 20000) throw new GlassboxError('the exec process did not start within 20 s');
       await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
     }
     for (const s of steps.filter((x) => x.phase === 'boot')) {
-      const res = await performStep(s, { pid: String(main.pid) });
+      const res = await performStep(s, { pid: String(chain) });
       if (res.exitCode !== 0) throw new GlassboxError(`step "${s.title.en}" failed: ${res.stderr.trim()}`);
     }
     const end = await main.done;
@@ -387,7 +410,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
     }
     throw e;
   } finally {
-    await performStep({ ...barrier, kind: 'remove', paths: [barrier.argv!.at(-1)!] });
+    await performStep({ ...steps[0]!, kind: 'remove', paths: opts.tty ? [fifo, wrapper] : [fifo] });
   }
 }
 

@@ -56,6 +56,10 @@ export interface ExecOptions {
    * and returns while the container runs. From the moment the monitor exists, the monitor owns the cleanup.
    */
   detach?: { startMonitor(): Promise<Detached> };
+  /** The container's standard input, when it differs from stdio (`run` without -i gets /dev/null). */
+  stdin?: 'inherit' | 'ignore';
+  /** -t: the start step is util-linux `script`, and the start chain is its child (PID 1 one level further down). */
+  terminal?: boolean;
 }
 
 export interface ExecOutcome {
@@ -251,9 +255,13 @@ export class Executor {
     const argv = start.argv!.map((a) => bind(a, this.vars));
     this.done.push(start);
     const stderr = new StderrFilter();
-    this.main = await startCommand(argv, { stdio: this.opts.stdio, onStderr: this.opts.stdio === 'inherit' ? (s) => stderr.push(s) : undefined });
-    this.vars.pid = String(this.main.pid);
-    const early = await Promise.race([this.waitForPid1(this.main.pid), this.main.done]);
+    // With a terminal, all output goes through the pseudo-terminal: there is no separate stderr to read.
+    const filter = this.opts.stdio === 'inherit' && !this.opts.terminal;
+    this.main = await startCommand(argv, { stdio: this.opts.stdio, stdin: this.opts.stdin, onStderr: filter ? (s) => stderr.push(s) : undefined });
+    const main = this.main.pid;
+    this.vars.pid = String(main);
+    const chain = this.opts.terminal ? Promise.race([this.firstChild(main), this.main.done]) : Promise.resolve(main);
+    const early = await chain.then((c) => (typeof c === 'number' ? Promise.race([this.waitForPid1(c), this.main!.done]) : c));
     if (typeof early !== 'number') {
       throw new GlassboxError(`the container's first process ended before it started (exit ${early.exitCode})`, {
         hint: 'run with --verbose to see the command',
@@ -387,6 +395,20 @@ export class Executor {
   private record(r: StepResult): void {
     this.results.push(r);
     void this.opts.hooks?.afterStep?.(r.step, r);
+  }
+
+  // -t: the start chain is the first child of `script` (which forks it onto the new terminal).
+  private async firstChild(pid: number): Promise<number> {
+    for (let i = 0; ; i++) {
+      let children = '';
+      try {
+        children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+      } catch {}
+      if (children) return Number(children.split(' ')[0]);
+      if (this.aborted) throw new GlassboxError(`interrupted by ${this.aborted}`, { exitCode: 130 });
+      if (i > 20000) throw new GlassboxError('the container did not start within 20 s');
+      await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
+    }
   }
 
   // Waits until the main process has forked PID 1 and PID 1 sits at the start barrier: blocked opening the FIFO

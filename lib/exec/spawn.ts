@@ -85,6 +85,8 @@ export async function startCommand(
   argv: string[],
   opts: RunOptions & {
     stdio: 'inherit' | 'ignore';
+    /** Standard input alone, when it differs from stdio (`run` without -i: /dev/null, like docker). */
+    stdin?: 'inherit' | 'ignore';
     /** Receives the process's standard error instead of the terminal (stdin and stdout stay attached). */
     onStderr?: (chunk: string) => void;
   },
@@ -93,7 +95,7 @@ export async function startCommand(
   const started = performance.now();
   const child: ResultPromise = execa(argv[0]!, argv.slice(1), {
     reject: false,
-    stdio: opts.onStderr ? [opts.stdio, opts.stdio, 'pipe'] : opts.stdio,
+    stdio: [opts.stdin ?? opts.stdio, opts.stdio, opts.onStderr ? 'pipe' : opts.stdio],
     buffer: false,
     cwd: opts.cwd,
     env: opts.env,

@@ -240,6 +240,25 @@ export const GLOSSARY: Record<string, CommandInfo> = {
     },
     operands: [t('the file to open and lock: opening the barrier FIFO blocks until glassbox opens its other end', '要打开并加锁的文件：打开栅栏 FIFO 会一直阻塞，直到 glassbox 打开它的另一端')],
   },
+  setsid: {
+    text: t('run a program as the leader of a new session (a group of processes sharing one controlling terminal)', '让程序作为一个新会话的首进程运行（会话是一组共用同一个控制终端的进程）'),
+    runs: 0,
+    flags: {
+      '--ctty': sw('make standard input, a terminal, the controlling terminal of the new session: Ctrl-C on it signals this session\'s foreground job', '把标准输入（一个终端）设为新会话的控制终端：在它上面按 Ctrl-C，会向这个会话的前台作业发信号'),
+      '-c': sw('same as --ctty', '同 --ctty'),
+      '-w': sw('wait for the program and return its exit status', '等待程序结束，并返回它的退出码'),
+    },
+  },
+  script: {
+    text: t('run $SHELL on a new pseudo-terminal and copy everything between it and this terminal', '在一个新的伪终端上运行 $SHELL，并在它和当前终端之间来回复制所有内容'),
+    flags: {
+      '--quiet': sw('print no start and end messages', '不打印开始和结束的提示'),
+      '-q': sw('print no start and end messages', '不打印开始和结束的提示'),
+      '--return': sw("exit with the child's exit status", '以子进程的退出码退出'),
+      '-e': sw("exit with the child's exit status", '以子进程的退出码退出'),
+    },
+    operands: [t('where to keep a typescript of the session: /dev/null keeps nothing', '会话记录保存到哪里：/dev/null 表示什么都不保存')],
+  },
   chroot: {
     text: t('run a program with another directory as its root "/" (chroot(2), then chdir("/"))', '以另一个目录作为根 "/" 来运行程序（chroot(2)，然后 chdir("/")）'),
     runs: 1,

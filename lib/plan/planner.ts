@@ -9,6 +9,7 @@ import type { CgroupLayout } from '../cgroup/layout.ts';
 import { hasLimits, type Resources } from '../cgroup/resources.ts';
 import { GlassboxError } from '../errors.ts';
 import type { Namespace } from '../recipe/model.ts';
+import { shJoin } from '../render/quote.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type Step } from './types.ts';
 
 export interface PreparedContainer {
@@ -35,6 +36,10 @@ export interface PreparedContainer {
   paths: ContainerPaths;
   /** Resource limits; the default pids limit applies whenever the host has cgroups. */
   resources?: Resources;
+  /** --init: the host's static init program, bound at /dev/init and started in front of the command. */
+  init?: string;
+  /** -t: PID 1 gets a pseudo-terminal of its own (util-linux script makes it). */
+  tty?: boolean;
 }
 
 export interface PlanContext {
@@ -54,6 +59,8 @@ export interface PlanContext {
 }
 
 export const BARRIER = '/dev/.glassbox-start';
+/** Where --init's program appears inside the container (on the container's own /dev tmpfs). */
+export const INIT = '/dev/init';
 const DEV_NODES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx'];
 export const DEV_LINKS = [
   { name: 'fd', target: '/proc/self/fd' },
@@ -173,6 +180,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     s.needs = [...new Set([...s.needs.filter((n) => !mountIds.has(n)), ...lastOnly(steps, mounted)])];
     steps.push(s);
   }
+  if (c.init) add({ block: 'init', as: 'init', params: { mount_ns: nsFile('mount'), init: c.init, target: inRoot(INIT) }, after: idsOf('dev') });
 
   add({
     block: 'start',
@@ -190,15 +198,17 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       uid: String(c.user.uid),
       gid: String(c.user.gid),
       groups: c.user.groups.length ? c.user.groups.join(',') : undefined,
-      command: c.command,
+      command: c.init ? [INIT, '--', ...c.command] : c.command,
       barrier: BARRIER,
       pid1: runtimeRef('pid1'),
       read_only: c.readOnly,
       env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
       flock: ctx.flock,
+      tty: !!c.tty,
     },
     after: lastOnly(steps, steps.filter((s) => s.phase === 'setup').map((s) => s.id)),
   });
+  if (c.tty) onTerminal(catalog, steps, 'start.process', `${p.run}/tty.sh`);
   // PID 1 joins its groups while it waits at the barrier, just before the barrier opens.
   if (cgroup) steps.splice(steps.findIndex((s) => s.id === 'start.release'), 0, ...cgroup.boot);
   return {
@@ -207,6 +217,25 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     steps,
     ...(cgroup?.teardown.length ? { teardown: cgroup.teardown } : {}),
   };
+}
+
+// -t: the start chain moves into a one-line script that util-linux `script` runs on a new pseudo-terminal
+// (`run -t`, and `exec -t` with the exec block's start step).
+export function onTerminal(catalog: Catalog, steps: Step[], processId: string, wrapper: string): void {
+  const at = steps.findIndex((s) => s.id === processId);
+  const process = steps[at]!;
+  const [write, chmod, start] = expandBlock(catalog, {
+    block: 'terminal',
+    as: 'terminal',
+    params: { wrapper, chain: `#!/bin/sh\nexec ${shJoin(process.argv!)}` },
+    after: process.needs,
+  });
+  process.argv = start!.argv;
+  process.needs = [chmod!.id];
+  process.title = start!.title;
+  process.why = { en: `${process.why.en} ${start!.why.en}`, zh: `${process.why.zh}${start!.why.zh}` };
+  process.touches = [...new Set([...process.touches, ...start!.touches])];
+  steps.splice(at, 0, write!, chmod!);
 }
 
 // fstab(5) fields cannot hold white space or backslashes: the kernel's octal escapes stand in for them.

@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { GlassboxError } from '../errors.ts';
 import type { HostFacts } from '../host/facts.ts';
+import { findOnPathSync, isStaticElf } from '../host/programs.ts';
 import { readFileFromLayers, resolveInLayers } from '../image/rootpath.ts';
 import { resolveImage, type ImageConfig } from '../image/store.ts';
 import { resolveUser } from '../image/users.ts';
@@ -23,6 +24,18 @@ export interface PrepareInput {
   facts: HostFacts;
   /** Extra environment set by the CLI (TERM with -t…), below the spec's own. */
   envDefaults?: Record<string, string>;
+}
+
+/** Static init programs docker and podman use, in order of preference (Debian: tini, catatonit). */
+const INIT_PROGRAMS = ['tini-static', 'catatonit', 'tini'];
+
+// --init needs a static init: a dynamic one would look for its libraries in the container's root.
+async function findInit(): Promise<string> {
+  for (const name of INIT_PROGRAMS) {
+    const file = findOnPathSync(name);
+    if (file && (await isStaticElf(file))) return file;
+  }
+  throw new GlassboxError('--init needs a static init program, and none is installed', { hint: 'apt-get install tini (it has tini-static) or catatonit' });
 }
 
 // Turns a validated spec into everything the planner needs.
@@ -65,7 +78,8 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const hostname = spec.hostname ?? id.slice(0, 12);
-  Object.assign(env, { HOSTNAME: hostname, HOME: ('home' in user && user.home) || '/root' }, input.envDefaults ?? {}, spec.env);
+  // With a terminal, TERM says what it understands (docker sets xterm too); the spec's own value wins.
+  Object.assign(env, { HOSTNAME: hostname, HOME: ('home' in user && user.home) || '/root' }, spec.tty ? { TERM: 'xterm' } : {}, input.envDefaults ?? {}, spec.env);
 
   const workdirWanted = spec.workdir ?? (config.WorkingDir || '/');
   const wd = await resolveInLayers(lowerDirs, workdirWanted);
@@ -111,6 +125,8 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     volumes,
     paths: containerPaths(roots, id),
     ...(spec.resources ? { resources: spec.resources } : {}),
+    ...(spec.init ? { init: await findInit() } : {}),
+    ...(spec.tty ? { tty: true } : {}),
     imageConfig: config,
   };
 }

@@ -87,5 +87,6 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     readOnly: r.read_only,
     volumes,
     ...(resources ? { resources } : {}),
+    ...(r.init ? { init: true } : {}),
   };
 }

@@ -32,6 +32,10 @@ export interface ContainerSpec {
   volumes: Volume[];
   /** Resource limits (lib/cgroup/resources.ts); absent means none asked for (the default pids limit applies). */
   resources?: Resources;
+  /** Run a small init (tini or catatonit) as PID 1 in front of the command. */
+  init?: boolean;
+  /** -t: a pseudo-terminal for PID 1 (run flags only). */
+  tty?: boolean;
   /** The recipe file it came from, if any. */
   source?: string;
 }

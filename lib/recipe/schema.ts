@@ -52,6 +52,7 @@ export const RecipeSchema = z.strictObject({
   root: z.enum(['pivot_root', 'chroot']).default('pivot_root').describe('how the root is switched; chroot is escapable and meant for the chroot lesson'),
   rootfs: z.enum(['overlay', 'bind']).default('overlay').describe('overlay over the image layers (changes are thrown away), or a plain bind of a single directory'),
   read_only: z.boolean().default(false).describe('mount the root read-only'),
+  init: z.boolean().optional().describe('run a small init (tini or catatonit) as PID 1: it reaps orphans and forwards signals'),
   volumes: z.array(VolumeSchema).default([]).describe('SRC:DST[:ro] strings, or {type: bind|tmpfs, …} objects'),
   resources: ResourcesSchema.optional().describe('resource limits, enforced with cgroups (memory, memory_swap, cpus, cpu_shares, cpuset_cpus, pids)'),
 });

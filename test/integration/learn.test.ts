@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { shJoin } from '../../lib/render/quote.ts';
 import { GLASSBOX, REPO, run, Sandbox, waitFor, type Result } from './helpers.ts';
+import { Tmux } from './tmux.ts';
 
 const sb = new Sandbox('learn');
 const T = { timeout: 180_000 };
@@ -66,65 +66,6 @@ function gl(args: string[], opts: { env?: Record<string, string>; timeoutMs?: nu
 }
 
 const ok = (r: Result, what: string) => assert.equal(r.code, 0, `${what} exited ${r.code}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`);
-
-/** One tmux server per test, on its own socket: a real terminal for learn mode. */
-class Tmux {
-  private static sockets: string[] = [];
-  readonly socket: string;
-
-  constructor(name: string) {
-    this.socket = `gb-learn-${process.pid}-${name}`;
-    Tmux.sockets.push(this.socket);
-  }
-
-  private tmux(...args: string[]) {
-    return spawnSync('tmux', ['-u', '-L', this.socket, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
-  }
-
-  // Starts the command in a 200x50 terminal; "[learn exited N]" is printed when it ends.
-  start(argv: string[], env: Record<string, string>): void {
-    const vars = Object.entries({ ...env, TERM: 'xterm' }).map(([k, v]) => `${k}=${v}`);
-    const cmd = `cd ${shJoin([REPO])} && env ${shJoin(vars)} ${shJoin(argv)}; echo "[learn exited $?]"; sleep 3600`;
-    const r = this.tmux('new-session', '-d', '-x', '200', '-y', '50', '-s', 'main', cmd);
-    assert.equal(r.status, 0, `tmux: ${r.stderr}`);
-  }
-
-  keys(...keys: string[]): void {
-    this.tmux('send-keys', '-t', 'main', ...keys);
-  }
-
-  // Types text and presses Enter (text is sent literally).
-  line(text: string): void {
-    this.tmux('send-keys', '-t', 'main', '-l', text);
-    this.tmux('send-keys', '-t', 'main', 'Enter');
-  }
-
-  /** Everything the terminal showed, wrapped lines joined. */
-  screen(): string {
-    return this.tmux('capture-pane', '-p', '-J', '-t', 'main', '-S', '-20000').stdout;
-  }
-
-  async until(what: string, test: (s: string) => boolean, timeoutMs = 60_000): Promise<string> {
-    try {
-      return await waitFor(what, () => {
-        const s = this.screen();
-        return test(s) ? s : undefined;
-      }, timeoutMs);
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- screen\n${this.screen().split('\n').slice(-60).join('\n')}`);
-    }
-  }
-
-  // Ends the terminal, and waits until no process of it is left (they would count as leaks).
-  async stop(): Promise<void> {
-    this.tmux('kill-server');
-    await waitFor('the tmux server to exit', () => spawnSync('pgrep', ['-f', '--', `-L ${this.socket} `]).status !== 0, 10_000);
-  }
-
-  static killAll(): void {
-    for (const s of Tmux.sockets) spawnSync('tmux', ['-L', s, 'kill-server']);
-  }
-}
 
 const PROMPT = /run this step\?/g;
 const PROMPT_ZH = /执行这一步吗？/g;
@@ -269,7 +210,7 @@ test('learn --xray: the system calls behind unshare, nsenter and hostname', T, a
 // ---- in a terminal --------------------------------------------------------------------------------------------
 
 test('learn in a terminal: explain, help, run, skip, diff, a shell in the namespaces, then quit and undo everything', T, async () => {
-  const t = new Tmux('keys');
+  const t = new Tmux('learn-keys');
   try {
     t.start([...learnCmd, 'learn', recipe], sb.env);
     let s = await t.until('the first prompt', (x) => count(x, PROMPT) >= 1);
@@ -320,10 +261,10 @@ test('learn in a terminal: explain, help, run, skip, diff, a shell in the namesp
     assert.match(lastTitle(s)?.[3] ?? '', /pivot_root/, 'reached the boot steps, PID 1 waiting at its barrier');
 
     t.keys('q');
-    s = await t.until('the end', (x) => /\[learn exited \d+\]/.test(x));
+    s = await t.until('the end', (x) => /\[exited \d+\]/.test(x));
     assert.match(s, /Cleanup: undoing every step that ran/);
     assert.match(s, /Stopped\. Every step that ran has been undone\./);
-    assert.match(s, /\[learn exited 130\]/);
+    assert.match(s, /\[exited 130\]/);
     assert.deepEqual(sb.containerIds(), []);
   } finally {
     await t.stop();
@@ -332,7 +273,7 @@ test('learn in a terminal: explain, help, run, skip, diff, a shell in the namesp
 });
 
 test('learn in a terminal, in Chinese, from a later step: --lang zh, --from, then c runs the rest', T, async () => {
-  const t = new Tmux('zh');
+  const t = new Tmux('learn-zh');
   try {
     t.start([...learnCmd, 'learn', '5', '--lang', 'zh', '--from', '7'], { ...sb.env, GLASSBOX_LANG: 'en' });
     let s = await t.until('the first prompt', (x) => count(x, PROMPT_ZH) >= 1);
@@ -345,10 +286,10 @@ test('learn in a terminal, in Chinese, from a later step: --lang zh, --from, the
     s = await t.until('the explanation', (x) => /逐词解释/.test(x) && count(x, PROMPT_ZH) >= 2);
     assert.match(s, /overlayfs：把多个目录叠成一个视图/);
     t.keys('c');
-    s = await t.until('the end', (x) => /\[learn exited \d+\]/.test(x));
+    s = await t.until('the end', (x) => /\[exited \d+\]/.test(x));
     assert.match(s, /本课完成/);
     assert.match(s, /清理：按从新到旧的顺序撤销/);
-    assert.match(s, /\[learn exited 0\]/);
+    assert.match(s, /\[exited 0\]/);
   } finally {
     await t.stop();
   }
@@ -356,7 +297,7 @@ test('learn in a terminal, in Chinese, from a later step: --lang zh, --from, the
 });
 
 test('learn in a terminal: a lesson with its container, quit while the container runs, nothing left', T, async () => {
-  const t = new Tmux('quit');
+  const t = new Tmux('learn-quit');
   try {
     t.start([...learnCmd, 'learn', '7'], sb.env);
     let s = await t.until('the first prompt', (x) => count(x, PROMPT) >= 1);
@@ -375,8 +316,8 @@ test('learn in a terminal: a lesson with its container, quit while the container
     s = await t.until('back from the shell', (x) => /back in learn mode/.test(x) && count(x, PROMPT) > prompts);
     assert.match(s, /^pid \d+ in together$/m);
     t.keys('q');
-    s = await t.until('the end', (x) => /\[learn exited \d+\]/.test(x));
-    assert.match(s, /\[learn exited 130\]/);
+    s = await t.until('the end', (x) => /\[exited \d+\]/.test(x));
+    assert.match(s, /\[exited 130\]/);
     await waitFor('PID 1 to be gone', () => {
       try {
         readFileSync(`/proc/${pid1}/stat`);

@@ -12,6 +12,7 @@ import { planContainer, type PlanContext, type PreparedContainer } from '../../l
 import { RT_CLOSE, RT_OPEN, runtimeRef, type Plan, type Step } from '../../lib/plan/types.ts';
 import { renderPlanJson } from '../../lib/render/json.ts';
 import { renderScript } from '../../lib/render/script.ts';
+import { shJoin } from '../../lib/render/quote.ts';
 import { journalFor } from '../../lib/state/journal.ts';
 import { containerPaths } from '../../lib/state/paths.ts';
 
@@ -119,6 +120,13 @@ const variants: Variant[] = [
     ctx: { ...READY, cgroup: V2_LAYOUT },
     lang: 'en',
   },
+  {
+    name: '--init and -t: tini bound at /dev/init, the start chain run by script on a new terminal',
+    golden: 'init-tty-plan.en.sh.txt',
+    container: hello({ init: '/usr/bin/tini-static', tty: true }),
+    ctx: READY,
+    lang: 'en',
+  },
 ];
 
 const plans = new Map(variants.map((v) => [v.name, planContainer(catalog, v.container, v.ctx)]));
@@ -182,7 +190,14 @@ for (const v of variants) {
     steps.slice(0, at).forEach((s) => assert.equal(s.phase, 'setup', `${s.id} comes before the start step`));
     steps.slice(at + 1).forEach((s) => assert.equal(s.phase, 'boot', `${s.id} comes after the start step`));
 
-    const argv = starts[0]!.argv!;
+    // With -t the chain is in the wrapper script: the same chain as without -t, plus setsid --ctty, quoted.
+    let argv = starts[0]!.argv!;
+    if (v.container.tty) {
+      const plain = planContainer(catalog, { ...v.container, tty: false }, v.ctx).steps.find((x) => x.kind === 'start')!.argv!;
+      const i = plain.indexOf('setpriv', 1);
+      argv = [...plain.slice(0, i), 'setsid', '--ctty', '--', ...plain.slice(i)];
+      assert.equal(steps.find((x) => x.id === 'terminal.wrapper')!.write!.value, `#!/bin/sh\nexec ${shJoin(argv)}`);
+    }
     for (const flag of ['--pdeathsig', '--kill-child']) assert.ok(argv.includes(flag), `start argv lacks ${flag}`);
     assert.equal(argv.filter((a) => a.startsWith('--mount-proc=')).length, 1, 'start argv mounts one /proc');
     assert.deepEqual(argv.slice(-v.container.command.length), v.container.command, 'the command comes last, verbatim');
@@ -282,6 +297,34 @@ test('planner variant: user and groups reach setpriv', () => {
   assert.ok(argv.includes('--regid=1000'));
   assert.ok(argv.includes('--groups=1000,27'));
   assert.ok(!argv.includes('--clear-groups'));
+});
+
+test('planner variant: --init binds the init on the container\'s /dev and starts it in front of the command', () => {
+  const plan = planOf('--init and -t: tini bound at /dev/init, the start chain run by script on a new terminal');
+  const bind = plan.steps.find((s) => s.id === 'init.bind')!;
+  assert.deepEqual(bind.argv!.slice(-3), ['ro,nosuid,nodev', '/usr/bin/tini-static', `${PATHS.rootfs}/dev/init`]);
+  // The init is mounted after /dev is filled and before the start.
+  const ids = plan.steps.map((s) => s.id);
+  assert.ok(ids.indexOf('dev.nodes') < ids.indexOf('init.placeholder'));
+  assert.ok(ids.indexOf('init.bind') < ids.indexOf('start.process'));
+  // The command runs behind the init; the plan's own command stays the user's (for ps and the 127 lookup).
+  const chain = plan.steps.find((s) => s.id === 'terminal.wrapper')!.write!.value;
+  assert.match(chain, / \/dev\/init -- \/bin\/sh -c 'echo hi'$/);
+  assert.deepEqual(plan.info.command, ['/bin/sh', '-c', 'echo hi']);
+  assert.ok(!planOf('hello (en)').steps.some((s) => s.block === 'init'));
+});
+
+test('planner variant: -t wraps the start chain in a script that util-linux script runs; PID 1 takes the terminal', () => {
+  const plan = planOf('--init and -t: tini bound at /dev/init, the start chain run by script on a new terminal');
+  const start = plan.steps.find((s) => s.kind === 'start')!;
+  assert.equal(start.id, 'start.process');
+  assert.deepEqual(start.argv, ['env', `SHELL=${PATHS.run}/tty.sh`, 'script', '--quiet', '--return', '/dev/null']);
+  const wrapper = plan.steps.find((s) => s.id === 'terminal.wrapper')!;
+  assert.equal(wrapper.write!.path, `${PATHS.run}/tty.sh`);
+  assert.match(wrapper.write!.value, /^#!\/bin\/sh\nexec setpriv --pdeathsig KILL /);
+  assert.match(wrapper.write!.value, / -- setsid --ctty -- setpriv --reuid=0 /);
+  assert.deepEqual(start.needs, ['terminal.executable']);
+  assert.ok(!startArgv('hello (en)').includes('setsid'));
 });
 
 test('planner variant: a ready run root needs no runroot steps', () => {

@@ -240,6 +240,14 @@ export const GLOSSARY: Record<string, CommandInfo> = {
     },
     operands: [t('the file to open and lock: opening the barrier FIFO blocks until glassbox opens its other end', '要打开并加锁的文件：打开栅栏 FIFO 会一直阻塞，直到 glassbox 打开它的另一端')],
   },
+  cgexec: {
+    text: t('move itself into control groups, then run a program there (libcgroup)', '先把自己移进控制组，再在那里运行程序（libcgroup）'),
+    runs: 0,
+    flags: {
+      '-g': val('CONTROLLERS:PATH: the controllers, and the group\'s path inside each of their trees', 'CONTROLLERS:PATH：控制器，以及组在每棵控制器树里的路径'),
+      '--sticky': sw('keep the cgroup rules daemon from moving the children', '不让 cgroup 规则守护进程移动子进程'),
+    },
+  },
   setsid: {
     text: t('run a program as the leader of a new session (a group of processes sharing one controlling terminal)', '让程序作为一个新会话的首进程运行（会话是一组共用同一个控制终端的进程）'),
     runs: 0,

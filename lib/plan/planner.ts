@@ -4,13 +4,13 @@
 
 import { expandBlock, type Instance } from '../blocks/expand.ts';
 import type { Catalog } from '../blocks/catalog.ts';
-import { cgroupSteps, compileCgroup } from '../cgroup/compile.ts';
+import { cgroupSteps, compileCgroup, GROUP as CGROUP_GROUP } from '../cgroup/compile.ts';
 import type { CgroupLayout } from '../cgroup/layout.ts';
 import { hasLimits, type Resources } from '../cgroup/resources.ts';
 import { GlassboxError } from '../errors.ts';
 import type { Namespace } from '../recipe/model.ts';
 import { shJoin } from '../render/quote.ts';
-import { runtimeRef, type ContainerPaths, type Plan, type Step } from './types.ts';
+import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type Step } from './types.ts';
 
 export interface PreparedContainer {
   id: string;
@@ -75,6 +75,10 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   const nsFile = (ns: Namespace) => `${p.nsDir}/${ns}`;
   const held = c.namespaces.filter((ns) => ns !== 'pid');
   const has = (ns: Namespace) => c.namespaces.includes(ns);
+  // With cgroups, the cgroup namespace is made from inside the container's groups (the cgroupns block), not with
+  // the others: its root is the creator's group.
+  const cgroupNs = has('cgroup') && ctx.cgroup !== undefined;
+  const unshared = cgroupNs ? held.filter((ns) => ns !== 'cgroup') : held;
   const inRoot = (path: string) => (path === '/' ? p.rootfs : p.rootfs + path);
   const chroot = c.root === 'chroot';
   const steps: Step[] = [];
@@ -156,12 +160,15 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       state_dir: p.state,
       upper: p.upper,
       work: p.work,
-      namespaces: held,
+      namespaces: unshared,
       ...(batch ? { fstab_file: `${p.run}/fstab`, fstab: renderFstab(entries) } : {}),
     },
     after: idsOf('runroot'),
   });
   let mounted = nsSteps.map((s) => s.id);
+  if (cgroupNs && cgroup) {
+    add({ block: 'cgroupns', as: 'cgroupns', params: { ns_file: nsFile('cgroup'), groups: cgroupGroups(cgroupInfo!, c.id) }, after: [...lastOnly(steps, cgroup.setup.map((s) => s.id)), 'ns.dirs'] });
+  }
   if (c.hostname !== undefined && has('uts')) {
     add({ block: 'hostname', as: 'hostname', params: { uts_ns: nsFile('uts'), hostname: c.hostname }, after: mounted });
   }
@@ -217,6 +224,12 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     steps,
     ...(cgroup?.teardown.length ? { teardown: cgroup.teardown } : {}),
   };
+}
+
+// cgexec's -g value: every controller the container has a group in, and the group's path inside each tree.
+function cgroupGroups(record: PlanCgroup, id: string): string {
+  const controllers = Object.keys(record.dirs).filter((c) => c !== 'unified');
+  return `${controllers.length ? controllers.join(',') : '*'}:${CGROUP_GROUP}/${id}`;
 }
 
 // -t: the start chain moves into a one-line script that util-linux `script` runs on a new pseudo-terminal

@@ -114,7 +114,8 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     overlay: spec.rootfs === 'overlay',
     root: spec.root,
     readOnly: spec.readOnly,
-    namespaces: spec.namespaces,
+    // A cgroup namespace where the kernel has them (4.6 and later).
+    namespaces: spec.namespaces.filter((ns) => ns !== 'cgroup' || existsSync('/proc/self/ns/cgroup')),
     hostname: spec.namespaces.includes('uts') ? hostname : undefined,
     command,
     env,

@@ -5,7 +5,7 @@ import type { Resources } from '../cgroup/resources.ts';
 
 export const NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
-export const DEFAULT_NAMESPACES: Namespace[] = ['mount', 'uts', 'ipc', 'pid', 'net'];
+export const DEFAULT_NAMESPACES: Namespace[] = ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'];
 
 export type Volume =
   | { type: 'bind'; source: string; target: string; readOnly: boolean }

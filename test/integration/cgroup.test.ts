@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processDead, REPO, Sandbox, waitFor, type Background } from './helpers.ts';
 
@@ -151,6 +151,26 @@ test('cpus: a busy loop with --cpus 0.5 uses about half a CPU over 2 s (and a wh
 });
 
 // ---- stats --------------------------------------------------------------------------------------------------
+
+test('cgroup namespace: inside, /proc/self/cgroup shows "/" in every tree; outside, PID 1 is in glassbox/ID', T, async () => {
+  const { bg, id, pid } = await background(['run', '--memory', '32m', sb.rootdir, '/bin/sh', '-c', 'cat /proc/self/cgroup; exec sleep 100']);
+  try {
+    // The host sees the real groups…
+    const host = read(`/proc/${pid}/cgroup`);
+    for (const tree of ['memory', 'pids']) assert.match(host, new RegExp(`:${tree}:/glassbox/${id}$`, 'm'), host);
+    // …and PID 1 has a cgroup namespace of its own, unlike the host.
+    assert.notEqual(readlinkSync(`/proc/${pid}/ns/cgroup`), readlinkSync('/proc/self/ns/cgroup'));
+    // Inside, each of its groups is the root.
+    const inside = await waitFor('the container to print its groups', () => (bg.stdout.includes(':memory:') ? bg.stdout : undefined));
+    for (const line of inside.split('\n').filter((l) => /^\d+:/.test(l))) assert.match(line, /:\/$/, `not at the root: ${line}`);
+  } finally {
+    // Ending PID 1 ends the run; glassbox then undoes everything itself.
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+    await bg.done;
+  }
+});
 
 test('stats: --no-stream --format json and the table show what the cgroup files say', T, async () => {
   const { bg, id, pid } = await background(['run', '--name', 'statsbox', '--memory', '32m', '--pids-limit', '50', sb.rootdir, '/bin/sh', '-c', 'sleep 1000 & sleep 1000 & wait']);

@@ -31,7 +31,7 @@ function problems(base: ContainerSpec | undefined, image: string | undefined, co
 test('flags: defaults for a bare `run IMAGE`', () => {
   assert.deepEqual(specFromFlags(undefined, 'alpine', [], {}), {
     env: {},
-    namespaces: ['mount', 'uts', 'ipc', 'pid', 'net'],
+    namespaces: ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'],
     root: 'pivot_root',
     rootfs: 'overlay',
     readOnly: false,
@@ -146,7 +146,7 @@ test('flags: a recipe is the base and flags override it, without changing the re
     workdir: '/w',
     hostname: 'h2',
     user: '1000:1000',
-    namespaces: ['mount', 'uts', 'ipc', 'pid', 'net'],
+    namespaces: ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'],
     root: 'pivot_root',
     rootfs: 'overlay',
     readOnly: true,

@@ -109,7 +109,7 @@ const variants: Variant[] = [
   {
     name: 'cgroup v1: memory, cpus, shares, cpuset and pids limits',
     golden: 'cgroup-v1-plan.en.sh.txt',
-    container: hello({ resources: { memory: 64 * MiB, cpus: 0.5, cpuShares: 512, cpusetCpus: '1', pids: 64 } }),
+    container: hello({ resources: { memory: 64 * MiB, cpus: 0.5, cpuShares: 512, cpusetCpus: '1', pids: 64 }, namespaces: ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'] }),
     ctx: { ...READY, cgroup: V1_LAYOUT },
     lang: 'en',
   },
@@ -385,6 +385,21 @@ test('planner variant: cgroups are made first, PID 1 joins them at the barrier, 
   // The journal lists the group removals, so gc can finish them.
   const journal = journalFor(plan);
   assert.ok(journal.entries.some((e) => e.undo.join(' ') === `rmdir /sys/fs/cgroup/pids/glassbox/${ID}` && !e.mayFail));
+});
+
+test('planner variant: the cgroup namespace is made by cgexec inside the container\'s groups, after they exist', () => {
+  const steps = planOf('cgroup v1: memory, cpus, shares, cpuset and pids limits').steps;
+  const ns = steps.find((s) => s.id === 'cgroupns.unshare')!;
+  assert.deepEqual(ns.argv, ['cgexec', '-g', `memory,cpu,cpuset,pids,freezer,cpuacct:glassbox/${ID}`, 'unshare', `--cgroup=${PATHS.nsDir}/cgroup`, 'true']);
+  const ids = steps.map((s) => s.id);
+  for (const dep of steps.filter((s) => s.block === 'cgroup' && s.phase === 'setup')) assert.ok(ids.indexOf(dep.id) < ids.indexOf(ns.id), dep.id);
+  // The other namespaces are made as before, without the cgroup one; PID 1 enters it with the rest.
+  assert.ok(!steps.find((s) => s.id === 'ns.unshare')!.argv!.some((a) => a.startsWith('--cgroup')));
+  assert.ok(startArgv('cgroup v1: memory, cpus, shares, cpuset and pids limits').includes(`--cgroup=${PATHS.nsDir}/cgroup`));
+  // Without cgroups on the host, a cgroup namespace is an ordinary one.
+  const bare = planContainer(catalog, hello({ namespaces: ['mount', 'pid', 'cgroup'] }), READY);
+  assert.ok(!bare.steps.some((s) => s.block === 'cgroupns'));
+  assert.ok(bare.steps.find((s) => s.id === 'ns.unshare')!.argv!.includes(`--cgroup=${PATHS.nsDir}/cgroup`));
 });
 
 test('planner: no cgroups on the host and no limits asked: no cgroup steps; limits asked: refused', () => {

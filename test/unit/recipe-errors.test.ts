@@ -477,7 +477,7 @@ test('recipes/hello.yaml parses and normalises', () => {
   assert.deepEqual(spec.command!.slice(0, 2), ['/bin/sh', '-c']);
   assert.ok(spec.command![2]!.startsWith('echo "$GREETING"\n'));
   assert.ok(spec.command![2]!.endsWith('|| ps\n'));
-  assert.deepEqual(spec.namespaces, ['mount', 'uts', 'ipc', 'pid', 'net']);
+  assert.deepEqual(spec.namespaces, ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup']);
   assert.deepEqual(spec.namespaces, DEFAULT_NAMESPACES);
   assert.notEqual(spec.namespaces, DEFAULT_NAMESPACES, 'a copy, so a caller cannot change the default');
   assert.equal(spec.root, 'pivot_root');

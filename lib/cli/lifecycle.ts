@@ -182,7 +182,7 @@ export async function cmdKill(refs: string[], opts: { signal?: string }): Promis
   for (const id of ids) {
     const { view, pid1 } = runningPid1(r, id, bootId);
     if (!pid1) throw new GlassboxError(`cannot kill container ${view.name}: container ${short(id)} is not running`);
-    process.kill(pid1, sig);
+    await sendSignal(pid1, sig);
     if (sig === 'SIGKILL' && view.detached) await waitReleased(r, id, bootId, 10_000);
     process.stdout.write(`${refs[ids.indexOf(id)]}\n`);
   }
@@ -219,11 +219,7 @@ export async function cmdRm(refs: string[], opts: { force?: boolean }): Promise<
       throw new GlassboxError(`cannot remove container "${view.name}": container is ${view.status === 'removing' ? 'stopping' : 'running'}`, { hint: 'stop the container before removing or force remove with -f' });
     }
     if (live && !view.detached) throw new GlassboxError(`cannot remove container "${view.name}": it runs in the foreground of another glassbox`, { hint: 'stop it there (Ctrl-C) or with glassbox stop' });
-    if (pid1) {
-      try {
-        process.kill(pid1, 'SIGKILL');
-      } catch {}
-    }
+    if (pid1) await sendSignal(pid1, 'SIGKILL');
     if (live && !(await waitReleased(r, id, bootId, 15_000))) throw new GlassboxError(`container ${short(id)} did not stop in time`);
     const now = readView(r, id, bootId);
     if (!now.released) await undoJournal(readJournal(journalFile(stateDir(r, id))));
@@ -454,16 +450,20 @@ function graceSeconds(time: string | undefined): number {
 async function terminate(r: Roots, id: string, bootId: string, secs: number): Promise<ReturnType<typeof runningPid1>['view']> {
   const { view, pid1 } = runningPid1(r, id, bootId);
   if (pid1) {
-    try {
-      process.kill(pid1, 'SIGTERM');
-    } catch {}
-    if (!(await waitExit(pid1, view.pidStart, secs * 1000))) {
-      try {
-        process.kill(pid1, 'SIGKILL');
-      } catch {}
-    }
+    await sendSignal(pid1, 'SIGTERM');
+    if (!(await waitExit(pid1, view.pidStart, secs * 1000))) await sendSignal(pid1, 'SIGKILL');
   }
   return view;
+}
+
+// A signal is a visible step too (the signal block: `kill -s NAME PID`, shown by --verbose). A process that ended
+// meanwhile is not an error: the caller waits for the release anyway.
+async function sendSignal(pid: number, sig: NodeJS.Signals): Promise<void> {
+  const { loadCatalog } = await import('../blocks/catalog.ts');
+  const { expandBlock } = await import('../blocks/expand.ts');
+  const { performStep } = await import('../exec/runner.ts');
+  const [step] = expandBlock(await loadCatalog(), { block: 'signal', as: 'signal', params: { pid: String(pid), signal: sig.replace(/^SIG/, '') } });
+  await performStep(step!);
 }
 
 // stop's work for one container, without printing.

@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Lang } from '../plan/types.ts';
 import { registerLearn } from './learn-command.ts';
-import { reportError, setColour } from './output.ts';
+import { enableTrace, reportError, setColour } from './output.ts';
 import { VERSION } from './version.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -61,7 +61,11 @@ export function buildProgram(exit: (code: number) => void): Command {
     setColour(o.color !== false);
     return { verbose: o.verbose, lang: lang(o) };
   };
-  const run = (fn: () => Promise<number>) => async () => exit(await fn().catch(reportError));
+  // Every command: --verbose prints each command it runs (stop's kill, exec's nsenter, gc's umount…).
+  const run = (fn: () => Promise<number>) => async () => {
+    enableTrace(global().verbose);
+    exit(await fn().catch(reportError));
+  };
 
   runFlags(program.command('run').description('run a command in a new container (foreground, or -d in the background)').option('-d, --detach', 'run in the background and print the container ID')).action(async (target, command, flags) => {
     const { cmdRun } = await import('./container.ts');

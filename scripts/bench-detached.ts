@@ -1,8 +1,9 @@
 // node --import tsx scripts/bench-detached.ts [N]   (as root, after npm run build)
 //
 // Density and speed of detached containers: start N `glassbox run -d glassbox/base sleep 1000` one after the
-// other, measure each monitor's memory (/proc/PID/smaps_rollup: resident, and private = what this container adds
-// beyond shared pages of sh and libc), time `glassbox ps -a`, then `glassbox rm -f` of all N in one command.
+// other, measure each monitor's memory with its two log-stamping awks (/proc/PID/smaps_rollup: resident,
+// proportional, and private = what this container adds beyond pages shared with every other sh, mawk and libc),
+// time `glassbox ps -a`, then `glassbox rm -f` of all N in one command.
 // Everything lives in a temporary GLASSBOX_ROOT/GLASSBOX_RUN, removed at the end. See docs/benchmarks.md.
 
 import { spawnSync } from 'node:child_process';
@@ -35,9 +36,20 @@ try {
     starts.push(r.ms);
     ids.push(r.out.trim());
   }
-  const monitors = ids.map((id) => (JSON.parse(readFileSync(join(dir, 'root', 'containers', id, 'state.json'), 'utf8')) as { monitor: { pid: number } }).monitor.pid);
-  const rss = monitors.map((p) => kib(p, 'Rss'));
-  const priv = monitors.map((p) => kib(p, 'Private_Clean') + kib(p, 'Private_Dirty'));
+  // What stays per container besides its own processes: the monitor (sh) and its two log-stamping awks, i.e. the
+  // monitor and every child of it other than the start chain.
+  const helpersOf = (id: string) => {
+    const dirOf = join(dir, 'root', 'containers', id);
+    const mon = (JSON.parse(readFileSync(join(dirOf, 'state.json'), 'utf8')) as { monitor: { pid: number } }).monitor.pid;
+    const chain = readFileSync(join(dirOf, 'chain'), 'utf8').trim();
+    const kids = readFileSync(`/proc/${mon}/task/${mon}/children`, 'utf8').trim().split(' ').filter((c) => c && c !== chain);
+    return [mon, ...kids.map(Number)];
+  };
+  const helpers = ids.map(helpersOf);
+  const sumOf = (pids: number[], fields: string[]) => pids.reduce((n, p) => n + fields.reduce((m, f) => m + kib(p, f), 0), 0);
+  const rss = helpers.map((h) => sumOf(h, ['Rss']));
+  const pss = helpers.map((h) => sumOf(h, ['Pss']));
+  const priv = helpers.map((h) => sumOf(h, ['Private_Clean', 'Private_Dirty']));
   const ps = gb(['ps', '-a']);
   const rm = gb(['rm', '-f', ...ids]);
   const left = gb(['ps', '-aq']).out.trim();
@@ -45,7 +57,9 @@ try {
     containers: n,
     startMsMedian: Math.round(median(starts)),
     startMsTotal: Math.round(starts.reduce((a, b) => a + b, 0)),
+    monitorProcesses: median(helpers.map((h) => h.length)),
     monitorRssKiBMedian: median(rss),
+    monitorPssKiBMedian: median(pss),
     monitorPrivateKiBMedian: median(priv),
     psMs: Math.round(ps.ms),
     psLines: ps.out.trim().split('\n').length - 1,

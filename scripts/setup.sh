@@ -12,8 +12,8 @@ say() { printf '==> %s\n' "$*"; }
 # util-linux: unshare, nsenter, setpriv, flock, mount; iproute2: ip; busybox-static: the base image's programs;
 # gcc + libc6-dev: the static probe the integration tests run inside containers; tmux: tests of interactive mode;
 # tini: its tini-static is the init of --init; cgroup-tools: cgexec makes the cgroup namespace from inside the
-# container's groups.
-PACKAGES=(util-linux mount iproute2 iptables procps tar coreutils busybox-static tmux gcc libc6-dev strace tini cgroup-tools)
+# container's groups; mawk: the monitor's awk stamps each log line with its time.
+PACKAGES=(util-linux mount iproute2 iptables procps tar coreutils busybox-static tmux gcc libc6-dev strace tini cgroup-tools mawk)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -156,6 +156,7 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
     stdio: 'ignore',
     handleSignals: true,
     detach: {
+      chainFile: files.chain,
       startMonitor: async () => {
         const m = await startDetached(['setsid', 'sh', files.script], files.monitorLog);
         monitor = { pid: m.pid, start: processStart(m.pid) ?? '', boot: facts.bootId };

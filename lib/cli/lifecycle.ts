@@ -69,30 +69,34 @@ export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: str
 }
 
 // The lines util-linux 2.38 adds to the container's stderr when PID 1 dies of SIGKILL (glassbox reports 137 instead).
-const UNSHARE_NOISE = /^unshare: sigprocmask unblock failed.*\n?/gm;
+// util-linux 2.38's message when PID 1 died of SIGKILL (see the runner): glassbox's noise, not the container's.
+const UNSHARE_NOISE = /^unshare: sigprocmask unblock failed/;
 
-function lastLines(text: string, n: number | undefined): string {
-  if (n === undefined) return text;
-  const lines = text.split('\n');
-  const trailing = lines.at(-1) === '' ? lines.pop() : undefined;
-  return lines.slice(Math.max(0, lines.length - n)).join('\n') + (trailing !== undefined && lines.length ? '\n' : '');
+// The monitor's awk writes "TIME LINE" for each line of output: the line alone, or docker's `TIME LINE` with -t.
+function logLines(text: string, timestamps: boolean): string[] {
+  const out: string[] = [];
+  for (const raw of text.split('\n')) {
+    const sp = raw.indexOf(' ');
+    const line = sp < 0 ? '' : raw.slice(sp + 1);
+    if (sp < 0 && raw === '') continue;
+    if (UNSHARE_NOISE.test(line)) continue;
+    out.push(`${timestamps ? `${raw.slice(0, sp)} ` : ''}${line}\n`);
+  }
+  return out;
 }
 
-// glassbox logs [-f] [--tail N] NAME: the container's stdout and stderr log files, to stdout and stderr.
-export async function cmdLogs(ref: string, opts: { follow?: boolean; tail?: string }): Promise<number> {
+// glassbox logs [-f] [--tail N] [-t] NAME: the container's stdout and stderr log files, to stdout and stderr.
+export async function cmdLogs(ref: string, opts: { follow?: boolean; tail?: string; timestamps?: boolean }): Promise<number> {
   const r = roots();
   const id = resolveContainer(r, ref);
   const { bootId } = await readHostFacts();
   const f = monitorFiles(stateDir(r, id));
   const tail = opts.tail === undefined || opts.tail === 'all' ? undefined : Number(opts.tail);
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new GlassboxError(`--tail: expected a number of lines or "all", got "${opts.tail}"`);
-  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').replace(UNSHARE_NOISE, '') : '');
-  process.stdout.write(lastLines(read(f.stdout), tail));
-  process.stderr.write(lastLines(read(f.stderr), tail));
-  if (!opts.follow) return 0;
-  // Follow: print what is appended, until the container has ended and its monitor has written its exit status.
-  const offsets = new Map([f.stdout, f.stderr].map((p) => [p, existsSync(p) ? statSync(p).size : 0]));
-  const pump = () => {
+  const ts = !!opts.timestamps;
+  // Only whole lines are printed; a line still being written waits for its newline (awk writes whole lines).
+  const offsets = new Map([f.stdout, f.stderr].map((p) => [p, 0]));
+  const pump = (first: boolean) => {
     for (const [file, off] of offsets) {
       let size = 0;
       try {
@@ -105,17 +109,22 @@ export async function cmdLogs(ref: string, opts: { follow?: boolean; tail?: stri
       const buf = Buffer.alloc(size - off);
       readSync(fd, buf, 0, buf.length, off);
       closeSync(fd);
-      offsets.set(file, size);
-      const text = buf.toString('utf8').replace(UNSHARE_NOISE, '');
-      (file === f.stdout ? process.stdout : process.stderr).write(text);
+      const end = buf.lastIndexOf(0x0a) + 1;
+      offsets.set(file, off + end);
+      let lines = logLines(buf.subarray(0, end).toString('utf8'), ts);
+      if (first && tail !== undefined) lines = lines.slice(Math.max(0, lines.length - tail));
+      (file === f.stdout ? process.stdout : process.stderr).write(lines.join(''));
     }
   };
+  pump(true);
+  if (!opts.follow) return 0;
+  // Follow: print what is appended, until the container has ended and its monitor has written its exit status.
   for (;;) {
-    pump();
+    pump(false);
     const s = readState(r, id);
     const v = s ? viewOf(r, s, bootId) : undefined;
     if (!v || (v.status !== 'running' && v.status !== 'created')) {
-      pump();
+      pump(false);
       return 0;
     }
     await new Promise((res) => setTimeout(res, 100));
@@ -429,7 +438,7 @@ export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 
     if (view.status === 'running' || view.status === 'removing') await cmdStopQuiet(r, id, facts.bootId, opts.time);
     const dir = stateDir(r, id);
     const f = monitorFiles(dir);
-    for (const file of [f.exit, f.done, f.pid1]) rmSync(file, { force: true });
+    for (const file of [f.exit, f.done, f.pid1, f.chain]) rmSync(file, { force: true });
     const plan = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8')) as Plan;
     plan.steps = plan.steps.filter((s) => s.block !== 'runroot');
     const state = readState(r, id) as RunState;

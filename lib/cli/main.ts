@@ -96,6 +96,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .description("print a detached container's output (stdout and stderr)")
     .option('-f, --follow', 'keep printing what it writes, until it ends')
     .option('-n, --tail <n>', 'only the last N lines of each stream ("all" by default)')
+    .option('-t, --timestamps', 'show the time (UTC) each line was written')
     .argument('<container>', 'name, ID or ID prefix')
     .action(async (ref, opts) => run(async () => (await life()).cmdLogs(ref, opts))());
   program

@@ -55,7 +55,7 @@ export interface ExecOptions {
    * parent of the start chain, which waits for it and runs the undos), finds PID 1 under it, runs the boot steps
    * and returns while the container runs. From the moment the monitor exists, the monitor owns the cleanup.
    */
-  detach?: { startMonitor(): Promise<Detached> };
+  detach?: { startMonitor(): Promise<Detached>; /** The file the monitor writes the start chain's PID to. */ chainFile: string };
   /** The container's standard input, when it differs from stdio (`run` without -i gets /dev/null). */
   stdin?: 'inherit' | 'ignore';
   /** -t: the start step is util-linux `script`, and the start chain is its child (PID 1 one level further down). */
@@ -305,14 +305,17 @@ export class Executor {
     this.monitor = await detach.startMonitor();
     void this.monitor.exited.then(() => (this.monitorEnded = true));
     const monitorPid = this.monitor.pid;
-    // The monitor's first child is the start chain (setpriv → nsenter → unshare: one PID, each execs the next).
+    // The monitor writes the start chain's PID (setpriv → nsenter → unshare: one PID, each execs the next) to a
+    // file; it must be the monitor's own child (a stale file from an earlier run is not).
     let chain = 0;
     for (let i = 0; !chain; i++) {
       if (this.monitorEnded) throw new GlassboxError("the container's monitor ended before the container started", { hint: 'see monitor.log in its state directory' });
       this.checkAbort();
       if (i > 20000) throw new GlassboxError('the container did not start within 20 s');
       try {
-        chain = Number(readFileSync(`/proc/${monitorPid}/task/${monitorPid}/children`, 'utf8').trim().split(' ')[0]) || 0;
+        const pid = Number(readFileSync(detach.chainFile, 'utf8').trim()) || 0;
+        const children = readFileSync(`/proc/${monitorPid}/task/${monitorPid}/children`, 'utf8').trim().split(' ');
+        if (pid && children.includes(String(pid))) chain = pid;
       } catch {}
       if (!chain) await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
     }

@@ -421,6 +421,11 @@ export interface MonitorFiles {
   /** The container's standard output and standard error, appended. */
   stdout: string;
   stderr: string;
+  /** The FIFOs from the container to the awk that stamps each line with its time. */
+  stdoutFifo: string;
+  stderrFifo: string;
+  /** The start chain's PID, for glassbox to find PID 1 under it. */
+  chain: string;
   /** PID 1's host PID, written by glassbox once it is known (the teardown may need it). */
   pid1: string;
   /** The container's exit status, written atomically (temp file, then mv). */
@@ -443,9 +448,13 @@ const M = {
       'The monitor of a detached container (glassbox run -d). It is the parent of the container\'s start chain and the only thing that stays besides the container: it starts the chain with its output appended to the log files, waits for it, records the exit status, then kills what is left in the container\'s cgroup and runs every undo in reverse order, like down.sh. glassbox switches the root and opens the start barrier while this script waits.',
     zh: '后台容器（glassbox run -d）的监视脚本。它是容器启动链的父进程，也是容器之外唯一留下的东西：它启动启动链，把输出追加到日志文件，等待它结束，记下退出码，然后杀死容器控制组里剩下的一切，并像 down.sh 一样按相反顺序执行每条撤销命令。在它等待的同时，glassbox 切换根并打开启动栅栏。',
   },
+  stamp: {
+    en: 'Each stream goes through a FIFO to an awk that puts the time (UTC) in front of every line and appends it to its log file, the way docker keeps logs: `glassbox logs` strips the times, `logs -t` shows them. (-W interactive: mawk reads each line as it comes instead of filling a buffer first.)',
+    zh: '每个输出流经过一个 FIFO 交给 awk，awk 在每一行前面加上时间（UTC），再追加到对应的日志文件，和 docker 保存日志的方式一样：`glassbox logs` 去掉时间，`logs -t` 显示时间。（-W interactive：让 mawk 每来一行就读一行，而不是先攒满缓冲区。）',
+  },
   start: {
-    en: "Start the container's first process in the background: no terminal, output appended to the log files.",
-    zh: '在后台启动容器的第一个进程：没有终端，输出追加到日志文件。',
+    en: "Start the container's first process in the background: no terminal, its output into the FIFOs; tell glassbox its PID.",
+    zh: '在后台启动容器的第一个进程：没有终端，输出写进这两个 FIFO；把它的 PID 告诉 glassbox。',
   },
   wait: { en: 'Wait for it; its exit status is the container\'s.', zh: '等待它结束；它的退出码就是容器的退出码。' },
   sigkill: {
@@ -461,6 +470,9 @@ const M = {
   rm: { en: '--rm: release the name as well.', zh: '--rm：同时释放名字。' },
   done: { en: 'Everything is released.', zh: '一切都已释放。' },
 };
+
+/** The awk program that stamps each line of a detached container's output: RFC 3339 time in UTC, a space, the line. */
+export const STAMP = '{ print strftime("%Y-%m-%dT%H:%M:%SZ", systime(), 1), $0; fflush() }';
 
 // The monitor of a detached container as a POSIX sh script: start the chain, wait, record the exit status, tear
 // down and undo (the down script's commands, unconditionally: by the time it runs, every setup step ran).
@@ -483,10 +495,13 @@ export function renderMonitor(plan: Plan, opts: MonitorOptions): string {
   ];
   out.push('set -u', 'gb_pid=', 'gb_pid1=');
   out.push(...retryFunction(plan, lang));
-  out.push('', ...comment(M.start[lang]), `${shJoin(argvOf(start))} </dev/null >>${q(files.stdout)} 2>>${q(files.stderr)} &`, 'gb_pid=$!');
-  out.push('', ...comment(M.wait[lang]), 'gb_status=0', 'wait "$gb_pid" || gb_status=$?');
+  out.push('', ...comment(M.stamp[lang]), `rm -f ${q(files.stdoutFifo)} ${q(files.stderrFifo)}`, `mkfifo -m 600 ${q(files.stdoutFifo)} ${q(files.stderrFifo)}`);
+  out.push(`awk -W interactive ${q(STAMP)} <${q(files.stdoutFifo)} >>${q(files.stdout)} &`, 'gb_out=$!');
+  out.push(`awk -W interactive ${q(STAMP)} <${q(files.stderrFifo)} >>${q(files.stderr)} &`, 'gb_err=$!');
+  out.push('', ...comment(M.start[lang]), `${shJoin(argvOf(start))} </dev/null >${q(files.stdoutFifo)} 2>${q(files.stderrFifo)} &`, 'gb_pid=$!', `printf '%s\n' "$gb_pid" > ${q(files.chain + '.tmp')}`, `mv -f ${q(files.chain + '.tmp')} ${q(files.chain)}`);
+  out.push('', ...comment(M.wait[lang]), 'gb_status=0', 'wait "$gb_pid" || gb_status=$?', 'wait "$gb_out" "$gb_err"', `rm -f ${q(files.stdoutFifo)} ${q(files.stderrFifo)}`);
   out.push(...comment(M.sigkill[lang]));
-  out.push(`if [ "$gb_status" -eq 1 ] && tail -n 1 ${q(files.stderr)} 2>/dev/null | grep -q '^unshare: sigprocmask unblock failed'; then gb_status=137; fi`);
+  out.push(`if [ "$gb_status" -eq 1 ] && tail -n 1 ${q(files.stderr)} 2>/dev/null | grep -q '^[^ ]* unshare: sigprocmask unblock failed'; then gb_status=137; fi`);
   out.push(...comment(M.exit[lang]), `printf '%s\\n' "$gb_status" > ${q(files.exit + '.tmp')}`, `mv -f ${q(files.exit + '.tmp')} ${q(files.exit)}`);
   out.push(...comment(M.pid1[lang]), `gb_pid1=$(cat ${q(files.pid1)} 2>/dev/null) || gb_pid1=`);
   const teardown = plan.teardown ?? [];

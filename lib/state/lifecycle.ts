@@ -15,7 +15,12 @@ export function monitorFiles(dir: string) {
     monitorLog: join(dir, 'monitor.log'),
     stdout: join(dir, 'stdout.log'),
     stderr: join(dir, 'stderr.log'),
+    /** FIFOs between the container and the time-stamping awk of each stream (present while the monitor runs). */
+    stdoutFifo: join(dir, 'stdout.fifo'),
+    stderrFifo: join(dir, 'stderr.fifo'),
     pid1: join(dir, 'pid1'),
+    /** The start chain's PID, written by the monitor as soon as it started it (glassbox finds PID 1 under it). */
+    chain: join(dir, 'chain'),
     exit: join(dir, 'exit'),
     done: join(dir, 'done'),
   };

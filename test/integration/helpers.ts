@@ -271,6 +271,9 @@ export class Sandbox {
     if (!this.dir) return;
     const problems: string[] = [];
     if (existsSync(join(REPO, 'dist', 'glassbox.mjs'))) {
+      // Detached containers a failed test left running: gc never touches a live container, so remove them first.
+      const left = this.containerIds();
+      if (left.length) await this.gb(['rm', '-f', ...left], { timeoutMs: 60_000 });
       const gc = await this.gb(['gc'], { timeoutMs: 60_000 });
       if (gc.code !== 0) problems.push(`glassbox gc exited ${gc.code}: ${gc.stderr}`);
     }

@@ -58,8 +58,11 @@ test('monitor: argv round trip, logs, exit file, teardown with PID 1, undos newe
   const { dir, state, files, r } = runMonitor(false, 3);
   try {
     assert.equal(r.status, 3, r.stderr);
-    assert.equal(readFileSync(files.stdout, 'utf8'), WEIRD.map((w) => w + '\n').join(''));
-    assert.equal(readFileSync(files.stderr, 'utf8'), 'err\n');
+    // Each line is stamped with its time (UTC, RFC 3339), then kept as it was.
+    const stamped = (text: string) => text.split('\n').slice(0, -1).map((l) => /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (.*)$/s.exec(l)?.[2] ?? `unstamped: ${l}`);
+    assert.equal(stamped(readFileSync(files.stdout, 'utf8')).join('\n'), WEIRD.join('\n'));
+    assert.deepEqual(stamped(readFileSync(files.stderr, 'utf8')), ['err']);
+    assert.ok(!existsSync(files.stdoutFifo) && !existsSync(files.stderrFifo), 'the FIFOs are removed');
     assert.equal(readFileSync(files.exit, 'utf8'), '3\n');
     assert.ok(existsSync(files.done));
     assert.ok(!existsSync(join(dir, 'run')), 'the run dir is removed');

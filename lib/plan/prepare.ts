@@ -12,6 +12,7 @@ import type { ContainerSpec } from '../recipe/model.ts';
 import { isReservedTarget, OVERLAY_UNSAFE } from '../recipe/validate.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
 import type { PreparedContainer } from './planner.ts';
+import { etcTargets, prepareNetwork } from '../net/prepare.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -23,6 +24,8 @@ export interface PrepareInput {
   facts: HostFacts;
   /** Extra environment set by the CLI (TERM with -t…), below the spec's own. */
   envDefaults?: Record<string, string>;
+  /** glassbox plan and script: choose an address and ports without claiming them. */
+  dryNetwork?: boolean;
 }
 
 // Turns a validated spec into everything the planner needs.
@@ -92,12 +95,17 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     if (p === '/proc') makeProc = r.kind === 'missing';
   }
 
+  const paths = containerPaths(roots, id);
+  const overlay = spec.rootfs === 'overlay';
+  // Networking last: it claims an address and ports (files), which must not happen for input that fails above.
+  const network = prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId });
+  const etc = network.mode === 'none' ? undefined : await etcTargets((p) => resolveInLayers(lowerDirs, p), paths.rootfs, overlay ? paths.upper : undefined);
   return {
     id,
     name,
     imageRef,
     lowerDirs,
-    overlay: spec.rootfs === 'overlay',
+    overlay,
     root: spec.root,
     readOnly: spec.readOnly,
     namespaces: spec.namespaces,
@@ -109,8 +117,10 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     makeProc,
     user: { uid: user.uid, gid: user.gid, groups: user.groups },
     volumes,
-    paths: containerPaths(roots, id),
+    paths,
     ...(spec.resources ? { resources: spec.resources } : {}),
+    ...(network.mode !== 'none' || network.claims.length ? { network } : {}),
+    ...(etc ? { etc } : {}),
     imageConfig: config,
   };
 }

@@ -100,7 +100,7 @@ export function networkInstances(x: NetworkPlanInput): NetworkInstances {
       out.after.push({
         block: 'net-ports',
         as: 'net-ports',
-        params: { id: x.id, rules_file: `${paths.run}/iptables.rules`, undo_file: `${paths.run}/iptables.undo`, rules: renderRestore(specs, '-A'), undo_rules: renderRestore(specs, '-D'), ports: portsText(net.ports) },
+        params: { id: x.id, rules_file: `${paths.run}/iptables.rules`, undo_file: `${paths.run}/iptables.undo`, rules: renderRestore(specs, '-A'), undo_rules: renderRestore(specs, '-D'), ports: portsText(net.ports), claims: net.claims.filter((c) => c !== b.lease).map((c) => ({ file: c.file, content: c.content })) },
       });
     }
   }

@@ -103,7 +103,8 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     throw new GlassboxError('this host has no cgroups mounted, so resource limits cannot be enforced', { hint: 'run glassbox doctor' });
   }
   // The network's shared objects (bridge, chains) depend on nothing: they are made alongside everything else.
-  for (const inst of net?.shared ?? []) add({ ...inst, after: [] });
+  let sharedPrev: string[] = [];
+  for (const inst of net?.shared ?? []) sharedPrev = add({ ...inst, after: sharedPrev }).map((s) => s.id).slice(-1);
   if (!ctx.runRootReady || !ctx.barrierReady) {
     add({ block: 'runroot', as: 'runroot', params: { run_root: ctx.runRoot, make_private: !ctx.runRootReady, make_barrier: !ctx.barrierReady, tmp_name: c.id.slice(0, 12) } });
   }

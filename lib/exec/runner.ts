@@ -168,7 +168,7 @@ export async function performStep(step: Step, vars: Partial<Record<RuntimeVar, s
 }
 
 /** What ip and iptables say when the object a step makes is already there. */
-export const EXISTS = /File exists|already exists/i;
+export const EXISTS = /File exists|already exists|already assigned/i;
 
 /** How often, and how far apart, an undo is tried while the kernel says busy (the rendered sh does the same). */
 export const BUSY_TRIES = 50;

@@ -219,7 +219,7 @@ function existsOkFunction(plan: Plan, lang: Lang): string[] {
     ...comment(T.existsOk[lang]),
     'gb_exists_ok() {',
     '  if ! gb_err=$("$@" 2>&1); then',
-    '    case $gb_err in *"File exists"*|*"already exists"*) ;; *) printf \'%s\\n\' "$gb_err" >&2; return 1 ;; esac',
+    '    case $gb_err in *"File exists"*|*"already exists"*|*"already assigned"*) ;; *) printf \'%s\\n\' "$gb_err" >&2; return 1 ;; esac',
     '  fi',
     '}',
   ];

@@ -6,6 +6,7 @@
 // monotonic clock; after warm-up runs, the contenders take turns (round robin, the starting one rotating each
 // round) so that drift on the machine hits all of them alike. Needs root. See docs/benchmarks.md.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -217,7 +218,7 @@ async function main(): Promise<void> {
     // (5) podman with its default runtime (crun, so in the same workaround) and with runc.
     if (podman) {
       const ensureHome = () => (parts.podman ??= makePodmanHome(ws, img));
-      const podmanRun = (extra: string[]) => [
+      const podmanRun = (extra: string[], network = '--network=none') => [
         podman,
         ...extra,
         '--root',
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
         parts.podman!.runroot,
         'run',
         '--rm',
-        '--network=none',
+        ...(network ? [network] : []),
         '--rootfs',
         parts.podman!.rootfs,
         '/bin/true',
@@ -248,7 +249,32 @@ async function main(): Promise<void> {
           prepare: () => void ensureHome(),
           cmd: () => ({ argv: podmanRun(['--runtime', runc]), env: parts.podman!.env }),
         });
+      // Its default bridge network (netavark, or CNI on older podman): the reference for networking's cost.
+      add({
+        key: 'podman-bridge',
+        label: 'podman --rm, default bridge',
+        group: 'container',
+        what: `${hybrid ? 'the same wrapper, then ' : ''}podman … run --rm --rootfs ROOT /bin/true: a veth on podman's default bridge, NAT rules, teardown`,
+        prepare: () => void ensureHome(),
+        cmd: () => ({ argv: inHybridNs(podmanRun([], '')), env: parts.podman!.env }),
+      });
     } else skip('podman', 'podman', 'container', 'podman is not installed');
+    // (5b) glassbox on its default bridge: one at a time, and ten at once (the time of the batch, over ten, is
+    // what each container costs when they start together).
+    add({
+      key: 'glassbox-run-bridge',
+      label: 'glassbox run --network bridge',
+      group: 'container',
+      what: 'bin/glassbox run --network bridge glassbox/base /bin/true: veth, address, routes, /etc/hosts, lease; then the undos',
+      cmd: () => ({ argv: [glassbox, 'run', '--network', 'bridge', 'glassbox/base', '/bin/true'], env: ws.env }),
+    });
+    add({
+      key: 'glassbox-run-bridge-x10',
+      label: 'glassbox run --network bridge ×10 at once',
+      group: 'container',
+      what: "sh -c 'for i in 1 … 10; do glassbox run --network bridge glassbox/base /bin/true & done; wait' (the whole batch)",
+      cmd: () => ({ argv: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do "$0" run --network bridge glassbox/base /bin/true & done; wait', glassbox], env: ws.env }),
+    });
     // (6) Start-up: the CLI's shortest path against an empty Node, both in this environment; then without the
     // extra CA certificates.
     add({
@@ -341,6 +367,8 @@ async function main(): Promise<void> {
     log(`bench: ${fatal.message}`);
   } finally {
     log('bench: cleaning up…');
+    // The bridge and glassbox's chains stay while containers may use them; gc removes them once idle.
+    if (parts.ws) spawnSync(glassbox, ['gc'], { env: { ...process.env, ...parts.ws.env }, stdio: 'ignore' });
     cleanupReport = cleanup(parts, before);
   }
 
@@ -366,6 +394,17 @@ async function main(): Promise<void> {
   diff('glassbox run − glassbox --version (work after start-up)', 'glassbox-run', 'glassbox-version');
   diff('glassbox run − sh up.sh (Node and the executor, over the plain script)', 'glassbox-run', 'script');
   diff('NODE_EXTRA_CA_CERTS cost on node -e 0', 'node', 'node-no-ca');
+  // Networking: what the bridge adds to one container (setup and teardown), alone and in a batch of ten.
+  diff('network setup + teardown per container (glassbox run --network bridge − glassbox run)', 'glassbox-run-bridge', 'glassbox-run');
+  const batch = medianOf(results, 'glassbox-run-bridge-x10');
+  if (batch !== undefined) derived.push({ label: 'glassbox run --network bridge, per container in a batch of ten', ms: batch / 10 });
+  const gNet = medianOf(results, 'glassbox-run-bridge');
+  const gNone = medianOf(results, 'glassbox-run');
+  const pBridge = medianOf(results, 'podman-bridge');
+  if (gNet !== undefined && gNone !== undefined && pBridge !== undefined) {
+    const v = (gNet - gNone) / pBridge;
+    targets.push({ label: 'glassbox network setup + teardown / podman --rm on its default bridge', value: v, target: 0.3, met: v < 0.3 });
+  }
 
   const report: Report = buildReport(
     {

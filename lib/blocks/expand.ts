@@ -57,6 +57,7 @@ export function expandBlock(catalog: Catalog, inst: Instance): Step[] {
           : {}),
         ...(def.undo ? { undo: argv(def.undo, scope) } : {}),
         ...(def.undo_may_fail ? { undoMayFail: true } : {}),
+        ...(def.exists_ok ? { existsOk: true } : {}),
         observe: def.observe.map((o) => argv(o, scope)),
         needs: [...new Set(needs)],
       });

@@ -48,6 +48,7 @@ export const StepSchema = z.strictObject({
     .optional(),
   undo: z.array(ArgElementSchema).min(1).optional(),
   undo_may_fail: z.boolean().optional(),
+  exists_ok: z.boolean().optional(),
   observe: z.array(z.array(ArgElementSchema).min(1)).default([]),
   if: z.string().optional(),
   unless: z.string().optional(),

@@ -27,6 +27,8 @@ import { monitorFiles } from '../state/lifecycle.ts';
 import { journalFile, journalFor, writeJournal } from '../state/journal.ts';
 import { roots, type Roots } from '../state/paths.ts';
 import { isRecipeArg, specFromFlags, type RunFlags } from './flags.ts';
+import { dropClaims } from '../net/store.ts';
+import { portsText } from '../net/rules.ts';
 import { enableTrace, warn, withSpinner } from './output.ts';
 
 export { VERSION } from './version.ts';
@@ -53,7 +55,7 @@ async function planFor(target: string, command: string[], flags: RunFlags, opts:
   if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image);
   const id = newId();
   const name = spec.name ?? randomName();
-  const prepared = await prepareContainer({ spec, id, name, roots: r, facts });
+  const prepared = await prepareContainer({ spec, id, name, roots: r, facts, dryNetwork: !opts.buildBase });
   const plan = planContainer(await loadCatalog(), prepared, planContext(r));
   return { plan, prepared, roots: r, facts, spec };
 }
@@ -127,9 +129,16 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   }
   // docker's check: a terminal for the container needs one to copy from.
   if (flags.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
-  const { plan, roots: r, facts } = await planFor(target, command, flags, { buildBase: true, verbose: g.verbose });
-  if (flags.detach) return runDetachedPlan(plan, r, facts, { remove: !!flags.rm, lang: g.lang });
-  return runPlan(plan, r, facts, { stdin: flags.interactive || flags.tty ? 'inherit' : 'ignore', terminal: !!flags.tty });
+  const { plan, roots: r, facts, prepared } = await planFor(target, command, flags, { buildBase: true, verbose: g.verbose });
+  if (plan.info.network?.ports.length && !flags.detach) process.stderr.write(`glassbox: ${portsText(plan.info.network.ports)}\n`);
+  try {
+    if (flags.detach) return await runDetachedPlan(plan, r, facts, { remove: !!flags.rm, lang: g.lang });
+    return await runPlan(plan, r, facts, { stdin: flags.interactive || flags.tty ? 'inherit' : 'ignore', terminal: !!flags.tty });
+  } catch (e) {
+    // The address and ports were claimed before the plan ran; a failure before its undos took over gives them back.
+    dropClaims(prepared.network?.claims ?? [], plan.info.id);
+    throw e;
+  }
 }
 
 // run -d: the container's monitor (a plain sh script, see renderMonitor) becomes the parent of its start chain;

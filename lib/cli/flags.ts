@@ -6,6 +6,7 @@ import { parseResources, RESOURCE_FLAGS, type RawResources, type ResourceHost, t
 import { GlassboxError, GlassboxErrors } from '../errors.ts';
 import { DEFAULT_NAMESPACES, type ContainerSpec, type Volume } from '../recipe/model.ts';
 import { parseVolumeShort, validateSpec, type Problem } from '../recipe/validate.ts';
+import { parseNetwork } from '../net/model.ts';
 
 export interface RunFlags {
   name?: string;
@@ -24,6 +25,10 @@ export interface RunFlags {
   rm?: boolean;
   detach?: boolean;
   network?: string;
+  publish?: string[];
+  ip?: string;
+  dns?: string[];
+  addHost?: string[];
   memory?: string;
   memorySwap?: string;
   cpus?: string;
@@ -126,8 +131,19 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     for (const p of parsed.problems) problems.push(new GlassboxError(p.message, { field: RESOURCE_FLAGS[p.path[1] as ResourceKey], hint: p.hint }));
     spec.resources = { ...spec.resources, ...parsed.resources };
   }
-  if (f.network !== undefined && f.network !== 'none') {
-    problems.push(new GlassboxError(`--network ${f.network} is not available yet`, { field: '--network', hint: 'containers get their own network namespace with only lo (--network none)' }));
+  // Network flags replace the recipe's network settings field by field (ports, dns and hosts are added to).
+  if (f.network !== undefined || f.publish?.length || f.ip !== undefined || f.dns?.length || f.addHost?.length) {
+    const b = spec.network;
+    const keep = f.network === undefined || (b && f.network === (b.mode === 'container' ? `container:${b.target}` : (b.target ?? b.mode)));
+    const parsed = parseNetwork({
+      mode: f.network ?? (b ? (b.mode === 'container' ? `container:${b.target}` : (b.target ?? b.mode)) : undefined),
+      ports: [...(keep && b ? b.ports.map((p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort ?? ''}${p.hostIp || p.hostPort ? ':' : ''}${p.containerPort}/${p.proto}`) : []), ...(f.publish ?? [])],
+      ip: f.ip ?? (keep ? b?.ip : undefined),
+      dns: [...(keep && b ? b.dns : []), ...(f.dns ?? [])],
+      addHosts: [...(keep && b ? b.addHosts.map((h) => `${h.host}:${h.ip}`) : []), ...(f.addHost ?? [])],
+    });
+    for (const p of parsed.problems) problems.push(new GlassboxError(p.message, { field: p.flag, hint: p.hint }));
+    if (parsed.spec) spec.network = parsed.spec;
   }
   problems.push(...validateSpec(spec, host).map((p) => problemToError(p, spec, fromFlags)));
   if (problems.length) throw new GlassboxErrors(problems);

@@ -19,6 +19,21 @@ import { signalNumber } from '../exec/spawn.ts';
 
 const short = (id: string) => id.slice(0, 12);
 
+// The container's network as its plan recorded it (address, published ports), if it has one.
+function networkOf(r: Roots, id: string): Plan['info']['network'] {
+  try {
+    return (JSON.parse(readFileSync(`${stateDir(r, id)}/config.json`, 'utf8')) as Plan).info.network;
+  } catch {
+    return undefined;
+  }
+}
+
+// "172.29.0.2, 0.0.0.0:8080->80/tcp": the address and ports, as ps shows them.
+function netText(n: Plan['info']['network']): string {
+  if (!n) return '';
+  return [n.ip ?? (n.mode === 'container' ? `container:${n.name}` : n.mode === 'host' ? 'host' : ''), ...n.ports.map((p) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.proto}`)].filter(Boolean).join(', ');
+}
+
 // "3 seconds ago", docker's way.
 function ago(iso: string | undefined): string {
   if (!iso) return '';
@@ -45,7 +60,8 @@ function pidsOf(v: ContainerView): number {
 // glassbox ps [-a] [-q] [--format json]
 export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: string }): Promise<number> {
   const { bootId } = await readHostFacts();
-  const views = listViews(roots(), bootId).filter((v) => opts.all || v.status === 'running');
+  const r = roots();
+  const views = listViews(r, bootId).filter((v) => opts.all || v.status === 'running');
   if (opts.quiet) {
     process.stdout.write(views.map((v) => short(v.id) + '\n').join(''));
     return 0;
@@ -53,15 +69,19 @@ export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: str
   if (opts.format === 'json') {
     for (const v of views) {
       process.stdout.write(
-        JSON.stringify({ id: v.id, name: v.name, image: v.image, command: v.command, state: v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached }) + '\n',
+        JSON.stringify({ id: v.id, name: v.name, image: v.image, command: v.command, state: v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached, ip: networkOf(r, v.id)?.ip ?? null, ports: networkOf(r, v.id)?.ports ?? [] }) + '\n',
       );
     }
     return 0;
   }
   const rows = [['CONTAINER ID', 'NAME', 'IMAGE', 'COMMAND', 'STATUS', 'CREATED', 'PIDS']];
-  for (const v of views) {
+  // The network column appears when a listed container has a network (docker's PORTS, with the address).
+  const nets = views.map((v) => netText(networkOf(r, v.id)));
+  const withNet = nets.some(Boolean);
+  if (withNet) rows[0]!.push('NETWORK');
+  for (const [i, v] of views.entries()) {
     const cmd = v.command.join(' ');
-    rows.push([short(v.id), v.name, v.image, JSON.stringify(cmd.length > 20 ? cmd.slice(0, 19) + '…' : cmd), statusText(v), ago(v.created), String(pidsOf(v))]);
+    rows.push([short(v.id), v.name, v.image, JSON.stringify(cmd.length > 20 ? cmd.slice(0, 19) + '…' : cmd), statusText(v), ago(v.created), String(pidsOf(v)), ...(withNet ? [nets[i]!] : [])]);
   }
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   process.stdout.write(rows.map((r) => r.map((x, c) => x.padEnd(w[c]!)).join('   ').trimEnd()).join('\n') + '\n');
@@ -284,6 +304,19 @@ export async function cmdInspect(refs: string[]): Promise<number> {
       },
       Config: { Env: plan ? Object.entries(plan.info.env).map(([k, val]) => `${k}=${val}`) : [], Cmd: v.command, Image: v.image, Detached: !!v.detached, AutoRemove: !!v.autoRemove },
       Mounts: mountsOf(plan),
+      NetworkSettings: plan?.info.network
+        ? {
+            Mode: plan.info.network.mode,
+            Network: plan.info.network.name ?? null,
+            IPAddress: plan.info.network.ip ?? null,
+            IPPrefixLen: plan.info.network.prefix ?? null,
+            Gateway: plan.info.network.gateway ?? null,
+            MacAddress: plan.info.network.mac ?? null,
+            Bridge: plan.info.network.bridge ?? null,
+            HostInterface: plan.info.network.hostIf ?? null,
+            Ports: plan.info.network.ports.map((p) => ({ ContainerPort: `${p.containerPort}/${p.proto}`, HostIp: p.hostIp ?? '0.0.0.0', HostPort: String(p.hostPort) })),
+          }
+        : { Mode: 'none' },
       Fstab: p ? `${p.run}/fstab` : null,
       LogPath: { stdout: f.stdout, stderr: f.stderr },
       Monitor: v.monitor ? { Pid: v.monitor.pid, Script: f.script, Alive: ownerAlive(v.monitor, bootId) } : null,

@@ -32,7 +32,11 @@ function runFlags(cmd: Command): Command {
     .option('-t, --tty', 'give the container a terminal of its own (a pseudo-terminal)')
     .option('--entrypoint <cmd>', "override the image's entrypoint")
     .option('--rm', 'remove the container when it exits (foreground runs always do; with -d its monitor does)')
-    .addOption(new Option('--network <mode>', 'network mode').choices(['none']))
+    .option('--network <mode>', 'none (the default: only lo), host, bridge, container:NAME, or a network made with glassbox network create')
+    .option('-p, --publish <[ip:]host:container[/proto]>', 'publish a container port on the host (repeatable; implies bridge)', collect)
+    .option('--ip <address>', 'ask for this address on the network')
+    .option('--dns <address>', 'a name server for /etc/resolv.conf (repeatable)', collect)
+    .option('--add-host <host:ip>', 'add a line to /etc/hosts (repeatable)', collect)
     .option('-m, --memory <size>', 'memory limit, like 64m (binary units: 64m = 64 MiB)')
     .option('--memory-swap <size>', 'memory plus swap limit; -1 for unlimited swap (default: twice --memory)')
     .option('--cpus <number>', 'CPU time, in CPUs: 0.5 is half of one CPU')
@@ -180,8 +184,38 @@ export function buildProgram(exit: (code: number) => void): Command {
   };
   image.command('ls').description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
   program.command('images').description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
+  const net = async () => import('./network.ts');
+  const network = program.command('network').description('manage networks: bridges with a subnet, NAT and published ports');
+  network
+    .command('create')
+    .description('make a network (its bridge is created when a container first uses it)')
+    .option('--subnet <cidr>', 'the subnet, like 10.10.0.0/24 (default: a free one)')
+    .option('--gateway <ip>', "the bridge's address (default: the subnet's first)")
+    .argument('<name>')
+    .action(async (name, opts) => run(async () => (await net()).cmdNetworkCreate(name, opts))());
+  network
+    .command('ls')
+    .description('list networks')
+    .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .action(async (opts) => run(async () => (await net()).cmdNetworkLs(opts))());
+  network
+    .command('inspect')
+    .description('print networks as JSON: subnet, bridge, chains, containers')
+    .argument('<name...>')
+    .action(async (names) => run(async () => (await net()).cmdNetworkInspect(names))());
+  network
+    .command('rm')
+    .description('remove networks no container uses (their bridge and iptables chains too)')
+    .argument('<name...>')
+    .action(async (names) => run(async () => (await net()).cmdNetworkRm(names))());
+  program
+    .command('port')
+    .description("list a container's published ports")
+    .argument('<container>', 'name, ID or ID prefix')
+    .argument('[port]', 'only this container port (PORT[/PROTO])')
+    .action(async (ref, port) => run(async () => (await net()).cmdPort(ref, port))());
   registerLearn(program, global);
-  for (const c of [...program.commands, ...image.commands]) c.helpOption('--help', 'show help').exitOverride();
+  for (const c of [...program.commands, ...image.commands, ...network.commands]) c.helpOption('--help', 'show help').exitOverride();
   return program;
 }
 

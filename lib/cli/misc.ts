@@ -31,6 +31,7 @@ export async function cmdGc(g: Global): Promise<number> {
     ...rep.runDirs.map((d) => `released ${d}`),
     ...rep.names.map((n) => `released name ${n}`),
     ...rep.builds.map((b) => `removed unfinished layer ${b}`),
+    ...(rep.network ?? []),
   ];
   process.stdout.write(lines.length ? lines.join('\n') + '\n' : 'nothing to clean up\n');
   return 0;

@@ -166,8 +166,13 @@ export async function performStep(step: Step, vars: Partial<Record<RuntimeVar, s
   }
   const argv = step.argv!.map((a) => bind(a, vars));
   const c = await runCommand(argv, { stdin: step.stdin });
-  return { step, argv, exitCode: c.exitCode, stdout: c.stdout, stderr: c.stderr, durationMs: c.durationMs };
+  // A shared object another container made first ("File exists", "Chain already exists"): the work is done.
+  const exitCode = step.existsOk && c.exitCode !== 0 && EXISTS.test(c.stderr) ? 0 : c.exitCode;
+  return { step, argv, exitCode, stdout: c.stdout, stderr: c.stderr, durationMs: c.durationMs };
 }
+
+/** What ip and iptables say when the object a step makes is already there. */
+export const EXISTS = /File exists|already exists|already assigned/i;
 
 /** How often, and how far apart, an undo is tried while the kernel says busy (the rendered sh does the same). */
 export const BUSY_TRIES = 50;

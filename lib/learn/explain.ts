@@ -111,6 +111,11 @@ export function explainArgv(argv: string[], lang: Lang, opts: ExplainOptions = {
         i++;
         return;
       }
+      if (f.runs) {
+        rows.push({ depth, kind: 'flag', word: show(a), text: f.text[lang] });
+        i++;
+        return command(depth + 1);
+      }
       if (eq > 0) {
         pushFlag(f, show(a), a.slice(eq + 1), depth);
         i++;

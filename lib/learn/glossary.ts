@@ -17,6 +17,8 @@ export interface FlagInfo {
   closed?: boolean;
   /** The value is a comma-separated list of mount options (each explained from MOUNT_OPTIONS). */
   mountOptions?: boolean;
+  /** The words after the flag are a program and its arguments (find -exec). */
+  runs?: boolean;
 }
 
 export interface CommandInfo {
@@ -431,6 +433,11 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '-maxdepth': val('go at most this deep', '最多进入这么多层'),
       '-name': val('only names matching this pattern', '只要名字匹配这个模式的'),
       '-ls': sw('print each entry in ls -l form', '以 ls -l 的形式打印每个条目'),
+      '-exec': {
+        text: t('run a program for the entries found: {} is replaced by the entry; the command ends at ";" (once per entry) or "+" (once, with all of them)', '对找到的条目运行一个程序：{} 会被替换成条目；命令以 ";"（每个条目一次）或 "+"（一次，带上全部条目）结束'),
+        value: 'none',
+        runs: true,
+      },
     },
     operands: [t('where to start', '从哪里开始')],
   },
@@ -521,6 +528,24 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '-i': val('incoming interface', '入接口'),
       '-o': val('outgoing interface', '出接口'),
       '--to-destination': val('the new destination address:port', '新的目的地址:端口'),
+      '-S': sw('print the rules (of one chain, when named) as iptables commands', '把规则（指定链时只打印这个链）打印成 iptables 命令'),
     },
+    operands: [t('a chain', '一个链')],
+  },
+  'iptables-restore': {
+    text: t('apply rules written in iptables-save form (from a file or standard input) as one transaction per table', '应用以 iptables-save 格式写成的规则（来自文件或标准输入），每个表作为一个事务'),
+    flags: {
+      '-w': sw('wait for the xtables lock instead of failing', '等待 xtables 锁，而不是失败'),
+      '--noflush': sw('keep the rules that are there: only add or delete what the input says', '保留已有的规则：只增删输入里写的那些'),
+    },
+    operands: [t('the file holding the rules (standard input when absent)', '存放规则的文件（省略时读标准输入）')],
+  },
+  sort: {
+    text: t('sort lines; glassbox uses it to merge /etc/hosts files', '对行排序；glassbox 用它合并 /etc/hosts 文件'),
+    flags: {
+      '-u': sw('drop repeated lines', '去掉重复的行'),
+      '-o': val('write the result into this file (into the existing file: a bind mount of it sees the change)', '把结果写进这个文件（写入已有的文件：它的 bind mount 能看到变化）'),
+    },
+    operands: [t('a file to read', '要读取的文件')],
   },
 };

@@ -10,6 +10,8 @@ import { hasLimits, type Resources } from '../cgroup/resources.ts';
 import { GlassboxError } from '../errors.ts';
 import type { Namespace } from '../recipe/model.ts';
 import { shJoin } from '../render/quote.ts';
+import { networkInstances, planNetwork, type EtcTarget } from '../net/plan.ts';
+import type { PreparedNetwork } from '../net/prepare.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type Step } from './types.ts';
 
 export interface PreparedContainer {
@@ -40,6 +42,10 @@ export interface PreparedContainer {
   init?: string;
   /** -t: PID 1 gets a pseudo-terminal of its own (util-linux script makes it). */
   tty?: boolean;
+  /** Networking (lib/net/prepare.ts); absent: its own network namespace with only lo, brought up. */
+  network?: PreparedNetwork;
+  /** Where /etc/hosts, /etc/resolv.conf and /etc/hostname are bound in the root (lib/net/prepare.ts etcTargets). */
+  etc?: { hosts?: EtcTarget; resolv?: EtcTarget; hostname?: EtcTarget };
 }
 
 export interface PlanContext {
@@ -73,7 +79,13 @@ export const DEV_LINKS = [
 export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanContext): Plan {
   const p = c.paths;
   const nsFile = (ns: Namespace) => `${p.nsDir}/${ns}`;
-  const held = c.namespaces.filter((ns) => ns !== 'pid');
+  // --network host keeps the host's network namespace; container:NAME joins that container's instead of a new one.
+  const netMode = c.network?.mode ?? 'none';
+  const held = c.namespaces.filter((ns) => ns !== 'pid' && !(ns === 'net' && (netMode === 'host' || netMode === 'container')));
+  const joinNet = netMode === 'container' ? c.network!.join!.ns : undefined;
+  const net = c.namespaces.includes('net') || netMode !== 'none'
+    ? networkInstances({ id: c.id, net: c.network ?? { mode: 'none', ports: [], ipForward: true, claims: [] }, paths: p, netNs: nsFile('net'), etc: c.etc ?? {} })
+    : undefined;
   const has = (ns: Namespace) => c.namespaces.includes(ns);
   // With cgroups, the cgroup namespace is made from inside the container's groups (the cgroupns block), not with
   // the others: its root is the creator's group.
@@ -101,6 +113,9 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   } else if (hasLimits(c.resources)) {
     throw new GlassboxError('this host has no cgroups mounted, so resource limits cannot be enforced', { hint: 'run glassbox doctor' });
   }
+  // The network's shared objects (bridge, chains) depend on nothing: they are made alongside everything else.
+  let sharedPrev: string[] = [];
+  for (const inst of net?.shared ?? []) sharedPrev = add({ ...inst, after: sharedPrev }).map((s) => s.id).slice(-1);
   if (!ctx.runRootReady || !ctx.barrierReady) {
     add({ block: 'runroot', as: 'runroot', params: { run_root: ctx.runRoot, make_private: !ctx.runRootReady, make_barrier: !ctx.barrierReady, tmp_name: c.id.slice(0, 12) } });
   }
@@ -146,7 +161,9 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     });
   }
   const expanded = concern.flatMap((inst) => expandBlock(catalog, inst));
-  const entries = expanded.filter((s) => s.kind === 'mount');
+  // The network's files: written before the namespaces exist; their bind mounts join the fstab after the others.
+  const netBefore = (net?.before ?? []).flatMap((inst) => expandBlock(catalog, inst));
+  const entries = [...expanded.filter((s) => s.kind === 'mount'), ...netBefore.filter((s) => s.kind === 'mount')];
   const batch = ctx.batchMounts ?? true;
 
   // The namespaces; in batch mode the process that creates them is the one that mounts the fstab.
@@ -162,9 +179,19 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       work: p.work,
       namespaces: unshared,
       ...(batch ? { fstab_file: `${p.run}/fstab`, fstab: renderFstab(entries) } : {}),
+      ...(joinNet ? { join_net: joinNet } : {}),
     },
     after: idsOf('runroot'),
   });
+  // The network's files go between the directories and the unshare that mounts them.
+  const netFiles = netBefore.filter((s) => s.kind !== 'mount');
+  if (netFiles.length) {
+    const dirs = nsSteps.find((s) => s.id === 'ns.dirs')!.id;
+    const unshare = nsSteps.find((s) => s.id === 'ns.unshare')!;
+    for (const s of netFiles) if (s.needs.length === 0) s.needs = [dirs];
+    unshare.needs = [...unshare.needs, ...lastOnly(netFiles, netFiles.map((s) => s.id))];
+    steps.splice(steps.indexOf(unshare), 0, ...netFiles);
+  }
   let mounted = nsSteps.map((s) => s.id);
   if (cgroupNs && cgroup) {
     add({ block: 'cgroupns', as: 'cgroupns', params: { ns_file: nsFile('cgroup'), groups: cgroupGroups(cgroupInfo!, c.id) }, after: [...lastOnly(steps, cgroup.setup.map((s) => s.id)), 'ns.dirs'] });
@@ -173,7 +200,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     add({ block: 'hostname', as: 'hostname', params: { uts_ns: nsFile('uts'), hostname: c.hostname }, after: mounted });
   }
   if (!batch) {
-    const nsArgs = { mount_ns: nsFile('mount'), ipc_ns: has('ipc') ? nsFile('ipc') : undefined, net_ns: has('net') ? nsFile('net') : undefined };
+    const nsArgs = { mount_ns: nsFile('mount'), ipc_ns: has('ipc') ? nsFile('ipc') : undefined, net_ns: held.includes('net') ? nsFile('net') : undefined };
     entries.forEach((e, i) => {
       const m = e.mount!;
       const made = add({ block: 'mount-one', as: `mount-${i}`, params: { ...nsArgs, ...m }, after: lastOnly(steps, mounted) });
@@ -182,6 +209,10 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       mounted = made.map((s) => s.id);
     });
   }
+  // What needs the network namespace (and the bridge, when this run makes it): lo, the veth pair, port rules.
+  const netNsReady = nsSteps.find((s) => s.id === 'ns.unshare')!.id;
+  let netPrev = [netNsReady, ...idsOf('net-bridge').slice(-1)];
+  for (const inst of net?.after ?? []) netPrev = add({ ...inst, after: netPrev }).map((s) => s.id).slice(-1);
   const mountIds = new Set(entries.map((e) => e.id));
   for (const s of expanded.filter((x) => x.kind !== 'mount')) {
     s.needs = [...new Set([...s.needs.filter((n) => !mountIds.has(n)), ...lastOnly(steps, mounted)])];
@@ -212,6 +243,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
       flock: ctx.flock,
       tty: !!c.tty,
+      ...(joinNet ? { join_net: joinNet } : {}),
     },
     after: lastOnly(steps, steps.filter((s) => s.phase === 'setup').map((s) => s.id)),
   });
@@ -220,7 +252,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   if (cgroup) steps.splice(steps.findIndex((s) => s.id === 'start.release'), 0, ...cgroup.boot);
   return {
     version: 1,
-    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}) },
+    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}) },
     steps,
     ...(cgroup?.teardown.length ? { teardown: cgroup.teardown } : {}),
   };

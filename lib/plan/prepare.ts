@@ -13,6 +13,7 @@ import type { ContainerSpec } from '../recipe/model.ts';
 import { isReservedTarget, OVERLAY_UNSAFE } from '../recipe/validate.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
 import type { PreparedContainer } from './planner.ts';
+import { etcTargets, prepareNetwork } from '../net/prepare.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -24,6 +25,8 @@ export interface PrepareInput {
   facts: HostFacts;
   /** Extra environment set by the CLI (TERM with -t…), below the spec's own. */
   envDefaults?: Record<string, string>;
+  /** glassbox plan and script: choose an address and ports without claiming them. */
+  dryNetwork?: boolean;
 }
 
 /** Static init programs docker and podman use, in order of preference (Debian: tini, catatonit). */
@@ -106,12 +109,17 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     if (p === '/proc') makeProc = r.kind === 'missing';
   }
 
+  const paths = containerPaths(roots, id);
+  const overlay = spec.rootfs === 'overlay';
+  // Networking last: it claims an address and ports (files), which must not happen for input that fails above.
+  const network = prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId });
+  const etc = network.mode === 'none' ? undefined : await etcTargets((p) => resolveInLayers(lowerDirs, p), paths.rootfs, overlay ? paths.upper : undefined);
   return {
     id,
     name,
     imageRef,
     lowerDirs,
-    overlay: spec.rootfs === 'overlay',
+    overlay,
     root: spec.root,
     readOnly: spec.readOnly,
     // A cgroup namespace where the kernel has them (4.6 and later).
@@ -124,10 +132,12 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     makeProc,
     user: { uid: user.uid, gid: user.gid, groups: user.groups },
     volumes,
-    paths: containerPaths(roots, id),
+    paths,
     ...(spec.resources ? { resources: spec.resources } : {}),
     ...(spec.init ? { init: await findInit() } : {}),
     ...(spec.tty ? { tty: true } : {}),
+    ...(network.mode !== 'none' || network.claims.length ? { network } : {}),
+    ...(etc ? { etc } : {}),
     imageConfig: config,
   };
 }

@@ -78,6 +78,11 @@ export interface Step {
    * cgroup directory fails with EBUSY until its last process has been reaped.
    */
   undoRetry?: boolean;
+  /**
+   * The step makes a shared object (a bridge, glassbox's iptables chains) once for every container: when it
+   * fails saying the object already exists, another container made it first, and the step counts as done.
+   */
+  existsOk?: boolean;
 }
 
 /** The container's cgroups as the plan makes them: for stats, the OOM report and gc. */
@@ -100,6 +105,22 @@ export interface PlanInfo {
   paths: ContainerPaths;
   /** The container's cgroups, when the host has them. */
   cgroup?: PlanCgroup;
+  /** Its network: for ps, inspect, port and gc. */
+  network?: PlanNetwork;
+}
+
+/** The container's network as the plan made it. */
+export interface PlanNetwork {
+  mode: 'none' | 'host' | 'bridge' | 'container';
+  /** bridge: the network's name; container: the other container's name. */
+  name?: string;
+  bridge?: string;
+  ip?: string;
+  prefix?: number;
+  gateway?: string;
+  mac?: string;
+  hostIf?: string;
+  ports: Array<{ hostIp?: string; hostPort: number; containerPort: number; proto: 'tcp' | 'udp' }>;
 }
 
 export interface Plan {

@@ -10,6 +10,7 @@ import { RecipeSchema, type Recipe } from './schema.ts';
 import { parseVolumeShort, validateSpec } from './validate.ts';
 import { fieldPath, parseYaml, positionOf, type ParsedYaml } from './yamlpos.ts';
 import { zodToErrors } from './zoderrors.ts';
+import { parseNetwork } from '../net/model.ts';
 
 export interface RecipeOptions {
   /** The host, for the checks that depend on it (CPU count, online CPUs); without it they are skipped. */
@@ -71,6 +72,16 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     for (const p of parsed.problems) errors.push(new GlassboxError(p.message, { pos: positionOf(y, p.path), field: fieldPath(p.path), hint: p.hint }));
     resources = parsed.resources;
   }
+  let network: ContainerSpec['network'];
+  if (r.network !== undefined) {
+    const n = typeof r.network === 'string' ? { mode: r.network } : { mode: r.network.mode, ports: r.network.ports, ip: r.network.ip, dns: r.network.dns, addHosts: r.network.add_hosts };
+    const parsed = parseNetwork(n);
+    for (const p of parsed.problems) {
+      const path = typeof r.network === 'string' ? ['network'] : p.path;
+      errors.push(new GlassboxError(p.message, { pos: positionOf(y, path), field: fieldPath(path), hint: p.hint }));
+    }
+    network = parsed.spec;
+  }
   return {
     name: r.name,
     image: r.image,
@@ -88,5 +99,6 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     volumes,
     ...(resources ? { resources } : {}),
     ...(r.init ? { init: true } : {}),
+    ...(network ? { network } : {}),
   };
 }

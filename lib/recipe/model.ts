@@ -2,6 +2,7 @@
 // reads only this, never YAML or flags.
 
 import type { Resources } from '../cgroup/resources.ts';
+import type { NetworkSpec } from '../net/model.ts';
 
 export const NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
@@ -36,6 +37,8 @@ export interface ContainerSpec {
   init?: boolean;
   /** -t: a pseudo-terminal for PID 1 (run flags only). */
   tty?: boolean;
+  /** Networking (lib/net/model.ts); absent means none: its own network namespace with only lo. */
+  network?: NetworkSpec;
   /** The recipe file it came from, if any. */
   source?: string;
 }

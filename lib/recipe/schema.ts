@@ -34,6 +34,17 @@ export const ResourcesSchema = z.strictObject({
   pids: z.union([z.number(), z.string().min(1)]).optional().describe('the most processes (and threads) at once (default 2048)'),
 });
 
+export const NetworkSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    mode: z.string().min(1).optional().describe('none, host, bridge (the default once anything below is given), container:NAME, or a network name'),
+    ports: z.array(z.union([z.string().min(1), z.number()]).transform(String)).optional().describe('published ports: CONTAINER, HOST:CONTAINER or IP:HOST:CONTAINER, with /tcp or /udp'),
+    ip: z.string().min(1).optional().describe('the address to ask for on the network'),
+    dns: z.array(z.string().min(1)).optional().describe("name servers for /etc/resolv.conf (default: the host's)"),
+    add_hosts: z.array(z.string().min(1)).optional().describe('extra /etc/hosts lines as HOST:IP'),
+  }),
+]);
+
 export const RecipeSchema = z.strictObject({
   name: z.string().optional().describe('container name: lowercase letters, digits, _ . - (like docker --name)'),
   description: z.string().optional().describe('free text for people'),
@@ -54,6 +65,7 @@ export const RecipeSchema = z.strictObject({
   read_only: z.boolean().default(false).describe('mount the root read-only'),
   init: z.boolean().optional().describe('run a small init (tini or catatonit) as PID 1: it reaps orphans and forwards signals'),
   volumes: z.array(VolumeSchema).default([]).describe('SRC:DST[:ro] strings, or {type: bind|tmpfs, …} objects'),
+  network: NetworkSchema.optional().describe('networking: a mode (none, host, bridge, container:NAME, a network name) or {mode, ports, ip, dns, add_hosts}'),
   resources: ResourcesSchema.optional().describe('resource limits, enforced with cgroups (memory, memory_swap, cpus, cpu_shares, cpuset_cpus, pids)'),
 });
 

@@ -148,6 +148,11 @@ const T = {
     en: "When the container ends, glassbox kills whatever is left in its cgroup before undoing the steps:",
     zh: '容器结束时，glassbox 在撤销各步骤之前，先杀死它的控制组里剩下的一切：',
   },
+  existsOk: {
+    en: 'Run a command that makes a shared object (a bridge, an iptables chain): when it fails because the object already exists, another container made it first, and that is fine.',
+    zh: '运行一条创建共享对象（网桥、iptables 链）的命令：如果因为对象已经存在而失败，说明别的容器先建好了，这没有问题。',
+  },
+  existsOkNote: { en: '# (fine if it already exists: shared with other containers)', zh: '# （已经存在也没关系：与其他容器共用）' },
   sameWhy: { en: '(why: as for the step above)', zh: '（原因同上一步）' },
   retried: { en: ' (tried again while busy)', zh: '（busy 时重试）' },
 };
@@ -206,6 +211,28 @@ function retryFunction(plan: Plan, lang: Lang): string[] {
   ];
 }
 
+// gb_exists_ok, for scripts with steps that make shared objects (the executor's EXISTS check, in sh).
+function existsOkFunction(plan: Plan, lang: Lang): string[] {
+  if (!plan.steps.some((s) => s.existsOk)) return [];
+  return [
+    '',
+    ...comment(T.existsOk[lang]),
+    'gb_exists_ok() {',
+    '  if ! gb_err=$("$@" 2>&1); then',
+    '    case $gb_err in *"File exists"*|*"already exists"*|*"already assigned"*) ;; *) printf \'%s\\n\' "$gb_err" >&2; return 1 ;; esac',
+    '  fi',
+    '}',
+  ];
+}
+
+// A step's command as a script runs it: through gb_exists_ok when the object it makes may already be there.
+function scriptCommand(step: Step): string {
+  const cmd = renderStepCommand(step);
+  if (!step.existsOk || step.kind !== 'run') return cmd;
+  const plain = shJoin(argvOf(step));
+  return cmd.slice(0, cmd.length - plain.length) + 'gb_exists_ok ' + plain;
+}
+
 // For each teardown step, the number of the last plan step it depends on (through other teardown steps too):
 // the step runs only when that one was begun.
 function teardownGuards(plan: Plan): Array<{ step: Step; after: number }> {
@@ -241,7 +268,7 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
     return out.join('\n') + '\n';
   }
 
-  if (mode === 'up') out.push(...cleanupPrelude(plan, vars, lang));
+  if (mode === 'up') out.push(...cleanupPrelude(plan, vars, lang), ...existsOkFunction(plan, lang));
 
   let phase: Phase | undefined;
   plan.steps.forEach((step, i) => {
@@ -253,7 +280,8 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
     const same = i > 0 && plan.steps[i - 1]!.why[lang] === step.why[lang];
     out.push('', ...comment(`[${i + 1}/${total}] ${step.title[lang]}`), ...(same ? comment(T.sameWhy[lang], '  ') : comment(step.why[lang], '  ')));
     if (mode === 'up' && step.undo) out.push(`gb_step=${i + 1}`);
-    out.push(...(step.kind === 'start' ? startBlock(step, lang) : [renderStepCommand(step)]));
+    out.push(...(step.kind === 'start' ? startBlock(step, lang) : [mode === 'up' ? scriptCommand(step) : renderStepCommand(step)]));
+    if (mode === 'plan' && step.existsOk) out.push(T.existsOkNote[lang]);
     const undo = renderUndo(step);
     // Undo lines are commands to copy: never wrapped.
     if (mode === 'plan' && undo !== undefined) out.push(`# undo: ${undo.replace(/\n/g, '\n# ')}${step.undoRetry ? T.retried[lang] : ''}`);

@@ -31,6 +31,8 @@ export interface GcReport {
   names: string[];
   runDirs: string[];
   builds: string[];
+  /** Network objects: rules, leases, idle bridges (lib/net/gc.ts). */
+  network?: string[];
 }
 
 // Runs a journal's undos newest first, ignoring failures. Removing a container's own cgroup is tried again while
@@ -65,6 +67,7 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
     releaseContainer(roots, id, state?.name);
     report.containers.push(id);
   }
+  report.network = await (await import('../net/gc.ts')).collectNetwork(roots, bootId);
   for (const name of danglingNames(roots)) {
     removeName(roots, name);
     report.names.push(name);

@@ -105,8 +105,18 @@ test('flags: errors name --name, --hostname, --workdir, --user, IMAGE and --netw
   assert.deepEqual(problems(undefined, '/srv/a,upperdir=/etc', [], {}), [
     'IMAGE: rootdir must not contain "," ":" "\\" or white space (these characters would change the overlay mount options)',
   ]);
-  assert.deepEqual(problems(undefined, 'alpine', [], { network: 'bridge' }), [
-    '--network: --network bridge is not available yet (containers get their own network namespace with only lo (--network none))',
+  assert.deepEqual(problems(undefined, 'alpine', [], { network: 'Bad Net' }), [
+    '--network: unknown network "Bad Net": none, host, bridge, container:NAME or the name of a network',
+  ]);
+  assert.deepEqual(problems(undefined, 'alpine', [], { network: 'host', publish: ['80'] }), [
+    '--publish: ports cannot be published with --network host (publishing needs a bridge network: --network bridge or a named network)',
+  ]);
+  assert.deepEqual(problems(undefined, 'alpine', [], { publish: ['99999:80', '1.2.3:80:80', '80/sctp'], dns: ['x'], addHost: ['nohost'] }), [
+    '--publish: host port 99999 is out of range (1-65535) (like 8080:80, 127.0.0.1:8080:80, 53:53/udp or 80)',
+    '--publish: "1.2.3" is not an IPv4 address (like 8080:80, 127.0.0.1:8080:80, 53:53/udp or 80)',
+    '--publish: "80/sctp": the protocol must be tcp or udp (like 8080:80, 127.0.0.1:8080:80, 53:53/udp or 80)',
+    '--dns: "x" is not an IPv4 address',
+    '--add-host: "nohost" is not HOST:IP (like db:10.0.0.5)',
   ]);
 });
 

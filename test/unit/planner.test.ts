@@ -11,6 +11,7 @@ import type { CgroupLayout } from '../../lib/cgroup/layout.ts';
 import { planContainer, type PlanContext, type PreparedContainer } from '../../lib/plan/planner.ts';
 import { RT_CLOSE, RT_OPEN, runtimeRef, type Plan, type Step } from '../../lib/plan/types.ts';
 import { renderPlanJson } from '../../lib/render/json.ts';
+import type { PreparedNetwork } from '../../lib/net/prepare.ts';
 import { renderScript } from '../../lib/render/script.ts';
 import { shJoin } from '../../lib/render/quote.ts';
 import { journalFor } from '../../lib/state/journal.ts';
@@ -59,6 +60,24 @@ const V1_LAYOUT: CgroupLayout = {
 };
 const V2_LAYOUT: CgroupLayout = { version: 'v2', hierarchies: {}, root: '/sys/fs/cgroup', controllers: ['cpuset', 'cpu', 'io', 'memory', 'pids'], swapAccounting: true };
 const MiB = 1024 * 1024;
+
+// A container on the default bridge, values written out by hand (prepare would lease the address and ports).
+const NET_DEF = { name: 'bridge', id: 'f'.repeat(64), bridge: 'gb0', subnet: '172.29.0.0/16', gateway: '172.29.0.1', created: '2026-01-01T00:00:00.000Z' };
+function bridged(opts: { bridgeUp: boolean; ipForward: boolean; ports: PreparedNetwork['ports'] }): Partial<PreparedContainer> {
+  const lease = { file: '/var/lib/glassbox/networks/bridge/leases/172.29.0.2', content: `172.29.0.2\thello glassbox\t# glassbox:${ID}` };
+  const claims = [lease, ...opts.ports.map((p) => ({ file: `/var/lib/glassbox/ports/${p.proto}-${p.hostPort}`, content: `${p.proto} ${p.hostPort} # glassbox:${ID}` }))];
+  return {
+    network: {
+      mode: 'bridge',
+      bridge: { def: NET_DEF, subnet: { base: 0xac1d0000, prefix: 16 }, dir: '/var/lib/glassbox/networks/bridge', ip: '172.29.0.2', mac: '02:67:ac:1d:00:02', hostIf: `gb${ID.slice(0, 12)}`, lease, bridgeUp: opts.bridgeUp },
+      ports: opts.ports,
+      files: { hostsBase: '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback', resolv: 'nameserver 192.0.2.53', hostname: 'glassbox' },
+      ipForward: opts.ipForward,
+      claims,
+    },
+    etc: { hosts: { target: `${PATHS.rootfs}/etc/hosts`, placeholder: `${PATHS.upper}/etc/hosts` }, resolv: { target: `${PATHS.rootfs}/etc/resolv.conf` }, hostname: { target: `${PATHS.rootfs}/etc/hostname` } },
+  };
+}
 
 interface Variant {
   name: string;
@@ -124,6 +143,20 @@ const variants: Variant[] = [
     name: '--init and -t: tini bound at /dev/init, the start chain run by script on a new terminal',
     golden: 'init-tty-plan.en.sh.txt',
     container: hello({ init: '/usr/bin/tini-static', tty: true }),
+    ctx: READY,
+    lang: 'en',
+  },
+  {
+    name: 'network: the first container on the default bridge (bridge, chains, ip_forward made)',
+    golden: 'bridge-plan.en.sh.txt',
+    container: hello(bridged({ bridgeUp: false, ipForward: false, ports: [] })),
+    ctx: READY,
+    lang: 'en',
+  },
+  {
+    name: 'network: published ports on a bridge that is already up',
+    golden: 'ports-plan.en.sh.txt',
+    container: hello(bridged({ bridgeUp: true, ipForward: true, ports: [{ hostPort: 8080, containerPort: 80, proto: 'tcp' }, { hostIp: '127.0.0.1', hostPort: 5353, containerPort: 53, proto: 'udp' }] })),
     ctx: READY,
     lang: 'en',
   },

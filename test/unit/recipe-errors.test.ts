@@ -126,8 +126,28 @@ colour: blue
 `,
     want: [
       'bad.yaml:2:1: colour: unknown key "colour" in recipe (known keys: name, description, image, rootdir, command, ' +
-        'entrypoint, env, workdir, hostname, user, namespaces, root, rootfs, read_only, init, volumes, resources)',
+        'entrypoint, env, workdir, hostname, user, namespaces, root, rootfs, read_only, init, volumes, network, resources)',
     ],
+  },
+  {
+    name: 'a bad published port points at its list item',
+    text: `
+image: glassbox/base
+network:
+  mode: bridge
+  ports:
+    - "8080:80"
+    - "8080:0"
+`,
+    want: ['bad.yaml:6:7: network.ports.1: container port 0 is out of range (1-65535) (like 8080:80, 127.0.0.1:8080:80, 53:53/udp or 80)'],
+  },
+  {
+    name: 'ports cannot be published with --network host',
+    text: `
+image: glassbox/base
+network: {mode: host, ports: [80]}
+`,
+    want: ['bad.yaml:2:30: network.ports: ports cannot be published with --network host (publishing needs a bridge network: --network bridge or a named network)'],
   },
   {
     name: 'unknown key in a bind volume object',

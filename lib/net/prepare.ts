@@ -1,0 +1,173 @@
+// Resolves what a container asked of the network into concrete values for the planner: which network, which
+// address (leased now, with an exclusive file), which host ports (claimed the same way), the interface names and
+// MAC, the files for /etc/hosts, /etc/resolv.conf and /etc/hostname, and the host facts that decide whether the
+// shared objects (the bridge, glassbox's iptables chains, ip_forward) still have to be made. It reads files and
+// creates claim files; it starts no process. With `dry` (glassbox plan, script) it creates nothing.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GlassboxError } from '../errors.ts';
+import type { Plan } from '../plan/types.ts';
+import { readState, stateDir } from '../state/containers.ts';
+import { resolveContainer, viewOf } from '../state/lifecycle.ts';
+import type { Roots } from '../state/paths.ts';
+import { macFor, parseIp, parseSubnet, type Subnet } from './cidr.ts';
+import type { NetworkSpec } from './model.ts';
+import type { EtcTarget } from './plan.ts';
+import { allocateAddress, claimPort, defaultNetwork, dropClaims, networkDir, readNetwork, type Claim, type NetworkDef } from './store.ts';
+
+export interface PreparedPort {
+  hostIp?: string;
+  hostPort: number;
+  containerPort: number;
+  proto: 'tcp' | 'udp';
+}
+
+export interface PreparedBridge {
+  def: NetworkDef;
+  subnet: Subnet;
+  /** The network's directory (leases, members, hosts). */
+  dir: string;
+  ip: string;
+  mac: string;
+  /** The host end of the veth pair: gb + the first 12 hex digits of the container ID (14 characters). */
+  hostIf: string;
+  lease: Claim;
+  /** The bridge is up: the shared objects (bridge, chains) exist, so their steps are left out. */
+  bridgeUp: boolean;
+}
+
+export interface PreparedNetwork {
+  mode: 'none' | 'host' | 'bridge' | 'container';
+  /** container mode: the other container's network namespace file, and its name. */
+  join?: { ns: string; name: string; hosts?: string; resolv?: string };
+  bridge?: PreparedBridge;
+  ports: PreparedPort[];
+  /** Contents of the files glassbox writes for /etc (bridge and host modes). */
+  files?: { hostsBase: string; resolv: string; hostname: string };
+  /** net.ipv4.ip_forward is already 1. */
+  ipForward: boolean;
+  /** Lease and port files made for this run (removed again if the run fails before its plan runs). */
+  claims: Claim[];
+}
+
+/** Names the container is known by on its network. */
+export interface NetIdentity {
+  id: string;
+  name: string;
+  hostname: string;
+}
+
+// The host end of a container's veth pair: derived from its ID, never from user text; 14 characters ≤ 15.
+export const hostIfName = (id: string) => `gb${id.slice(0, 12)}`;
+
+// Reads a one-line kernel setting file.
+function readSetting(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+// True when the device exists and is administratively up (IFF_UP in its flags).
+export function linkUp(dev: string): boolean {
+  const flags = readSetting(`/sys/class/net/${dev}/flags`);
+  return flags !== '' && (parseInt(flags, 16) & 1) === 1;
+}
+
+// The host's resolv.conf for a container: loopback name servers (a local resolver on the host) cannot be reached
+// from inside, so they are left out; --dns replaces the name servers.
+export function resolvConf(hostText: string, dns: string[]): string {
+  const lines = hostText.split('\n').map((l) => l.trim());
+  const keep = lines.filter((l) => l && !l.startsWith('#') && !/^nameserver\s/.test(l));
+  const servers = dns.length ? dns : lines.filter((l) => /^nameserver\s+/.test(l)).map((l) => l.split(/\s+/)[1]!).filter((ip) => !ip.startsWith('127.') && ip !== '::1');
+  return [...servers.map((s) => `nameserver ${s}`), ...keep].join('\n');
+}
+
+// The lines of a container's /etc/hosts that are its own: localhost and --add-host (its peers come from the network).
+export function hostsBase(addHosts: NetworkSpec['addHosts']): string {
+  return ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...addHosts.map((h) => `${h.ip}\t${h.host}`)].join('\n');
+}
+
+// Resolves the network part of a container, claiming an address and ports unless `dry`.
+export function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: NetIdentity, opts: { dry: boolean; bootId: string }): PreparedNetwork {
+  const ipForward = readSetting('/proc/sys/net/ipv4/ip_forward') === '1';
+  if (!spec || spec.mode === 'none') return { mode: 'none', ports: [], ipForward, claims: [] };
+  const hostResolv = readSetting('/etc/resolv.conf');
+  if (spec.mode === 'host') {
+    return { mode: 'host', ports: [], ipForward, claims: [], files: { hostsBase: readSetting('/etc/hosts'), resolv: resolvConf(hostResolv, spec.dns), hostname: who.hostname } };
+  }
+  if (spec.mode === 'container') return { mode: 'container', join: joinTarget(r, spec.target!, opts.bootId), ports: [], ipForward, claims: [] };
+
+  const def = spec.mode === 'bridge' ? defaultNetwork(r, { dry: opts.dry }) : readNetwork(r, spec.target!);
+  if (!def) throw new GlassboxError(`network ${spec.target} not found`, { field: '--network', hint: 'glassbox network ls; make one with glassbox network create NAME' });
+  const claims: Claim[] = [];
+  try {
+    const { ip, claim } = allocateAddress(r, def, { ip: spec.ip, id: who.id, names: [who.name, who.hostname], dry: opts.dry });
+    claims.push(claim);
+    const ports: PreparedPort[] = [];
+    for (const p of spec.ports) {
+      const got = claimPort(r, { proto: p.proto, port: p.hostPort, id: who.id, dry: opts.dry });
+      claims.push(got.claim);
+      ports.push({ ...(p.hostIp ? { hostIp: p.hostIp } : {}), hostPort: got.port, containerPort: p.containerPort, proto: p.proto });
+    }
+    const hostIf = hostIfName(who.id);
+    if (!opts.dry && existsSync(`/sys/class/net/${hostIf}`)) throw new GlassboxError(`an interface named ${hostIf} already exists on the host`, { hint: 'glassbox gc' });
+    return {
+      mode: 'bridge',
+      bridge: { def, subnet: parseSubnet(def.subnet) as Subnet, dir: networkDir(r, def.name), ip, mac: macFor(parseIp(ip)!), hostIf, lease: claim, bridgeUp: linkUp(def.bridge) },
+      ports,
+      files: { hostsBase: hostsBase(spec.addHosts), resolv: resolvConf(hostResolv, spec.dns), hostname: who.hostname },
+      ipForward,
+      claims,
+    };
+  } catch (e) {
+    if (!opts.dry) dropClaims(claims, who.id);
+    throw e;
+  }
+}
+
+// container:NAME — the other container must be running; its network namespace file is joined.
+function joinTarget(r: Roots, ref: string, bootId: string): NonNullable<PreparedNetwork['join']> {
+  let id: string;
+  try {
+    id = resolveContainer(r, ref);
+  } catch {
+    throw new GlassboxError(`--network container:${ref}: no such container`, { field: '--network', hint: 'glassbox ps' });
+  }
+  const s = readState(r, id);
+  const view = s ? viewOf(r, s, bootId) : undefined;
+  if (!view || view.status !== 'running') {
+    throw new GlassboxError(`--network container:${ref}: the container is not running (${view?.status ?? 'unknown'})`, { field: '--network', hint: 'start it first: its network namespace exists only while it runs' });
+  }
+  let plan: Plan;
+  try {
+    plan = JSON.parse(readFileSync(join(stateDir(r, id), 'config.json'), 'utf8')) as Plan;
+  } catch {
+    throw new GlassboxError(`--network container:${ref}: its plan cannot be read`);
+  }
+  const ns = plan.steps.find((s) => s.kind === 'start')?.argv?.find((a) => a.startsWith('--net='))?.slice('--net='.length);
+  if (!ns || !existsSync(ns)) throw new GlassboxError(`--network container:${ref}: the container has no network namespace of its own`, { field: '--network', hint: 'it runs with --network host: use --network host' });
+  const file = (f: string) => (existsSync(join(plan.info.paths.run, f)) ? join(plan.info.paths.run, f) : undefined);
+  const hosts = file('hosts');
+  const resolv = file('resolv.conf');
+  return { ns, name: view.name, ...(hosts ? { hosts } : {}), ...(resolv ? { resolv } : {}) };
+}
+
+// Where /etc/hosts, /etc/resolv.conf and /etc/hostname are bound inside the root: their path in the image (links
+// followed inside it), and a placeholder in the overlay's upper layer when the image lacks the file (a bind mount
+// needs an existing target). A file that cannot be bound (a directory there, or no overlay to add it to) is left out.
+export async function etcTargets(
+  resolve: (p: string) => Promise<{ path: string; kind: 'missing' | 'dir' | 'file' | 'other' }>,
+  rootfs: string,
+  upper: string | undefined,
+): Promise<{ hosts?: EtcTarget; resolv?: EtcTarget; hostname?: EtcTarget }> {
+  const out: { hosts?: EtcTarget; resolv?: EtcTarget; hostname?: EtcTarget } = {};
+  for (const [key, file] of [['hosts', '/etc/hosts'], ['resolv', '/etc/resolv.conf'], ['hostname', '/etc/hostname']] as const) {
+    const r = await resolve(file);
+    if (r.kind === 'file') out[key] = { target: rootfs + r.path };
+    else if (r.kind === 'missing' && upper && r.path.startsWith('/etc/')) out[key] = { target: rootfs + r.path, placeholder: upper + r.path };
+  }
+  return out;
+}

@@ -12,6 +12,7 @@ say() { printf '==> %s\n' "$*"; }
 # util-linux: unshare, nsenter, setpriv, flock, mount; iproute2: ip; busybox-static: the base image's programs;
 # gcc + libc6-dev: the static probe the integration tests run inside containers; tmux: tests of interactive mode.
 PACKAGES=(util-linux mount iproute2 iptables procps tar coreutils busybox-static tmux gcc libc6-dev strace)
+PACKAGES+=(attr zstd podman skopeo docker-registry apache2-utils)   # images: whiteout xattrs, zstd layers, test clients
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -4,6 +4,7 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import type { Lang } from '../plan/types.ts';
+import { registerImageCommands } from './image-commands.ts';
 import { registerLearn } from './learn-command.ts';
 import { reportError, setColour } from './output.ts';
 import { VERSION } from './version.ts';
@@ -170,6 +171,7 @@ export function buildProgram(exit: (code: number) => void): Command {
   };
   image.command('ls').description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
   program.command('images').description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
+  registerImageCommands(program, image, global, run);
   registerLearn(program, global);
   for (const c of [...program.commands, ...image.commands]) c.helpOption('--help', 'show help').exitOverride();
   return program;

@@ -12,6 +12,10 @@ import { pullImage, type PullEvents } from '../image/pull.ts';
 import { remoteReference } from '../image/reference.ts';
 import { RegistryClient } from '../image/registry.ts';
 import { StoreWork } from '../image/work.ts';
+import { containersUsingLayers } from '../image/containerfs.ts';
+import { commitContainer, exportContainer, saveImage, type SaveFormat } from '../image/outbound.ts';
+import { listImages, pruneLayers, removeImage, resolveImage, tagImage } from '../image/store.ts';
+import { resolveContainer } from '../state/lifecycle.ts';
 import { selfOwner } from '../state/containers.ts';
 import { roots } from '../state/paths.ts';
 import { requireRoot, type Global } from './container.ts';
@@ -149,5 +153,114 @@ export async function cmdLogout(registry: string): Promise<number> {
   const { registry: reg } = remoteReference(`${registry.replace(/^https?:\/\//, '').replace(/\/+$/, '')}/x`);
   if (!removeCredentials(roots().root, reg)) throw new GlassboxError(`not logged in to ${reg}`);
   process.stdout.write(`Removed login credentials for ${reg}\n`);
+  return 0;
+}
+
+// The DiffIDs of the store's layers that some container of this root mounts (they stay, whatever rmi or prune say).
+function layersInUse(root: string): Set<string> {
+  const out = new Set<string>();
+  for (const c of containersUsingLayers(roots())) {
+    for (const d of c.lowerDirs) {
+      const m = /\/layers\/sha256\/([0-9a-f]{64})$/.exec(d);
+      if (m && d.startsWith(`${root}/`)) out.add(`sha256:${m[1]}`);
+    }
+  }
+  return out;
+}
+
+// glassbox image inspect IMAGE…: a JSON array, docker's field names where they exist.
+export async function cmdImageInspect(refs: string[]): Promise<number> {
+  const root = roots().root;
+  const list = await listImages(root);
+  const out = [];
+  for (const ref of refs) {
+    const img = await resolveImage(root, ref);
+    const r = img.record;
+    out.push({
+      Id: r.id,
+      RepoTags: list.find((i) => i.record.id === r.id)?.tags ?? [],
+      RepoDigests: r.repoDigests ?? [],
+      Parent: r.parent ?? '',
+      Created: r.created,
+      Source: r.source ?? '',
+      Os: r.os ?? 'linux',
+      Architecture: r.architecture ?? '',
+      ...(r.variant ? { Variant: r.variant } : {}),
+      Config: r.config,
+      RootFS: { Type: 'layers', Layers: r.layers },
+      LayerDirs: img.lowerDirs,
+    });
+  }
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  return 0;
+}
+
+// glassbox tag SOURCE TARGET
+export async function cmdTag(source: string, target: string): Promise<number> {
+  requireRoot('glassbox tag');
+  await tagImage(roots().root, source, target);
+  return 0;
+}
+
+// glassbox rmi [-f] IMAGE…: untag, and delete the image when its last tag goes; refused while a container uses it.
+export async function cmdRmi(refs: string[], opts: { force?: boolean }): Promise<number> {
+  requireRoot('glassbox rmi');
+  const r = roots();
+  const keep = layersInUse(r.root);
+  for (const ref of refs) {
+    const img = await resolveImage(r.root, ref);
+    const tags = (await listImages(r.root)).find((i) => i.record.id === img.id)?.tags ?? [];
+    const byTag = tags.includes(img.ref);
+    const wouldDelete = !byTag || tags.length <= 1;
+    const users = containersUsingLayers(r).filter((c) => c.lowerDirs.join(':') === img.lowerDirs.join(':'));
+    if (wouldDelete && users.length && !opts.force) {
+      throw new GlassboxError(`image ${ref} is used by container ${users.map((u) => `${u.name} (${u.id.slice(0, 12)})`).join(', ')}`, { hint: 'remove the container first (glassbox rm), or force with rmi -f: its layers stay until it is removed' });
+    }
+    const res = await removeImage(r.root, ref, { force: opts.force, keepLayers: keep });
+    for (const t of res.untagged) process.stdout.write(`Untagged: ${t}\n`);
+    if (res.deleted) process.stdout.write(`Deleted: ${res.deleted}\n`);
+  }
+  return 0;
+}
+
+// glassbox image prune: layer dirs no image lists and no container mounts.
+export async function cmdImagePrune(): Promise<number> {
+  requireRoot('glassbox image prune');
+  const r = roots();
+  const removed = await pruneLayers(r.root, layersInUse(r.root));
+  for (const l of removed) process.stdout.write(`deleted layer ${l}\n`);
+  process.stdout.write(removed.length ? `${removed.length} layer${removed.length === 1 ? '' : 's'} removed\n` : 'no unused layers\n');
+  return 0;
+}
+
+// glassbox commit CONTAINER [NAME[:TAG]]
+export async function cmdCommit(ref: string, tag: string | undefined, opts: { message?: string }, g: Global): Promise<number> {
+  requireRoot('glassbox commit');
+  enableTrace(g.verbose);
+  const r = roots();
+  const id = resolveContainer(r, ref);
+  const rec = await withWork((w) => commitContainer(w, r, id, tag, { comment: opts.message }));
+  process.stdout.write(`${rec.id}\n`);
+  return 0;
+}
+
+// glassbox export CONTAINER -o FILE
+export async function cmdExport(ref: string, opts: { output?: string }, g: Global): Promise<number> {
+  requireRoot('glassbox export');
+  enableTrace(g.verbose);
+  if (!opts.output) throw new GlassboxError('export needs -o FILE', { hint: 'glassbox export CONTAINER -o rootfs.tar' });
+  const r = roots();
+  const id = resolveContainer(r, ref);
+  await withWork((w) => exportContainer(w, r, id, opts.output!));
+  return 0;
+}
+
+// glassbox save IMAGE -o FILE [--format docker-archive|oci-archive]
+export async function cmdSave(ref: string, opts: { output?: string; format?: string }, g: Global): Promise<number> {
+  requireRoot('glassbox save');
+  enableTrace(g.verbose);
+  if (!opts.output) throw new GlassboxError('save needs -o FILE', { hint: 'glassbox save IMAGE -o image.tar' });
+  const format = (opts.format ?? 'docker-archive') as SaveFormat;
+  await withWork((w) => saveImage(w, ref, opts.output!, format));
   return 0;
 }

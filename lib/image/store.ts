@@ -452,7 +452,7 @@ export async function tagImage(storeRoot: string, source: string, target: string
 }
 
 // Untags (by tag) or removes (by id) an image; the record and its layers go when nothing refers to them any more.
-export async function removeImage(storeRoot: string, ref: string, opts: { force?: boolean } = {}): Promise<RemoveResult> {
+export async function removeImage(storeRoot: string, ref: string, opts: { force?: boolean; keepLayers?: Set<string> } = {}): Promise<RemoveResult> {
   const root = checkedRoot(storeRoot);
   return withLock(root, async () => {
     const found = await lookup(root, ref);
@@ -478,12 +478,29 @@ export async function removeImage(storeRoot: string, ref: string, opts: { force?
     await rm(recordPath(root, found.id), { force: true });
     result.deleted = found.id;
     if (!record) return result;
-    const stillUsed = new Set((await allRecords(root)).flatMap((r) => r.layers));
+    const stillUsed = new Set([...(await allRecords(root)).flatMap((r) => r.layers), ...(opts.keepLayers ?? [])]);
     for (const l of new Set(record.layers)) {
       if (stillUsed.has(l)) continue;
       await rm(layerDir(root, l), { recursive: true, force: true });
       result.deletedLayers.push(l);
     }
     return result;
+  });
+}
+
+// Removes layer dirs no image record lists and no container uses (`glassbox image prune`); returns their DiffIDs.
+export async function pruneLayers(storeRoot: string, keep: Set<string> = new Set()): Promise<string[]> {
+  const root = checkedRoot(storeRoot);
+  return withLock(root, async () => {
+    const used = new Set([...(await allRecords(root)).flatMap((r) => r.layers), ...keep]);
+    const dir = path.join(root, 'layers', 'sha256');
+    const names = await readdir(dir).catch((e) => (isCode(e, 'ENOENT') ? [] : Promise.reject(e)));
+    const removed: string[] = [];
+    for (const n of names.filter((x) => /^[0-9a-f]{64}$/.test(x)).sort()) {
+      if (used.has(`sha256:${n}`)) continue;
+      await rm(path.join(dir, n), { recursive: true, force: true });
+      removed.push(`sha256:${n}`);
+    }
+    return removed;
   });
 }

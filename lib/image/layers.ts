@@ -60,7 +60,13 @@ export async function importLayer(work: StoreWork, src: LayerSource): Promise<La
     const plain = await scanTarFile(tarfile);
     scan = { ...plain, digest, compression: 'zstd' };
   } else {
-    scan = await scanTarFile(src.file);
+    try {
+      scan = await scanTarFile(src.file);
+    } catch (e) {
+      // A damaged blob: say so by its digest when one was announced (the clearer reason), else by its listing.
+      if (src.expectDigest) verify('digest', src.label, src.expectDigest, await sha256File(src.file));
+      throw e instanceof GlassboxError ? new GlassboxError(`${src.label}: ${e.message}`, { hint: e.hint }) : e;
+    }
     verify('digest', src.label, src.expectDigest, scan.digest);
   }
   verify('DiffID (digest of the uncompressed layer)', src.label, src.expectDiffId, scan.diffId);

@@ -95,7 +95,9 @@ export async function pullImage(work: StoreWork, refText: string, opts: PullOpti
     ev.layer?.(l.digest, 'done');
     return r;
   });
-  const repoDigest = `${familiarName(`${ref.registry}/${ref.repository}`)}@${manifest.digest}`;
+  // Like docker, the digest the name resolved to (an index's, for a multi-platform image) and the manifest's.
+  const repo = familiarName(`${ref.registry}/${ref.repository}`);
+  const repoDigests = [...new Set([top.digest, manifest.digest])].map((d) => `${repo}@${d}`);
   const tags = ref.storeTag ? [ref.storeTag] : [];
   const record = await addImage(root, {
     layers: results.map((r) => r.diffId),
@@ -104,7 +106,7 @@ export async function pullImage(work: StoreWork, refText: string, opts: PullOpti
     os: config.os,
     architecture: config.architecture,
     variant: config.variant,
-    repoDigests: [repoDigest],
+    repoDigests,
   }, tags);
   return { record, ref, digest: manifest.digest, downloaded };
 }

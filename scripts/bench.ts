@@ -433,4 +433,6 @@ async function main(): Promise<void> {
   process.exitCode = fatal ? 1 : cleanupReport.leftovers.length ? 3 : 0;
 }
 
-await main();
+// `--images`: the image import and pull benchmarks (scripts/bench-images.ts) instead of the run benchmarks.
+if (process.argv.includes('--images')) await (await import('./bench-images.ts')).benchImages();
+else await main();

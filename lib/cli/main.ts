@@ -4,6 +4,7 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import type { Lang } from '../plan/types.ts';
+import { registerImageCommands } from './image-commands.ts';
 import { registerLearn } from './learn-command.ts';
 import { enableTrace, reportError, setColour } from './output.ts';
 import { VERSION } from './version.ts';
@@ -214,6 +215,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .argument('<container>', 'name, ID or ID prefix')
     .argument('[port]', 'only this container port (PORT[/PROTO])')
     .action(async (ref, port) => run(async () => (await net()).cmdPort(ref, port))());
+  registerImageCommands(program, image, global, run);
   registerLearn(program, global);
   for (const c of [...program.commands, ...image.commands, ...network.commands]) c.helpOption('--help', 'show help').exitOverride();
   return program;

@@ -7,8 +7,10 @@
 //   domain     := host [ ":" port ]                        (the first part, when it holds "." or ":" or is "localhost")
 //   tag        := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
 //   digest     := "sha256:" 64 lowercase hex digits
-// A missing tag means `latest` (unless a digest pins the image). glassbox keeps a local store only, so unlike
-// docker the name is NOT normalised to `docker.io/library/…`: `busybox` stays `busybox`.
+// A missing tag means `latest` (unless a digest pins the image). Names are normalised like docker's: a name
+// without a registry host is on Docker Hub (`busybox` is `docker.io/library/busybox`, fetched from
+// registry-1.docker.io), and the store keeps the short, "familiar" form (`busybox:latest`), so both spellings find
+// the same image.
 
 import { GlassboxError } from '../errors.ts';
 
@@ -86,7 +88,63 @@ function isDomain(first: string): boolean {
   return first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase();
 }
 
-// The key under which repositories.json records a tag: `name:tag`.
+// The key under which repositories.json records a tag: `name:tag`, with the name in its familiar form.
 export function tagKey(ref: ImageReference): string {
-  return `${ref.name}:${ref.tag}`;
+  return `${familiarName(ref.name)}:${ref.tag}`;
+}
+
+export const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB_ENDPOINT = 'registry-1.docker.io';
+
+// docker.io/library/busybox → busybox; docker.io/team/app → team/app; other registries stay as they are.
+export function familiarName(name: string): string {
+  const { registry, repository } = splitName(name);
+  if (registry !== DOCKER_HUB) return name;
+  return repository.startsWith('library/') && repository.split('/').length === 2 ? repository.slice('library/'.length) : repository;
+}
+
+// Splits a valid name into its registry (docker.io when none is given) and repository path.
+export function splitName(name: string): { registry: string; repository: string } {
+  const parts = name.split('/');
+  let registry = DOCKER_HUB;
+  if (parts.length > 1 && isDomain(parts[0]!)) registry = parts.shift()!;
+  if (registry === 'index.docker.io' || registry === DOCKER_HUB_ENDPOINT) registry = DOCKER_HUB;
+  let repository = parts.join('/');
+  if (registry === DOCKER_HUB && parts.length === 1) repository = `library/${repository}`;
+  return { registry, repository };
+}
+
+export interface RemoteReference {
+  /** The registry as named (`docker.io`, `127.0.0.1:5000`). */
+  registry: string;
+  /** host[:port] to connect to (`registry-1.docker.io` for Docker Hub). */
+  endpoint: string;
+  /** Repository path on that registry (`library/busybox`). */
+  repository: string;
+  /** Tag or digest to ask the registry for. */
+  reference: string;
+  tag: string;
+  digest?: string;
+  /** Canonical full name: `docker.io/library/busybox:latest`. */
+  canonical: string;
+  /** The name:tag the store records: `busybox:latest`. */
+  storeTag?: string;
+}
+
+// Normalises what the user typed after `glassbox pull` the way docker does.
+export function remoteReference(s: string): RemoteReference {
+  const ref = parseReference(s);
+  const { registry, repository } = splitName(ref.name);
+  const endpoint = registry === DOCKER_HUB ? DOCKER_HUB_ENDPOINT : registry;
+  const full = `${registry}/${repository}`;
+  return {
+    registry,
+    endpoint,
+    repository,
+    reference: ref.digest ?? ref.tag,
+    tag: ref.tag,
+    ...(ref.digest ? { digest: ref.digest } : {}),
+    canonical: `${full}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`,
+    ...(ref.tag ? { storeTag: `${familiarName(full)}:${ref.tag}` } : {}),
+  };
 }

@@ -24,7 +24,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { GlassboxError } from '../errors.ts';
-import { parseReference, tagKey } from './reference.ts';
+import { familiarName, parseReference, tagKey } from './reference.ts';
 
 export interface ImageConfig {
   Env?: string[];
@@ -44,7 +44,18 @@ export interface ImageRecord {
   created: string;
   /** Where it came from: `from-host`, `docker-archive:x.tar`, a registry reference… */
   source?: string;
+  /** Platform, from the image's config (absent for images glassbox built: the host's). */
+  os?: string;
+  architecture?: string;
+  variant?: string;
+  /** `name@sha256:…` of the registry manifest it was pulled from. */
+  repoDigests?: string[];
+  /** For commit: the image the container ran. */
+  parent?: string;
 }
+
+/** Fields of a record kept as they are, outside the id (which covers layers and config only). */
+export type ImageMeta = Pick<ImageRecord, 'source' | 'os' | 'architecture' | 'variant' | 'repoDigests' | 'parent'>;
 
 export interface ResolvedImage {
   id: string;
@@ -279,7 +290,7 @@ export async function commitLayer(storeRoot: string, tmpDir: string, diffId: str
 // Records an image made of already committed layers and points the given tags at it.
 export async function addImage(
   storeRoot: string,
-  image: { layers: string[]; config: ImageConfig; source?: string },
+  image: { layers: string[]; config: ImageConfig } & ImageMeta,
   tags: string[],
 ): Promise<ImageRecord> {
   const root = checkedRoot(storeRoot);
@@ -294,8 +305,12 @@ export async function addImage(
       }
     }
     let record = await readRecord(root, id); // same content → same id: keep the first record (and its date)
+    const { layers: _l, config: _c, ...meta } = image;
     if (!record) {
-      record = { id, layers, config: image.config, created: new Date().toISOString(), ...(image.source ? { source: image.source } : {}) };
+      record = { id, layers, config: image.config, created: new Date().toISOString(), ...dropUndefined(meta) };
+      await writeAtomic(recordPath(root, id), `${JSON.stringify(record, null, 2)}\n`);
+    } else if (meta.repoDigests?.some((d) => !record!.repoDigests?.includes(d))) {
+      record.repoDigests = [...new Set([...(record.repoDigests ?? []), ...meta.repoDigests])].sort();
       await writeAtomic(recordPath(root, id), `${JSON.stringify(record, null, 2)}\n`);
     }
     if (keys.length > 0) {
@@ -305,6 +320,10 @@ export async function addImage(
     }
     return record;
   });
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 // Finds the image id a user string means: a tag, `sha256:<prefix>`, or a bare hex prefix of at least 4 digits.
@@ -327,7 +346,11 @@ async function lookup(root: string, refText: string): Promise<{ id: string; show
   const repos = await readRepos(root);
   if (ref.digest) {
     // glassbox has no registry digests: `name@sha256:X` means the image with id X that carries some `name:` tag.
-    const tagged = Object.entries(repos).some(([k, id]) => id === ref.digest && k.startsWith(`${ref.name}:`));
+    // A pulled image also answers to the registry manifest's digest it came from (its repoDigests).
+    const fam = familiarName(ref.name);
+    const pulled = (await allRecords(root)).find((r) => r.repoDigests?.includes(`${fam}@${ref.digest}`));
+    if (pulled) return { id: pulled.id, shown: ref.display };
+    const tagged = Object.entries(repos).some(([k, id]) => id === ref.digest && k.startsWith(`${fam}:`));
     return tagged ? { id: ref.digest, shown: ref.display } : undefined;
   }
   const id = repos[tagKey(ref)];
@@ -429,7 +452,7 @@ export async function tagImage(storeRoot: string, source: string, target: string
 }
 
 // Untags (by tag) or removes (by id) an image; the record and its layers go when nothing refers to them any more.
-export async function removeImage(storeRoot: string, ref: string, opts: { force?: boolean } = {}): Promise<RemoveResult> {
+export async function removeImage(storeRoot: string, ref: string, opts: { force?: boolean; keepLayers?: Set<string> } = {}): Promise<RemoveResult> {
   const root = checkedRoot(storeRoot);
   return withLock(root, async () => {
     const found = await lookup(root, ref);
@@ -455,12 +478,29 @@ export async function removeImage(storeRoot: string, ref: string, opts: { force?
     await rm(recordPath(root, found.id), { force: true });
     result.deleted = found.id;
     if (!record) return result;
-    const stillUsed = new Set((await allRecords(root)).flatMap((r) => r.layers));
+    const stillUsed = new Set([...(await allRecords(root)).flatMap((r) => r.layers), ...(opts.keepLayers ?? [])]);
     for (const l of new Set(record.layers)) {
       if (stillUsed.has(l)) continue;
       await rm(layerDir(root, l), { recursive: true, force: true });
       result.deletedLayers.push(l);
     }
     return result;
+  });
+}
+
+// Removes layer dirs no image record lists and no container uses (`glassbox image prune`); returns their DiffIDs.
+export async function pruneLayers(storeRoot: string, keep: Set<string> = new Set()): Promise<string[]> {
+  const root = checkedRoot(storeRoot);
+  return withLock(root, async () => {
+    const used = new Set([...(await allRecords(root)).flatMap((r) => r.layers), ...keep]);
+    const dir = path.join(root, 'layers', 'sha256');
+    const names = await readdir(dir).catch((e) => (isCode(e, 'ENOENT') ? [] : Promise.reject(e)));
+    const removed: string[] = [];
+    for (const n of names.filter((x) => /^[0-9a-f]{64}$/.test(x)).sort()) {
+      if (used.has(`sha256:${n}`)) continue;
+      await rm(path.join(dir, n), { recursive: true, force: true });
+      removed.push(`sha256:${n}`);
+    }
+    return removed;
   });
 }

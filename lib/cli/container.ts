@@ -10,6 +10,8 @@ import { preloadSpawner, startDetached } from '../exec/spawn.ts';
 import { hostCgroupLayout } from '../cgroup/layout.ts';
 import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/facts.ts';
 import { findOnPathSync } from '../host/programs.ts';
+import { findSeccompLoader } from '../security/loader.ts';
+import { kernelPaths } from '../security/paths.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
 import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
 import { resolveImage } from '../image/store.ts';
@@ -79,6 +81,8 @@ export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync
     batchMounts,
     flock: flock ?? missingTool('flock', 'util-linux'),
     cgroup: hostCgroupLayout(),
+    kernelPaths: kernelPaths(),
+    seccompLoader: findSeccompLoader(),
   };
 }
 

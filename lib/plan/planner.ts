@@ -9,6 +9,9 @@ import type { CgroupLayout } from '../cgroup/layout.ts';
 import { hasLimits, type Resources } from '../cgroup/resources.ts';
 import { GlassboxError } from '../errors.ts';
 import type { Namespace } from '../recipe/model.ts';
+import { resolveSecurity, type SecurityChoice } from '../security/model.ts';
+import type { KernelPaths } from '../security/paths.ts';
+import { planSecurity, securitySteps } from '../security/plan.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type Step } from './types.ts';
 
 export interface PreparedContainer {
@@ -35,6 +38,8 @@ export interface PreparedContainer {
   paths: ContainerPaths;
   /** Resource limits; the default pids limit applies whenever the host has cgroups. */
   resources?: Resources;
+  /** Capabilities, no_new_privs, seccomp, --privileged (lib/security); absent means docker's defaults. */
+  security?: SecurityChoice;
 }
 
 export interface PlanContext {
@@ -51,6 +56,10 @@ export interface PlanContext {
   flock: string;
   /** Where and how this host keeps cgroups (lib/cgroup/layout.ts); without it, no limits are planned. */
   cgroup?: CgroupLayout;
+  /** Which of docker's masked and read-only paths this kernel has (lib/security/paths.ts); all when absent. */
+  kernelPaths?: KernelPaths;
+  /** The built static seccomp loader; without it only --security-opt seccomp=unconfined can be planned. */
+  seccompLoader?: string;
 }
 
 export const BARRIER = '/dev/.glassbox-start';
@@ -78,12 +87,13 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     return made;
   };
 
+  const sec = planSecurity({ choice: c.security ?? resolveSecurity(undefined).choice, cgroup: ctx.cgroup, kernelPaths: ctx.kernelPaths, seccompLoader: ctx.seccompLoader }, p.run);
   // The cgroups come first: they depend on nothing else, so they are made alongside the namespaces, and their
   // undos (removing the groups) come last, when the container's processes are surely gone.
   let cgroup: ReturnType<typeof cgroupSteps> | undefined;
   let cgroupInfo: Plan['info']['cgroup'];
   if (ctx.cgroup) {
-    const compiled = compileCgroup(ctx.cgroup, c.resources, c.id, runtimeRef('pid1'));
+    const compiled = compileCgroup(ctx.cgroup, c.resources, c.id, runtimeRef('pid1'), sec.deviceRules);
     cgroup = cgroupSteps(catalog, compiled);
     cgroupInfo = compiled.record;
     steps.push(...cgroup.setup);
@@ -119,7 +129,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
         links: ctx.hostDevLinks ? [] : DEV_LINKS,
       },
     },
-    { block: 'sys', as: 'sys', params: { rootfs: p.rootfs } },
+    { block: 'sys', as: 'sys', params: { rootfs: p.rootfs, options: sec.sysOptions } },
   ];
   if (c.volumes.length) {
     const opts = (extra: string[]) => [...extra, 'X-mount.mkdir'].join(',');
@@ -174,6 +184,8 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     steps.push(s);
   }
 
+  const secSteps = securitySteps(catalog, sec, { runDir: p.run, rootfs: p.rootfs, pid1: runtimeRef('pid1'), batch, kernelPaths: ctx.kernelPaths, after: ['ns.dirs'] });
+  steps.push(...secSteps.setup);
   add({
     block: 'start',
     as: 'start',
@@ -196,14 +208,18 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       read_only: c.readOnly,
       env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
       flock: ctx.flock,
+      ...sec.start,
     },
     after: lastOnly(steps, steps.filter((s) => s.phase === 'setup').map((s) => s.id)),
   });
   // PID 1 joins its groups while it waits at the barrier, just before the barrier opens.
   if (cgroup) steps.splice(steps.findIndex((s) => s.id === 'start.release'), 0, ...cgroup.boot);
+  // The masks go on while PID 1's /proc exists and its root is still the host's (before pivot_root).
+  const firstBoot = steps.findIndex((s) => s.phase === 'boot');
+  steps.splice(firstBoot < 0 ? steps.length : firstBoot, 0, ...secSteps.boot);
   return {
     version: 1,
-    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}) },
+    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), security: sec.info },
     steps,
     ...(cgroup?.teardown.length ? { teardown: cgroup.teardown } : {}),
   };

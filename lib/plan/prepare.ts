@@ -10,6 +10,7 @@ import { resolveImage, type ImageConfig } from '../image/store.ts';
 import { resolveUser } from '../image/users.ts';
 import type { ContainerSpec } from '../recipe/model.ts';
 import { isReservedTarget, OVERLAY_UNSAFE } from '../recipe/validate.ts';
+import { resolveSecurity } from '../security/model.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
 import type { PreparedContainer } from './planner.ts';
 
@@ -111,6 +112,7 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     volumes,
     paths: containerPaths(roots, id),
     ...(spec.resources ? { resources: spec.resources } : {}),
+    security: resolveSecurity(spec.security).choice,
     imageConfig: config,
   };
 }

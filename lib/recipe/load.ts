@@ -87,5 +87,8 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     readOnly: r.read_only,
     volumes,
     ...(resources ? { resources } : {}),
+    ...(r.security
+      ? { security: { privileged: r.security.privileged, capAdd: r.security.cap_add, capDrop: r.security.cap_drop, noNewPrivileges: r.security.no_new_privileges, seccomp: r.security.seccomp } }
+      : {}),
   };
 }

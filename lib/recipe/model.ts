@@ -2,6 +2,7 @@
 // reads only this, never YAML or flags.
 
 import type { Resources } from '../cgroup/resources.ts';
+import type { SecuritySpec } from '../security/model.ts';
 
 export const NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
@@ -32,6 +33,8 @@ export interface ContainerSpec {
   volumes: Volume[];
   /** Resource limits (lib/cgroup/resources.ts); absent means none asked for (the default pids limit applies). */
   resources?: Resources;
+  /** Capabilities, no_new_privs, seccomp, --privileged (lib/security/model.ts); absent means docker's defaults. */
+  security?: SecuritySpec;
   /** The recipe file it came from, if any. */
   source?: string;
 }

@@ -34,6 +34,14 @@ export const ResourcesSchema = z.strictObject({
   pids: z.union([z.number(), z.string().min(1)]).optional().describe('the most processes (and threads) at once (default 2048)'),
 });
 
+export const SecuritySchema = z.strictObject({
+  privileged: z.boolean().optional().describe('turn off every protection below (docker --privileged): all capabilities, no seccomp, no masks, /sys writable, every device'),
+  cap_add: z.array(z.string().min(1)).optional().describe('capabilities to add to docker\'s default 14, like NET_ADMIN, or ALL'),
+  cap_drop: z.array(z.string().min(1)).optional().describe('capabilities to drop, like NET_RAW, or ALL'),
+  no_new_privileges: z.boolean().optional().describe('no_new_privs: setuid files give nothing (default true)'),
+  seccomp: z.enum(['default', 'unconfined']).optional().describe("the system-call filter: glassbox's default, or unconfined"),
+});
+
 export const RecipeSchema = z.strictObject({
   name: z.string().optional().describe('container name: lowercase letters, digits, _ . - (like docker --name)'),
   description: z.string().optional().describe('free text for people'),
@@ -53,6 +61,7 @@ export const RecipeSchema = z.strictObject({
   rootfs: z.enum(['overlay', 'bind']).default('overlay').describe('overlay over the image layers (changes are thrown away), or a plain bind of a single directory'),
   read_only: z.boolean().default(false).describe('mount the root read-only'),
   volumes: z.array(VolumeSchema).default([]).describe('SRC:DST[:ro] strings, or {type: bind|tmpfs, …} objects'),
+  security: SecuritySchema.optional().describe('capabilities, no_new_privs, seccomp, privileged'),
   resources: ResourcesSchema.optional().describe('resource limits, enforced with cgroups (memory, memory_swap, cpus, cpu_shares, cpuset_cpus, pids)'),
 });
 

@@ -92,10 +92,10 @@ export function securitySteps(catalog: Catalog, sec: SecurityPlan, o: { runDir: 
   const entries = [
     ...paths.masked.map((m) =>
       m.dir
-        ? { path: m.path, source: 'tmpfs', target: o.rootfs + m.path, type: 'tmpfs', options: 'ro,nosuid,nodev,noexec', en: `Mask ${m.path} with an empty read-only tmpfs`, zh: `用空的只读 tmpfs 盖住 ${m.path}` }
-        : { path: m.path, source: '/dev/null', target: o.rootfs + m.path, type: 'none', options: 'bind', en: `Mask ${m.path} with the host's /dev/null`, zh: `用宿主机的 /dev/null 盖住 ${m.path}` },
+        ? { path: m.path, source: 'tmpfs', target: o.rootfs + m.path, type: 'tmpfs', options: 'ro,nosuid,nodev,noexec', en: 'mask it with an empty read-only tmpfs', zh: '用一个空的只读 tmpfs 盖住它' }
+        : { path: m.path, source: '/dev/null', target: o.rootfs + m.path, type: 'none', options: 'bind', en: "mask it with the host's /dev/null", zh: '用宿主机的 /dev/null 盖住它' },
     ),
-    ...paths.readOnly.map((p) => ({ path: p, source: o.rootfs + p, target: o.rootfs + p, type: 'none', options: 'bind,ro,nosuid,nodev,noexec', en: `Make ${p} read-only`, zh: `把 ${p} 设为只读` })),
+    ...paths.readOnly.map((p) => ({ path: p, source: o.rootfs + p, target: o.rootfs + p, type: 'none', options: 'bind,ro,nosuid,nodev,noexec', en: 'bind it onto itself read-only', zh: '把它只读地绑定到自身' })),
   ];
   if (!entries.length) return { setup, boot: [] };
   const fstabFile = o.batch ? `${o.runDir}/masks.fstab` : undefined;

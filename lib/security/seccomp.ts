@@ -47,9 +47,9 @@ export const BLOCKED: ReadonlyArray<{ why: string; calls: string[] }> = [
   { why: 'kernel keyrings are not namespaced', calls: ['add_key', 'request_key', 'keyctl'] },
   { why: 'kernel modules are code in the host kernel', calls: ['init_module', 'finit_module', 'delete_module', 'create_module', 'get_kernel_syms', 'query_module'] },
   { why: 'replacing the running kernel', calls: ['kexec_load', 'kexec_file_load'] },
-  { why: 'mounting (old and new mount API)', calls: ['mount', 'umount2', 'pivot_root', 'open_tree', 'move_mount', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'mount_setattr'] },
+  { why: 'mounting, old and new API', calls: ['mount', 'umount2', 'pivot_root', 'open_tree', 'move_mount', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'mount_setattr'] },
   { why: 'new or other namespaces', calls: ['unshare', 'setns'] },
-  { why: 'kernel programs, performance counters and page-fault handling: large attack surface', calls: ['bpf', 'perf_event_open', 'userfaultfd', 'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'fanotify_init'] },
+  { why: 'kernel programs, perf counters, page faults, io_uring: a large attack surface', calls: ['bpf', 'perf_event_open', 'userfaultfd', 'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'fanotify_init'] },
   { why: 'the clock is shared by the whole machine', calls: ['clock_settime', 'settimeofday', 'adjtimex', 'clock_adjtime'] },
   { why: 'file handles open files by inode, around every path check (the "shocker" escape)', calls: ['open_by_handle_at'] },
   { why: 'machine-wide switches', calls: ['swapon', 'swapoff', 'reboot', 'acct', 'quotactl', 'quotactl_fd', 'syslog', 'vhangup'] },
@@ -86,7 +86,7 @@ export function compileDefaultFilter(): Insn[] {
   ins(JEQ_K, X86_64.clone!, 'clone: look at its flags', 'clone', 'next');
   ins(JEQ_K, X86_64.clone3!, 'clone3: its flags are in memory the filter cannot read; ENOSYS makes libc use clone', 'enosys', 'next');
   for (const g of BLOCKED) {
-    for (const call of g.calls) ins(JEQ_K, num(call), `${call}: EPERM (${g.why})`, 'eperm', 'next');
+    for (const call of g.calls) ins(JEQ_K, num(call), `${call}: EPERM, ${g.why}`, 'eperm', 'next');
   }
   ins(RET_K, SECCOMP_RET_ALLOW, 'every other call is allowed');
   ins(LD_W_ABS, 16, 'clone: A = the low 32 bits of its flags (argument 0)', undefined, undefined, 'clone');

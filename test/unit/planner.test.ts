@@ -44,7 +44,7 @@ function hello(over: Partial<PreparedContainer> = {}): PreparedContainer {
   };
 }
 
-const FIRST_RUN: PlanContext = { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true, flock: '/usr/bin/flock' };
+const FIRST_RUN: PlanContext = { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true, flock: '/usr/bin/flock', seccompLoader: '/usr/lib/glassbox/glassbox-seccomp-load' };
 const READY: PlanContext = { ...FIRST_RUN, runRootReady: true, barrierReady: true };
 
 // cgroup layouts written out by hand (no file is read): this machine's v1 hybrid, and a pure v2 host.
@@ -253,7 +253,7 @@ test('planner variant: the hello container', () => {
   assert.ok(!argv.some((a) => a.startsWith('--root=')));
   assert.ok(plan.steps.some((s) => s.id === 'start.pivot'));
   assert.ok(plan.steps.some((s) => s.id === 'hostname.set' && s.argv!.at(-1) === 'glassbox'));
-  assert.ok(fstabOf('hello (en)').includes(`overlay ${PATHS.rootfs} overlay lowerdir=/var/lib/glassbox/layers/1111/diff:/var/lib/glassbox/layers/2222/diff,`));
+  assert.ok(fstabOf('hello (en)').includes(`overlay ${PATHS.rootfs} overlay nodev,lowerdir=/var/lib/glassbox/layers/1111/diff:/var/lib/glassbox/layers/2222/diff,`));
   const pivot = plan.steps.find((s) => s.id === 'start.pivot')!;
   assert.ok(pivot.argv!.includes(`--target=${runtimeRef('pid1')}`));
 });
@@ -319,7 +319,7 @@ test('planner variant: cgroups are made first, PID 1 joins them at the barrier, 
   assert.equal(ids[0], 'cgroup.parents', 'the cgroups come first, so their undos come last');
   const release = ids.indexOf('start.release');
   const joins = plan.steps.filter((s) => s.id.startsWith('cgroup.join-'));
-  assert.equal(joins.length, 6);
+  assert.equal(joins.length, 7); // memory, cpu+cpuacct, cpuset, pids, freezer, devices… one per tree
   for (const j of joins) {
     assert.equal(j.phase, 'boot');
     assert.ok(ids.indexOf(j.id) < release, `${j.id} comes before the barrier opens`);

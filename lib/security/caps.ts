@@ -53,10 +53,11 @@ export function containerCaps(c: CapChoice): Cap[] {
   return ALL_CAPS.filter((x) => set.includes(x));
 }
 
-// The argument of setpriv --bounding-set: drop all, then add back each capability by its setpriv name.
+// The argument of setpriv --bounding-set: drop all, then add back each capability by its setpriv name, in the
+// kernel's order.
 export function boundingSetArg(caps: Cap[]): string {
   if (caps.length === ALL_CAPS.length) return '+all';
-  return ['-all', ...caps.map((c) => `+${c.toLowerCase()}`)].join(',');
+  return ['-all', ...ALL_CAPS.filter((c) => caps.includes(c)).map((c) => `+${c.toLowerCase()}`)].join(',');
 }
 
 // The hexadecimal mask /proc/PID/status shows for a set (CapBnd, CapEff…), 16 digits.

@@ -10,7 +10,7 @@ import type { CgroupLayout } from '../../lib/cgroup/layout.ts';
 import { specFromFlags } from '../../lib/cli/flags.ts';
 import { planContainer, type PlanContext, type PreparedContainer } from '../../lib/plan/planner.ts';
 import { parseRecipe } from '../../lib/recipe/load.ts';
-import { ALL_CAPS, boundingSetArg, capMask, containerCaps, DEFAULT_CAPS } from '../../lib/security/caps.ts';
+import { ALL_CAPS, boundingSetArg, capMask, containerCaps, DEFAULT_CAPS, type CapChoice } from '../../lib/security/caps.ts';
 import { resolveSecurity, type SecuritySpec } from '../../lib/security/model.ts';
 import { kernelPaths } from '../../lib/security/paths.ts';
 import {
@@ -29,7 +29,7 @@ test('caps: docker defaults are the 14 of moby, mask 00000000a80425fb as docker 
 });
 
 test('caps: add, drop, ALL and the v2 rule for MKNOD', () => {
-  const base = { privileged: false, add: [], drop: [], dropMknod: false } as const;
+  const base: CapChoice = { privileged: false, add: [], drop: [], dropMknod: false };
   assert.deepEqual(containerCaps({ ...base }).length, 14);
   assert.ok(!containerCaps({ ...base, dropMknod: true }).includes('MKNOD'));
   assert.ok(containerCaps({ ...base, dropMknod: true, add: ['MKNOD'] }).includes('MKNOD'), 'asked for by name, it stays');

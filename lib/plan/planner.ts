@@ -87,7 +87,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     return made;
   };
 
-  const sec = planSecurity({ choice: c.security ?? resolveSecurity(undefined).choice, cgroup: ctx.cgroup, kernelPaths: ctx.kernelPaths, seccompLoader: ctx.seccompLoader }, p.run);
+  const sec = planSecurity({ choice: c.security ?? resolveSecurity(undefined).choice, cgroup: ctx.cgroup, kernelPaths: ctx.kernelPaths, seccompLoader: ctx.seccompLoader, chroot: c.root === 'chroot' }, p.run);
   // The cgroups come first: they depend on nothing else, so they are made alongside the namespaces, and their
   // undos (removing the groups) come last, when the container's processes are surely gone.
   let cgroup: ReturnType<typeof cgroupSteps> | undefined;

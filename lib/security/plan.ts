@@ -33,6 +33,11 @@ export interface SecurityInput {
   kernelPaths?: KernelPaths;
   /** The built static seccomp loader (lib/security/seccomp-load.c), absent when it is not built. */
   seccompLoader?: string;
+  /**
+   * The chroot lesson's root: unshare --root changes the root before the rest of the chain runs, so the chain's
+   * programs come from the image and the host's loader is out of reach. No filter is installed there.
+   */
+  chroot?: boolean;
 }
 
 export interface SecurityPlan {
@@ -51,7 +56,7 @@ export function planSecurity(input: SecurityInput, runDir: string): SecurityPlan
   const deviceCgroup = input.cgroup?.version === 'v1' && !!input.cgroup.hierarchies.devices;
   const caps = containerCaps({ privileged: choice.privileged, add: choice.capAdd, drop: choice.capDrop, dropMknod: !deviceCgroup });
   const paths = choice.privileged ? { masked: [], readOnly: [] } : (input.kernelPaths ?? ALL_KERNEL_PATHS);
-  const seccomp = choice.seccomp === 'default';
+  const seccomp = choice.seccomp === 'default' && !input.chroot;
   if (seccomp && !input.seccompLoader) {
     throw new GlassboxError('the seccomp loader (dist/glassbox-seccomp-load) is not built, or this is not an x86_64 host', {
       hint: 'run npm run build (it needs gcc and libc6-dev), or give --security-opt seccomp=unconfined',
@@ -67,7 +72,7 @@ export function planSecurity(input: SecurityInput, runDir: string): SecurityPlan
       capabilities: caps,
       capMask: capMask(caps),
       noNewPrivileges: choice.noNewPrivileges,
-      seccomp: choice.seccomp,
+      seccomp: seccomp ? 'default' : 'unconfined',
       maskedPaths: paths.masked.map((m) => m.path),
       readonlyPaths: paths.readOnly,
       devices,

@@ -127,6 +127,9 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   preloadSpawner();
   enableTrace(g.verbose);
   const { plan, roots: r, facts } = await planFor(target, command, flags, { buildBase: true, verbose: g.verbose });
+  if (plan.info.security?.privileged) {
+    warn('PRIVILEGED container: every capability, no seccomp filter, no no_new_privs, no masked /proc paths, /sys writable, every device allowed. Root in it is root on this host.');
+  }
   if (flags.detach) return runDetachedPlan(plan, r, facts, { remove: !!flags.rm, lang: g.lang });
   return runPlan(plan, r, facts);
 }

@@ -42,8 +42,9 @@ export function effectiveLimits(r: Resources | undefined): PlanCgroup['limits'] 
 }
 
 // Compiles the limits for one container; `pid1` is the runtime reference to PID 1's host PID.
-export function compileCgroup(layout: CgroupLayout, resources: Resources | undefined, id: string, pid1: string): CompiledCgroup {
-  return layout.version === 'v1' ? compileV1(layout, resources ?? {}, id, pid1) : compileV2(layout, resources ?? {}, id, pid1);
+// `devices` is the v1 device allow-list (lib/security/paths.ts); undefined leaves every device allowed.
+export function compileCgroup(layout: CgroupLayout, resources: Resources | undefined, id: string, pid1: string, devices?: string[]): CompiledCgroup {
+  return layout.version === 'v1' ? compileV1(layout, resources ?? {}, id, pid1, devices) : compileV2(layout, resources ?? {}, id, pid1);
 }
 
 // Controllers a spec needs (required: it asked for their limits) and would like (stats, the default pids limit,
@@ -62,8 +63,9 @@ const missing = (c: string, version: string) =>
     hint: 'run glassbox doctor, or leave the limit out',
   });
 
-function compileV1(layout: CgroupLayout, r: Resources, id: string, pid1: string): CompiledCgroup {
+function compileV1(layout: CgroupLayout, r: Resources, id: string, pid1: string, devices?: string[]): CompiledCgroup {
   const { required, optional } = wanted(r);
+  if (devices && layout.hierarchies.devices) optional.push('devices');
   for (const c of required) if (!layout.hierarchies[c]) throw missing(c, 'v1');
   const controllers = [...required, ...optional.filter((c) => layout.hierarchies[c])];
   // Trees mounted together (cpu,cpuacct) are one directory: made once, joined once.
@@ -98,6 +100,8 @@ function compileV1(layout: CgroupLayout, r: Resources, id: string, pid1: string)
       cpuset_cpus: r.cpusetCpus,
       pids_dir: pids !== undefined ? dirOf('pids') : undefined,
       pids_max: pids !== undefined ? String(pids) : undefined,
+      devices_dir: has('devices') ? dirOf('devices') : undefined,
+      device_rules: has('devices') ? (devices ?? []) : [],
       pid1,
     },
   };

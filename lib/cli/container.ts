@@ -10,6 +10,8 @@ import { preloadSpawner, startDetached } from '../exec/spawn.ts';
 import { hostCgroupLayout } from '../cgroup/layout.ts';
 import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/facts.ts';
 import { findOnPathSync } from '../host/programs.ts';
+import { findSeccompLoader } from '../security/loader.ts';
+import { kernelPaths } from '../security/paths.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
 import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
 import { resolveImage } from '../image/store.ts';
@@ -81,6 +83,8 @@ export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync
     batchMounts,
     flock: flock ?? missingTool('flock', 'util-linux'),
     cgroup: hostCgroupLayout(),
+    kernelPaths: kernelPaths(),
+    seccompLoader: findSeccompLoader(),
   };
 }
 
@@ -130,6 +134,9 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   // docker's check: a terminal for the container needs one to copy from.
   if (flags.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
   const { plan, roots: r, facts, prepared } = await planFor(target, command, flags, { buildBase: true, verbose: g.verbose });
+  if (plan.info.security?.privileged) {
+    warn('PRIVILEGED container: every capability, no seccomp filter, no no_new_privs, no masked /proc paths, /sys writable, every device allowed. Root in it is root on this host.');
+  }
   if (plan.info.network?.ports.length && !flags.detach) process.stderr.write(`glassbox: ${portsText(plan.info.network.ports)}\n`);
   try {
     if (flags.detach) return await runDetachedPlan(plan, r, facts, { remove: !!flags.rm, lang: g.lang });

@@ -7,6 +7,7 @@ import { GlassboxError, GlassboxErrors } from '../errors.ts';
 import { DEFAULT_NAMESPACES, type ContainerSpec, type Volume } from '../recipe/model.ts';
 import { parseVolumeShort, validateSpec, type Problem } from '../recipe/validate.ts';
 import { parseNetwork } from '../net/model.ts';
+import { applySecurityOpt } from '../security/model.ts';
 
 export interface RunFlags {
   name?: string;
@@ -35,6 +36,10 @@ export interface RunFlags {
   cpuShares?: string;
   cpusetCpus?: string;
   pidsLimit?: string;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  securityOpt?: string[];
 }
 
 /** Each resource flag's value, by the recipe key it sets. */
@@ -131,6 +136,17 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     for (const p of parsed.problems) problems.push(new GlassboxError(p.message, { field: RESOURCE_FLAGS[p.path[1] as ResourceKey], hint: p.hint }));
     spec.resources = { ...spec.resources, ...parsed.resources };
   }
+  if (f.privileged || f.capAdd || f.capDrop || f.securityOpt) {
+    const sec = { ...spec.security };
+    if (f.privileged) sec.privileged = true;
+    if (f.capAdd) sec.capAdd = [...(sec.capAdd ?? []), ...f.capAdd];
+    if (f.capDrop) sec.capDrop = [...(sec.capDrop ?? []), ...f.capDrop];
+    for (const o of f.securityOpt ?? []) {
+      const bad = applySecurityOpt(sec, o);
+      if (bad) problems.push(new GlassboxError(bad, { field: '--security-opt' }));
+    }
+    spec.security = sec;
+  }
   // Network flags replace the recipe's network settings field by field (ports, dns and hosts are added to).
   if (f.network !== undefined || f.publish?.length || f.ip !== undefined || f.dns?.length || f.addHost?.length) {
     const b = spec.network;
@@ -168,6 +184,9 @@ function problemToError(p: Problem, spec: ContainerSpec, fromFlags: Set<string>)
   const key = String(p.path[1] ?? '');
   if (head === 'resources' && (fromFlags.has(key) || !spec.source)) {
     return new GlassboxError(p.message, { field: RESOURCE_FLAGS[key as ResourceKey] ?? p.path.join('.'), hint: p.hint });
+  }
+  if (head === 'security' && !spec.source) {
+    return new GlassboxError(p.message, { field: key === 'cap_add' ? '--cap-add' : key === 'cap_drop' ? '--cap-drop' : p.path.join('.'), hint: p.hint });
   }
   if (head === 'volumes' && typeof p.path[1] === 'number' && spec.volumes[p.path[1]]?.type === 'tmpfs') {
     return new GlassboxError(p.message, { field: '--tmpfs', hint: p.hint });

@@ -303,6 +303,17 @@ export async function cmdInspect(refs: string[]): Promise<number> {
         FinishedAt: v.finishedAt ?? null,
       },
       Config: { Env: plan ? Object.entries(plan.info.env).map(([k, val]) => `${k}=${val}`) : [], Cmd: v.command, Image: v.image, Detached: !!v.detached, AutoRemove: !!v.autoRemove },
+      HostConfig: plan?.info.security
+        ? {
+            Privileged: plan.info.security.privileged,
+            Capabilities: plan.info.security.capabilities,
+            CapabilityMask: plan.info.security.capMask,
+            SecurityOpt: [`no-new-privileges=${plan.info.security.noNewPrivileges}`, `seccomp=${plan.info.security.seccomp}`],
+            MaskedPaths: plan.info.security.maskedPaths,
+            ReadonlyPaths: plan.info.security.readonlyPaths,
+            Devices: plan.info.security.devices,
+          }
+        : null,
       Mounts: mountsOf(plan),
       NetworkSettings: plan?.info.network
         ? {

@@ -44,6 +44,10 @@ function runFlags(cmd: Command): Command {
     .option('-c, --cpu-shares <weight>', 'relative CPU weight under contention (default 1024)')
     .option('--cpuset-cpus <list>', 'CPUs the container may run on, like 0-1,3')
     .option('--pids-limit <n>', 'the most processes the container may hold at once (default 2048)')
+    .option('--cap-add <cap>', 'add a capability to docker\'s default 14, or ALL (repeatable)', collect)
+    .option('--cap-drop <cap>', 'drop a capability, or ALL (repeatable)', collect)
+    .option('--security-opt <opt>', 'no-new-privileges[=true|false], seccomp=unconfined (repeatable)', collect)
+    .option('--privileged', 'turn off the protections: all capabilities, no seccomp, no masked paths, /sys writable, every device')
     .argument('<image|recipe.yaml>', 'an image from the store, a root directory, or a recipe file')
     .argument('[command...]', 'the command and its arguments')
     .passThroughOptions();

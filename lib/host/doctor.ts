@@ -13,6 +13,7 @@ import path from 'node:path';
 import chalk, { Chalk } from 'chalk';
 import { runCommand } from '../exec/spawn.ts';
 import type { HostFacts } from './facts.ts';
+import { findSeccompLoader, LOADER_NAME } from '../security/loader.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -77,6 +78,7 @@ export async function runDoctor(facts: HostFacts): Promise<DoctorReport> {
     checkIpForward(facts),
     checkUserns(facts),
     checkBusybox(busyboxStatic),
+    ...securityChecks(facts),
   ];
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }
@@ -237,4 +239,30 @@ export function formatDoctor(report: DoctorReport, opts: { color: boolean }): st
   const summary = `${count('ok')} ok, ${count('warn')} warnings, ${count('fail')} failed`;
   lines.push('', report.ok ? paint.ok(`host is ready (${summary})`) : paint.fail(`host is not ready (${summary})`));
   return lines.join('\n') + '\n';
+}
+
+// What a default container's confinement rests on here: the seccomp loader, and how device nodes are kept shut
+// (the v1 device cgroup, or on cgroup v2, where device filtering needs a BPF program glassbox does not load, no
+// CAP_MKNOD and nodev mounts). Rootless runs are not implemented: said here so nobody expects them.
+export function securityChecks(facts: HostFacts): DoctorCheck[] {
+  const loader = findSeccompLoader();
+  const seccomp: DoctorCheck = loader
+    ? { name: 'seccomp', status: 'ok', detail: `default filter loaded by ${loader}` }
+    : process.arch !== 'x64'
+      ? { name: 'seccomp', status: 'fail', detail: `the default filter speaks x86_64 system call numbers; this is ${process.arch}`, fix: 'glassbox run --security-opt seccomp=unconfined …' }
+      : { name: 'seccomp', status: 'fail', detail: `${LOADER_NAME} is not built (or not owned by root, or writable by others)`, fix: 'apt-get install gcc libc6-dev && npm run build' };
+  const v1Devices = facts.cgroup.mode !== 'v2' && facts.cgroup.mode !== 'none' && !!facts.cgroup.v1Controllers.devices;
+  const devices: DoctorCheck = v1Devices
+    ? { name: 'devices', status: 'ok', detail: 'cgroup v1 devices allow-list (runc defaults), nodev on the root, volumes and tmpfs' }
+    : {
+        name: 'devices',
+        status: 'warn',
+        detail: 'no v1 devices controller (on cgroup v2 device filtering needs BPF): containers lose CAP_MKNOD and rely on nodev mounts; a device node an image brings can still not be opened (nodev root)',
+      };
+  const rootless: DoctorCheck = {
+    name: 'rootless',
+    status: 'warn',
+    detail: 'not implemented: glassbox needs root. A rootless run would lose cgroup limits (unless a delegated subtree exists), networking beyond --network none, mknod, and the device cgroup',
+  };
+  return [seccomp, devices, rootless];
 }

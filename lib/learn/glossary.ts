@@ -220,6 +220,14 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '--': sw("end of setpriv's options: what follows is the program", 'setpriv 的选项到此为止：后面是要运行的程序'),
     },
   },
+  'glassbox-seccomp-load': {
+    text: t(
+      "glassbox's own tiny static program: install a seccomp filter (classic BPF read from a text file), then run the program; the kernel checks every system call of it and of its children against the filter",
+      'glassbox 自己的小型静态程序：装上一个 seccomp 过滤器（从文本文件读入的经典 BPF），然后运行程序；内核用这个过滤器检查它和它的子进程发起的每个系统调用',
+    ),
+    runs: 1,
+    operands: [t('the filter file: one BPF instruction per line, "code jt jf k", comments after #', '过滤器文件：每行一条 BPF 指令，"code jt jf k"，# 后面是注释')],
+  },
   env: {
     text: t('run a program with a changed environment', '以修改过的环境变量运行程序'),
     runs: 0,

@@ -12,6 +12,9 @@ import type { Namespace } from '../recipe/model.ts';
 import { shJoin } from '../render/quote.ts';
 import { networkInstances, planNetwork, type EtcTarget } from '../net/plan.ts';
 import type { PreparedNetwork } from '../net/prepare.ts';
+import { resolveSecurity, type SecurityChoice } from '../security/model.ts';
+import type { KernelPaths } from '../security/paths.ts';
+import { planSecurity, securitySteps } from '../security/plan.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type Step } from './types.ts';
 
 export interface PreparedContainer {
@@ -46,6 +49,8 @@ export interface PreparedContainer {
   network?: PreparedNetwork;
   /** Where /etc/hosts, /etc/resolv.conf and /etc/hostname are bound in the root (lib/net/prepare.ts etcTargets). */
   etc?: { hosts?: EtcTarget; resolv?: EtcTarget; hostname?: EtcTarget };
+  /** Capabilities, no_new_privs, seccomp, --privileged (lib/security); absent means docker's defaults. */
+  security?: SecurityChoice;
 }
 
 export interface PlanContext {
@@ -62,6 +67,10 @@ export interface PlanContext {
   flock: string;
   /** Where and how this host keeps cgroups (lib/cgroup/layout.ts); without it, no limits are planned. */
   cgroup?: CgroupLayout;
+  /** Which of docker's masked and read-only paths this kernel has (lib/security/paths.ts); all when absent. */
+  kernelPaths?: KernelPaths;
+  /** The built static seccomp loader; without it only --security-opt seccomp=unconfined can be planned. */
+  seccompLoader?: string;
 }
 
 export const BARRIER = '/dev/.glassbox-start';
@@ -101,12 +110,13 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     return made;
   };
 
+  const sec = planSecurity({ choice: c.security ?? resolveSecurity(undefined).choice, cgroup: ctx.cgroup, kernelPaths: ctx.kernelPaths, seccompLoader: ctx.seccompLoader, chroot: c.root === 'chroot' }, p.run);
   // The cgroups come first: they depend on nothing else, so they are made alongside the namespaces, and their
   // undos (removing the groups) come last, when the container's processes are surely gone.
   let cgroup: ReturnType<typeof cgroupSteps> | undefined;
   let cgroupInfo: Plan['info']['cgroup'];
   if (ctx.cgroup) {
-    const compiled = compileCgroup(ctx.cgroup, c.resources, c.id, runtimeRef('pid1'));
+    const compiled = compileCgroup(ctx.cgroup, c.resources, c.id, runtimeRef('pid1'), sec.deviceRules);
     cgroup = cgroupSteps(catalog, compiled);
     cgroupInfo = compiled.record;
     steps.push(...cgroup.setup);
@@ -145,7 +155,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
         links: ctx.hostDevLinks ? [] : DEV_LINKS,
       },
     },
-    { block: 'sys', as: 'sys', params: { rootfs: p.rootfs } },
+    { block: 'sys', as: 'sys', params: { rootfs: p.rootfs, options: sec.sysOptions } },
   ];
   if (c.volumes.length) {
     const opts = (extra: string[]) => [...extra, 'X-mount.mkdir'].join(',');
@@ -220,6 +230,8 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   }
   if (c.init) add({ block: 'init', as: 'init', params: { mount_ns: nsFile('mount'), init: c.init, target: inRoot(INIT) }, after: idsOf('dev') });
 
+  const secSteps = securitySteps(catalog, sec, { runDir: p.run, rootfs: p.rootfs, pid1: runtimeRef('pid1'), batch, kernelPaths: ctx.kernelPaths, after: ['ns.dirs'] });
+  steps.push(...secSteps.setup);
   add({
     block: 'start',
     as: 'start',
@@ -244,15 +256,19 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       flock: ctx.flock,
       tty: !!c.tty,
       ...(joinNet ? { join_net: joinNet } : {}),
+      ...sec.start,
     },
     after: lastOnly(steps, steps.filter((s) => s.phase === 'setup').map((s) => s.id)),
   });
   if (c.tty) onTerminal(catalog, steps, 'start.process', `${p.run}/tty.sh`);
   // PID 1 joins its groups while it waits at the barrier, just before the barrier opens.
   if (cgroup) steps.splice(steps.findIndex((s) => s.id === 'start.release'), 0, ...cgroup.boot);
+  // The masks go on while PID 1's /proc exists and its root is still the host's (before pivot_root).
+  const firstBoot = steps.findIndex((s) => s.phase === 'boot');
+  steps.splice(firstBoot < 0 ? steps.length : firstBoot, 0, ...secSteps.boot);
   return {
     version: 1,
-    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}) },
+    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info },
     steps,
     ...(cgroup?.teardown.length ? { teardown: cgroup.teardown } : {}),
   };

@@ -11,6 +11,7 @@ import { resolveImage, type ImageConfig } from '../image/store.ts';
 import { resolveUser } from '../image/users.ts';
 import type { ContainerSpec } from '../recipe/model.ts';
 import { isReservedTarget, OVERLAY_UNSAFE } from '../recipe/validate.ts';
+import { resolveSecurity } from '../security/model.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
 import type { PreparedContainer } from './planner.ts';
 import { etcTargets, prepareNetwork } from '../net/prepare.ts';
@@ -138,6 +139,7 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     ...(spec.tty ? { tty: true } : {}),
     ...(network.mode !== 'none' || network.claims.length ? { network } : {}),
     ...(etc ? { etc } : {}),
+    security: resolveSecurity(spec.security).choice,
     imageConfig: config,
   };
 }

@@ -1,6 +1,8 @@
 // The plan is data. A Step is one plain command (or one file write) that a person could type by hand; the
 // planner produces a list of them, and everything else (renderers, executor, learn mode) only reads that list.
 
+import type { SecurityInfo } from '../security/plan.ts';
+
 /** Text in both languages glassbox speaks. */
 export interface Text {
   en: string;
@@ -105,6 +107,8 @@ export interface PlanInfo {
   paths: ContainerPaths;
   /** The container's cgroups, when the host has them. */
   cgroup?: PlanCgroup;
+  /** Capabilities, no_new_privs, seccomp, masked paths, device policy (lib/security/plan.ts). */
+  security?: SecurityInfo;
   /** Its network: for ps, inspect, port and gc. */
   network?: PlanNetwork;
 }

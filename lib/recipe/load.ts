@@ -100,5 +100,8 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     ...(resources ? { resources } : {}),
     ...(r.init ? { init: true } : {}),
     ...(network ? { network } : {}),
+    ...(r.security
+      ? { security: { privileged: r.security.privileged, capAdd: r.security.cap_add, capDrop: r.security.cap_drop, noNewPrivileges: r.security.no_new_privileges, seccomp: r.security.seccomp } }
+      : {}),
   };
 }

@@ -3,6 +3,7 @@
 
 import type { Resources } from '../cgroup/resources.ts';
 import type { NetworkSpec } from '../net/model.ts';
+import type { SecuritySpec } from '../security/model.ts';
 
 export const NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
@@ -39,6 +40,8 @@ export interface ContainerSpec {
   tty?: boolean;
   /** Networking (lib/net/model.ts); absent means none: its own network namespace with only lo. */
   network?: NetworkSpec;
+  /** Capabilities, no_new_privs, seccomp, --privileged (lib/security/model.ts); absent means docker's defaults. */
+  security?: SecuritySpec;
   /** The recipe file it came from, if any. */
   source?: string;
 }

@@ -44,6 +44,13 @@ export const NetworkSchema = z.union([
     add_hosts: z.array(z.string().min(1)).optional().describe('extra /etc/hosts lines as HOST:IP'),
   }),
 ]);
+export const SecuritySchema = z.strictObject({
+  privileged: z.boolean().optional().describe('turn off every protection below (docker --privileged): all capabilities, no seccomp, no masks, /sys writable, every device'),
+  cap_add: z.array(z.string().min(1)).optional().describe('capabilities to add to docker\'s default 14, like NET_ADMIN, or ALL'),
+  cap_drop: z.array(z.string().min(1)).optional().describe('capabilities to drop, like NET_RAW, or ALL'),
+  no_new_privileges: z.boolean().optional().describe('no_new_privs: setuid files give nothing (default true)'),
+  seccomp: z.enum(['default', 'unconfined']).optional().describe("the system-call filter: glassbox's default, or unconfined"),
+});
 
 export const RecipeSchema = z.strictObject({
   name: z.string().optional().describe('container name: lowercase letters, digits, _ . - (like docker --name)'),
@@ -66,6 +73,7 @@ export const RecipeSchema = z.strictObject({
   init: z.boolean().optional().describe('run a small init (tini or catatonit) as PID 1: it reaps orphans and forwards signals'),
   volumes: z.array(VolumeSchema).default([]).describe('SRC:DST[:ro] strings, or {type: bind|tmpfs, …} objects'),
   network: NetworkSchema.optional().describe('networking: a mode (none, host, bridge, container:NAME, a network name) or {mode, ports, ip, dns, add_hosts}'),
+  security: SecuritySchema.optional().describe('capabilities, no_new_privs, seccomp, privileged'),
   resources: ResourcesSchema.optional().describe('resource limits, enforced with cgroups (memory, memory_swap, cpus, cpu_shares, cpuset_cpus, pids)'),
 });
 

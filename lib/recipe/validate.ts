@@ -2,6 +2,7 @@
 // names the field path it is about, so a recipe can point at file:line:col and the CLI at the flag.
 
 import { checkResources, type ResourceHost } from '../cgroup/resources.ts';
+import { resolveSecurity } from '../security/model.ts';
 import type { ContainerSpec, Volume } from './model.ts';
 
 export interface Problem {
@@ -72,6 +73,7 @@ export function validateSpec(spec: ContainerSpec, host?: ResourceHost): Problem[
     if (targets.indexOf(t) !== i) bad(['volumes', i, 'target'], `duplicate mount point ${t}`);
   });
   if (spec.resources) out.push(...checkResources(spec.resources, host));
+  if (spec.security) out.push(...resolveSecurity(spec.security).problems);
   return out;
 }
 

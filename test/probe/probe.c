@@ -11,6 +11,12 @@
  *   segv         a real segmentation fault     sleep N     sleep N seconds (0 = forever)
  *   write FILE   create FILE and write "ok" to it; exit 1 with the error when that fails
  *   cat FILE     print FILE
+ *   escape NAME [ARG...]   one escape attempt (see escape() below): prints "ALLOWED: …" and exits 0 when the
+ *                the kernel let it happen, "BLOCKED: …" and exits 1 when it refused, "ABSENT: …" and exits 3
+ *                when this kernel lacks the thing probed; 2 is a probe error. Nothing is ever written to a
+ *                host file: writes are proved by opening for writing, devices are opened read-only.
+ *   escape listen NAME   listen on the abstract unix socket @NAME (the host side of `escape unix`)
+ *   euid         "euid=N" (the setuid probe runs a setuid-root copy of the probe with this)
  *
  * Build: gcc -static -O2 -o probe test/probe/probe.c
  */
@@ -24,7 +30,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -76,8 +94,249 @@ static int parse_signal(const char *s) {
   return n > 0 && n < 65 ? n : -1;
 }
 
+
+/* --- escape probes ------------------------------------------------------------------------------------ */
+
+static int allowed(const char *fmt, const char *a) {
+  printf("ALLOWED: ");
+  printf(fmt, a);
+  printf("\n");
+  return 0;
+}
+static int blocked(const char *what) {
+  printf("BLOCKED: %s: %s\n", what, strerror(errno));
+  return 1;
+}
+static int blocked_msg(const char *msg) {
+  printf("BLOCKED: %s\n", msg);
+  return 1;
+}
+
+/* Climbs out of a chroot the classic way: chroot into a subdirectory, walk up past the old root, chroot there. */
+static int esc_chroot(const char *marker) {
+  mkdir("/tmp", 01777);
+  if (mkdir("/tmp/.gb-chroot", 0700) < 0 && errno != EEXIST) return blocked("mkdir");
+  if (chroot("/tmp/.gb-chroot") < 0) return blocked("chroot");
+  for (int i = 0; i < 64; i++) chdir("..");
+  if (chroot(".") < 0) return blocked("chroot .");
+  struct stat st;
+  if (stat(marker, &st) == 0) return allowed("the host file %s is visible after the chroot escape", marker);
+  return blocked_msg("the chroot trick leads back to the container's own root only");
+}
+
+static int esc_path(const char *path) {
+  struct stat st;
+  if (stat(path, &st) == 0) return allowed("%s leads to the host file", path);
+  return blocked(path);
+}
+
+/* Mounts a file system of this type on a scratch directory (and takes it off again). */
+static int esc_mount(const char *type) {
+  mkdir("/tmp", 01777);
+  mkdir("/tmp/.gb-mnt", 0700);
+  const char *data = !strcmp(type, "cgroup") ? "pids" : NULL;
+  if (mount(type, "/tmp/.gb-mnt", type, 0, data) < 0) return blocked("mount");
+  umount2("/tmp/.gb-mnt", MNT_DETACH);
+  return allowed("mounted a %s file system", type);
+}
+
+static int esc_openw(const char *path) {
+  int fd = open(path, O_WRONLY);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      printf("ABSENT: %s: %s\n", path, strerror(errno));
+      return 3;
+    }
+    return blocked(path);
+  }
+  close(fd);
+  return allowed("%s is open for writing (nothing written)", path);
+}
+
+/* Mounts the v1 pids hierarchy and opens a file of it for writing: release_agent, or the container's pids.max. */
+static int esc_cgroupw(const char *which) {
+  mkdir("/tmp", 01777);
+  mkdir("/tmp/.gb-cg", 0700);
+  if (mount("cgroup", "/tmp/.gb-cg", "cgroup", 0, "pids") < 0) return blocked("mount -t cgroup -o pids");
+  char path[4096] = "/tmp/.gb-cg/release_agent";
+  if (!strcmp(which, "limit")) {
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    char line[1024], group[1024] = "/";
+    while (f && fgets(line, sizeof line, f))
+      if (sscanf(line, "%*d:pids:%1023s", group) == 1) break;
+    if (f) fclose(f);
+    snprintf(path, sizeof path, "/tmp/.gb-cg%s/pids.max", group);
+  }
+  int fd = open(path, O_WRONLY);
+  int e = errno;
+  umount2("/tmp/.gb-cg", MNT_DETACH);
+  errno = e;
+  if (fd < 0) return blocked(path);
+  close(fd);
+  return allowed("%s is open for writing (nothing written)", path);
+}
+
+/* A masked file is the host's /dev/null; a real one is a regular file on procfs. */
+static int esc_procread(const char *path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      printf("ABSENT: %s: %s\n", path, strerror(errno));
+      return 3;
+    }
+    return blocked(path);
+  }
+  struct stat st;
+  struct statfs sf;
+  fstat(fd, &st);
+  fstatfs(fd, &sf);
+  char buf[64];
+  ssize_t n = read(fd, buf, sizeof buf);
+  close(fd);
+  if (S_ISCHR(st.st_mode)) {
+    printf("BLOCKED: %s is masked by a character device %u:%u (read %zd bytes)\n", path, major(st.st_rdev), minor(st.st_rdev), n);
+    return 1;
+  }
+  if (sf.f_type == 0x9fa0 && n >= 0) return allowed("%s is the kernel's own file", path);
+  printf("BLOCKED: %s is not the kernel's file (read %zd)\n", path, n);
+  return 1;
+}
+
+static int esc_mknod(const char *majmin) {
+  unsigned ma, mi;
+  if (sscanf(majmin, "%u:%u", &ma, &mi) != 2) return 2;
+  unlink("/dev/.gb-blk");
+  if (mknod("/dev/.gb-blk", S_IFBLK | 0600, makedev(ma, mi)) < 0) return blocked("mknod");
+  int fd = open("/dev/.gb-blk", O_RDONLY);
+  int e = errno;
+  unlink("/dev/.gb-blk");
+  errno = e;
+  if (fd < 0) return blocked("open of the new block device");
+  close(fd);
+  return allowed("made block device %s and opened it (read-only)", majmin);
+}
+
+/* An image that is no module at all: EPERM means refused before the kernel looked at it. */
+static int esc_module(void) {
+  static const char junk[64] = "not a kernel module";
+  if (syscall(SYS_init_module, junk, sizeof junk, "") == 0) return allowed("%s", "init_module succeeded");
+  if (errno == EPERM) return blocked("init_module");
+  printf("ALLOWED: init_module reached the kernel, which said: %s\n", strerror(errno));
+  return 0;
+}
+
+static int esc_ptrace(const char *pid) {
+  pid_t p = (pid_t)atoi(pid);
+  if (ptrace(PTRACE_ATTACH, p, 0, 0) < 0) return blocked("ptrace(PTRACE_ATTACH)");
+  waitpid(p, NULL, __WALL);
+  ptrace(PTRACE_DETACH, p, 0, 0);
+  return allowed("attached to process %s (and detached)", pid);
+}
+
+static int esc_kill(const char *pid) {
+  if (kill((pid_t)atoi(pid), 0) < 0) return blocked("kill(PID, 0)");
+  return allowed("process %s can be signalled", pid);
+}
+
+/* ip link add gbprobe0 type bridge, spoken in netlink. */
+static int esc_iplink(void) {
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (s < 0) return blocked("socket(AF_NETLINK)");
+  struct {
+    struct nlmsghdr h;
+    struct ifinfomsg i;
+    char attrs[256];
+  } req;
+  memset(&req, 0, sizeof req);
+  req.h.nlmsg_type = RTM_NEWLINK;
+  req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+  req.h.nlmsg_len = NLMSG_LENGTH(sizeof req.i);
+  struct rtattr *a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.h.nlmsg_len));
+  a->rta_type = IFLA_IFNAME;
+  a->rta_len = RTA_LENGTH(9);
+  memcpy(RTA_DATA(a), "gbprobe0", 9);
+  req.h.nlmsg_len = NLMSG_ALIGN(req.h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+  struct rtattr *li = (struct rtattr *)((char *)&req + req.h.nlmsg_len);
+  li->rta_type = IFLA_LINKINFO;
+  struct rtattr *kind = (struct rtattr *)RTA_DATA(li);
+  kind->rta_type = IFLA_INFO_KIND;
+  kind->rta_len = RTA_LENGTH(7);
+  memcpy(RTA_DATA(kind), "bridge", 7);
+  li->rta_len = RTA_LENGTH(RTA_ALIGN(kind->rta_len));
+  req.h.nlmsg_len += RTA_ALIGN(li->rta_len);
+  if (send(s, &req, req.h.nlmsg_len, 0) < 0) return blocked("send");
+  char buf[4096];
+  ssize_t n = recv(s, buf, sizeof buf, 0);
+  close(s);
+  if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr))) return blocked("recv");
+  struct nlmsgerr *err = NLMSG_DATA((struct nlmsghdr *)buf);
+  if (err->error == 0) return allowed("%s", "created the link gbprobe0 (type bridge) in this network namespace");
+  errno = -err->error;
+  return blocked("RTM_NEWLINK");
+}
+
+/* Connects to an abstract unix socket (those live in the network namespace, not in the file system). */
+static int esc_unix(const char *name) {
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  size_t len = strlen(name);
+  if (len + 1 > sizeof a.sun_path) return 2;
+  memcpy(a.sun_path + 1, name, len);
+  if (connect(s, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0) return blocked("connect to @name");
+  close(s);
+  return allowed("connected to the abstract socket @%s", name);
+}
+
+/* Every open descriptor above 2 that is a directory is climbed with ".." to look for a host file. */
+static int esc_fds(const char *marker) {
+  for (int fd = 3; fd < 1024; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
+    if (fchdir(fd) < 0) continue;
+    for (int i = 0; i < 64; i++) chdir("..");
+    if (stat(marker + 1, &st) == 0) {
+      printf("ALLOWED: descriptor %d leads to the host file %s\n", fd, marker);
+      return 0;
+    }
+  }
+  return blocked_msg("no open descriptor leads out of the container");
+}
+
+static int escape(int argc, char **argv) {
+  const char *name = argv[0];
+  const char *a = argc > 1 ? argv[1] : NULL;
+  if (!strcmp(name, "chroot") && a) return esc_chroot(a);
+  if (!strcmp(name, "path") && a) return esc_path(a);
+  if (!strcmp(name, "mount") && a) return esc_mount(a);
+  if (!strcmp(name, "openw") && a) return esc_openw(a);
+  if (!strcmp(name, "cgroupw") && a) return esc_cgroupw(a);
+  if (!strcmp(name, "procread") && a) return esc_procread(a);
+  if (!strcmp(name, "mknod") && a) return esc_mknod(a);
+  if (!strcmp(name, "module")) return esc_module();
+  if (!strcmp(name, "ptrace") && a) return esc_ptrace(a);
+  if (!strcmp(name, "kill") && a) return esc_kill(a);
+  if (!strcmp(name, "iplink")) return esc_iplink();
+  if (!strcmp(name, "unix") && a) return esc_unix(a);
+  if (!strcmp(name, "fds") && a) return esc_fds(a);
+  if (!strcmp(name, "listen") && a) { /* the host side of the unix probe: accept and close, forever */
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    size_t len = strlen(a);
+    if (len + 1 > sizeof addr.sun_path) return 2;
+    memcpy(addr.sun_path + 1, a, len);
+    if (bind(s, (struct sockaddr *)&addr, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0 || listen(s, 16) < 0) return fail("bind");
+    printf("listening\n");
+    for (;;) {
+      int c = accept(s, NULL, NULL);
+      if (c >= 0) close(c);
+    }
+  }
+  fprintf(stderr, "probe: unknown escape %s\n", name);
+  return 2;
+}
+
 static int usage(void) {
-  fprintf(stderr, "usage: probe pid|ppid|hostname|ifaces|mountinfo|ps|root|cwd|env|id|segv|exit N|signal SIG|sleep N|write FILE|cat FILE\n");
+  fprintf(stderr, "usage: probe pid|ppid|hostname|ifaces|mountinfo|ps|root|cwd|env|id|segv|exit N|signal SIG|sleep N|write FILE|cat FILE|escape NAME [ARG]|euid\n");
   return 2;
 }
 
@@ -158,5 +417,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(cmd, "cat") && arg) return cat(arg);
+  if (!strcmp(cmd, "escape") && arg) return escape(argc - 2, argv + 2);
+  if (!strcmp(cmd, "euid")) return printf("euid=%d\n", (int)geteuid()) < 0;
   return usage();
 }

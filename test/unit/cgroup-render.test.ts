@@ -45,7 +45,7 @@ const container: PreparedContainer = {
   paths: containerPaths({ root: '/var/lib/glassbox', run: '/run/glassbox' }, ID),
   resources: { memory: 64 * 1024 * 1024, pids: 64 },
 };
-const plan = planContainer(catalog, container, { runRoot: '/run/glassbox', runRootReady: true, barrierReady: true, hostDevLinks: true, flock: '/usr/bin/flock', cgroup: V1 });
+const plan = planContainer(catalog, container, { runRoot: '/run/glassbox', runRootReady: true, barrierReady: true, hostDevLinks: true, flock: '/usr/bin/flock', seccompLoader: '/usr/lib/glassbox/glassbox-seccomp-load', cgroup: V1 });
 const up = renderScript(plan, { lang: 'en', mode: 'up', glassboxVersion: '0.1.0' });
 const down = renderScript(plan, { lang: 'en', mode: 'down', glassboxVersion: '0.1.0' });
 

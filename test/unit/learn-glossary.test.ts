@@ -42,7 +42,7 @@ function unknownWords(argv: string[], userCommand?: string[]): string[] {
 
 // Made-up values for a block's parameters, shaped like the real ones.
 const STRINGS: Record<string, string> = { kind: 'uts', link: 'uts', type: 'tmpfs', options: 'rw', hostname: 'box' };
-const FIELDS: Record<string, string> = { options: 'bind,ro,nodev,X-mount.mkdir', name: 'n', value: 'v' };
+const FIELDS: Record<string, string> = { options: 'bind,ro,nodev,X-mount.mkdir', name: 'n', value: 'v', type: 'tmpfs' };
 function sampleParams(block: BlockDef, on: boolean): Params {
   const text = JSON.stringify(block.steps);
   const fields = [...new Set([...text.matchAll(/\{\{\s*item\.([a-z_]+)\s*\}\}/g)].map((m) => m[1]!))];
@@ -60,7 +60,7 @@ function sampleParams(block: BlockDef, on: boolean): Params {
         v = runtimeRef('pid1');
         break;
       case 'path':
-        v = `/x/${name}`;
+        v = name === 'seccomp_loader' ? '/x/glassbox-seccomp-load' : `/x/${name}`;
         break;
       case 'list':
         if (name === 'namespaces') v = ['mount', 'uts', 'ipc', 'net', 'cgroup'];
@@ -151,6 +151,7 @@ test('glossary: explains every word of real container plans (learn mode mounts o
     hostDevLinks: !first,
     batchMounts,
     flock: '/usr/bin/flock',
+    seccompLoader: '/usr/lib/glassbox/glassbox-seccomp-load',
   });
   const variants = [container(), container({ root: 'chroot', readOnly: true, user: { uid: 0, gid: 0, groups: [] } }), container({ overlay: false, lowerDirs: ['/srv/root'], volumes: [] })];
   const problems: string[] = [];

@@ -101,7 +101,7 @@ test('transcript: a container plan with skipped mounts, and one quit before the 
     volumes: [],
     paths: containerPaths({ root: '/var/lib/glassbox', run: '/run/glassbox' }, id),
   };
-  const plan = planContainer(await loadCatalog(), c, { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true, batchMounts: false, flock: '/usr/bin/flock' });
+  const plan = planContainer(await loadCatalog(), c, { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true, batchMounts: false, flock: '/usr/bin/flock', seccompLoader: '/usr/lib/glassbox/glassbox-seccomp-load' });
   const start = plan.steps.findIndex((s) => s.kind === 'start');
   const mounts = plan.steps.filter((s) => s.block.startsWith('mount-')).map((s) => s.id);
   assert.ok(mounts.length >= 3, 'learn mode plans one mount command per mount');

@@ -46,7 +46,7 @@ function hello(over: Partial<PreparedContainer> = {}): PreparedContainer {
   };
 }
 
-const FIRST_RUN: PlanContext = { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true, flock: '/usr/bin/flock' };
+const FIRST_RUN: PlanContext = { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true, flock: '/usr/bin/flock', seccompLoader: '/usr/lib/glassbox/glassbox-seccomp-load' };
 const READY: PlanContext = { ...FIRST_RUN, runRootReady: true, barrierReady: true };
 
 // cgroup layouts written out by hand (no file is read): this machine's v1 hybrid, and a pure v2 host.
@@ -227,7 +227,7 @@ for (const v of variants) {
     let argv = starts[0]!.argv!;
     if (v.container.tty) {
       const plain = planContainer(catalog, { ...v.container, tty: false }, v.ctx).steps.find((x) => x.kind === 'start')!.argv!;
-      const i = plain.indexOf('setpriv', 1);
+      const i = plain.indexOf('--', plain.findIndex((a) => a.startsWith('--wd='))) + 1;
       argv = [...plain.slice(0, i), 'setsid', '--ctty', '--', ...plain.slice(i)];
       assert.equal(steps.find((x) => x.id === 'terminal.wrapper')!.write!.value, `#!/bin/sh\nexec ${shJoin(argv)}`);
     }
@@ -301,7 +301,7 @@ test('planner variant: the hello container', () => {
   assert.ok(!argv.some((a) => a.startsWith('--root=')));
   assert.ok(plan.steps.some((s) => s.id === 'start.pivot'));
   assert.ok(plan.steps.some((s) => s.id === 'hostname.set' && s.argv!.at(-1) === 'glassbox'));
-  assert.ok(fstabOf('hello (en)').includes(`overlay ${PATHS.rootfs} overlay lowerdir=/var/lib/glassbox/layers/1111/diff:/var/lib/glassbox/layers/2222/diff,`));
+  assert.ok(fstabOf('hello (en)').includes(`overlay ${PATHS.rootfs} overlay nodev,lowerdir=/var/lib/glassbox/layers/1111/diff:/var/lib/glassbox/layers/2222/diff,`));
   const pivot = plan.steps.find((s) => s.id === 'start.pivot')!;
   assert.ok(pivot.argv!.includes(`--target=${runtimeRef('pid1')}`));
 });
@@ -355,7 +355,7 @@ test('planner variant: -t wraps the start chain in a script that util-linux scri
   const wrapper = plan.steps.find((s) => s.id === 'terminal.wrapper')!;
   assert.equal(wrapper.write!.path, `${PATHS.run}/tty.sh`);
   assert.match(wrapper.write!.value, /^#!\/bin\/sh\nexec setpriv --pdeathsig KILL /);
-  assert.match(wrapper.write!.value, / -- setsid --ctty -- setpriv --reuid=0 /);
+  assert.match(wrapper.write!.value, / --wd=\S+ -- setsid --ctty -- (\S+ \S+ )?setpriv /);
   assert.deepEqual(start.needs, ['terminal.executable']);
   assert.ok(!startArgv('hello (en)').includes('setsid'));
 });
@@ -395,7 +395,7 @@ test('planner variant: cgroups are made first, PID 1 joins them at the barrier, 
   assert.equal(ids[0], 'cgroup.parents', 'the cgroups come first, so their undos come last');
   const release = ids.indexOf('start.release');
   const joins = plan.steps.filter((s) => s.id.startsWith('cgroup.join-'));
-  assert.equal(joins.length, 6);
+  assert.equal(joins.length, 7); // memory, cpu+cpuacct, cpuset, pids, freezer, devices… one per tree
   for (const j of joins) {
     assert.equal(j.phase, 'boot');
     assert.ok(ids.indexOf(j.id) < release, `${j.id} comes before the barrier opens`);
@@ -423,7 +423,7 @@ test('planner variant: cgroups are made first, PID 1 joins them at the barrier, 
 test('planner variant: the cgroup namespace is made by cgexec inside the container\'s groups, after they exist', () => {
   const steps = planOf('cgroup v1: memory, cpus, shares, cpuset and pids limits').steps;
   const ns = steps.find((s) => s.id === 'cgroupns.unshare')!;
-  assert.deepEqual(ns.argv, ['cgexec', '-g', `memory,cpu,cpuset,pids,freezer,cpuacct:glassbox/${ID}`, 'unshare', `--cgroup=${PATHS.nsDir}/cgroup`, 'true']);
+  assert.deepEqual(ns.argv, ['cgexec', '-g', `memory,cpu,cpuset,pids,freezer,cpuacct,devices:glassbox/${ID}`, 'unshare', `--cgroup=${PATHS.nsDir}/cgroup`, 'true']);
   const ids = steps.map((s) => s.id);
   for (const dep of steps.filter((s) => s.block === 'cgroup' && s.phase === 'setup')) assert.ok(ids.indexOf(dep.id) < ids.indexOf(ns.id), dep.id);
   // The other namespaces are made as before, without the cgroup one; PID 1 enters it with the rest.

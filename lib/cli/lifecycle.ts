@@ -360,6 +360,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   const flagValue = (name: string) => start.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
   let uid = flagValue('--reuid') ?? '0';
   let gid = flagValue('--regid') ?? '0';
+  let groups = flagValue('--groups');
   if (opts.user !== undefined) {
     const { resolveUser } = await import('../image/users.ts');
     const readEtc = async (p: string) => {
@@ -372,7 +373,20 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
     const u = await resolveUser(opts.user, readEtc);
     uid = String(u.uid);
     gid = String(u.gid);
+    groups = u.groups.length ? u.groups.join(',') : undefined;
   }
+  // The container's restrictions, as its start chain applied them: the same capabilities, no_new_privs and filter.
+  const sec = plan.info.security;
+  const loaderAt = start.findIndex((a) => a.endsWith('/glassbox-seccomp-load'));
+  const filterFile = loaderAt >= 0 ? start[loaderAt + 1] : undefined;
+  const confined = !sec?.privileged;
+  const { findSeccompLoader } = await import('../security/loader.ts');
+  const loaderFile = confined ? findSeccompLoader() : undefined;
+  if (confined && !loaderFile) {
+    throw new GlassboxError('exec needs glassbox\'s static loader to give the command the container\'s capabilities and filter, and it is not built', { hint: 'npm run build (it needs gcc and libc6-dev)' });
+  }
+  const { openSync, closeSync } = await import('node:fs');
+  const fds = loaderFile ? [openSync(loaderFile, 'r'), ...(filterFile ? [openSync(filterFile, 'r')] : [])] : [];
   const env: Record<string, string> = { ...plan.info.env };
   for (const e of opts.env ?? []) {
     const eq = e.indexOf('=');
@@ -405,6 +419,12 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
       wd: opts.workdir === undefined ? undefined : `/proc/${pid1}/root${opts.workdir}`,
       uid,
       gid,
+      groups,
+      clear_groups: !!loaderFile && !groups,
+      loader: loaderFile ? '/proc/self/fd/3' : undefined,
+      filter: filterFile ? '/proc/self/fd/4' : '-',
+      bounding_set: loaderFile ? flagValue('--bounding-set') : undefined,
+      no_new_privs: start.includes('--no-new-privs'),
       env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       command,
       pid: runtimeRef('pid'),
@@ -427,7 +447,8 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   let main: Awaited<ReturnType<typeof startCommand>> | undefined;
   try {
     const startStep = steps.find((s) => s.kind === 'start')!;
-    main = await startCommand(startStep.argv!, { stdio: 'inherit', stdin: opts.interactive || opts.tty ? 'inherit' : 'ignore' });
+    main = await startCommand(startStep.argv!, { stdio: 'inherit', stdin: opts.interactive || opts.tty ? 'inherit' : 'ignore', fds });
+    for (const fd of fds) closeSync(fd);
     let ended = false;
     void main.done.then(() => (ended = true));
     // With -t, `script` forks the chain (flock → env → nsenter) onto the new terminal: the chain is its child.

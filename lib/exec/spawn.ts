@@ -87,6 +87,8 @@ export async function startCommand(
     stdio: 'inherit' | 'ignore';
     /** Standard input alone, when it differs from stdio (`run` without -i: /dev/null, like docker). */
     stdin?: 'inherit' | 'ignore';
+    /** Open descriptors handed to the child as its 3, 4, … (`3<FILE` in sh). */
+    fds?: number[];
     /** Receives the process's standard error instead of the terminal (stdin and stdout stay attached). */
     onStderr?: (chunk: string) => void;
   },
@@ -95,7 +97,8 @@ export async function startCommand(
   const started = performance.now();
   const child: ResultPromise = execa(argv[0]!, argv.slice(1), {
     reject: false,
-    stdio: [opts.stdin ?? opts.stdio, opts.stdio, opts.onStderr ? 'pipe' : opts.stdio],
+    // Extra descriptor numbers are passed as they are; execa's types spell them out as literals, hence the cast.
+    stdio: [opts.stdin ?? opts.stdio, opts.stdio, opts.onStderr ? 'pipe' : opts.stdio, ...((opts.fds ?? []) as 3[])],
     buffer: false,
     cwd: opts.cwd,
     env: opts.env,

@@ -226,7 +226,16 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       'glassbox 自己的小型静态程序：装上一个 seccomp 过滤器（从文本文件读入的经典 BPF），然后运行程序；内核用这个过滤器检查它和它的子进程发起的每个系统调用',
     ),
     runs: 1,
-    operands: [t('the filter file: one BPF instruction per line, "code jt jf k", comments after #', '过滤器文件：每行一条 BPF 指令，"code jt jf k"，# 后面是注释')],
+    flags: {
+      '--bounding-set': val('exec: keep only these capabilities (-all,+chown,…), and clear the ambient set', 'exec 时：只保留这些能力（-all,+chown,…），并清空 ambient 能力集'),
+      '--regid': val('exec: become this group', 'exec 时：切换到这个组'),
+      '--reuid': val('exec: become this user (after the groups)', 'exec 时：切换到这个用户（在设置组之后）'),
+      '--groups': val('exec: these supplementary groups', 'exec 时：使用这些附加组'),
+      '--clear-groups': sw('exec: no supplementary groups', 'exec 时：不要附加组'),
+      '--no-new-privs': sw('no later exec can gain privileges', '之后的任何 exec 都不能获得权限'),
+      '--close-fds': sw('close every inherited descriptor above 2 before the program runs', '在程序运行之前关闭所有继承来的、编号大于 2 的描述符'),
+    },
+    operands: [t('the filter file: one BPF instruction per line, "code jt jf k", comments after #; - for none', '过滤器文件：每行一条 BPF 指令，"code jt jf k"，# 后面是注释；- 表示不装过滤器')],
   },
   env: {
     text: t('run a program with a changed environment', '以修改过的环境变量运行程序'),

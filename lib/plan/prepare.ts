@@ -123,8 +123,10 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     overlay,
     root: spec.root,
     readOnly: spec.readOnly,
-    // A cgroup namespace where the kernel has them (4.6 and later).
-    namespaces: spec.namespaces.filter((ns) => ns !== 'cgroup' || existsSync('/proc/self/ns/cgroup')),
+    // A cgroup namespace where the kernel has them (4.6 and later), except for --privileged: like docker on cgroup
+    // v1, a privileged container sees the host's cgroup tree (and may write release_agent, which the kernel refuses
+    // from inside a cgroup namespace).
+    namespaces: spec.namespaces.filter((ns) => ns !== 'cgroup' || (existsSync('/proc/self/ns/cgroup') && !resolveSecurity(spec.security).choice.privileged)),
     hostname: spec.namespaces.includes('uts') ? hostname : undefined,
     command,
     env,

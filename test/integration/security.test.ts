@@ -232,6 +232,31 @@ test('defaults: PID 1 has docker\'s 14 capabilities, no_new_privs and a seccomp 
   assert.deepEqual([p.NoNewPrivs, p.Seccomp], ['0', '0']);
 });
 
+test('exec: the command gets the container\'s capabilities, no_new_privs, filter and groups; no inherited descriptor', { timeout: 60_000 }, async () => {
+  const up = await sb.gb(['run', '-d', '--name', 'sec-exec', sb.rootdir, '/bin/sleep', '300']);
+  assert.equal(up.code, 0, up.stderr);
+  try {
+    const root = await sb.gb(['exec', 'sec-exec', '/probe', 'cat', '/proc/self/status']);
+    assert.equal(root.code, 0, root.stderr);
+    assert.deepEqual(status(root.stdout), {
+      CapInh: '0000000000000000', CapPrm: '00000000a80425fb', CapEff: '00000000a80425fb', CapBnd: '00000000a80425fb', CapAmb: '0000000000000000',
+      NoNewPrivs: '1', Seccomp: '2', Seccomp_filters: '1',
+    });
+    // A non-root user: nothing effective, and the groups the image gives it.
+    const user = await sb.gb(['exec', '-u', 'nobody', 'sec-exec', '/bin/sh', '-c', 'grep -E "^(CapEff|Groups)" /proc/self/status; id -u']);
+    assert.equal(user.code, 0, user.stderr);
+    assert.match(user.stdout, /^CapEff:\s+0000000000000000$/m);
+    assert.match(user.stdout, /^65534$/m);
+    // Only 0, 1 and 2 are open in the command (the shell, listed by ls): the loader, the filter and flock's barrier
+    // are closed.
+    const fds = await sb.gb(['exec', 'sec-exec', '/bin/sh', '-c', 'ls /proc/$$/fd; true']); // (not last: sh would exec ls itself)
+    assert.equal(fds.code, 0, fds.stderr);
+    assert.deepEqual(fds.stdout.trim().split(/\s+/).sort(), ['0', '1', '2'], fds.stdout);
+  } finally {
+    await sb.gb(['rm', '-f', 'sec-exec']);
+  }
+});
+
 test('defaults: masked files read as empty, masked directories are empty, read-only paths give EROFS', { timeout: 60_000 }, async () => {
   const k = kernelPaths();
   assert.ok(k.masked.length > 0 && k.readOnly.length > 0);

@@ -554,6 +554,20 @@ export const GLOSSARY: Record<string, CommandInfo> = {
     },
     operands: [t('where the links go', '链接放在哪里')],
   },
+  wget: {
+    text: t('fetch a URL over HTTP (busybox\'s small wget)', '通过 HTTP 取回一个 URL（busybox 里的小 wget）'),
+    flags: {
+      '-q': sw('quiet: no progress messages', '安静：不打印进度信息'),
+      '-O': val('write the page to this file (- is standard output)', '把网页写到这个文件（- 表示标准输出）'),
+    },
+    operands: [t('the URL', '要取回的网址（URL）')],
+  },
+  bridge: {
+    text: t('show and change Linux bridges: their ports, forwarding database and VLANs (iproute2)', '显示和修改 Linux 网桥：它们的端口、转发表和 VLAN（iproute2）'),
+    objects: {
+      link: { text: t('the ports of the bridges (the interfaces plugged into them), with their state', '网桥的端口（插在网桥上的接口）及其状态'), operands: [t('what to do (show, set) and its words', '做什么（show、set）以及它的参数')] },
+    },
+  },
   ip: {
     text: t('show and change network interfaces, addresses and routes (iproute2, over netlink)', '显示和修改网卡、地址和路由（iproute2，经由 netlink）'),
     flags: {
@@ -594,6 +608,9 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '-o': val('outgoing interface', '出接口'),
       '--to-destination': val('the new destination address:port', '新的目的地址:端口'),
       '-S': sw('print the rules (of one chain, when named) as iptables commands', '把规则（指定链时只打印这个链）打印成 iptables 命令'),
+      '-L': sw('list the rules (of one chain, when named) as a table, chain by chain', '以表格形式逐链列出规则（指定链时只列这个链）'),
+      '-n': sw('numbers: print addresses and ports as numbers, without looking names up', '数字形式：地址和端口直接打印成数字，不去查名字'),
+      '-v': sw('verbose: also the packets and bytes each rule matched, and the interfaces', '详细：还显示每条规则匹配的包数和字节数，以及接口'),
     },
     operands: [t('a chain', '一个链')],
   },

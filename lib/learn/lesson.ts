@@ -14,6 +14,9 @@
 //   {{programs}} {{libraries}}          the host programs listed in host_programs, and what ldd says they need
 //   {{programs.NAME}}                   one program's path on this host
 //   {{busybox}}    a static busybox (lessons that need one fail with a hint when the host has none)
+//   {{net.bridge}} {{net.host_if}} {{net.subnet}} {{net.gateway}} {{net.gateway_cidr}} {{net.ip}} {{net.address}}
+//   {{net.mac}} {{net.host_port}} {{net.dnat_chain}} {{net.nat_chain}} {{net.tag}}
+//                  lesson 6's own network: a subnet no host route overlaps, a free host port (lib/learn/bridge.ts)
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -81,10 +84,9 @@ export interface LessonEntry {
   coming?: Text;
 }
 
-// Lessons that belong to later issues, listed so the numbering of the story reads right.
-const COMING: LessonEntry[] = [
-  { lesson: 6, name: 'bridge', year: '2013', title: { en: 'the bridge network: veth pair, bridge, NAT, a published port', zh: '网桥网络：veth 对、网桥、NAT、发布的端口' }, coming: T.comingNetwork },
-];
+// Lessons that belong to later issues, listed so the numbering of the story reads right (none today: every lesson
+// of the story is written).
+const COMING: LessonEntry[] = [];
 
 // recipes/lessons, found next to the blocks (or GLASSBOX_LESSONS).
 export function lessonsDir(): string {

@@ -16,6 +16,7 @@ import { loadRecipe } from '../recipe/load.ts';
 import { newId, randomName, stateDir } from '../state/containers.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
 import { ensureBaseImage, planContext } from '../cli/container.ts';
+import { lessonNetworkVars } from './bridge.ts';
 import { hostRootFiles, staticBusybox } from './hostroot.ts';
 import { comingLesson, findLesson, loadLesson, type BlockPartDef, type InlineContainerDef, type LessonDef, type RecipeContainerDef } from './lesson.ts';
 import { T } from './text.ts';
@@ -95,6 +96,7 @@ async function lessonTarget(file: string, label: string, r: Roots, opts: TargetO
     for (const [k, v] of Object.entries(files.programs)) vars[`programs.${k}`] = v;
   }
   if (JSON.stringify(lesson.parts).includes('{{busybox}}')) vars.busybox = await staticBusybox();
+  if (JSON.stringify(lesson.parts).includes('{{net.')) Object.assign(vars, lessonNetworkVars(r, id));
 
   const steps: Step[] = [];
   const headings = new Map<string, Text>();

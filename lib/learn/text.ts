@@ -161,7 +161,6 @@ export const T = {
   lessonLine: (n: number, year: string, title: string): Text => ({ en: `Lesson ${n} · ${year} · ${title}`, zh: `第 ${n} 课 · ${year} · ${title}` }),
   recordWritten: (file: string): Text => ({ en: `transcript written to ${file}`, zh: `记录已写入 ${file}` }),
   userCommand: { en: "the container's command", zh: '容器要运行的命令' },
-  comingNetwork: { en: 'coming with the network issue', zh: '将随网络的工作一起推出' },
   transcript: {
     head: (what: string, when: string): Text => ({
       en: `Transcript of \`glassbox learn ${what}\`, recorded ${when}. It is itself a runnable script: sudo sh FILE does again what the session did, then undoes it.`,

@@ -70,6 +70,7 @@ const ok = (r: Result, what: string) => assert.equal(r.code, 0, `${what} exited 
 const PROMPT = /run this step\?/g;
 const PROMPT_ZH = /执行这一步吗？/g;
 const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
+const CJK = /[\u4e00-\u9fff]/;
 // The title of the newest step header on the screen.
 const lastTitle = (s: string) => [...s.matchAll(/^\[(\d+)\/(\d+)\] (.*)$/gm)].at(-1);
 
@@ -82,7 +83,8 @@ test('lessons: lists every lesson with its year and its title in both languages'
   assert.match(r.stdout, /1979 +chroot/);
   assert.match(r.stdout, /命名空间/);
   assert.match(r.stdout, /2008 +cgroups/);
-  assert.match(r.stdout, /coming with the network issue/);
+  assert.match(r.stdout, /2013 +bridge/);
+  assert.doesNotMatch(r.stdout, /coming with/, 'every lesson is written');
 });
 
 test('learn: without a terminal it refuses to ask, suggests --yes and exits 125, having changed nothing', T, async () => {
@@ -133,6 +135,16 @@ test('learn --yes: every lesson runs to its end and leaves nothing behind', { ti
       assert.match(out, /character special file 0,0/);
       assert.match(out, /hello from the top layer/);
     },
+    '6': (out) => {
+      const page = /^\s*│ hello from the container behind the bridge \(glassbox lesson 6\)$/gm;
+      assert.equal(count(out, page), 3, 'the page, directly at the address, through the published port, and in the checks');
+      assert.match(out, /^\s*│ lo +UNKNOWN|^\s*│ 1: lo: <LOOPBACK,UP,LOWER_UP>/m, 'lo was up before the wiring');
+      assert.match(out, /^\s*\+ gb-[0-9a-f]{8} +DOWN/m, 'the diff shows the bridge appearing');
+      assert.match(out, /^\s*\+ eth0@if\d+ +UP +\d+\.\d+\.\d+\.2\/24/m, 'the diff shows eth0 getting its address');
+      assert.match(out, /^\s*│ Chain PREROUTING[^]*ADDRTYPE match dst-type LOCAL/m, "seed 001's picture");
+      assert.match(out, /^\s*\+ +1 +\d+ DNAT .*tcp dpt:\d+ .*to:\d+\.\d+\.\d+\.2:80$/m, 'the DNAT rule counted the connection');
+      assert.match(out, /\[\d+\] ip link del gb-[0-9a-f]{8} +✓/, 'the cleanup deleted the bridge');
+    },
     '7': (out) => {
       assert.match(out, /^\s*│ together$/m);
       assert.match(out, /1 root +sleep 3600/);
@@ -176,6 +188,39 @@ test('learn --record: the transcript is a sh script that reaches the same state 
   const sh1 = await run(['sh', lesson1], { env: sb.env, timeoutMs: 60_000 });
   assert.ok([1, 137].includes(sh1.code), `sh lesson1.sh exited ${sh1.code}: ${sh1.stderr}`);
   assert.match(sh1.stdout, /my super secret thing/);
+  assert.deepEqual(sb.containerIds(), []);
+  sb.assertNoLeaks();
+
+  // Lesson 6's, with its network: the same bridge, veth, rules and published port, then all of it removed.
+  const lesson6 = join(sb.dir, 'lesson6.sh');
+  ok(await gl(['learn', '6', '--yes', '--record', lesson6]), 'learn 6 --record');
+  sb.assertNoLeaks();
+  const text6 = readFileSync(lesson6, 'utf8');
+  assert.match(text6, /^ip link add gb-[0-9a-f]{8} type bridge$/m);
+  assert.match(text6, /^iptables-restore -w --noflush \S+\/ports\.rules$/m);
+  const sh6 = await run(['sh', lesson6], { env: sb.env, timeoutMs: 60_000 });
+  assert.ok([1, 137].includes(sh6.code), `sh lesson6.sh exited ${sh6.code}: ${sh6.stderr}`);
+  assert.equal(count(sh6.stdout, /^hello from the container behind the bridge \(glassbox lesson 6\)$/gm), 3, sh6.stdout);
+  assert.match(sh6.stdout, /^-A GLASSBOX-PORTS-[0-9a-f]{8} -p tcp -m tcp --dport \d+ .*-j DNAT --to-destination \d+\.\d+\.\d+\.2:80$/m);
+  assert.deepEqual(sb.containerIds(), []);
+  sb.assertNoLeaks();
+});
+
+test('learn 6 --lang zh: every step title, heading and why of the bridge lesson is in Chinese', T, async () => {
+  const r = await gl(['learn', '6', '--yes', '--lang', 'zh']);
+  ok(r, 'learn 6 --yes --lang zh');
+  const titles = [...r.stdout.matchAll(/^\[(\d+)\/(\d+)\] (.*)$/gm)];
+  assert.ok(titles.length > 50, `${titles.length} steps`);
+  const english = titles.filter((m) => !CJK.test(m[3]!)).map((m) => m[0]);
+  assert.deepEqual(english, [], 'titles without Chinese');
+  const headings = [...r.stdout.matchAll(/^── (.*) ──$/gm)].map((m) => m[1]!);
+  assert.deepEqual(headings.filter((h) => !CJK.test(h)), [], 'headings without Chinese');
+  const whys = [...r.stdout.matchAll(/^ {2}为什么：(.*)$/gm)];
+  assert.equal(whys.length, titles.length, 'every step has its why in Chinese');
+  assert.doesNotMatch(r.stdout, /^ {2}why:/m);
+  assert.match(r.stdout, /第 6 课 · 2013 · 网桥网络/);
+  assert.match(r.stdout, /^\s*│ hello from the container behind the bridge/m);
+  assert.match(r.stdout, /本课完成/);
   assert.deepEqual(sb.containerIds(), []);
   sb.assertNoLeaks();
 });

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processDead, REPO, Sandbox, waitFor, type Background } from './helpers.ts';
 
@@ -241,8 +241,18 @@ test('gc: the groups of a killed glassbox are removed, with the processes still 
 
 // ---- bad input ----------------------------------------------------------------------------------------------
 
+// The container groups that exist now, in every tree (other people's containers on this machine included).
+const allGroups = () => ['memory', 'pids', 'cpu'].flatMap((t) => {
+  try {
+    return readdirSync(`${CG}/${t}/glassbox`).filter((e) => /^[0-9a-f]{64}$/.test(e)).map((e) => `${t}/${e}`);
+  } catch {
+    return [];
+  }
+});
+
 test('bad limits: clear errors, exit 125, nothing created', T, async () => {
   const before = sb.containerIds();
+  const groupsBefore = allGroups();
   const cases: Array<[string[], RegExp]> = [
     [['--memory', '64q'], /^glassbox: --memory: invalid size "64q"/m],
     [['--memory', '0'], /^glassbox: --memory: must be greater than 0/m],
@@ -262,7 +272,10 @@ test('bad limits: clear errors, exit 125, nothing created', T, async () => {
   assert.equal(r.code, 125);
   assert.equal(r.stderr.trim(), `glassbox: ${recipe}:4:11: resources.memory: must be at least 6 MiB, got 1 MiB (like docker, glassbox refuses limits too small for a process to start)`);
   assert.deepEqual(sb.containerIds(), before);
-  assert.deepEqual(['memory', 'pids', 'cpu'].filter((t) => existsSync(`${CG}/${t}/glassbox`)), []);
+  // No group was made for any of them. Another glassbox on this machine may start containers meanwhile, so a new
+  // group counts as ours only when no process is in it (a live container elsewhere always has its PID 1 there).
+  const empty = (g: string) => readFileSync(`${CG}/${g.split('/')[0]}/glassbox/${g.split('/')[1]}/cgroup.procs`, 'utf8').trim() === '';
+  assert.deepEqual(allGroups().filter((g) => !groupsBefore.includes(g) && empty(g)), []);
 });
 
 test('no leaks: no cgroups, mounts, links or processes left by this file', T, async () => {

@@ -5,10 +5,17 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { run, waitFor, type Result } from './helpers.ts';
+
+// skopeo 1.9 keeps a blob-info cache in /var/lib/containers/cache for root and has no option to move it: when
+// the directory was not there before these tests, it is removed after them (tests leave nothing behind).
+const HAD_CONTAINERS_DIR = existsSync('/var/lib/containers');
+export function removeSkopeoCache(): void {
+  if (!HAD_CONTAINERS_DIR) rmSync('/var/lib/containers', { recursive: true, force: true });
+}
 
 export const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Sandbox } from './helpers.ts';
-import { must, Registry, tarDir, writeOciLayout } from './image-helpers.ts';
+import { must, Registry, removeSkopeoCache, tarDir, writeOciLayout } from './image-helpers.ts';
 
 const sb = new Sandbox('image-registry');
 const T = { timeout: 180_000 };
@@ -44,6 +44,7 @@ before(async () => {
 after(async () => {
   await reg?.stop();
   await authReg?.stop();
+  removeSkopeoCache();
   await sb.cleanup();
 }, { timeout: 120_000 });
 

@@ -10,7 +10,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, st
 import { join } from 'node:path';
 import { tar } from '../tarwriter.ts';
 import { Sandbox, run } from './helpers.ts';
-import { must, podman, sha, tarDir, writeDockerArchiveDir, writeOciLayout } from './image-helpers.ts';
+import { must, podman, removeSkopeoCache, sha, tarDir, writeDockerArchiveDir, writeOciLayout } from './image-helpers.ts';
 
 const sb = new Sandbox('image');
 const T = { timeout: 180_000 };
@@ -23,7 +23,10 @@ before(async () => {
   mkdirSync(A);
   pm = podman(join(sb.dir, 'podman'));
 }, { timeout: 180_000 });
-after(() => sb.cleanup(), { timeout: 120_000 });
+after(async () => {
+  removeSkopeoCache();
+  await sb.cleanup();
+}, { timeout: 120_000 });
 
 const layersInStore = () => (existsSync(join(sb.root, 'layers', 'sha256')) ? readdirSync(join(sb.root, 'layers', 'sha256')).sort() : []);
 const scratch = () => (existsSync(join(sb.root, 'layers')) ? readdirSync(join(sb.root, 'layers')).filter((n) => n.startsWith('tmp-')) : []);

@@ -15,7 +15,7 @@ import type { PreparedNetwork } from '../net/prepare.ts';
 import { resolveSecurity, type SecurityChoice } from '../security/model.ts';
 import type { KernelPaths } from '../security/paths.ts';
 import { planSecurity, securitySteps } from '../security/plan.ts';
-import { checkRootlessPlan, rootlessDev } from '../rootless/plan.ts';
+import { checkRootlessPlan, rootlessDev, rootlessEnter } from '../rootless/plan.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type Step } from './types.ts';
 
 export interface PreparedContainer {
@@ -275,7 +275,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   steps.splice(firstBoot < 0 ? steps.length : firstBoot, 0, ...secSteps.boot);
   return {
     version: 1,
-    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info },
+    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}) },
     steps,
     ...(cgroup?.teardown.length ? { teardown: cgroup.teardown } : {}),
   };

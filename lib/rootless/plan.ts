@@ -8,6 +8,8 @@
 // - no cgroups (the context has none), so no limits, no device group, no cgroup joins;
 // - only root is mapped, so only root can be the container's user.
 
+import type { Catalog } from '../blocks/catalog.ts';
+import { expandBlock } from '../blocks/expand.ts';
 import { GlassboxError } from '../errors.ts';
 import { hasLimits, type Resources } from '../cgroup/resources.ts';
 import { ROOTLESS_LOSSES } from './mode.ts';
@@ -36,4 +38,10 @@ export function checkRootlessPlan(c: RootlessCheckInput, ctx: { cgroup?: unknown
 // (the host's belong to its root, which is not mapped), the device nodes are bound.
 export function rootlessDev<L>(devNodes: string[], links: L[], barrier: string): { nodes: string[]; links: L[]; binds: string[]; rootless: boolean } {
   return { nodes: [barrier], links, binds: devNodes.filter((n) => n !== '/dev/ptmx'), rootless: true };
+}
+
+// The userns block's argv up to the program it runs: what puts a person where the plan's commands run.
+export function rootlessEnter(catalog: Catalog): string[] {
+  const [step] = expandBlock(catalog, { block: 'userns', as: 'userns', params: { command: [] } });
+  return step!.argv!;
 }

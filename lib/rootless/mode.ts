@@ -71,7 +71,7 @@ export const ROOTLESS_LOSSES = {
   network: 'network: only --network none (a bridge, veth pairs and NAT need the host\'s CAP_NET_ADMIN; slirp4netns, which would give a user-mode network, is not installed)',
   users: 'users: only root is mapped (one line "0 UID 1", no /etc/subuid ranges are used): --user, supplementary groups and files of other owners ("nobody") are not available',
   devices: 'devices: no device cgroup; the standard nodes are the host\'s, bound in, and everything else is nodev (a user namespace can make no device node anyway)',
-  detach: 'run -d: not yet (see docs/architecture.md, Rootless)',
+  detach: 'run -d and exec: not yet (foreground runs only; see docs/architecture.md, Rootless)',
 };
 
 // Refuses, before anything is prepared, what a rootless container cannot have (pure).

@@ -11,6 +11,7 @@ import { hostCgroupLayout } from '../cgroup/layout.ts';
 import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/facts.ts';
 import { findOnPathSync } from '../host/programs.ts';
 import { findSeccompLoader } from '../security/loader.ts';
+import { checkRootlessSpec, rootlessActive } from '../rootless/mode.ts';
 import { kernelPaths } from '../security/paths.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
 import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
@@ -54,6 +55,7 @@ async function planFor(target: string, command: string[], flags: RunFlags, opts:
   // The recipe loader (YAML parser and schemas) is only loaded when a recipe file is given.
   const base = isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target, { host }) : undefined;
   const spec = specFromFlags(base, base ? undefined : target, command, flags, host);
+  if (rootlessActive()) checkRootlessSpec(spec, !!flags.detach);
   if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image);
   const id = newId();
   const name = spec.name ?? randomName();
@@ -75,6 +77,7 @@ export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync
   try {
     barrierReady = statSync(`${r.run}/.glassbox-start`).isFIFO();
   } catch {}
+  const rootless = rootlessActive();
   return {
     runRoot: r.run,
     runRootReady: isPrivateMountPoint(r.run),
@@ -82,9 +85,11 @@ export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync
     hostDevLinks: DEV_LINKS.every((l) => isLink(`/dev/${l.name}`, l.target)),
     batchMounts,
     flock: flock ?? missingTool('flock', 'util-linux'),
-    cgroup: hostCgroupLayout(),
+    // Rootless: this host delegates no cgroup subtree to users (lib/rootless/mode.ts), so there are none.
+    cgroup: rootless ? undefined : hostCgroupLayout(),
     kernelPaths: kernelPaths(),
-    seccompLoader: findSeccompLoader(),
+    seccompLoader: findSeccompLoader(rootless),
+    ...(rootless ? { rootless } : {}),
   };
 }
 

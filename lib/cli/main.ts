@@ -62,6 +62,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--verbose', 'print every command glassbox runs, with its duration')
     .option('--no-color', 'no colours in output')
     .option('--lang <en|zh>', 'language of explanations (default from LANG)')
+    .option('--rootless', 'run as root of a user namespace of your own (automatic when not root; see glassbox doctor)')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -228,6 +229,17 @@ export function buildProgram(exit: (code: number) => void): Command {
 // Entry point: parse and run; commander's own errors are usage errors (125), help and version are 0.
 export async function main(argv: string[]): Promise<void> {
   let code: number | undefined;
+  // Rootless: this glassbox runs itself again inside a user namespace of its own (lib/rootless).
+  try {
+    const { maybeRunRootless } = await import('../rootless/reexec.ts');
+    code = await maybeRunRootless(argv);
+  } catch (e) {
+    code = reportError(e);
+  }
+  if (code !== undefined) {
+    process.exitCode = code;
+    return;
+  }
   const program = buildProgram((c) => (code = c));
   try {
     await program.parseAsync(argv);

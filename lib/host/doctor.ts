@@ -7,6 +7,7 @@
 // are newer options too, so the check reads each tool's own --version or --help. Tools are found by scanning
 // $PATH (no `which` process), and the few version commands run concurrently.
 
+import { rootlessChecks } from '../rootless/doctor.ts';
 import { findOnPath, isStaticElf } from './programs.ts';
 import { access, constants, open } from 'node:fs/promises';
 import path from 'node:path';
@@ -243,7 +244,7 @@ export function formatDoctor(report: DoctorReport, opts: { color: boolean }): st
 
 // What a default container's confinement rests on here: the seccomp loader, and how device nodes are kept shut
 // (the v1 device cgroup, or on cgroup v2, where device filtering needs a BPF program glassbox does not load, no
-// CAP_MKNOD and nodev mounts). Rootless runs are not implemented: said here so nobody expects them.
+// CAP_MKNOD and nodev mounts), and what a rootless run loses (lib/rootless/doctor.ts).
 export function securityChecks(facts: HostFacts): DoctorCheck[] {
   const loader = findSeccompLoader();
   const seccomp: DoctorCheck = loader
@@ -259,10 +260,5 @@ export function securityChecks(facts: HostFacts): DoctorCheck[] {
         status: 'warn',
         detail: 'no v1 devices controller (on cgroup v2 device filtering needs BPF): containers lose CAP_MKNOD and rely on nodev mounts; a device node an image brings can still not be opened (nodev root)',
       };
-  const rootless: DoctorCheck = {
-    name: 'rootless',
-    status: 'warn',
-    detail: 'not implemented: glassbox needs root. A rootless run would lose cgroup limits (unless a delegated subtree exists), networking beyond --network none, mknod, and the device cgroup',
-  };
-  return [seccomp, devices, rootless];
+  return [seccomp, devices, ...rootlessChecks()];
 }

@@ -212,6 +212,7 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '--regid': val('set the real and effective group ID', '设置真实和有效组 ID'),
       '--groups': val('set the supplementary groups to these', '把附加组设为这些'),
       '--clear-groups': sw('drop every supplementary group', '清除所有附加组'),
+      '--keep-groups': sw('keep the supplementary groups as they are (rootless: setgroups is not allowed in the user namespace)', '保留现有的附加组（无 root 模式：用户命名空间里不允许 setgroups）'),
       '--init-groups': sw('set the supplementary groups from /etc/group', '根据 /etc/group 设置附加组'),
       '--no-new-privs': sw('no later exec can gain privileges (set-user-ID bits and file capabilities stop working)', '之后的任何 exec 都不能获得权限（set-user-ID 位和文件能力失效）'),
       '--bounding-set': val('limit the capabilities this process and its children can ever have', '限制这个进程及其子进程能够拥有的能力上限'),

@@ -15,6 +15,7 @@ import type { PreparedNetwork } from '../net/prepare.ts';
 import { resolveSecurity, type SecurityChoice } from '../security/model.ts';
 import type { KernelPaths } from '../security/paths.ts';
 import { planSecurity, securitySteps } from '../security/plan.ts';
+import { checkRootlessPlan, rootlessDev, rootlessEnter } from '../rootless/plan.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type Step } from './types.ts';
 
 export interface PreparedContainer {
@@ -71,6 +72,8 @@ export interface PlanContext {
   kernelPaths?: KernelPaths;
   /** The built static seccomp loader; without it only --security-opt seccomp=unconfined can be planned. */
   seccompLoader?: string;
+  /** Rootless: the plan runs as root of a user namespace (lib/rootless): no cgroups, host device nodes bound in. */
+  rootless?: boolean;
 }
 
 export const BARRIER = '/dev/.glassbox-start';
@@ -110,6 +113,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     return made;
   };
 
+  if (ctx.rootless) checkRootlessPlan(c, ctx);
   const sec = planSecurity({ choice: c.security ?? resolveSecurity(undefined).choice, cgroup: ctx.cgroup, kernelPaths: ctx.kernelPaths, seccompLoader: ctx.seccompLoader, chroot: c.root === 'chroot' }, p.run);
   // The cgroups come first: they depend on nothing else, so they are made alongside the namespaces, and their
   // undos (removing the groups) come last, when the container's processes are surely gone.
@@ -153,6 +157,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
         rootfs: p.rootfs,
         nodes: [...DEV_NODES, ...(ctx.hostDevLinks ? DEV_LINKS.map((l) => `/dev/${l.name}`) : []), `${ctx.runRoot}/.glassbox-start`],
         links: ctx.hostDevLinks ? [] : DEV_LINKS,
+        ...(ctx.rootless ? rootlessDev(DEV_NODES, DEV_LINKS, `${ctx.runRoot}/.glassbox-start`) : {}),
       },
     },
     { block: 'sys', as: 'sys', params: { rootfs: p.rootfs, options: sec.sysOptions } },
@@ -247,7 +252,9 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       barrier_open: chroot ? BARRIER : p.rootfs + BARRIER,
       uid: String(c.user.uid),
       gid: String(c.user.gid),
-      groups: c.user.groups.length ? c.user.groups.join(',') : undefined,
+      groups: c.user.groups.length && !ctx.rootless ? c.user.groups.join(',') : undefined,
+      clear_groups: !c.user.groups.length && !ctx.rootless,
+      keep_groups: !!ctx.rootless,
       command: c.init ? [INIT, '--', ...c.command] : c.command,
       barrier: BARRIER,
       pid1: runtimeRef('pid1'),
@@ -268,7 +275,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   steps.splice(firstBoot < 0 ? steps.length : firstBoot, 0, ...secSteps.boot);
   return {
     version: 1,
-    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info },
+    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}) },
     steps,
     ...(cgroup?.teardown.length ? { teardown: cgroup.teardown } : {}),
   };

@@ -111,6 +111,8 @@ export interface PlanInfo {
   security?: SecurityInfo;
   /** Its network: for ps, inspect, port and gc. */
   network?: PlanNetwork;
+  /** Rootless: the steps run as root of a user namespace; `enter` is the userns block's argv, before the program. */
+  rootless?: { enter: string[] };
 }
 
 /** The container's network as the plan made it. */

@@ -33,6 +33,10 @@ const T = {
   }),
   image: { en: 'image: ', zh: '镜像：' },
   command: { en: 'command: ', zh: '命令：' },
+  rootless: (enter: string) => ({
+    en: `rootless: every command below runs as root of a user namespace of your own, made by: ${enter} sh THIS-SCRIPT`,
+    zh: `无 root 模式：下面每条命令都以你自己的用户命名空间里的 root 身份运行，这个命名空间由它创建：${enter} sh 本脚本`,
+  }),
   generated: (version: string): Text => ({
     en:
       `Written by glassbox ${version} from the container's plan. Every step below is one plain command, the ` +
@@ -307,6 +311,7 @@ function header(plan: Plan, { lang, mode, glassboxVersion }: ScriptOptions): str
     ...comment(T.container(info.name, info.id)[lang]),
     ...comment(`${T.image[lang]}${info.image}`, '  '),
     ...comment(`${T.command[lang]}${shJoin(info.command)}`, '  '),
+    ...(info.rootless ? ['#', ...comment(T.rootless(shJoin(info.rootless.enter))[lang])] : []),
     '#',
     ...comment(T.generated(glassboxVersion)[lang]),
     '#',

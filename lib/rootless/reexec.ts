@@ -1,0 +1,58 @@
+// Rootless mode, the outer half: the ordinary user's glassbox runs itself again as root of a new user and mount
+// namespace (the userns block: `unshare --user --map-root-user --mount --propagation private -- node glassbox …`)
+// and passes the inner one's exit status on. Everything the container needs is made by the inner glassbox.
+
+import { homedir } from 'node:os';
+import { loadCatalog } from '../blocks/catalog.ts';
+import { expandBlock } from '../blocks/expand.ts';
+import { startCommand } from '../exec/spawn.ts';
+import { ensureOwnRoots, rootlessRoots, userNamespaceEnv, USERNS_ENV } from './mode.ts';
+
+/** Commands that run on the host as they are, even when rootless: they make nothing and read the host. */
+const OUTSIDE = new Set(['doctor', 'help']);
+
+// The subcommand of a glassbox argv (the first word after the global options), and whether --rootless was given.
+export function readGlobal(args: string[]): { command?: string; rootless: boolean } {
+  let rootless = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--rootless') rootless = true;
+    else if (a === '--lang') i++;
+    else if (!a.startsWith('-')) return { command: a, rootless };
+  }
+  return { rootless };
+}
+
+// The argv that runs this glassbox again inside a new user namespace (from the userns block).
+export async function userNamespaceArgv(argv: string[]): Promise<string[]> {
+  const [step] = expandBlock(await loadCatalog(), { block: 'userns', as: 'userns', params: { command: [process.execPath, ...process.execArgv, ...argv.slice(1)] } });
+  return step!.argv!;
+}
+
+// Runs glassbox again inside its user namespace when the run is rootless; returns the exit status, or undefined
+// when this process should go on itself (root without --rootless, already inside, or a command that stays out).
+export async function maybeRunRootless(argv: string[], euid = process.geteuid?.() ?? 0): Promise<number | undefined> {
+  if (process.env[USERNS_ENV] === '1') return undefined;
+  const { command, rootless } = readGlobal(argv.slice(2));
+  if (!(rootless || euid !== 0) || command === undefined || OUTSIDE.has(command) || argv.includes('--help') || argv.includes('--version')) return undefined;
+  ensureOwnRoots(rootlessRoots(process.env, process.getuid?.() ?? 0, homedir()));
+  const child = await startCommand(await userNamespaceArgv(argv), { stdio: 'inherit', env: userNamespaceEnv() });
+  // Ctrl-C and friends reach the inner glassbox from the terminal directly; other signals are passed on.
+  const forward = (sig: NodeJS.Signals) => () => {
+    try {
+      process.kill(child.pid, sig);
+    } catch {}
+  };
+  const handlers: Array<[NodeJS.Signals, () => void]> = [
+    ['SIGINT', () => {}],
+    ['SIGQUIT', () => {}],
+    ['SIGTERM', forward('SIGTERM')],
+    ['SIGHUP', forward('SIGHUP')],
+    ['SIGUSR1', forward('SIGUSR1')],
+    ['SIGUSR2', forward('SIGUSR2')],
+  ];
+  for (const [s, h] of handlers) process.on(s, h);
+  const r = await child.done;
+  for (const [s, h] of handlers) process.off(s, h);
+  return r.exitCode;
+}

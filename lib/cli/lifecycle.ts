@@ -7,7 +7,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { readUsage } from '../cgroup/stats.ts';
 import { GlassboxError } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
-import type { Plan } from '../plan/types.ts';
+import type { Plan, PlanCgroup } from '../plan/types.ts';
 import { ownerAlive, processStart, readState, releaseContainer, stateDir } from '../state/containers.ts';
 import { undoJournal } from '../state/gc.ts';
 import { journalFile, readJournal } from '../state/journal.ts';
@@ -43,7 +43,7 @@ function ago(iso: string | undefined): string {
 }
 
 function statusText(v: ContainerView): string {
-  if (v.status === 'exited' || v.status === 'removing') return `exited (${v.exitCode ?? '?'})`;
+  if (v.status === 'exited' || v.status === 'removing') return `exited (${v.exitCode ?? '?'}${(v as RunState).oomKilled ? ', OOM killed' : ''})`;
   return v.status;
 }
 
@@ -69,7 +69,7 @@ export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: str
   if (opts.format === 'json') {
     for (const v of views) {
       process.stdout.write(
-        JSON.stringify({ id: v.id, name: v.name, image: v.image, command: v.command, state: v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached, ip: networkOf(r, v.id)?.ip ?? null, ports: networkOf(r, v.id)?.ports ?? [] }) + '\n',
+        JSON.stringify({ id: v.id, name: v.name, image: v.image, command: v.command, state: v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, oomKilled: !!(v as RunState).oomKilled, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached, ip: networkOf(r, v.id)?.ip ?? null, ports: networkOf(r, v.id)?.ports ?? [] }) + '\n',
       );
     }
     return 0;
@@ -305,6 +305,10 @@ export async function cmdInspect(refs: string[]): Promise<number> {
       Config: { Env: plan ? Object.entries(plan.info.env).map(([k, val]) => `${k}=${val}`) : [], Cmd: v.command, Image: v.image, Detached: !!v.detached, AutoRemove: !!v.autoRemove },
       HostConfig: plan?.info.security
         ? {
+            // docker's names for the limits (bytes, nano-CPUs, relative weight); 0 means none, -1 unlimited swap.
+            ...limitsOf(plan.info.cgroup),
+            CgroupVersion: plan.info.cgroup?.version ?? null,
+            CgroupPaths: plan.info.cgroup ? [...new Set(Object.values(plan.info.cgroup.dirs))] : [],
             Privileged: plan.info.security.privileged,
             Capabilities: plan.info.security.capabilities,
             CapabilityMask: plan.info.security.capMask,
@@ -482,6 +486,19 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   } finally {
     await performStep({ ...steps[0]!, kind: 'remove', paths: opts.tty ? [fifo, wrapper] : [fifo] });
   }
+}
+
+// The limits of a container in docker inspect's HostConfig fields.
+function limitsOf(cg: PlanCgroup | undefined): Record<string, number | string> {
+  const l = cg?.limits ?? {};
+  return {
+    Memory: l.memory ?? 0,
+    MemorySwap: l.memorySwap ?? 0,
+    NanoCpus: l.cpus !== undefined ? Math.round(l.cpus * 1e9) : 0,
+    CpuShares: l.cpuShares ?? 0,
+    CpusetCpus: l.cpusetCpus ?? '',
+    PidsLimit: l.pids ?? 0,
+  };
 }
 
 // glassbox restart [-t SECS] NAME…: stop (as `stop` does), then start the same container again from its stored

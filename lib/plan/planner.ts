@@ -16,6 +16,7 @@ import { resolveSecurity, type SecurityChoice } from '../security/model.ts';
 import type { KernelPaths } from '../security/paths.ts';
 import { planSecurity, securitySteps } from '../security/plan.ts';
 import { checkRootlessPlan, rootlessDev, rootlessEnter } from '../rootless/plan.ts';
+import { MEMORY_EVENTS } from '../state/lifecycle.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type Step } from './types.ts';
 
 export interface PreparedContainer {
@@ -277,8 +278,15 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     version: 1,
     info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}) },
     steps,
-    ...(cgroup?.teardown.length ? { teardown: cgroup.teardown } : {}),
+    ...(cgroup?.teardown.length ? { teardown: [...recordEvents(catalog, cgroupInfo!, p.state, cgroup.setup), ...cgroup.teardown] } : {}),
   };
+}
+
+// The first teardown step: the memory events copied to the state directory (for ps and inspect: OOMKilled).
+function recordEvents(catalog: Catalog, record: PlanCgroup, state: string, setup: Step[]): Step[] {
+  const events = record.version === 'v2' ? (record.dirs.memory ? `${record.dirs.memory}/memory.events` : undefined) : record.dirs.memory ? `${record.dirs.memory}/memory.oom_control` : undefined;
+  if (!events) return [];
+  return expandBlock(catalog, { block: 'cgroup-record', as: 'cgroup-record', params: { events, out: `${state}/${MEMORY_EVENTS}` }, after: lastOnly(setup, setup.map((s) => s.id)) });
 }
 
 // cgexec's -g value: every controller the container has a group in, and the group's path inside each tree.

@@ -26,7 +26,22 @@ export function monitorFiles(dir: string) {
   };
 }
 
+/** The copy of the memory events file the teardown keeps in the state directory (the cgroup-record block). */
+export const MEMORY_EVENTS = 'memory.events';
+
+// True when the kept memory events count an OOM kill.
+function oomKilledFrom(dir: string): boolean {
+  try {
+    const m = /^oom_kill (\d+)$/m.exec(readFileSync(join(dir, MEMORY_EVENTS), 'utf8'));
+    return !!m && Number(m[1]) > 0;
+  } catch {
+    return false;
+  }
+}
+
 export interface ContainerView extends ContainerState {
+  /** The OOM killer ended it (exit 137 and an oom_kill in its memory group). */
+  oomKilled?: boolean;
   /** The status as it is now (state.json may say running after the container ended). */
   status: Status;
   /** True once the monitor ran every undo (a stopped detached container: only its state directory is left). */
@@ -44,7 +59,8 @@ export function viewOf(r: Roots, s: ContainerState, bootId: string): ContainerVi
   } catch {}
   if (exit !== undefined && /^\d+$/.test(exit)) {
     const { pid: _gone, ...rest } = s;
-    return { ...rest, status: released ? 'exited' : 'removing', exitCode: Number(exit), finishedAt: statSync(f.exit).mtime.toISOString(), released };
+    const oomKilled = Number(exit) === 137 && oomKilledFrom(dir);
+    return { ...rest, status: released ? 'exited' : 'removing', exitCode: Number(exit), finishedAt: statSync(f.exit).mtime.toISOString(), released, ...(oomKilled ? { oomKilled } : {}) };
   }
   if ((s.status === 'running' || s.status === 'created') && ownerAlive(s.owner, bootId)) return { ...s, released };
   if (s.status === 'exited') return { ...s, released };

@@ -77,6 +77,32 @@ test('memory: state.json records oomKilled: true when the container ends', T, as
   assert.equal(last?.exitCode, 137);
 });
 
+test('memory: a detached container ended by the OOM killer shows OOMKilled in ps and inspect, with its limits', T, async () => {
+  const up = await sb.gb(['run', '-d', '--name', 'oom', '--memory', '8m', sb.rootdir, '/bin/tail', '/dev/zero']);
+  assert.equal(up.code, 0, up.stderr);
+  const id = up.stdout.trim();
+  let row: { state: string; exitCode: number; oomKilled: boolean } | undefined;
+  for (let i = 0; i < 100 && row?.state !== 'exited'; i++) {
+    if (i) await sleep(100);
+    const line = (await sb.gb(['ps', '-a', '--format', 'json'])).stdout.split('\n').find((l) => l.includes(id));
+    row = line ? JSON.parse(line) : undefined;
+  }
+  assert.ok(row, 'ps lists it');
+  assert.deepEqual([row.state, row.exitCode, row.oomKilled], ['exited', 137, true]);
+  assert.match((await sb.gb(['ps', '-a'])).stdout, /exited \(137, OOM killed\)/);
+  const [c] = JSON.parse((await sb.gb(['inspect', 'oom'])).stdout) as Array<{ State: { OOMKilled: boolean; ExitCode: number }; HostConfig: { Memory: number; PidsLimit: number; CgroupPaths: string[] } }>;
+  assert.equal(c!.State.OOMKilled, true);
+  assert.equal(c!.HostConfig.Memory, 8 * 1024 * 1024);
+  assert.equal(c!.HostConfig.PidsLimit, 2048);
+  assert.ok(c!.HostConfig.CgroupPaths.some((p) => p === group('memory', id)), JSON.stringify(c!.HostConfig.CgroupPaths));
+  // The control: a container that exits 137 because it was killed, not by the OOM killer.
+  const other = (await sb.gb(['run', '-d', '--name', 'killed', sb.rootdir, '/bin/sleep', '100'])).stdout.trim();
+  assert.equal((await sb.gb(['kill', 'killed'])).code, 0);
+  const [k] = JSON.parse((await sb.gb(['inspect', other])).stdout) as Array<{ State: { OOMKilled: boolean; ExitCode: number } }>;
+  assert.deepEqual([k!.State.ExitCode, k!.State.OOMKilled], [137, false]);
+  assert.equal((await sb.gb(['rm', 'oom', 'killed'])).code, 0);
+});
+
 // ---- pids ---------------------------------------------------------------------------------------------------
 
 test('pids: recipes/forkbomb.yaml stays within 64 processes while the host keeps forking; the limit is reported', T, async (t) => {

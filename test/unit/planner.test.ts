@@ -412,7 +412,7 @@ test('planner variant: cgroups are made first, PID 1 joins them at the barrier, 
   };
   assert.deepEqual([...reach(start.id)].filter((i) => setupIds.has(i)).sort(), [...setupIds].sort());
   assert.deepEqual(plan.steps.find((s) => s.id === 'cgroup.parents')!.needs, []);
-  assert.deepEqual(plan.teardown!.map((s) => s.id), ['cgroup-kill.freeze', 'cgroup-kill.kill-0', 'cgroup-kill.thaw']);
+  assert.deepEqual(plan.teardown!.map((s) => s.id), ['cgroup-record.copy', 'cgroup-kill.freeze', 'cgroup-kill.kill-0', 'cgroup-kill.thaw']);
   assert.deepEqual(plan.info.cgroup?.limits, { memory: 64 * MiB, cpus: 0.5, cpuShares: 512, cpusetCpus: '1', pids: 64 });
   assert.equal(plan.info.cgroup?.dirs.memory, `/sys/fs/cgroup/memory/glassbox/${ID}`);
   // The journal lists the group removals, so gc can finish them.

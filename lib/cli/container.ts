@@ -11,7 +11,7 @@ import { hostCgroupLayout } from '../cgroup/layout.ts';
 import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/facts.ts';
 import { findOnPathSync } from '../host/programs.ts';
 import { findSeccompLoader } from '../security/loader.ts';
-import { checkRootlessSpec, rootlessActive } from '../rootless/mode.ts';
+import { checkRootlessSpec, CPU_ENV, rootlessActive } from '../rootless/mode.ts';
 import { kernelPaths } from '../security/paths.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
 import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
@@ -55,7 +55,7 @@ async function planFor(target: string, command: string[], flags: RunFlags, opts:
   // The recipe loader (YAML parser and schemas) is only loaded when a recipe file is given.
   const base = isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target, { host }) : undefined;
   const spec = specFromFlags(base, base ? undefined : target, command, flags, host);
-  if (rootlessActive()) checkRootlessSpec(spec, !!flags.detach);
+  if (rootlessActive()) checkRootlessSpec(spec);
   if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image);
   const id = newId();
   const name = spec.name ?? randomName();
@@ -89,7 +89,7 @@ export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync
     cgroup: rootless ? undefined : hostCgroupLayout(),
     kernelPaths: kernelPaths(),
     seccompLoader: findSeccompLoader(rootless),
-    ...(rootless ? { rootless } : {}),
+    ...(rootless ? { rootless, ...(process.env[CPU_ENV] ? { pinCpu: process.env[CPU_ENV] } : {}) } : {}),
   };
 }
 

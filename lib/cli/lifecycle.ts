@@ -385,7 +385,8 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   const filterFile = loaderAt >= 0 ? start[loaderAt + 1] : undefined;
   const confined = !sec?.privileged;
   const { findSeccompLoader } = await import('../security/loader.ts');
-  const loaderFile = confined ? findSeccompLoader() : undefined;
+  const { rootlessActive } = await import('../rootless/mode.ts');
+  const loaderFile = confined ? findSeccompLoader(rootlessActive()) : undefined;
   if (confined && !loaderFile) {
     throw new GlassboxError('exec needs glassbox\'s static loader to give the command the container\'s capabilities and filter, and it is not built', { hint: 'npm run build (it needs gcc and libc6-dev)' });
   }
@@ -424,11 +425,13 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
       uid,
       gid,
       groups,
-      clear_groups: !!loaderFile && !groups,
+      // Rootless: setgroups is denied in the user namespace (the start chain keeps its groups too).
+      clear_groups: !!loaderFile && !groups && !plan.info.rootless,
       loader: loaderFile ? '/proc/self/fd/3' : undefined,
       filter: filterFile ? '/proc/self/fd/4' : '-',
       bounding_set: loaderFile ? flagValue('--bounding-set') : undefined,
       no_new_privs: start.includes('--no-new-privs'),
+      rootless: !!plan.info.rootless,
       env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       command,
       pid: runtimeRef('pid'),

@@ -171,6 +171,7 @@ export const GLOSSARY: Record<string, CommandInfo> = {
     text: t('run a program inside existing namespaces (setns(2))', '在已经存在的命名空间里运行程序（setns(2)）'),
     runs: 0,
     flags: {
+      '--preserve-credentials': sw('keep the user and group IDs and the groups (no setuid(0), no setgroups) when joining a user namespace', '进入用户命名空间时保留用户 ID、组 ID 和附加组（不调用 setuid(0)，也不调用 setgroups）'),
       '--target': val('take the namespaces (and root and working directory) from this process', '从这个进程那里取得命名空间（以及根目录和工作目录）'),
       '-t': val('take the namespaces (and root and working directory) from this process', '从这个进程那里取得命名空间（以及根目录和工作目录）'),
       '--mount': NS_FILE('mount', '挂载'),
@@ -267,6 +268,11 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '-g': val('CONTROLLERS:PATH: the controllers, and the group\'s path inside each of their trees', 'CONTROLLERS:PATH：控制器，以及组在每棵控制器树里的路径'),
       '--sticky': sw('keep the cgroup rules daemon from moving the children', '不让 cgroup 规则守护进程移动子进程'),
     },
+  },
+  taskset: {
+    text: t('run a program on the given CPUs only (its CPU affinity, inherited by its children)', '只在指定的 CPU 上运行程序（CPU 亲和性，子进程会继承）'),
+    runs: 0,
+    flags: { '-c': val('the CPUs as a list, like 0 or 0-3,6', 'CPU 列表，比如 0 或 0-3,6') },
   },
   setsid: {
     text: t('run a program as the leader of a new session (a group of processes sharing one controlling terminal)', '让程序作为一个新会话的首进程运行（会话是一组共用同一个控制终端的进程）'),

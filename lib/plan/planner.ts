@@ -75,6 +75,8 @@ export interface PlanContext {
   seccompLoader?: string;
   /** Rootless: the plan runs as root of a user namespace (lib/rootless): no cgroups, host device nodes bound in. */
   rootless?: boolean;
+  /** Rootless: the CPU the user namespace's mount namespace was made on; the container's are made there too. */
+  pinCpu?: string;
 }
 
 export const BARRIER = '/dev/.glassbox-start';
@@ -194,6 +196,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       upper: p.upper,
       work: p.work,
       namespaces: unshared,
+      ...(ctx.rootless && ctx.pinCpu ? { pin_cpu: ctx.pinCpu } : {}),
       ...(batch ? { fstab_file: `${p.run}/fstab`, fstab: renderFstab(entries) } : {}),
       ...(joinNet ? { join_net: joinNet } : {}),
     },

@@ -34,6 +34,5 @@ export function rootlessChecks(): DoctorCheck[] {
   out.push(warn('rootless network', findOnPathSync('slirp4netns') ? ROOTLESS_LOSSES.network.replace(', is not installed', ', is installed but not used yet') : ROOTLESS_LOSSES.network));
   out.push(warn('rootless users', `${ROOTLESS_LOSSES.users}${findOnPathSync('newuidmap') ? ' (newuidmap is installed; subuid ranges would need it)' : ''}`));
   out.push(warn('rootless devices', ROOTLESS_LOSSES.devices));
-  out.push(warn('rootless detach', ROOTLESS_LOSSES.detach));
   return out;
 }

@@ -60,9 +60,19 @@ export function ensureOwnRoots(r: { root: string; run: string }, uid = process.g
 }
 
 /** The environment glassbox runs itself again with, inside the user namespace. */
-export function userNamespaceEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function userNamespaceEnv(env: NodeJS.ProcessEnv = process.env, cpu?: string): Record<string, string> {
   const r = rootlessRoots(env, process.getuid?.() ?? 0, homedir());
-  return { GLASSBOX_ROOT: r.root, GLASSBOX_RUN: r.run, [USERNS_ENV]: '1' };
+  return { GLASSBOX_ROOT: r.root, GLASSBOX_RUN: r.run, [USERNS_ENV]: '1', ...(cpu ? { [CPU_ENV]: cpu } : {}) };
+}
+
+/** The CPU the rootless namespaces are made on (see the userns block's why), passed to the inner glassbox. */
+export const CPU_ENV = 'GLASSBOX_USERNS_CPU';
+
+// The CPUs this process may run on (taskset's list form, from /proc/self/status), and the first of them.
+export function allowedCpus(status = readFileSync('/proc/self/status', 'utf8')): { list: string; first: string } | undefined {
+  const list = /^Cpus_allowed_list:\s*(\S+)$/m.exec(status)?.[1];
+  const first = list ? /^\d+/.exec(list)?.[0] : undefined;
+  return list && first ? { list, first } : undefined;
 }
 
 /** What a rootless container cannot have on this kind of host, said once in doctor and in errors. */
@@ -71,16 +81,12 @@ export const ROOTLESS_LOSSES = {
   network: 'network: only --network none (a bridge, veth pairs and NAT need the host\'s CAP_NET_ADMIN; slirp4netns, which would give a user-mode network, is not installed)',
   users: 'users: only root is mapped (one line "0 UID 1", no /etc/subuid ranges are used): --user, supplementary groups and files of other owners ("nobody") are not available',
   devices: 'devices: no device cgroup; the standard nodes are the host\'s, bound in, and everything else is nodev (a user namespace can make no device node anyway)',
-  detach: 'run -d and exec: not yet (foreground runs only; see docs/architecture.md, Rootless)',
 };
 
 // Refuses, before anything is prepared, what a rootless container cannot have (pure).
-export function checkRootlessSpec(spec: { network?: { mode: string } }, detach: boolean): void {
+export function checkRootlessSpec(spec: { network?: { mode: string } }): void {
   const mode = spec.network?.mode ?? 'none';
   if (mode !== 'none') {
     throw new GlassboxError(`rootless containers have no --network ${mode}: ${ROOTLESS_LOSSES.network}`, { hint: 'use --network none, or run glassbox as root' });
-  }
-  if (detach) {
-    throw new GlassboxError('rootless containers cannot run detached (-d) yet', { hint: 'run in the foreground, or run glassbox as root' });
   }
 }

@@ -10,7 +10,7 @@ import { loadCatalog } from '../../lib/blocks/catalog.ts';
 import { GlassboxError } from '../../lib/errors.ts';
 import { planContainer, type PlanContext, type PreparedContainer } from '../../lib/plan/planner.ts';
 import { renderScript } from '../../lib/render/script.ts';
-import { checkRootlessSpec, inUserNamespace, rootlessRoots, wantsRootless } from '../../lib/rootless/mode.ts';
+import { allowedCpus, checkRootlessSpec, inUserNamespace, rootlessRoots, wantsRootless } from '../../lib/rootless/mode.ts';
 import { readGlobal, userNamespaceArgv } from '../../lib/rootless/reexec.ts';
 import { containerPaths } from '../../lib/state/paths.ts';
 
@@ -93,15 +93,24 @@ test('rootless plan: limits, a network and a non-root user are refused with the 
   refused(hello({ resources: { memory: 64 * 1024 * 1024 } }), /cannot have resource limits here: no cgroups/);
   refused(hello({ user: { uid: 1000, gid: 1000, groups: [] } }), /can only run as root \(uid 0, gid 0\), not 1000:1000/);
   refused(hello({ network: { mode: 'host', ports: [], ipForward: true, claims: [] } }), /no --network host/);
-  assert.throws(() => checkRootlessSpec({ network: { mode: 'bridge' } }, false), /no --network bridge: .*slirp4netns.*not installed/);
-  assert.throws(() => checkRootlessSpec({}, true), /cannot run detached/);
-  checkRootlessSpec({ network: { mode: 'none' } }, false);
+  assert.throws(() => checkRootlessSpec({ network: { mode: 'bridge' } }), /no --network bridge: .*slirp4netns.*not installed/);
+  checkRootlessSpec({ network: { mode: 'none' } });
+  checkRootlessSpec({});
 });
 
 test('rootless: the userns block runs glassbox again as root of a new user and mount namespace', async () => {
-  const argv = await userNamespaceArgv(['node', '/opt/glassbox/bin/glassbox', '--rootless', 'run', 'img', 'true']);
-  assert.deepEqual(argv.slice(0, 7), ['unshare', '--user', '--map-root-user', '--mount', '--propagation', 'private', '--']);
+  const argv = await userNamespaceArgv(['node', '/opt/glassbox/bin/glassbox', '--rootless', 'run', 'img', 'true'], undefined, { first: '2', list: '2-5' });
+  // Made on one CPU (the block's why: mount namespace IDs), then glassbox runs on every allowed CPU again.
+  assert.deepEqual(argv.slice(0, 10), ['taskset', '-c', '2', 'unshare', '--user', '--map-root-user', '--mount', '--propagation', 'private', '--']);
+  assert.deepEqual(argv.slice(10, 13), ['taskset', '-c', '2-5']);
   assert.deepEqual(argv.slice(-5), ['/opt/glassbox/bin/glassbox', '--rootless', 'run', 'img', 'true']);
+  assert.deepEqual(allowedCpus('Name:\tx\nCpus_allowed_list:\t0-1,4\n'), { list: '0-1,4', first: '0' });
+});
+
+test('rootless: exec joins the user and mount namespaces of the container\'s monitor instead of making new ones', async () => {
+  const argv = await userNamespaceArgv(['node', '/opt/glassbox/bin/glassbox', 'exec', 'web', 'sh'], 4242);
+  assert.deepEqual(argv.slice(0, 6), ['nsenter', '--target=4242', '--user', '--mount', '--preserve-credentials', '--']);
+  assert.deepEqual(argv.slice(-3), ['exec', 'web', 'sh']);
 });
 
 test('rootless: the subcommand and --rootless are read from the global options only', () => {

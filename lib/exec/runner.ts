@@ -156,7 +156,15 @@ export async function performStep(step: Step, vars: Partial<Record<RuntimeVar, s
     try {
       if (step.kind === 'write') await writeFile(paths[0]!, step.write!.value === '' ? '' : bind(step.write!.value, vars) + '\n');
       else if (step.kind === 'mkdir') for (const p of paths) await mkdir(p, { recursive: true });
-      else for (const p of paths) await rm(p, { force: true });
+      else {
+        for (const p of paths) {
+          // ESRCH: a path through /proc/PID of a process that has just ended (a container whose command was done
+          // before its start barrier was removed): the file went with the process, as rm -f wants.
+          await rm(p, { force: true }).catch((e: NodeJS.ErrnoException) => {
+            if (e.code !== 'ESRCH') throw e;
+          });
+        }
+      }
       r = { step, argv, exitCode: 0, stdout: '', stderr: '', durationMs: performance.now() - started };
     } catch (e) {
       r = { step, argv, exitCode: 1, stdout: '', stderr: String((e as Error).message), durationMs: performance.now() - started };

@@ -16,35 +16,14 @@ import { renderScript } from '../../lib/render/script.ts';
 import { shJoin } from '../../lib/render/quote.ts';
 import { journalFor } from '../../lib/state/journal.ts';
 import { containerPaths } from '../../lib/state/paths.ts';
+import { helloContainer, ID } from './fixtures.ts';
 
-const ID = '0123456789abcdef'.repeat(4);
 const ROOTS = { root: '/var/lib/glassbox', run: '/run/glassbox' };
 const PATHS = containerPaths(ROOTS, ID);
 const catalog = await loadCatalog();
 
 // The hello container: two image layers, a shell command, its own host name, everything else default.
-function hello(over: Partial<PreparedContainer> = {}): PreparedContainer {
-  return {
-    id: ID,
-    name: 'hello',
-    imageRef: 'glassbox/base:latest',
-    lowerDirs: ['/var/lib/glassbox/layers/1111/diff', '/var/lib/glassbox/layers/2222/diff'],
-    overlay: true,
-    root: 'pivot_root',
-    readOnly: false,
-    namespaces: ['mount', 'uts', 'ipc', 'pid', 'net'],
-    hostname: 'glassbox',
-    command: ['/bin/sh', '-c', 'echo hi'],
-    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: 'glassbox' },
-    workdir: '/',
-    makeWorkdir: false,
-    makeProc: false,
-    user: { uid: 0, gid: 0, groups: [] },
-    volumes: [],
-    paths: PATHS,
-    ...over,
-  };
-}
+const hello = (over: Partial<PreparedContainer> = {}): PreparedContainer => helloContainer(ROOTS, over);
 
 const FIRST_RUN: PlanContext = { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true, flock: '/usr/bin/flock', seccompLoader: '/usr/lib/glassbox/glassbox-seccomp-load' };
 const READY: PlanContext = { ...FIRST_RUN, runRootReady: true, barrierReady: true };

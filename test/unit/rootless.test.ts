@@ -13,35 +13,20 @@ import { renderScript } from '../../lib/render/script.ts';
 import { allowedCpus, checkRootlessSpec, inUserNamespace, rootlessRoots, wantsRootless } from '../../lib/rootless/mode.ts';
 import { readGlobal, userNamespaceArgv } from '../../lib/rootless/reexec.ts';
 import { containerPaths } from '../../lib/state/paths.ts';
+import { helloContainer, ID } from './fixtures.ts';
 
-const ID = '0123456789abcdef'.repeat(4);
 const ROOTS = { root: '/home/alice/.local/share/glassbox', run: '/run/user/1000/glassbox' };
 const PATHS = containerPaths(ROOTS, ID);
 const catalog = await loadCatalog();
 
 // A rootless hello: one layer in the user's own store, a bind volume from the user's home.
-function hello(over: Partial<PreparedContainer> = {}): PreparedContainer {
-  return {
-    id: ID,
-    name: 'hello',
-    imageRef: 'glassbox/base:latest',
+const hello = (over: Partial<PreparedContainer> = {}): PreparedContainer =>
+  helloContainer(ROOTS, {
     lowerDirs: [`${ROOTS.root}/layers/sha256/1111`],
-    overlay: true,
-    root: 'pivot_root',
-    readOnly: false,
     namespaces: ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'],
-    hostname: 'glassbox',
-    command: ['/bin/sh', '-c', 'echo hi'],
-    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: 'glassbox' },
-    workdir: '/',
-    makeWorkdir: false,
-    makeProc: false,
-    user: { uid: 0, gid: 0, groups: [] },
     volumes: [{ type: 'bind', source: '/home/alice/data', target: '/data', readOnly: false }],
-    paths: PATHS,
     ...over,
-  };
-}
+  });
 
 const ROOTLESS: PlanContext = { runRoot: ROOTS.run, runRootReady: false, barrierReady: false, hostDevLinks: true, flock: '/usr/bin/flock', seccompLoader: '/usr/lib/glassbox/glassbox-seccomp-load', rootless: true };
 

@@ -1,0 +1,31 @@
+// A prepared container for planner tests, written out by hand (no image, no file read): the hello container with
+// two image layers, a shell command and its own host name, under the given roots. Tests override what they vary.
+
+import type { PreparedContainer } from '../../lib/plan/planner.ts';
+import { containerPaths } from '../../lib/state/paths.ts';
+
+export const ID = '0123456789abcdef'.repeat(4);
+
+// The hello container under `roots`, with `over` applied on top.
+export function helloContainer(roots: { root: string; run: string }, over: Partial<PreparedContainer> = {}): PreparedContainer {
+  return {
+    id: ID,
+    name: 'hello',
+    imageRef: 'glassbox/base:latest',
+    lowerDirs: [`${roots.root}/layers/1111/diff`, `${roots.root}/layers/2222/diff`],
+    overlay: true,
+    root: 'pivot_root',
+    readOnly: false,
+    namespaces: ['mount', 'uts', 'ipc', 'pid', 'net'],
+    hostname: 'glassbox',
+    command: ['/bin/sh', '-c', 'echo hi'],
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: 'glassbox' },
+    workdir: '/',
+    makeWorkdir: false,
+    makeProc: false,
+    user: { uid: 0, gid: 0, groups: [] },
+    volumes: [],
+    paths: containerPaths(roots, ID),
+    ...over,
+  };
+}

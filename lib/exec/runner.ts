@@ -60,6 +60,8 @@ export interface ExecOptions {
   stdin?: 'inherit' | 'ignore';
   /** -t: the start step is util-linux `script`, and the start chain is its child (PID 1 one level further down). */
   terminal?: boolean;
+  /** The start step runs the chain under a wrapper (learn --xray: strace): the chain is the wrapper's first child. */
+  wrapped?: boolean;
 }
 
 export interface ExecOutcome {
@@ -273,7 +275,7 @@ export class Executor {
     this.main = await startCommand(argv, { stdio: this.opts.stdio, stdin: this.opts.stdin, onStderr: filter ? (s) => stderr.push(s) : undefined });
     const main = this.main.pid;
     this.vars.pid = String(main);
-    const chain = this.opts.terminal ? Promise.race([this.firstChild(main), this.main.done]) : Promise.resolve(main);
+    const chain = this.opts.terminal || this.opts.wrapped ? Promise.race([this.firstChild(main), this.main.done]) : Promise.resolve(main);
     const early = await chain.then((c) => (typeof c === 'number' ? Promise.race([this.waitForPid1(c), this.main!.done]) : c));
     if (typeof early !== 'number') {
       throw new GlassboxError(`the container's first process ended before it started (exit ${early.exitCode})`, {

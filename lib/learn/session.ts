@@ -196,6 +196,8 @@ class Session {
       journal: journalFile(dir),
       owner,
       stdio: opts.json ? 'ignore' : 'inherit',
+      // --xray runs the start chain under strace too: the chain is strace's child.
+      wrapped: !!opts.xray,
       handleSignals: false,
       hooks: {
         beforeStep: (step, index, total) => this.beforeStep(step, index, total),
@@ -254,7 +256,7 @@ class Session {
   private execPlan(): Plan {
     if (!this.opts.xray) return this.plan;
     const steps = this.plan.steps.map((s, i) =>
-      s.kind === 'run' && s.argv ? { ...s, argv: xrayArgv(this.strace!, join(this.xrayDir!, `${i + 1}.trace`), s.argv) } : s,
+      (s.kind === 'run' || s.kind === 'start') && s.argv ? { ...s, argv: xrayArgv(this.strace!, join(this.xrayDir!, `${i + 1}.trace`), s.argv) } : s,
     );
     return { ...this.plan, steps };
   }
@@ -449,16 +451,17 @@ class Session {
         this.printLines(out, SHORT_OUTPUT, `  ${c.dim('│')} `);
       }
     }
-    if (this.opts.xray && orig.kind !== 'start') {
-      seen.xray = orig.kind === 'run' ? readTrace(join(this.xrayDir!, `${n}.trace`)) : [];
-      if (orig.kind !== 'run') this.say(`  ${c.magenta(this.label(T.xray))} ${c.dim(this.tr(T.xrayInProcess))}`);
+    if (this.opts.xray) {
+      // The start step's trace is read when PID 1 waits at its barrier: the calls that made it, up to there.
+      seen.xray = orig.kind === 'run' || orig.kind === 'start' ? readTrace(join(this.xrayDir!, `${n}.trace`)) : [];
+      if (orig.kind !== 'run' && orig.kind !== 'start') this.say(`  ${c.magenta(this.label(T.xray))} ${c.dim(this.tr(T.xrayInProcess))}`);
       else if (!seen.xray.length) this.say(`  ${c.magenta(this.label(T.xray))} ${c.dim(this.tr(T.xrayNone))}`);
       else {
         this.say(c.magenta(`  ${this.label(T.xray)}`));
         for (const l of seen.xray.slice(0, 24)) this.say(`    ${l.length > this.width - 6 ? l.slice(0, this.width - 7) + '…' : l}`);
         if (seen.xray.length > 24) this.say(c.dim(`    ${this.tr(T.xrayMore(seen.xray.length - 24))}`));
       }
-    } else if (this.opts.xray) this.say(c.dim(`  ${this.label(T.xray)} ${this.tr(T.xrayStart)}`));
+    }
 
     await this.observe(orig, 'after');
     if (seen.observe.length) {

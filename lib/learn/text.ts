@@ -104,10 +104,6 @@ export const T = {
     en: 'none to trace: glassbox does this itself (openat, write, mkdir, unlink), no program is started',
     zh: '没有可跟踪的：这一步由 glassbox 自己完成（openat、write、mkdir、unlink），不启动任何程序',
   },
-  xrayStart: {
-    en: "the start step is not traced: glassbox has to watch this very process to find the container's PID 1",
-    zh: '启动这一步不跟踪：glassbox 需要直接盯着这个进程，才能找到容器的 1 号进程',
-  },
   xrayNone: { en: '(none of the traced calls)', zh: '（没有被跟踪的调用）' },
   xrayMore: (n: number): Text => ({ en: `… ${n} more calls`, zh: `…… 还有 ${n} 个调用` }),
   cleanupHeading: { en: 'Cleanup: undoing every step that ran, newest first', zh: '清理：按从新到旧的顺序撤销所有执行过的步骤' },

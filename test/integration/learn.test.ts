@@ -248,6 +248,9 @@ test('learn --xray: the system calls behind unshare, nsenter and hostname', T, a
   assert.match(r.stdout, /setns\(\d+, CLONE_NEWUTS\) += 0/);
   assert.match(r.stdout, /sethostname\("learnbox", 8\) += 0/);
   assert.match(r.stdout, /pivot_root\(/);
+  // The start step too, up to the barrier: the PID namespace made by unshare, and the container's own /proc.
+  assert.match(r.stdout, /unshare\([A-Z_|]*CLONE_NEWPID[A-Z_|]*\) += 0/);
+  assert.match(r.stdout, /mount\("proc", "[^"]*\/proc", "proc"/);
   assert.match(r.stdout, /^learnbox$/m, 'the traced commands still did their work');
   sb.assertNoLeaks();
 });

@@ -75,6 +75,15 @@ export interface ExecOutcome {
   detached?: { monitor: number; chain: number; pid1: number };
 }
 
+// The first child of a process (0 when it has none yet).
+function firstChildOf(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]) || 0;
+  } catch {
+    return 0;
+  }
+}
+
 // Replaces runtime references (the PID of PID 1…) with their values.
 function bind(s: string, vars: Partial<Record<RuntimeVar, string>>): string {
   if (!s.includes(RT_OPEN)) return s;
@@ -275,8 +284,9 @@ export class Executor {
     this.main = await startCommand(argv, { stdio: this.opts.stdio, stdin: this.opts.stdin, onStderr: filter ? (s) => stderr.push(s) : undefined });
     const main = this.main.pid;
     this.vars.pid = String(main);
-    const chain = this.opts.terminal || this.opts.wrapped ? Promise.race([this.firstChild(main), this.main.done]) : Promise.resolve(main);
-    const early = await chain.then((c) => (typeof c === 'number' ? Promise.race([this.waitForPid1(c), this.main!.done]) : c));
+    // Under a wrapper (script for -t, strace for learn --xray) the chain is the wrapper's child.
+    const chain = this.opts.terminal || this.opts.wrapped ? () => firstChildOf(main) : main;
+    const early = await Promise.race([this.waitForPid1(chain), this.main.done]);
     if (typeof early !== 'number') {
       throw new GlassboxError(`the container's first process ended before it started (exit ${early.exitCode})`, {
         hint: 'run with --verbose to see the command',
@@ -415,24 +425,9 @@ export class Executor {
     void this.opts.hooks?.afterStep?.(r.step, r);
   }
 
-  // -t: the start chain is the first child of `script` (which forks it onto the new terminal).
-  private async firstChild(pid: number): Promise<number> {
-    for (let i = 0; ; i++) {
-      let children = '';
-      try {
-        children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-      } catch {}
-      if (children) return Number(children.split(' ')[0]);
-      if (this.aborted) throw new GlassboxError(`interrupted by ${this.aborted}`, { exitCode: 130 });
-      if (i > 20000) throw new GlassboxError('the container did not start within 20 s');
-      await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
-    }
-  }
-
-  // Waits until the main process has forked PID 1 and PID 1 sits at the start barrier: blocked opening the FIFO
-  // (the kernel names that wait "wait_for_partner" in /proc/PID/wchan). Only then are its libraries loaded and
-  // its working directory entered, so the root can be switched under it.
-  private async waitForPid1(pid: number): Promise<number> {
+  // `pid` may be a function: the chain under a wrapper is read anew each time (strace forks a short-lived test
+  // child of its own before the real one).
+  private async waitForPid1(chain: number | (() => number)): Promise<number> {
     const exe = (p: number | string) => {
       try {
         return readlinkSync(`/proc/${p}/exe`);
@@ -441,9 +436,10 @@ export class Executor {
       }
     };
     for (let i = 0; ; i++) {
+      const pid = typeof chain === 'number' ? chain : chain();
       let children = '';
       try {
-        children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+        if (pid) children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
       } catch {}
       const child = children.split(' ')[0];
       if (child && atBarrier(child) && exe(child) !== exe(pid)) return Number(child);

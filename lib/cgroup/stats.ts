@@ -37,6 +37,20 @@ const read = (file: string): string | undefined => {
     return undefined;
   }
 };
+/** The file that counts OOM kills: memory.oom_control in the v1 memory group, memory.events in the v2 group. */
+export function memoryEventsFile(cg: PlanCgroup): string | undefined {
+  if (cg.version === 'v2') {
+    const dir = cg.dirs.unified ?? cg.dirs.memory;
+    return dir ? `${dir}/memory.events` : undefined;
+  }
+  return cg.dirs.memory ? `${cg.dirs.memory}/memory.oom_control` : undefined;
+}
+
+/** The oom_kill count in the text of either file (undefined when it is not there). */
+export function oomKills(text: string | undefined): number | undefined {
+  return field(text, 'oom_kill');
+}
+
 // "key value" lines (memory.stat, memory.events, cpu.stat …) → one value.
 const field = (text: string | undefined, key: string): number | undefined => {
   const m = text && new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
@@ -76,8 +90,8 @@ export function readUsage(cg: PlanCgroup): CgroupUsage {
 
 // The OOM-kill and refused-fork counters, read before the groups are removed.
 export function readEvents(cg: PlanCgroup): CgroupEvents {
-  const memory = cg.dirs.memory;
-  const oom = cg.version === 'v2' ? field(read(`${cg.dirs.unified}/memory.events`), 'oom_kill') : memory ? field(read(`${memory}/memory.oom_control`), 'oom_kill') : undefined;
+  const events = memoryEventsFile(cg);
+  const oom = events ? oomKills(read(events)) : undefined;
   const pidsDir = cg.version === 'v2' ? cg.dirs.unified : cg.dirs.pids;
   return { oomKills: oom ?? 0, pidsMax: pidsDir ? (field(read(`${pidsDir}/pids.events`), 'max') ?? 0) : 0 };
 }

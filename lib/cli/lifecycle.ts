@@ -409,7 +409,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   const { expandBlock } = await import('../blocks/expand.ts');
   const { randomBytes } = await import('node:crypto');
   const { runtimeRef } = await import('../plan/types.ts');
-  const { performStep, atBarrier } = await import('../exec/runner.ts');
+  const { performStep, atBarrier, firstChildOf } = await import('../exec/runner.ts');
   const { startCommand } = await import('../exec/spawn.ts');
   const tool = (name: string) => findOnPathSync(name) ?? (() => { throw new GlassboxError(`${name} is not installed`, { hint: 'apt-get install util-linux' }); })();
   const steps = expandBlock(await loadCatalog(), {
@@ -454,19 +454,15 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   let main: Awaited<ReturnType<typeof startCommand>> | undefined;
   try {
     const startStep = steps.find((s) => s.kind === 'start')!;
-    main = await startCommand(startStep.argv!, { stdio: 'inherit', stdin: opts.interactive || opts.tty ? 'inherit' : 'ignore', fds });
-    for (const fd of fds) closeSync(fd);
+    try {
+      main = await startCommand(startStep.argv!, { stdio: 'inherit', stdin: opts.interactive || opts.tty ? 'inherit' : 'ignore', fds });
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
     let ended = false;
     void main.done.then(() => (ended = true));
     // With -t, `script` forks the chain (flock → env → nsenter) onto the new terminal: the chain is its child.
-    const chainPid = () => {
-      if (!opts.tty) return main!.pid;
-      try {
-        return Number(readFileSync(`/proc/${main!.pid}/task/${main!.pid}/children`, 'utf8').trim().split(' ')[0]) || 0;
-      } catch {
-        return 0;
-      }
-    };
+    const chainPid = () => (opts.tty ? firstChildOf(main!.pid) : main!.pid);
     let chain = 0;
     for (let i = 0; !((chain = chainPid()) && atBarrier(String(chain))); i++) {
       if (ended) throw new GlassboxError('the exec process ended before it started');

@@ -229,12 +229,15 @@ export function buildProgram(exit: (code: number) => void): Command {
 // Entry point: parse and run; commander's own errors are usage errors (125), help and version are 0.
 export async function main(argv: string[]): Promise<void> {
   let code: number | undefined;
-  // Rootless: this glassbox runs itself again inside a user namespace of its own (lib/rootless).
-  try {
-    const { maybeRunRootless } = await import('../rootless/reexec.ts');
-    code = await maybeRunRootless(argv);
-  } catch (e) {
-    code = reportError(e);
+  // Rootless: this glassbox runs itself again inside a user namespace of its own (lib/rootless). Root's runs skip
+  // loading that code at all.
+  if (process.geteuid?.() !== 0 || argv.includes('--rootless')) {
+    try {
+      const { maybeRunRootless } = await import('../rootless/reexec.ts');
+      code = await maybeRunRootless(argv);
+    } catch (e) {
+      code = reportError(e);
+    }
   }
   if (code !== undefined) {
     process.exitCode = code;

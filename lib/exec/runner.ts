@@ -76,7 +76,7 @@ export interface ExecOutcome {
 }
 
 // The first child of a process (0 when it has none yet).
-function firstChildOf(pid: number): number {
+export function firstChildOf(pid: number): number {
   try {
     return Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]) || 0;
   } catch {

@@ -5,6 +5,7 @@
 import { expandBlock, type Instance } from '../blocks/expand.ts';
 import type { Catalog } from '../blocks/catalog.ts';
 import { cgroupSteps, compileCgroup, GROUP as CGROUP_GROUP } from '../cgroup/compile.ts';
+import { memoryEventsFile } from '../cgroup/stats.ts';
 import type { CgroupLayout } from '../cgroup/layout.ts';
 import { hasLimits, type Resources } from '../cgroup/resources.ts';
 import { GlassboxError } from '../errors.ts';
@@ -287,7 +288,8 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
 
 // The first teardown step: the memory events copied to the state directory (for ps and inspect: OOMKilled).
 function recordEvents(catalog: Catalog, record: PlanCgroup, state: string, setup: Step[]): Step[] {
-  const events = record.version === 'v2' ? (record.dirs.memory ? `${record.dirs.memory}/memory.events` : undefined) : record.dirs.memory ? `${record.dirs.memory}/memory.oom_control` : undefined;
+  // Only a group with the memory controller has the file (on v2 the group exists without it).
+  const events = record.dirs.memory ? memoryEventsFile(record) : undefined;
   if (!events) return [];
   return expandBlock(catalog, { block: 'cgroup-record', as: 'cgroup-record', params: { events, out: `${state}/${MEMORY_EVENTS}` }, after: lastOnly(setup, setup.map((s) => s.id)) });
 }

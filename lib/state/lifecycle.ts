@@ -4,6 +4,7 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { oomKills } from '../cgroup/stats.ts';
 import { GlassboxError } from '../errors.ts';
 import { listIds, nameOwner, ownerAlive, readState, stateDir, type ContainerState, type Status } from './containers.ts';
 import type { Roots } from './paths.ts';
@@ -32,8 +33,7 @@ export const MEMORY_EVENTS = 'memory.events';
 // True when the kept memory events count an OOM kill.
 function oomKilledFrom(dir: string): boolean {
   try {
-    const m = /^oom_kill (\d+)$/m.exec(readFileSync(join(dir, MEMORY_EVENTS), 'utf8'));
-    return !!m && Number(m[1]) > 0;
+    return (oomKills(readFileSync(join(dir, MEMORY_EVENTS), 'utf8')) ?? 0) > 0;
   } catch {
     return false;
   }

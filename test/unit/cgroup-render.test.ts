@@ -13,7 +13,7 @@ import type { CgroupLayout } from '../../lib/cgroup/layout.ts';
 import { runWhileBusy } from '../../lib/exec/runner.ts';
 import { planContainer, type PreparedContainer } from '../../lib/plan/planner.ts';
 import { renderScript } from '../../lib/render/script.ts';
-import { containerPaths } from '../../lib/state/paths.ts';
+import { helloContainer } from './fixtures.ts';
 
 const ID = 'ab'.repeat(32);
 const catalog = await loadCatalog();
@@ -26,25 +26,19 @@ const V1: CgroupLayout = {
   controllers: [],
   swapAccounting: false,
 };
-const container: PreparedContainer = {
-  id: ID,
-  name: 'limited',
-  imageRef: 'glassbox/base:latest',
-  lowerDirs: ['/l'],
-  overlay: true,
-  root: 'pivot_root',
-  readOnly: false,
-  namespaces: ['mount', 'pid'],
-  command: ['/bin/true'],
-  env: { PATH: '/bin' },
-  workdir: '/',
-  makeWorkdir: false,
-  makeProc: false,
-  user: { uid: 0, gid: 0, groups: [] },
-  volumes: [],
-  paths: containerPaths({ root: '/var/lib/glassbox', run: '/run/glassbox' }, ID),
-  resources: { memory: 64 * 1024 * 1024, pids: 64 },
-};
+const container = helloContainer(
+  { root: '/var/lib/glassbox', run: '/run/glassbox' },
+  {
+    id: ID,
+    name: 'limited',
+    lowerDirs: ['/l'],
+    namespaces: ['mount', 'pid'],
+    hostname: undefined,
+    command: ['/bin/true'],
+    env: { PATH: '/bin' },
+    resources: { memory: 64 * 1024 * 1024, pids: 64 },
+  },
+);
 const plan = planContainer(catalog, container, { runRoot: '/run/glassbox', runRootReady: true, barrierReady: true, hostDevLinks: true, flock: '/usr/bin/flock', seccompLoader: '/usr/lib/glassbox/glassbox-seccomp-load', cgroup: V1 });
 const up = renderScript(plan, { lang: 'en', mode: 'up', glassboxVersion: '0.1.0' });
 const down = renderScript(plan, { lang: 'en', mode: 'down', glassboxVersion: '0.1.0' });

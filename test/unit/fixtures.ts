@@ -1,5 +1,6 @@
 // A prepared container for planner tests, written out by hand (no image, no file read): the hello container with
-// two image layers, a shell command and its own host name, under the given roots. Tests override what they vary.
+// two image layers, a shell command and its own host name, under the given roots. Tests override what they vary
+// (an `id` override also moves the paths).
 
 import type { PreparedContainer } from '../../lib/plan/planner.ts';
 import { containerPaths } from '../../lib/state/paths.ts';
@@ -8,8 +9,9 @@ export const ID = '0123456789abcdef'.repeat(4);
 
 // The hello container under `roots`, with `over` applied on top.
 export function helloContainer(roots: { root: string; run: string }, over: Partial<PreparedContainer> = {}): PreparedContainer {
+  const id = over.id ?? ID;
   return {
-    id: ID,
+    id,
     name: 'hello',
     imageRef: 'glassbox/base:latest',
     lowerDirs: [`${roots.root}/layers/1111/diff`, `${roots.root}/layers/2222/diff`],
@@ -25,7 +27,7 @@ export function helloContainer(roots: { root: string; run: string }, over: Parti
     makeProc: false,
     user: { uid: 0, gid: 0, groups: [] },
     volumes: [],
-    paths: containerPaths(roots, ID),
+    paths: containerPaths(roots, id),
     ...over,
   };
 }

@@ -13,7 +13,9 @@ import { loadCatalog } from '../../lib/blocks/catalog.ts';
 import { planContainer, type PreparedContainer } from '../../lib/plan/planner.ts';
 import type { Plan, Step } from '../../lib/plan/types.ts';
 import { renderStepCommand } from '../../lib/render/script.ts';
-import { containerPaths } from '../../lib/state/paths.ts';
+import { helloContainer } from './fixtures.ts';
+
+const ROOTS = { root: '/var/lib/glassbox', run: '/run/glassbox' };
 import { renderTranscript, type StepStatus } from '../../lib/learn/transcript.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'glassbox-transcript-'));
@@ -82,25 +84,14 @@ test('transcript: a run of it does what the session did, leaves out what it skip
 
 test('transcript: a container plan with skipped mounts, and one quit before the start, stay valid sh', async () => {
   const id = 'ab'.repeat(32);
-  const c: PreparedContainer = {
+  const c = helloContainer(ROOTS, {
     id,
     name: 'demo',
-    imageRef: 'glassbox/base:latest',
     lowerDirs: ['/var/lib/glassbox/layers/1111'],
-    overlay: true,
-    root: 'pivot_root',
-    readOnly: false,
-    namespaces: ['mount', 'uts', 'ipc', 'pid', 'net'],
     hostname: 'demo',
     command: ['/bin/sh', '-c', 'echo "it\'s me"\n\necho done'],
     env: { PATH: '/bin' },
-    workdir: '/',
-    makeWorkdir: false,
-    makeProc: false,
-    user: { uid: 0, gid: 0, groups: [] },
-    volumes: [],
-    paths: containerPaths({ root: '/var/lib/glassbox', run: '/run/glassbox' }, id),
-  };
+  });
   const plan = planContainer(await loadCatalog(), c, { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true, batchMounts: false, flock: '/usr/bin/flock', seccompLoader: '/usr/lib/glassbox/glassbox-seccomp-load' });
   const start = plan.steps.findIndex((s) => s.kind === 'start');
   const mounts = plan.steps.filter((s) => s.block.startsWith('mount-')).map((s) => s.id);

@@ -100,8 +100,9 @@ if (!argv) {
   // Bundled into dist/test-v2 so that import.meta.url-relative paths (REPO in the helpers) stay right.
   const out = join(repo, 'dist', 'test-v2');
   rmSync(out, { recursive: true, force: true });
-  step([join(repo, 'node_modules', '.bin', 'esbuild'), ...files, '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outdir=${out}`, '--out-extension:.js=.mjs', '--log-level=warning', `--outbase=${repo}`]);
-  const bundles = files.map((f) => relative(repo, join(out, f.replace(/\.ts$/, '.mjs'))));
+  // One flat file per test (dist/test-v2/NAME.mjs): the helpers find the checkout two levels up, as from test/X/.
+  const bundles = files.map((f) => relative(repo, join(out, basename(f).replace(/\.ts$/, '.mjs'))));
+  files.forEach((f, i) => step([join(repo, 'node_modules', '.bin', 'esbuild'), f, '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outfile=${bundles[i]}`, '--log-level=warning']));
   for (const b of bundles) if (!existsSync(join(repo, b))) die(`esbuild wrote no ${b}`);
   const pattern = process.env.GLASSBOX_V2_TEST_NAME_PATTERN;
   argv = ['node', '--test', '--test-reporter=tap', '--test-concurrency=1', ...(pattern ? [`--test-name-pattern=${pattern}`] : []), ...bundles];

@@ -22,6 +22,7 @@ import type { Catalog } from '../blocks/catalog.ts';
 import { GlassboxError } from '../errors.ts';
 import type { PlanCgroup, Step } from '../plan/types.ts';
 import type { CgroupLayout } from './layout.ts';
+import { internalProcessProblem } from './delegation.ts';
 import { formatBytes } from './units.ts';
 import { CPU_PERIOD_US, DEFAULT_PIDS, cpuQuota, memoryPlusSwap, sharesToWeight, type Resources } from './resources.ts';
 
@@ -120,6 +121,9 @@ function compileV2(layout: CgroupLayout, r: Resources, id: string, pid1: string)
   for (const c of required) if (!layout.controllers.includes(c)) throw missing(c, 'v2');
   // v2 has no freezer or cpuacct controllers: freezing is built in (cgroup.freeze), CPU time is in cpu.stat.
   const controllers = [...required, ...optional.filter((c) => layout.controllers.includes(c))];
+  // Refused before anything is made, rather than failing halfway with EBUSY from cgroup.subtree_control.
+  const problem = layout.delegation && internalProcessProblem(layout.delegation, controllers);
+  if (problem) throw new GlassboxError(`cgroup v2: ${problem.reason}`, { hint: `move them into a leaf group first, as docker-in-docker does: ${problem.fix}` });
   const root = layout.root!;
   const dir = `${root}/${GROUP}/${id}`;
   const dirs: Record<string, string> = { unified: dir };

@@ -17,6 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseCgroupMounts, type CgroupFacts } from '../host/facts.ts';
+import { readDelegation, type V2Delegation } from './delegation.ts';
 
 export type CgroupVersion = 'v1' | 'v2';
 
@@ -33,6 +34,8 @@ export interface CgroupLayout {
   /** v1: the cpuset tree's root values; a new v1 cpuset group starts empty and needs both before it takes a process. */
   cpusetCpus?: string;
   cpusetMems?: string;
+  /** v2: where glassbox stands in the tree (the no-internal-process rule decides whether it may enable controllers). */
+  delegation?: V2Delegation;
 }
 
 /** The usual mount point; a stand-in root replaces this prefix. */
@@ -62,7 +65,7 @@ export function cgroupLayout(cg: CgroupFacts, standIn = process.env.GLASSBOX_CGR
   if (cg.v2Mount) {
     const root = rebase(cg.v2Mount);
     const controllers = cg.v2Controllers.length ? [...cg.v2Controllers] : (readTrim(`${root}/cgroup.controllers`) ?? '').split(/\s+/).filter(Boolean);
-    if (controllers.length) return { version: 'v2', hierarchies: {}, root, controllers, swapAccounting: true };
+    if (controllers.length) return { version: 'v2', hierarchies: {}, root, controllers, swapAccounting: true, delegation: readDelegation(root, cg.v2Options ?? []) };
   }
   return undefined;
 }

@@ -14,6 +14,8 @@ import path from 'node:path';
 import chalk, { Chalk } from 'chalk';
 import { runCommand } from '../exec/spawn.ts';
 import type { HostFacts } from './facts.ts';
+import { cgroupLayout } from '../cgroup/layout.ts';
+import { internalProcessProblem, type V2Delegation } from '../cgroup/delegation.ts';
 import { findSeccompLoader, LOADER_NAME } from '../security/loader.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -72,6 +74,7 @@ export async function runDoctor(facts: HostFacts): Promise<DoctorReport> {
     checkRoot(facts),
     checkKernel(facts),
     checkCgroup(facts),
+    ...checkCgroupV2(facts),
     checkOverlay(facts),
     checkUtilLinux({ unshareV, nsenterV, setprivHelp, flockHelp }),
     await checkTools(found),
@@ -82,6 +85,40 @@ export async function runDoctor(facts: HostFacts): Promise<DoctorReport> {
     ...securityChecks(facts),
   ];
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+// On a pure v2 host: which controllers the root passes down, nsdelegate, where this process sits, and whether the
+// no-internal-process rule lets glassbox enable the controllers it needs for its groups.
+function checkCgroupV2(facts: HostFacts): DoctorCheck[] {
+  if (facts.cgroup.mode !== 'v2') return [];
+  const layout = cgroupLayout(facts.cgroup);
+  if (!layout?.delegation) return [];
+  return [v2DelegationCheck(layout.delegation, layout.controllers)];
+}
+
+// The check itself, from the facts (pure, so unit tests can feed it any tree).
+export function v2DelegationCheck(d: V2Delegation, available: string[]): DoctorCheck {
+  const name = 'cgroup v2';
+  const wanted = ['memory', 'pids', 'cpu', 'cpuset'].filter((c) => available.includes(c));
+  const self =
+    d.self === undefined
+      ? 'this process: unknown (no 0:: line in /proc/self/cgroup)'
+      : d.self === '/'
+        ? `this process: / (the root group${d.trueRoot ? ', exempt from the no-internal-process rule' : ''})`
+        : `this process: ${d.self} (${d.selfChildren === 0 ? 'a leaf' : `an inner group with ${d.selfChildren} child groups`})`;
+  const parent = d.parent
+    ? `${d.parent.dir} passes ${d.parent.subtreeControl.join(' ') || 'nothing'} and holds ${d.parent.procs.length ? `${d.parent.procs.length} process(es)` : 'no process'}`
+    : `${d.root}/glassbox is made on the first run and holds no process (only the containers' groups below it)`;
+  const detail = [
+    `the root passes down ${d.subtreeControl.join(' ') || 'no controller yet'} (cgroup.subtree_control; glassbox enables ${wanted.join(' ')})`,
+    `${d.trueRoot ? 'the kernel\'s root group' : 'not the kernel\'s root group (a cgroup namespace or delegated subtree)'}`,
+    `nsdelegate ${d.nsdelegate ? 'on' : 'off'}`,
+    self,
+    parent,
+  ].join('; ');
+  const problem = internalProcessProblem(d, wanted);
+  if (problem) return { name, status: 'fail', detail: `${detail}. ${problem.reason}`, fix: problem.fix };
+  return { name, status: 'ok', detail };
 }
 
 // Creating namespaces, mounting and writing cgroups all need root.

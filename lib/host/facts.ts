@@ -32,6 +32,8 @@ export interface CgroupFacts {
   v2Mount?: string;
   /** Controllers listed in `<v2Mount>/cgroup.controllers` (empty on hybrid hosts, where v1 owns them). */
   v2Controllers: string[];
+  /** The cgroup2 mount's options, mount and super-block ones together (nsdelegate, memory_recursiveprot …). */
+  v2Options?: string[];
 }
 
 export interface HostFacts {
@@ -109,10 +111,14 @@ async function readText(file: string): Promise<string | undefined> {
 export function parseCgroupMounts(mountinfo: string): CgroupFacts {
   const v1Controllers: Record<string, string> = {};
   const v2Mounts: string[] = [];
+  const v2Options = new Map<string, string[]>();
   for (const line of mountinfo.split('\n')) {
     const m = parseMountLine(line);
     if (!m) continue;
-    if (m.fstype === 'cgroup2') v2Mounts.push(m.mountPoint);
+    if (m.fstype === 'cgroup2') {
+      v2Mounts.push(m.mountPoint);
+      if (!v2Options.has(m.mountPoint)) v2Options.set(m.mountPoint, [...new Set([...(line.trim().split(' ')[5] ?? '').split(','), ...m.superOptions.split(',')])].filter(Boolean));
+    }
     if (m.fstype !== 'cgroup') continue;
     for (const opt of m.superOptions.split(',')) {
       if (V1_NON_CONTROLLER_OPTIONS.has(opt) || (opt.includes('=') && !opt.startsWith('name='))) continue;
@@ -123,7 +129,7 @@ export function parseCgroupMounts(mountinfo: string): CgroupFacts {
   const v2Mount = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified'].find((p) => v2Mounts.includes(p)) ?? v2Mounts[0];
   const hasV1 = Object.keys(v1Controllers).length > 0;
   const mode: CgroupMode = hasV1 ? (v2Mount ? 'hybrid' : 'v1') : v2Mount ? 'v2' : 'none';
-  return { mode, v1Controllers, ...(v2Mount ? { v2Mount } : {}), v2Controllers: [] };
+  return { mode, v1Controllers, ...(v2Mount ? { v2Mount, v2Options: v2Options.get(v2Mount) ?? [] } : {}), v2Controllers: [] };
 }
 
 export interface MountInfoLine {

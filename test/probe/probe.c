@@ -336,7 +336,7 @@ static int escape(int argc, char **argv) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: probe pid|ppid|hostname|ifaces|mountinfo|ps|root|cwd|env|id|segv|exit N|signal SIG|sleep N|write FILE|cat FILE|escape NAME [ARG]|euid\n");
+  fprintf(stderr, "usage: probe pid|ppid|hostname|ifaces|mountinfo|ps|root|cwd|env|id|segv|exit N|signal SIG|sleep N|write FILE|cat FILE|alloc MIB|escape NAME [ARG]|euid\n");
   return 2;
 }
 
@@ -417,6 +417,14 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(cmd, "cat") && arg) return cat(arg);
+  if (!strcmp(cmd, "alloc") && arg) { /* touch MIB mebibytes, page by page, so they are charged to the cgroup */
+    size_t mib = (size_t)atoi(arg), len = mib << 20;
+    char *p = malloc(len);
+    if (!p) return fail("malloc");
+    for (size_t i = 0; i < len; i += 4096) p[i] = (char)(i >> 12 | 1);
+    printf("allocated %zu MiB\n", mib);
+    return 0;
+  }
   if (!strcmp(cmd, "escape") && arg) return escape(argc - 2, argv + 2);
   if (!strcmp(cmd, "euid")) return printf("euid=%d\n", (int)geteuid()) < 0;
   return usage();

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processDead, Sandbox, waitFor, type Background } from '../integration/helpers.ts';
+import { GLASSBOX, processDead, run, Sandbox, waitFor, type Background } from '../integration/helpers.ts';
 
 const CG = '/sys/fs/cgroup';
 const T = { timeout: 240_000 };
@@ -321,6 +321,40 @@ test('doctor: reports cgroup v2 facts — the controllers passed down, nsdelegat
   assert.match(r.stdout, /^ok +cgroup v2 +/m, r.stdout);
   assert.match(r.stdout, /nsdelegate/);
   assert.match(r.stdout, /this process: \/ \(the root group/);
+});
+
+// ---- the no-internal-process rule, for real ------------------------------------------------------------------
+
+// glassbox inside a cgroup namespace whose root holds processes (as inside a container): the kernel refuses to
+// enable a controller there (EBUSY), so glassbox refuses first, with docker-in-docker's fix; after that fix (every
+// process moved into a leaf, ROOT/init) the same run works, in the namespace's own glassbox/ group.
+test('no internal processes: in a cgroup namespace whose root holds processes, run is refused (125) with the fix; after it, it runs', T, async () => {
+  const nest = `${CG}/gbtest-nest`;
+  const gb = `${process.execPath} ${GLASSBOX}`;
+  const script = [
+    'umount /sys/fs/cgroup && mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup || exit 9',
+    'echo "self=$(cat /proc/self/cgroup)"',
+    'echo +memory > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; echo "kernel=$?"',
+    `${gb} doctor | grep "cgroup v2"`,
+    `${gb} run --memory 32m ${sb.rootdir} /bin/true; echo "run=$?"`,
+    'mkdir /sys/fs/cgroup/init && for p in $(cat /sys/fs/cgroup/cgroup.procs); do echo $p > /sys/fs/cgroup/init/cgroup.procs; done',
+    `${gb} run --memory 32m ${sb.rootdir} /bin/cat /proc/self/cgroup; echo "fixed=$?"`,
+  ].join('\n');
+  mkdirSync(nest);
+  try {
+    // The shell moves itself into the nest, then makes the cgroup namespace (rooted there) and a mount namespace.
+    const r = await run(['sh', '-c', `echo $$ > ${nest}/cgroup.procs && exec unshare --cgroup --mount --propagation private sh -c "$0"`, script], { env: sb.env, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^self=0::\/$/m);
+    assert.match(r.stdout, /^kernel=[1-9]\d*$/m, 'the kernel itself refuses +memory in a populated non-root group');
+    assert.match(r.stdout, /^fail +cgroup v2 +.*not the kernel's root group/m);
+    assert.match(r.stdout, /^run=125$/m);
+    assert.match(r.stderr, /^glassbox: cgroup v2: \/sys\/fs\/cgroup is not the kernel's root group .* holds \d+ process\(es\), so cgroup v2's no-internal-process rule forbids enabling memory/m);
+    assert.match(r.stdout, /^0::\/\nfixed=0$/m);
+  } finally {
+    for (const d of [`${nest}/glassbox`, `${nest}/init`, nest]) spawnSync('rmdir', [d]);
+  }
+  assert.equal(existsSync(nest), false);
 });
 
 // ---- no leaks -----------------------------------------------------------------------------------------------

@@ -297,5 +297,5 @@ export function securityChecks(facts: HostFacts): DoctorCheck[] {
         status: 'warn',
         detail: 'no v1 devices controller (on cgroup v2 device filtering needs BPF): containers lose CAP_MKNOD and rely on nodev mounts; a device node an image brings can still not be opened (nodev root)',
       };
-  return [seccomp, devices, ...rootlessChecks()];
+  return [seccomp, devices, ...rootlessChecks(facts.cgroup.mode)];
 }

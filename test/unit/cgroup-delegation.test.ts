@@ -14,6 +14,7 @@ import { cgroupLayout } from '../../lib/cgroup/layout.ts';
 import { parseCgroupMounts } from '../../lib/host/facts.ts';
 import { v2DelegationCheck } from '../../lib/host/doctor.ts';
 import { runtimeRef } from '../../lib/plan/types.ts';
+import { rootlessChecks } from '../../lib/rootless/doctor.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'glassbox-delegation-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -68,4 +69,10 @@ test('glassbox\'s own group holding a process is refused too (it must stay empty
   const layout = cgroupLayout(parseCgroupMounts(V2), root)!;
   assert.throws(() => compileCgroup(layout, undefined, ID, runtimeRef('pid1')), /glassbox's own group .*glassbox holds processes \(4242\)/);
   assert.match(v2DelegationCheck(layout.delegation!, layout.controllers).detail, /glassbox passes memory pids and holds 1 process/);
+});
+
+test('doctor\'s rootless cgroups line names the generation: v1 cannot delegate safely; v2 could, glassbox does not use it yet', () => {
+  const line = (mode: string) => rootlessChecks(mode).find((c) => c.name === 'rootless cgroups')!.detail;
+  assert.match(line('hybrid'), /cgroup v1 cannot delegate safely/);
+  assert.match(line('v2'), /^no cgroups: cgroup v2 can delegate a subtree to a user .*Delegate=yes.*does not use one yet/);
 });

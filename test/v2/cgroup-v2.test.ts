@@ -72,7 +72,7 @@ const groupLeft = (id: string) => existsSync(group(id));
 
 // ---- memory and swap ----------------------------------------------------------------------------------------
 
-test('memory.max: a memory hog is killed by the OOM killer → 137, reported with the limit; memory.events counts it', T, async () => {
+test('memory.max: a memory hog is killed by the OOM killer → 137, reported with the limit (from memory.events\' oom_kill)', T, async () => {
   const r = await sb.gb(['run', '--memory', '16m', '--memory-swap', '16m', sb.rootdir, '/bin/tail', '/dev/zero'], { timeoutMs: 120_000 });
   assert.equal(r.code, 137, r.stderr);
   assert.match(r.stderr, /^glassbox: the container was killed by the OOM killer \(memory limit 16 MiB\)$/m);

@@ -104,7 +104,7 @@ export function v2DelegationCheck(d: V2Delegation, available: string[]): DoctorC
     d.self === undefined
       ? 'this process: unknown (no 0:: line in /proc/self/cgroup)'
       : d.self === '/'
-        ? `this process: / (the root group${d.trueRoot ? ', exempt from the no-internal-process rule' : ''})`
+        ? `this process: / (${d.trueRoot ? 'the root group, exempt from the no-internal-process rule' : 'the root of its cgroup namespace'})`
         : `this process: ${d.self} (${d.selfChildren === 0 ? 'a leaf' : `an inner group with ${d.selfChildren} child groups`})`;
   const parent = d.parent
     ? `${d.parent.dir} passes ${d.parent.subtreeControl.join(' ') || 'nothing'} and holds ${d.parent.procs.length ? `${d.parent.procs.length} process(es)` : 'no process'}`

@@ -242,7 +242,12 @@ test('run -d: exec joins the group and its namespace; stop\'s cgroup.kill teardo
     stray.kill('SIGKILL');
     long.stop();
   }
-  assert.equal((await sb.gb(['rm', 'box'])).code, 0);
+  // restart runs the stored plan again: the same group comes back with its limits and only the new PID 1.
+  const again = await sb.gb(['restart', '-t', '1', 'box']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual([read(`${group(id)}/memory.max`), read(`${group(id)}/pids.current`)], [String(24 << 20), '1']);
+  assert.equal((await sb.gb(['rm', '-f', 'box'])).code, 0);
+  assert.equal(groupLeft(id), false);
 });
 
 test('run -d: a detached container killed by the OOM killer shows OOMKilled and 137 in inspect (the monitor kept memory.events)', T, async () => {
@@ -347,7 +352,7 @@ test('no internal processes: in a cgroup namespace whose root holds processes, r
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^self=0::\/$/m);
     assert.match(r.stdout, /^kernel=[1-9]\d*$/m, 'the kernel itself refuses +memory in a populated non-root group');
-    assert.match(r.stdout, /^fail +cgroup v2 +.*not the kernel's root group/m);
+    assert.match(r.stdout, /^FAIL +cgroup v2 +.*not the kernel's root group .*this process: \/ \(the root of its cgroup namespace\)/m);
     assert.match(r.stdout, /^run=125$/m);
     assert.match(r.stderr, /^glassbox: cgroup v2: \/sys\/fs\/cgroup is not the kernel's root group .* holds \d+ process\(es\), so cgroup v2's no-internal-process rule forbids enabling memory/m);
     assert.match(r.stdout, /^0::\/\nfixed=0$/m);

@@ -44,8 +44,9 @@ export function effectiveLimits(r: Resources | undefined): PlanCgroup['limits'] 
 
 // Compiles the limits for one container; `pid1` is the runtime reference to PID 1's host PID.
 // `devices` is the v1 device allow-list (lib/security/paths.ts); undefined leaves every device allowed.
-export function compileCgroup(layout: CgroupLayout, resources: Resources | undefined, id: string, pid1: string, devices?: string[]): CompiledCgroup {
-  return layout.version === 'v1' ? compileV1(layout, resources ?? {}, id, pid1, devices) : compileV2(layout, resources ?? {}, id, pid1);
+// `deviceFilter` (v2) is glassbox-device-filter, which attaches `devices` as an eBPF program; without it v2 gets none.
+export function compileCgroup(layout: CgroupLayout, resources: Resources | undefined, id: string, pid1: string, devices?: string[], deviceFilter?: string): CompiledCgroup {
+  return layout.version === 'v1' ? compileV1(layout, resources ?? {}, id, pid1, devices) : compileV2(layout, resources ?? {}, id, pid1, devices, deviceFilter);
 }
 
 // Controllers a spec needs (required: it asked for their limits) and would like (stats, the default pids limit,
@@ -116,7 +117,7 @@ function compileV1(layout: CgroupLayout, r: Resources, id: string, pid1: string,
   return { record: { version: 'v1', dirs, limits: { ...limits, pids } }, setup, kill };
 }
 
-function compileV2(layout: CgroupLayout, r: Resources, id: string, pid1: string): CompiledCgroup {
+function compileV2(layout: CgroupLayout, r: Resources, id: string, pid1: string, devices?: string[], deviceFilter?: string): CompiledCgroup {
   const { required, optional } = wanted(r);
   for (const c of required) if (!layout.controllers.includes(c)) throw missing(c, 'v2');
   // v2 has no freezer or cpuacct controllers: freezing is built in (cgroup.freeze), CPU time is in cpu.stat.
@@ -147,6 +148,8 @@ function compileV2(layout: CgroupLayout, r: Resources, id: string, pid1: string)
       cpu_weight: r.cpuShares !== undefined ? String(sharesToWeight(r.cpuShares)) : undefined,
       cpuset_cpus: r.cpusetCpus,
       pids_max: pids !== undefined ? String(pids) : undefined,
+      device_filter: devices && deviceFilter ? deviceFilter : undefined,
+      device_rules: devices && deviceFilter ? devices : [],
       pid1,
     },
   };

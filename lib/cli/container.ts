@@ -11,6 +11,13 @@ import { hostCgroupLayout } from '../cgroup/layout.ts';
 import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/facts.ts';
 import { findOnPathSync } from '../host/programs.ts';
 import { findSeccompLoader } from '../security/loader.ts';
+import { findDeviceFilter } from '../cgroup/device-filter.ts';
+
+// cgroup v2 only: the program that attaches the device allow-list (v1 has the devices controller instead).
+function deviceFilterFor(): { deviceFilter?: string } {
+  const filter = hostCgroupLayout()?.version === 'v2' ? findDeviceFilter() : undefined;
+  return filter ? { deviceFilter: filter } : {};
+}
 import { checkRootlessSpec, CPU_ENV, rootlessActive } from '../rootless/mode.ts';
 import { kernelPaths } from '../security/paths.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
@@ -89,6 +96,7 @@ export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync
     cgroup: rootless ? undefined : hostCgroupLayout(),
     kernelPaths: kernelPaths(),
     seccompLoader: findSeccompLoader(rootless),
+    ...(rootless ? {} : deviceFilterFor()),
     ...(rootless ? { rootless, ...(process.env[CPU_ENV] ? { pinCpu: process.env[CPU_ENV] } : {}) } : {}),
   };
 }

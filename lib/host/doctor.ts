@@ -16,6 +16,7 @@ import { runCommand } from '../exec/spawn.ts';
 import type { HostFacts } from './facts.ts';
 import { cgroupLayout } from '../cgroup/layout.ts';
 import { internalProcessProblem, type V2Delegation } from '../cgroup/delegation.ts';
+import { findDeviceFilter } from '../cgroup/device-filter.ts';
 import { findSeccompLoader, LOADER_NAME } from '../security/loader.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -280,8 +281,8 @@ export function formatDoctor(report: DoctorReport, opts: { color: boolean }): st
 }
 
 // What a default container's confinement rests on here: the seccomp loader, and how device nodes are kept shut
-// (the v1 device cgroup, or on cgroup v2, where device filtering needs a BPF program glassbox does not load, no
-// CAP_MKNOD and nodev mounts), and what a rootless run loses (lib/rootless/doctor.ts).
+// (the v1 device cgroup; on cgroup v2 an eBPF program attached by glassbox-device-filter, or without it no CAP_MKNOD
+// and nodev mounts), and what a rootless run loses (lib/rootless/doctor.ts).
 export function securityChecks(facts: HostFacts): DoctorCheck[] {
   const loader = findSeccompLoader();
   const seccomp: DoctorCheck = loader
@@ -290,12 +291,15 @@ export function securityChecks(facts: HostFacts): DoctorCheck[] {
       ? { name: 'seccomp', status: 'fail', detail: `the default filter speaks x86_64 system call numbers; this is ${process.arch}`, fix: 'glassbox run --security-opt seccomp=unconfined …' }
       : { name: 'seccomp', status: 'fail', detail: `${LOADER_NAME} is not built (or not owned by root, or writable by others)`, fix: 'apt-get install gcc libc6-dev && npm run build' };
   const v1Devices = facts.cgroup.mode !== 'v2' && facts.cgroup.mode !== 'none' && !!facts.cgroup.v1Controllers.devices;
+  const v2Filter = facts.cgroup.mode === 'v2' ? findDeviceFilter() : undefined;
   const devices: DoctorCheck = v1Devices
     ? { name: 'devices', status: 'ok', detail: 'cgroup v1 devices allow-list (runc defaults), nodev on the root, volumes and tmpfs' }
-    : {
-        name: 'devices',
-        status: 'warn',
-        detail: 'no v1 devices controller (on cgroup v2 device filtering needs BPF): containers lose CAP_MKNOD and rely on nodev mounts; a device node an image brings can still not be opened (nodev root)',
-      };
+    : v2Filter
+      ? { name: 'devices', status: 'ok', detail: `cgroup v2 eBPF device program (runc defaults) attached by ${v2Filter}, nodev on the root, volumes and tmpfs` }
+      : {
+          name: 'devices',
+          status: 'warn',
+          detail: 'no v1 devices controller (on cgroup v2 device filtering needs BPF: dist/glassbox-device-filter is not built, or not owned by root): containers lose CAP_MKNOD and rely on nodev mounts; a device node an image brings can still not be opened (nodev root)',
+        };
   return [seccomp, devices, ...rootlessChecks(facts.cgroup.mode)];
 }

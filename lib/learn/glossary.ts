@@ -222,6 +222,16 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '--': sw("end of setpriv's options: what follows is the program", 'setpriv 的选项到此为止：后面是要运行的程序'),
     },
   },
+  'glassbox-device-filter': {
+    text: t(
+      "glassbox's own tiny static program for cgroup v2: compile a device allow-list (lines like \"c 1:3 rwm\") into an eBPF program and attach it to a group; the kernel then asks it before any process there makes or opens a device node",
+      'glassbox 自己的小型静态程序，用于 cgroup v2：把设备允许列表（形如 "c 1:3 rwm" 的行）编译成 eBPF 程序并挂到一个组上；之后组里的进程创建或打开设备节点之前，内核都会先问它',
+    ),
+    operands: [
+      t('the group (a directory of the cgroup2 tree) the program is attached to', '挂载程序的组（cgroup2 树里的一个目录）'),
+      t('one allow rule: c, b or a (any); MAJOR:MINOR (* for any); r, w, m (read, write, mknod)', '一条允许规则：c、b 或 a（任意）；主:次设备号（* 表示任意）；r、w、m（读、写、创建节点）'),
+    ],
+  },
   'glassbox-seccomp-load': {
     text: t(
       "glassbox's own tiny static program: install a seccomp filter (classic BPF read from a text file), then run the program; the kernel checks every system call of it and of its children against the filter",

@@ -74,6 +74,8 @@ export interface PlanContext {
   kernelPaths?: KernelPaths;
   /** The built static seccomp loader; without it only --security-opt seccomp=unconfined can be planned. */
   seccompLoader?: string;
+  /** cgroup v2: glassbox-device-filter, which attaches the device allow-list as an eBPF program (lib/cgroup/device-filter.c). */
+  deviceFilter?: string;
   /** Rootless: the plan runs as root of a user namespace (lib/rootless): no cgroups, host device nodes bound in. */
   rootless?: boolean;
   /** Rootless: the CPU the user namespace's mount namespace was made on; the container's are made there too. */
@@ -118,13 +120,13 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   };
 
   if (ctx.rootless) checkRootlessPlan(c, ctx);
-  const sec = planSecurity({ choice: c.security ?? resolveSecurity(undefined).choice, cgroup: ctx.cgroup, kernelPaths: ctx.kernelPaths, seccompLoader: ctx.seccompLoader, chroot: c.root === 'chroot' }, p.run);
+  const sec = planSecurity({ choice: c.security ?? resolveSecurity(undefined).choice, cgroup: ctx.cgroup, kernelPaths: ctx.kernelPaths, seccompLoader: ctx.seccompLoader, deviceFilter: ctx.deviceFilter, chroot: c.root === 'chroot' }, p.run);
   // The cgroups come first: they depend on nothing else, so they are made alongside the namespaces, and their
   // undos (removing the groups) come last, when the container's processes are surely gone.
   let cgroup: ReturnType<typeof cgroupSteps> | undefined;
   let cgroupInfo: Plan['info']['cgroup'];
   if (ctx.cgroup) {
-    const compiled = compileCgroup(ctx.cgroup, c.resources, c.id, runtimeRef('pid1'), sec.deviceRules);
+    const compiled = compileCgroup(ctx.cgroup, c.resources, c.id, runtimeRef('pid1'), sec.deviceRules, ctx.deviceFilter);
     cgroup = cgroupSteps(catalog, compiled);
     cgroupInfo = compiled.record;
     steps.push(...cgroup.setup);

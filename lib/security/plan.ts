@@ -33,6 +33,8 @@ export interface SecurityInput {
   kernelPaths?: KernelPaths;
   /** The built static seccomp loader (lib/security/seccomp-load.c), absent when it is not built. */
   seccompLoader?: string;
+  /** cgroup v2: the device allow-list is attached as an eBPF program (glassbox-device-filter). */
+  deviceFilter?: string;
   /**
    * The chroot lesson's root: unshare --root changes the root before the rest of the chain runs, so the chain's
    * programs come from the image and the host's loader is out of reach. No filter is installed there.
@@ -53,7 +55,7 @@ export interface SecurityPlan {
 // Decides everything; throws when the default seccomp filter is asked for and cannot be installed here.
 export function planSecurity(input: SecurityInput, runDir: string): SecurityPlan {
   const { choice } = input;
-  const deviceCgroup = input.cgroup?.version === 'v1' && !!input.cgroup.hierarchies.devices;
+  const deviceCgroup = (input.cgroup?.version === 'v1' && !!input.cgroup.hierarchies.devices) || (input.cgroup?.version === 'v2' && !!input.deviceFilter);
   const caps = containerCaps({ privileged: choice.privileged, add: choice.capAdd, drop: choice.capDrop, dropMknod: !deviceCgroup });
   const paths = choice.privileged ? { masked: [], readOnly: [] } : (input.kernelPaths ?? ALL_KERNEL_PATHS);
   const seccomp = choice.seccomp === 'default' && !input.chroot;
@@ -64,6 +66,7 @@ export function planSecurity(input: SecurityInput, runDir: string): SecurityPlan
   }
   let devices: string;
   if (choice.privileged) devices = 'every device allowed (--privileged)';
+  else if (deviceCgroup && input.cgroup?.version === 'v2') devices = 'cgroup v2 eBPF device program (runc defaults, glassbox-device-filter); nodev on the root, volumes and tmpfs';
   else if (deviceCgroup) devices = 'cgroup v1 devices allow-list (runc defaults); nodev on the root, volumes and tmpfs';
   else devices = `no device cgroup (cgroup ${input.cgroup?.version ?? 'none'}: filtering needs BPF): CAP_MKNOD dropped, nodev on the root, volumes and tmpfs`;
   return {

@@ -60,7 +60,7 @@ function sampleParams(block: BlockDef, on: boolean): Params {
         v = runtimeRef('pid1');
         break;
       case 'path':
-        v = name === 'seccomp_loader' || name === 'loader' ? '/x/glassbox-seccomp-load' : `/x/${name}`;
+        v = name === 'seccomp_loader' || name === 'loader' ? '/x/glassbox-seccomp-load' : name === 'device_filter' ? '/x/glassbox-device-filter' : `/x/${name}`;
         break;
       case 'list':
         if (name === 'namespaces') v = ['mount', 'uts', 'ipc', 'net', 'cgroup'];

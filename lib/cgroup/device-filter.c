@@ -63,8 +63,8 @@ int main(int argc, char **argv) {
   emit(BPF_ALU | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
   emit(BPF_ALU | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16);
   emit(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff);
-  emit(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_4, BPF_REG_1, 0, 4);
-  emit(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_5, BPF_REG_1, 0, 8);
+  emit(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_4, BPF_REG_1, 4, 0);
+  emit(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_5, BPF_REG_1, 8, 0);
   for (int i = 2; i < argc; i++) {
     int type, access;
     long major, minor;

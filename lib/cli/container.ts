@@ -12,12 +12,6 @@ import { isPrivateMountPoint, readHostFacts, type HostFacts } from '../host/fact
 import { findOnPathSync } from '../host/programs.ts';
 import { findSeccompLoader } from '../security/loader.ts';
 import { findDeviceFilter } from '../cgroup/device-filter.ts';
-
-// cgroup v2 only: the program that attaches the device allow-list (v1 has the devices controller instead).
-function deviceFilterFor(): { deviceFilter?: string } {
-  const filter = hostCgroupLayout()?.version === 'v2' ? findDeviceFilter() : undefined;
-  return filter ? { deviceFilter: filter } : {};
-}
 import { checkRootlessSpec, CPU_ENV, rootlessActive } from '../rootless/mode.ts';
 import { kernelPaths } from '../security/paths.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
@@ -85,6 +79,9 @@ export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync
     barrierReady = statSync(`${r.run}/.glassbox-start`).isFIFO();
   } catch {}
   const rootless = rootlessActive();
+  const cgroup = rootless ? undefined : hostCgroupLayout();
+  // cgroup v2 only: the program that attaches the device allow-list (v1 has the devices controller instead).
+  const deviceFilter = cgroup?.version === 'v2' ? findDeviceFilter() : undefined;
   return {
     runRoot: r.run,
     runRootReady: isPrivateMountPoint(r.run),
@@ -93,10 +90,10 @@ export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync
     batchMounts,
     flock: flock ?? missingTool('flock', 'util-linux'),
     // Rootless: this host delegates no cgroup subtree to users (lib/rootless/mode.ts), so there are none.
-    cgroup: rootless ? undefined : hostCgroupLayout(),
+    cgroup,
     kernelPaths: kernelPaths(),
     seccompLoader: findSeccompLoader(rootless),
-    ...(rootless ? {} : deviceFilterFor()),
+    ...(deviceFilter ? { deviceFilter } : {}),
     ...(rootless ? { rootless, ...(process.env[CPU_ENV] ? { pinCpu: process.env[CPU_ENV] } : {}) } : {}),
   };
 }

@@ -217,13 +217,16 @@ test('cgroup namespace: inside, /proc/self/cgroup is "0::/"; the host sees 0::/g
 
 // ---- the detached monitor, exec, stop -----------------------------------------------------------------------
 
-test('run -d: exec joins the group and its namespace; stop\'s cgroup.kill teardown ends everything in it; the group goes; restart brings it back', T, async () => {
+test('run -d: exec joins the group, its namespace and its device program; stop\'s cgroup.kill teardown ends everything in it; the group goes; restart brings it back', T, async () => {
   const up = await sb.gb(['run', '-d', '--name', 'box', '--memory', '24m', sb.rootdir, '/bin/sleep', '1000']);
   assert.equal(up.code, 0, up.stderr);
   const id = up.stdout.trim();
   assert.equal(read(`${group(id)}/pids.current`), '1');
   const ex = await sb.gb(['exec', 'box', '/bin/cat', '/proc/self/cgroup']);
   assert.deepEqual([ex.code, ex.stdout], [0, '0::/\n'], ex.stderr);
+  // An exec'd process is in the group, so the device program judges it too.
+  const exDev = await sb.gb(['exec', 'box', '/probe', 'escape', 'mknod', read('/sys/block/zram0/dev')]);
+  assert.match(exDev.stdout, /^BLOCKED: open of the new block device/m, exDev.stdout + exDev.stderr);
   // A long exec: while it runs, its process is counted by the container's group.
   const long = sb.gbStart(['exec', 'box', '/bin/sleep', '1000']);
   const stray = strayIn(id);

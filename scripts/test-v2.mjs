@@ -116,7 +116,7 @@ say(`booting ${kernel.vmlinuz} with QEMU TCG (2 CPUs, 2 GiB); guest: ${argv.join
 const r = await bootGuest({ kernel, initrd: ib.path, share, repo, argv, env, timeoutMs: o.timeoutMs, onOutput: (t) => process.stdout.write(t) });
 cleanup();
 
-const wall = `${(r.ms / 1000).toFixed(0)} s`;
+const wall = `${(r.ms / 1000).toFixed(0)} s${r.bootMs ? ` (booted in ${(r.bootMs / 1000).toFixed(1)} s)` : ''}`;
 if (!r.booted) die(`the guest did not boot (QEMU exited ${r.qemuExit}${r.timedOut ? ', timed out' : ''}, after ${wall})`);
 if (r.status === undefined) die(`the guest booted but left no exit status (${r.timedOut ? 'timed out' : `QEMU exited ${r.qemuExit}`}, after ${wall})`);
 if (o.cmd) {

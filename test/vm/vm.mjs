@@ -99,7 +99,7 @@ function sh(argv, opts = {}) {
 }
 
 /**
- * Boots the guest, runs `argv` in `cwd` inside it and returns { status, booted, timedOut, ms, output }.
+ * Boots the guest, runs `argv` in `cwd` inside it and returns { status, booted, bootMs, timedOut, ms, output }.
  * status is the command's exit code, or undefined when the guest never got to write one.
  * `share` is an empty directory on the host that the guest mounts read-write; `repo` is the checkout the guest runs
  * stage 2 from (it must be under / on the host, which the guest sees at the same path).
@@ -131,10 +131,14 @@ export function bootGuest({ kernel, initrd, share, repo, argv, cwd = repo, env =
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...qemu], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let booted = false;
+    let bootMs;
     const take = (d) => {
       const text = d.toString('utf8').replace(/\r/g, '');
       output += text;
-      if (output.includes('glassbox-vm: stage 2:')) booted = true;
+      if (!booted && output.includes('glassbox-vm: stage 2:')) {
+        booted = true;
+        bootMs = performance.now() - t0;
+      }
       onOutput(text);
     };
     child.stdout.on('data', take);
@@ -157,7 +161,7 @@ export function bootGuest({ kernel, initrd, share, repo, argv, cwd = repo, env =
       const statusFile = join(share, 'status');
       const status = existsSync(statusFile) ? Number(readFileSync(statusFile, 'utf8').trim()) : undefined;
       const log = join(share, 'output.log');
-      resolve({ status, booted, timedOut, qemuExit: signal ?? code, ms: performance.now() - t0, output, log: existsSync(log) ? readFileSync(log, 'utf8') : '' });
+      resolve({ status, booted, bootMs, timedOut, qemuExit: signal ?? code, ms: performance.now() - t0, output, log: existsSync(log) ? readFileSync(log, 'utf8') : '' });
     });
   });
 }

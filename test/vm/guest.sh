@@ -33,6 +33,8 @@ mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup || die "mounting cgroup2 on /sys/fs/cgroup failed"
 hostname glassbox-v2
 ip link set lo up
+# Loop devices, as a host has them (tests use /dev/loop0 as a block device no container may open).
+modprobe loop 2>/dev/null
 # Swap on a compressed RAM disk, so memory.swap.max limits something real.
 if modprobe zram 2>/dev/null && echo 512M >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; then
   swap="512 MiB of zram swap"

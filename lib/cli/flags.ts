@@ -103,7 +103,7 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     try {
       text = readFileSync(file, 'utf8');
     } catch {
-      throw new GlassboxError(`--env-file ${file}: cannot read the file`, { hint: 'check the path' });
+      throw new GlassboxError(`cannot read ${file}`, { field: '--env-file', hint: 'check the path' });
     }
     text.split('\n').forEach((line, i) => {
       const t = line.trim();

@@ -227,11 +227,13 @@ export function buildProgram(exit: (code: number) => void): Command {
   return program;
 }
 
+const crashed = (e: Error) => process.exit(reportError(e));
+
 // Entry point: parse and run; commander's own errors are usage errors (125), help and version are 0.
 export async function main(argv: string[]): Promise<void> {
   let code: number | undefined;
   // An error thrown outside every command's promise (in an event handler) is reported the same way, no stack.
-  process.on('uncaughtException', (e) => process.exit(reportError(e)));
+  if (!process.listeners('uncaughtException').includes(crashed)) process.on('uncaughtException', crashed);
   // Rootless: this glassbox runs itself again inside a user namespace of its own (lib/rootless). Root's runs skip
   // loading that code at all.
   if (process.geteuid?.() !== 0 || argv.includes('--rootless')) {

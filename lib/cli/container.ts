@@ -4,7 +4,7 @@
 import { chmodSync, mkdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCatalog } from '../blocks/catalog.ts';
-import { GlassboxError } from '../errors.ts';
+import { GlassboxError, placed } from '../errors.ts';
 import { Executor } from '../exec/runner.ts';
 import { preloadSpawner, startDetached } from '../exec/spawn.ts';
 import { hostCgroupLayout } from '../cgroup/layout.ts';
@@ -118,12 +118,15 @@ export async function cmdPlan(target: string, command: string[], flags: RunFlags
 export async function cmdScript(target: string, command: string[], flags: RunFlags & { output: string }, g: Global): Promise<number> {
   const { plan } = await planFor(target, command, flags, { buildBase: false });
   const dir = resolve(flags.output);
-  mkdirSync(dir, { recursive: true });
-  for (const mode of ['up', 'down'] as const) {
-    const file = join(dir, `${mode}.sh`);
-    writeFileSync(file, renderScript(plan, { lang: g.lang, mode, glassboxVersion: VERSION }));
-    chmodSync(file, 0o755);
-  }
+  // A directory that cannot be made (too long a name, a file in the way, no permission) is the flag's problem.
+  await placed({ field: '--output' }, () => {
+    mkdirSync(dir, { recursive: true });
+    for (const mode of ['up', 'down'] as const) {
+      const file = join(dir, `${mode}.sh`);
+      writeFileSync(file, renderScript(plan, { lang: g.lang, mode, glassboxVersion: VERSION }));
+      chmodSync(file, 0o755);
+    }
+  });
   process.stdout.write(`${join(dir, 'up.sh')}\n${join(dir, 'down.sh')}\n`);
   return 0;
 }

@@ -286,6 +286,7 @@ test(`fuzz: ${CASES} mutated recipes plan or fail with file:line:col`, async (tt
     await one(t, () => `case ${i} ${show(text)}`, () => throughRecipe(w, text, FILE, {}, i % 4 !== 0), (o) => o.errors.every((e) => e.pos?.file === FILE && e.pos.line >= 1 && e.pos.col >= 1));
   }
   report(t, 'recipes', (s) => tt.diagnostic(s));
+  assert.deepEqual([readdirSync(w.roots.root), readdirSync(w.roots.run)], [[], []], 'nothing is written while planning');
 });
 
 // The `run` flags, each with a value that is usually wrong.
@@ -324,4 +325,5 @@ test(`fuzz: ${FLAG_CASES} sets of run flags plan or fail naming the flag`, async
     );
   }
   report(t, 'flags', (s) => tt.diagnostic(s));
+  assert.deepEqual([readdirSync(w.roots.root), readdirSync(w.roots.run)], [[], []], 'nothing is written while planning');
 });

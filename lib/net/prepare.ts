@@ -143,21 +143,21 @@ function joinTarget(r: Roots, ref: string, bootId: string): NonNullable<Prepared
   try {
     id = resolveContainer(r, ref);
   } catch {
-    throw new GlassboxError(`--network container:${ref}: no such container`, { field: '--network', hint: 'glassbox ps' });
+    throw new GlassboxError(`container:${ref}: no such container`, { field: '--network', hint: 'glassbox ps' });
   }
   const s = readState(r, id);
   const view = s ? viewOf(r, s, bootId) : undefined;
   if (!view || view.status !== 'running') {
-    throw new GlassboxError(`--network container:${ref}: the container is not running (${view?.status ?? 'unknown'})`, { field: '--network', hint: 'start it first: its network namespace exists only while it runs' });
+    throw new GlassboxError(`container:${ref}: the container is not running (${view?.status ?? 'unknown'})`, { field: '--network', hint: 'start it first: its network namespace exists only while it runs' });
   }
   let plan: Plan;
   try {
     plan = JSON.parse(readFileSync(join(stateDir(r, id), 'config.json'), 'utf8')) as Plan;
   } catch {
-    throw new GlassboxError(`--network container:${ref}: its plan cannot be read`);
+    throw new GlassboxError(`container:${ref}: its plan cannot be read`);
   }
   const ns = plan.steps.find((s) => s.kind === 'start')?.argv?.find((a) => a.startsWith('--net='))?.slice('--net='.length);
-  if (!ns || !existsSync(ns)) throw new GlassboxError(`--network container:${ref}: the container has no network namespace of its own`, { field: '--network', hint: 'it runs with --network host: use --network host' });
+  if (!ns || !existsSync(ns)) throw new GlassboxError(`container:${ref}: the container has no network namespace of its own`, { field: '--network', hint: 'it runs with --network host: use --network host' });
   const file = (f: string) => (existsSync(join(plan.info.paths.run, f)) ? join(plan.info.paths.run, f) : undefined);
   const hosts = file('hosts');
   const resolv = file('resolv.conf');

@@ -2,7 +2,7 @@
 // line:col. Validation errors found on the parsed value are mapped back to the node at the same path,
 // so a message can say `recipes/x.yaml:7:5: volumes.0.target: …`.
 
-import { isAlias, isCollection, isMap, isPair, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { GlassboxError, GlassboxErrors, type SourcePos } from '../errors.ts';
 
 export interface ParsedYaml {
@@ -12,8 +12,11 @@ export interface ParsedYaml {
   value: unknown;
 }
 
-/** A recipe or block file is small; a bigger one is a mistake (or an attack on the parser). */
-export const YAML_MAX_BYTES = 1024 * 1024;
+/** A recipe or block file is small; a bigger one is a mistake (or an attack on the parser): 256 KiB holds the
+ * longest value glassbox accepts (128 KiB) twice over, and parses in well under a second. */
+export const YAML_MAX_BYTES = 256 * 1024;
+/** Nodes (scalars, lists, maps) in one file: a recipe has dozens. */
+export const YAML_MAX_NODES = 20_000;
 /** Aliases may repeat at most this many nodes in all: enough for any recipe, far too few for an alias bomb
  * (nine anchors of nine aliases each expand to 9^9 nodes from a few hundred bytes). */
 export const YAML_MAX_ALIAS_NODES = 1000;
@@ -26,10 +29,12 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     return { file, line: p.line, col: p.col };
   };
   if (Buffer.byteLength(text, 'utf8') > YAML_MAX_BYTES) {
-    throw new GlassboxError(`the file is larger than ${YAML_MAX_BYTES / 1024 / 1024} MiB`, { pos: { file, line: 1, col: 1 }, hint: 'a recipe is a short file: is this the right one?' });
+    throw new GlassboxError(`the file is larger than ${YAML_MAX_BYTES / 1024} KiB`, { pos: { file, line: 1, col: 1 }, hint: 'a recipe is a short file: is this the right one?' });
   }
   // logLevel error: the yaml library would otherwise print its warnings (a collection used as a key…) itself.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  // uniqueKeys false: the library compares each key with every earlier one (17,000 keys took 5 s); checkNodes
+  // finds duplicates with a set instead.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   if (doc.errors.length) {
     // The first syntax error is the real one; the rest usually follow from it.
     throw new GlassboxErrors(
@@ -42,7 +47,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
       }),
     );
   }
-  checkAliases(doc, at);
+  checkNodes(doc, at);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_NODES });
@@ -79,17 +84,20 @@ function walk(doc: Document, enter: (n: Node) => void, exit?: (n: Node) => void)
 
 // Resolves every alias the way YAML does (the nearest anchor of that name before it) and counts the nodes the
 // aliases repeat: an unknown anchor, an alias inside its own anchor, or more than YAML_MAX_ALIAS_NODES repeated
-// nodes is an error at the alias.
-function checkAliases(doc: Document, at: (offset: number) => SourcePos): void {
+// nodes is an error at the alias; more than YAML_MAX_NODES nodes in all is an error at the one too many, and a
+// key that a map already has is an error at the second one.
+function checkNodes(doc: Document, at: (offset: number) => SourcePos): void {
   const anchors = new Map<string, Node>();
   const size = new Map<Node, number>();
   let repeated = 0;
+  let nodes = 0;
   const bad = (n: Node, message: string, hint: string) => {
     throw new GlassboxError(message, { pos: at(n.range?.[0] ?? 0), hint });
   };
   walk(
     doc,
     (n) => {
+      if (++nodes > YAML_MAX_NODES) bad(n, `the file has more than ${YAML_MAX_NODES} values`, 'a recipe is a short file: is this the right one?');
       if (isAlias(n)) {
         const target = anchors.get(n.source);
         if (!target) bad(n, `unknown alias *${n.source}`, `define the anchor &${n.source} before the alias`);
@@ -102,6 +110,15 @@ function checkAliases(doc: Document, at: (offset: number) => SourcePos): void {
       }
       const anchor = (n as { anchor?: string }).anchor;
       if (anchor) anchors.set(anchor, n);
+      if (isMap(n)) {
+        const keys = new Set<unknown>();
+        for (const { key } of n.items) {
+          if (!isScalar(key)) continue;
+          const k = `${typeof key.value}:${String(key.value)}`;
+          if (keys.has(k)) bad(key, 'YAML syntax error: Map keys must be unique', 'check indentation and quoting');
+          keys.add(k);
+        }
+      }
       if (!isCollection(n)) size.set(n, 1);
     },
     (n) => {

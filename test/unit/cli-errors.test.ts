@@ -73,7 +73,7 @@ test('cli: semantic checks after validation name the flag too', async () => {
   await refused(['plan', '-v', '/does/not/exist:/x', w.rootfs, 'true'], /^glassbox: --volume: volume source \/does\/not\/exist does not exist \(create it first, or fix the path\)$/m);
   await refused(['plan', '--ip', '10.99.0.5', w.rootfs, 'true'], /^glassbox: --ip: 10\.99\.0\.5 is outside the subnet/m);
   await refused(['plan', '--network', 'lab', w.rootfs, 'true'], /^glassbox: --network: network lab not found \(/m);
-  await refused(['plan', '--network', 'container:web', w.rootfs, 'true'], /^glassbox: --network: --network container:web: no such container/m);
+  await refused(['plan', '--network', 'container:web', w.rootfs, 'true'], /^glassbox: --network: container:web: no such container/m);
   await refused(['plan', `${w.rootfs}/missing`, 'true'], /^glassbox: IMAGE: rootdir .*missing is not a directory/m);
 });
 

@@ -35,19 +35,31 @@ export interface StringProblem {
 // (walked without recursion, so a deeply nested value cannot exhaust the stack). Stops after `max` problems.
 export function stringProblems(value: unknown, base: (string | number)[] = [], max = 20): StringProblem[] {
   const out: StringProblem[] = [];
-  const check = (s: string, path: (string | number)[], what: string) => {
-    if (s.includes('\0')) out.push({ path, message: `${what} contains a NUL byte`, hint: 'a C string ends at the first NUL, so no value may hold one' });
-    else if (bytes(s) > ARG_STRLEN_MAX) out.push({ path, message: `${what} is ${bytes(s)} bytes long; the longest value glassbox accepts is ${ARG_STRLEN_MAX} (the kernel's MAX_ARG_STRLEN)` });
+  // Each value remembers its key and its parent's entry, so a path is only built for a problem (copying paths on
+  // the way down would cost the square of the depth).
+  interface At {
+    key?: string | number;
+    up?: At;
+  }
+  const pathOf = (at: At): (string | number)[] => {
+    const keys: (string | number)[] = [];
+    for (let a: At | undefined = at; a?.key !== undefined; a = a.up) keys.push(a.key);
+    return [...base, ...keys.reverse()];
   };
-  const todo: Array<[unknown, (string | number)[]]> = [[value, base]];
+  const check = (s: string, at: At, what: string) => {
+    if (s.includes('\0')) out.push({ path: pathOf(at), message: `${what} contains a NUL byte`, hint: 'a C string ends at the first NUL, so no value may hold one' });
+    else if (bytes(s) > ARG_STRLEN_MAX) out.push({ path: pathOf(at), message: `${what} is ${bytes(s)} bytes long; the longest value glassbox accepts is ${ARG_STRLEN_MAX} (the kernel's MAX_ARG_STRLEN)` });
+  };
+  const todo: Array<[unknown, At]> = [[value, {}]];
   while (todo.length && out.length < max) {
-    const [v, path] = todo.pop()!;
-    if (typeof v === 'string') check(v, path, 'the value');
-    else if (Array.isArray(v)) v.forEach((x, i) => todo.push([x, [...path, i]]));
+    const [v, at] = todo.pop()!;
+    if (typeof v === 'string') check(v, at, 'the value');
+    else if (Array.isArray(v)) v.forEach((x, i) => todo.push([x, { key: i, up: at }]));
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        check(k, [...path, k], `the key ${JSON.stringify(k.slice(0, 40))}`);
-        todo.push([x, [...path, k]]);
+        const child = { key: k, up: at };
+        check(k, child, `the key ${JSON.stringify(k.slice(0, 40))}`);
+        todo.push([x, child]);
       }
     }
   }

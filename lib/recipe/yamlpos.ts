@@ -104,7 +104,7 @@ function checkNodes(doc: Document, at: (offset: number) => SourcePos): void {
         const s = size.get(target!);
         if (s === undefined) bad(n, `alias *${n.source} is inside the node it repeats`, 'an alias cannot refer to its own parent');
         repeated += s!;
-        if (repeated > YAML_MAX_ALIAS_NODES) bad(n, `aliases repeat more than ${YAML_MAX_ALIAS_NODES} nodes`, 'write the values out instead of nesting aliases (an alias bomb?)');
+        if (repeated > YAML_MAX_ALIAS_NODES) bad(n, `aliases repeat more than ${YAML_MAX_ALIAS_NODES} nodes`, 'write the values out: nested aliases are how an alias bomb grows');
         size.set(n, s!);
         return;
       }

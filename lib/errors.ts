@@ -68,11 +68,11 @@ export function withPlace(e: unknown, place: Place): GlassboxError {
   throw e;
 }
 
-// Runs a check and places whatever user error it throws (see withPlace).
-export async function placed<T>(place: Place | (() => Place), check: () => T | Promise<T>): Promise<T> {
+// Runs a check and places whatever user error it throws (see withPlace); the place may depend on the error.
+export async function placed<T>(place: Place | ((e: unknown) => Place), check: () => T | Promise<T>): Promise<T> {
   try {
     return await check();
   } catch (e) {
-    throw withPlace(e, typeof place === 'function' ? place() : place);
+    throw withPlace(e, typeof place === 'function' ? place(e) : place);
   }
 }

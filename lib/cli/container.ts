@@ -18,6 +18,7 @@ import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
 import { resolveImage } from '../image/store.ts';
 import { DEV_LINKS, planContainer, type PlanContext } from '../plan/planner.ts';
 import { prepareContainer } from '../plan/prepare.ts';
+import { placeOf } from '../recipe/origins.ts';
 import type { Lang, Plan, PlanCgroup } from '../plan/types.ts';
 import { readEvents } from '../cgroup/stats.ts';
 import { formatBytes } from '../cgroup/units.ts';
@@ -55,12 +56,21 @@ async function planFor(target: string, command: string[], flags: RunFlags, opts:
   // The recipe loader (YAML parser and schemas) is only loaded when a recipe file is given.
   const base = isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target, { host }) : undefined;
   const spec = specFromFlags(base, base ? undefined : target, command, flags, host);
-  if (rootlessActive()) checkRootlessSpec(spec);
+  if (rootlessActive()) await placed(placeOf(spec, ['network', 'mode']), () => checkRootlessSpec(spec));
   if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image);
   const id = newId();
   const name = spec.name ?? randomName();
   const prepared = await prepareContainer({ spec, id, name, roots: r, facts, dryNetwork: !opts.buildBase });
-  const plan = planContainer(await loadCatalog(), prepared, planContext(r));
+  const catalog = await loadCatalog();
+  const ctx = planContext(r);
+  // The planner's refusals name the field they are about (resources, network.mode, user): point at its input.
+  const plan = await placed(
+    (e) => {
+      const path = e instanceof GlassboxError && !e.pos && e.field ? e.field.split('.') : [];
+      return path[0] === 'resources' ? placeOf(spec, ['resources', Object.keys(spec.resources ?? {})[0] ?? '']) : path.length ? placeOf(spec, path) : {};
+    },
+    () => planContainer(catalog, prepared, ctx),
+  );
   return { plan, prepared, roots: r, facts, spec };
 }
 

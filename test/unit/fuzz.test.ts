@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, stringify, visit } from 'yaml';
 import type { RunFlags } from '../../lib/cli/flags.ts';
@@ -237,15 +238,41 @@ interface Tally {
   maxMs: number;
   slowest: string;
   slowestText: string;
+  /** 0: recipes, 1: flags (for the watchdog's message). */
+  which: number;
 }
-const tally = (): Tally => ({ cases: 0, planned: 0, rejected: 0, crashes: [], unplaced: [], slow: [], maxMs: 0, slowest: '', slowestText: '' });
+const tally = (which: number): Tally => ({ which, cases: 0, planned: 0, rejected: 0, crashes: [], unplaced: [], slow: [], maxMs: 0, slowest: '', slowestText: '' });
 
 // GLASSBOX_FUZZ_TRACE=FILE writes each case there before it runs: the last one is the culprit of a hang.
 const TRACE = process.env.GLASSBOX_FUZZ_TRACE;
 
+// A case that never ends (an endless loop blocks this thread, so no timer here could fire) is caught by a
+// watchdog thread: it reads the number of the running case from shared memory each second, and when one case
+// has run for WATCHDOG_S seconds it writes which one (straight to fd 2: this thread would never relay it) and
+// kills the test process, which then fails.
+const WATCHDOG_S = 20;
+const running = new Int32Array(new SharedArrayBuffer(8)); // [case number + 1 (0: none), which test]
+const watchdog = new Worker(
+  `const { workerData: w } = require('node:worker_threads'); const { writeSync } = require('node:fs');
+   const a = new Int32Array(w.sab); let last = 0, since = Date.now();
+   setInterval(() => {
+     const now = Atomics.load(a, 0);
+     if (now !== last) (last = now), (since = Date.now());
+     else if (now !== 0 && Date.now() - since > w.limit * 1000) {
+       writeSync(2, \`fuzz: \${['recipe', 'flags'][Atomics.load(a, 1)]} case \${now - 1} of seed \${w.seed} has run for \${w.limit} s: GLASSBOX_FUZZ_SEED=\${w.seed} GLASSBOX_FUZZ_TRACE=FILE shows it\\n\`);
+       process.kill(process.pid, 'SIGKILL');
+     }
+   }, 1000);`,
+  { eval: true, workerData: { sab: running.buffer, seed: SEED, limit: WATCHDOG_S } },
+);
+watchdog.unref();
+after(() => watchdog.terminate());
+
 // Runs one case, timing it, and files its outcome. `placed` says whether a rejection names its place.
 async function one(t: Tally, labelOf: () => string, run: () => Promise<Outcome>, placed: (o: Outcome & { kind: 'rejected' }) => boolean): Promise<void> {
   t.cases++;
+  Atomics.store(running, 0, t.cases);
+  Atomics.store(running, 1, t.which);
   if (TRACE) writeFileSync(TRACE, labelOf());
   const t0 = performance.now();
   let o: Outcome;
@@ -255,6 +282,7 @@ async function one(t: Tally, labelOf: () => string, run: () => Promise<Outcome>,
     t.crashes.push(`${labelOf()}: ${(e as Error)?.stack ?? e}`);
     return;
   } finally {
+    Atomics.store(running, 0, 0);
     const ms = performance.now() - t0;
     if (ms > t.maxMs) (t.maxMs = ms), (t.slowest = labelOf().slice(0, 160)), (t.slowestText = labelOf());
     if (ms > LIMIT_MS) t.slow.push(`${labelOf()}: ${ms.toFixed(0)} ms`);
@@ -285,7 +313,7 @@ test(`fuzz: ${CASES} mutated recipes plan or fail with file:line:col`, async (tt
     assert.equal(o.kind, 'planned', o.kind === 'rejected' ? o.errors.map((e) => e.format()).join('\n') : '');
   }
   const r = prng(SEED);
-  const t = tally();
+  const t = tally(0);
   for (let i = 0; i < CASES; i++) {
     let text = r.pick(SEEDS);
     // Mostly a root directory, so prepare and the planner get past the (empty) image store.
@@ -315,7 +343,7 @@ const FLAG_VALUES: Record<string, (r: Rng) => unknown> = {
 
 test(`fuzz: ${FLAG_CASES} sets of run flags plan or fail naming the flag`, async (tt) => {
   const r = prng(SEED ^ 0x5bd1e995);
-  const t = tally();
+  const t = tally(1);
   const keys = Object.keys(FLAG_VALUES);
   for (let i = 0; i < FLAG_CASES; i++) {
     const flags: Record<string, unknown> = {};

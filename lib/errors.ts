@@ -7,6 +7,12 @@ export interface SourcePos {
   col: number;
 }
 
+/** Where a problem is in the input: a recipe's file:line:col, or (from the command line) the flag's name. */
+export interface Place {
+  pos?: SourcePos;
+  field?: string;
+}
+
 export class GlassboxError extends Error {
   readonly hint?: string;
   readonly pos?: SourcePos;
@@ -43,5 +49,30 @@ export class GlassboxErrors extends GlassboxError {
   }
   override format(): string {
     return this.errors.map((e) => e.format()).join('\n');
+  }
+}
+
+// A check made after validation (image lookup, users, volume sources, addresses) finds an error without a place:
+// give it the place of the input it is about. An error that has a position keeps it; a system error (ENOENT,
+// ENAMETOOLONG… from reading the image or the host) becomes a user error at that place, with no stack.
+export function withPlace(e: unknown, place: Place): GlassboxError {
+  if (e instanceof GlassboxErrors) return new GlassboxErrors(e.errors.map((one) => withPlace(one, place)));
+  if (e instanceof GlassboxError) {
+    if (e.pos) return e;
+    return new GlassboxError(e.message, { hint: e.hint, pos: place.pos, field: place.field ?? e.field, exitCode: e.exitCode, detail: e.detail });
+  }
+  const sys = e as NodeJS.ErrnoException;
+  if (sys && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+    return new GlassboxError(`${sys.syscall}${sys.path ? ` ${sys.path}` : ''}: ${sys.code}`, { ...place, hint: 'the value cannot be used as a path here' });
+  }
+  throw e;
+}
+
+// Runs a check and places whatever user error it throws (see withPlace); the place may depend on the error.
+export async function placed<T>(place: Place | ((e: unknown) => Place), check: () => T | Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (e) {
+    throw withPlace(e, typeof place === 'function' ? place(e) : place);
   }
 }

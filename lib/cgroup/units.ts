@@ -44,6 +44,8 @@ export function parseCpuList(input: string): Parsed<number[]> {
     if (!m) return { error: `invalid CPU list "${input}"` };
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
+    // Linux numbers at most 8192 CPUs (NR_CPUS); a longer number would even round to Infinity, and loop forever.
+    if (to >= 8192) return { error: `invalid CPU list "${input}": CPU ${m[2] ?? m[1]} is beyond the kernel's 8192` };
     if (to < from) return { error: `invalid CPU list "${input}": the range ${part} runs backwards` };
     if (to - from > 65536) return { error: `invalid CPU list "${input}": the range ${part} is too large` };
     for (let c = from; c <= to; c++) out.add(c);

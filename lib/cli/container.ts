@@ -4,7 +4,7 @@
 import { chmodSync, mkdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCatalog } from '../blocks/catalog.ts';
-import { GlassboxError } from '../errors.ts';
+import { GlassboxError, placed } from '../errors.ts';
 import { Executor } from '../exec/runner.ts';
 import { preloadSpawner, startDetached } from '../exec/spawn.ts';
 import { hostCgroupLayout } from '../cgroup/layout.ts';
@@ -19,6 +19,7 @@ import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
 import { resolveImage } from '../image/store.ts';
 import { DEV_LINKS, planContainer, type PlanContext } from '../plan/planner.ts';
 import { prepareContainer } from '../plan/prepare.ts';
+import { placeOf } from '../recipe/origins.ts';
 import type { Lang, Plan, PlanCgroup } from '../plan/types.ts';
 import { readEvents } from '../cgroup/stats.ts';
 import { formatBytes } from '../cgroup/units.ts';
@@ -56,12 +57,21 @@ async function planFor(target: string, command: string[], flags: RunFlags, opts:
   // The recipe loader (YAML parser and schemas) is only loaded when a recipe file is given.
   const base = isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target, { host }) : undefined;
   const spec = specFromFlags(base, base ? undefined : target, command, flags, host);
-  if (rootlessActive()) checkRootlessSpec(spec);
+  if (rootlessActive()) await placed(placeOf(spec, ['network', 'mode']), () => checkRootlessSpec(spec));
   if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image);
   const id = newId();
   const name = spec.name ?? randomName();
   const prepared = await prepareContainer({ spec, id, name, roots: r, facts, dryNetwork: !opts.buildBase });
-  const plan = planContainer(await loadCatalog(), prepared, planContext(r));
+  const catalog = await loadCatalog();
+  const ctx = planContext(r);
+  // The planner's refusals name the field they are about (resources, network.mode, user): point at its input.
+  const plan = await placed(
+    (e) => {
+      const path = e instanceof GlassboxError && !e.pos && e.field ? e.field.split('.') : [];
+      return path[0] === 'resources' ? placeOf(spec, ['resources', Object.keys(spec.resources ?? {})[0] ?? '']) : path.length ? placeOf(spec, path) : {};
+    },
+    () => planContainer(catalog, prepared, ctx),
+  );
   return { plan, prepared, roots: r, facts, spec };
 }
 
@@ -123,12 +133,15 @@ export async function cmdPlan(target: string, command: string[], flags: RunFlags
 export async function cmdScript(target: string, command: string[], flags: RunFlags & { output: string }, g: Global): Promise<number> {
   const { plan } = await planFor(target, command, flags, { buildBase: false });
   const dir = resolve(flags.output);
-  mkdirSync(dir, { recursive: true });
-  for (const mode of ['up', 'down'] as const) {
-    const file = join(dir, `${mode}.sh`);
-    writeFileSync(file, renderScript(plan, { lang: g.lang, mode, glassboxVersion: VERSION }));
-    chmodSync(file, 0o755);
-  }
+  // A directory that cannot be made (too long a name, a file in the way, no permission) is the flag's problem.
+  await placed({ field: '--output' }, () => {
+    mkdirSync(dir, { recursive: true });
+    for (const mode of ['up', 'down'] as const) {
+      const file = join(dir, `${mode}.sh`);
+      writeFileSync(file, renderScript(plan, { lang: g.lang, mode, glassboxVersion: VERSION }));
+      chmodSync(file, 0o755);
+    }
+  });
   process.stdout.write(`${join(dir, 'up.sh')}\n${join(dir, 'down.sh')}\n`);
   return 0;
 }

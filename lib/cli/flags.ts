@@ -4,8 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { parseResources, RESOURCE_FLAGS, type RawResources, type ResourceHost, type ResourceKey } from '../cgroup/resources.ts';
 import { GlassboxError, GlassboxErrors } from '../errors.ts';
-import { DEFAULT_NAMESPACES, type ContainerSpec, type Volume } from '../recipe/model.ts';
-import { parseVolumeShort, validateSpec, type Problem } from '../recipe/validate.ts';
+import { stringProblems } from '../recipe/limits.ts';
+import { DEFAULT_NAMESPACES, type ContainerSpec, type Origins, type Volume } from '../recipe/model.ts';
+import { placeOf, setOrigin } from '../recipe/origins.ts';
+import { parseVolumeShort, validateSpec } from '../recipe/validate.ts';
 import { parseNetwork } from '../net/model.ts';
 import { applySecurityOpt } from '../security/model.ts';
 
@@ -61,17 +63,14 @@ export function isRecipeArg(arg: string): boolean {
   return /\.ya?ml$/i.test(arg);
 }
 
-const FLAG_OF: Record<string, string> = {
-  name: '--name',
-  workdir: '--workdir',
-  user: '--user',
-  hostname: '--hostname',
-  env: '--env',
-  volumes: '--volume',
-  command: 'COMMAND',
-  image: 'IMAGE',
-  rootdir: 'IMAGE',
-};
+// A flag's name from its option key (addHost → --add-host).
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+// NUL bytes and over-long values in any flag or argument, reported against the flag before anything reads them.
+function flagStringProblems(image: string | undefined, command: string[], f: RunFlags): GlassboxError[] {
+  const named: Array<[string, unknown]> = [['IMAGE', image], ['COMMAND', command], ...Object.entries(f).map(([k, v]): [string, unknown] => [flagName(k), v])];
+  return named.flatMap(([flag, v]) => stringProblems(v).slice(0, 1).map((p) => new GlassboxError(p.message, { field: flag, hint: p.hint })));
+}
 
 // Applies flags over a base spec (a recipe's, or an empty one for `run IMAGE`). With `host`, the limits are also
 // checked against this machine (CPU count, online CPUs).
@@ -79,44 +78,50 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
   const spec: ContainerSpec = base
     ? { ...base, env: { ...base.env }, volumes: [...base.volumes], ...(base.resources ? { resources: { ...base.resources } } : {}) }
     : { env: {}, namespaces: [...DEFAULT_NAMESPACES], root: 'pivot_root', rootfs: 'overlay', readOnly: false, volumes: [] };
+  const early = flagStringProblems(image, command, f);
+  if (early.length) throw new GlassboxErrors(early);
+  // Where each value came from: the recipe's positions, then every flag that replaces one (lib/recipe/origins.ts).
+  const origins: Origins = base?.origins ? { ...base.origins } : { image: { flag: 'IMAGE' }, rootdir: { flag: 'IMAGE' }, command: { flag: 'COMMAND' }, network: { flag: '--network' } };
+  spec.origins = origins;
+  const from = (path: (string | number)[], flag: string) => setOrigin(origins, path, { flag });
   const problems: GlassboxError[] = [];
   if (image !== undefined) {
     if (image.startsWith('/')) spec.rootdir = image;
     else spec.image = image;
   }
-  if (command.length) spec.command = command;
-  if (f.entrypoint !== undefined) spec.entrypoint = f.entrypoint === '' ? [] : [f.entrypoint];
-  if (f.name !== undefined) spec.name = f.name;
-  if (f.workdir !== undefined) spec.workdir = f.workdir;
-  if (f.user !== undefined) spec.user = f.user;
-  if (f.hostname !== undefined) spec.hostname = f.hostname;
-  if (f.readOnly) spec.readOnly = true;
-  if (f.init) spec.init = true;
+  if (command.length) (spec.command = command), from(['command'], 'COMMAND');
+  if (f.entrypoint !== undefined) (spec.entrypoint = f.entrypoint === '' ? [] : [f.entrypoint]), from(['entrypoint'], '--entrypoint');
+  if (f.name !== undefined) (spec.name = f.name), from(['name'], '--name');
+  if (f.workdir !== undefined) (spec.workdir = f.workdir), from(['workdir'], '--workdir');
+  if (f.user !== undefined) (spec.user = f.user), from(['user'], '--user');
+  if (f.hostname !== undefined) (spec.hostname = f.hostname), from(['hostname'], '--hostname');
+  if (f.readOnly) (spec.readOnly = true), from(['read_only'], '--read-only');
+  if (f.init) (spec.init = true), from(['init'], '--init');
   if (f.tty) spec.tty = true;
   for (const file of f.envFile ?? []) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {
-      throw new GlassboxError(`--env-file ${file}: cannot read the file`, { hint: 'check the path' });
+      throw new GlassboxError(`cannot read ${file}`, { field: '--env-file', hint: 'check the path' });
     }
     text.split('\n').forEach((line, i) => {
       const t = line.trim();
       if (!t || t.startsWith('#')) return;
       const kv = parseEnv(t);
       if (typeof kv === 'string') problems.push(new GlassboxError(kv, { pos: { file, line: i + 1, col: 1 } }));
-      else if (kv[1] !== undefined) spec.env[kv[0]] = kv[1];
+      else if (kv[1] !== undefined) (spec.env[kv[0]] = kv[1]), setOrigin(origins, ['env', kv[0]], { file, line: i + 1, col: 1 });
     });
   }
   for (const e of f.env ?? []) {
     const kv = parseEnv(e);
     if (typeof kv === 'string') problems.push(new GlassboxError(kv, { field: '--env' }));
-    else if (kv[1] !== undefined) spec.env[kv[0]] = kv[1];
+    else if (kv[1] !== undefined) (spec.env[kv[0]] = kv[1]), from(['env', kv[0]], '--env');
   }
   for (const v of f.volume ?? []) {
     const parsed = parseVolumeShort(v);
     if (typeof parsed === 'string') problems.push(new GlassboxError(parsed, { field: '--volume' }));
-    else spec.volumes.push(parsed);
+    else from(['volumes', spec.volumes.push(parsed) - 1], '--volume');
   }
   for (const t of f.tmpfs ?? []) {
     const [target, opts] = splitOnce(t, ':');
@@ -127,7 +132,7 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
       else if (k === 'mode' && val) v.mode = val;
       else problems.push(new GlassboxError(`unknown tmpfs option "${o}"`, { field: '--tmpfs', hint: 'size=64m and mode=1777 are supported' }));
     }
-    spec.volumes.push(v);
+    from(['volumes', spec.volumes.push(v) - 1], '--tmpfs');
   }
   const raw = resourceFlags(f);
   const fromFlags = new Set(Object.keys(raw));
@@ -135,12 +140,18 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     const parsed = parseResources(raw);
     for (const p of parsed.problems) problems.push(new GlassboxError(p.message, { field: RESOURCE_FLAGS[p.path[1] as ResourceKey], hint: p.hint }));
     spec.resources = { ...spec.resources, ...parsed.resources };
+    for (const k of fromFlags) from(['resources', k], RESOURCE_FLAGS[k as ResourceKey]);
   }
   if (f.privileged || f.capAdd || f.capDrop || f.securityOpt) {
     const sec = { ...spec.security };
-    if (f.privileged) sec.privileged = true;
-    if (f.capAdd) sec.capAdd = [...(sec.capAdd ?? []), ...f.capAdd];
-    if (f.capDrop) sec.capDrop = [...(sec.capDrop ?? []), ...f.capDrop];
+    if (f.privileged) (sec.privileged = true), from(['security', 'privileged'], '--privileged');
+    const caps = (key: 'cap_add' | 'cap_drop', had: string[] | undefined, added: string[]) => {
+      added.forEach((_, i) => from(['security', key, (had?.length ?? 0) + i], flagName(key === 'cap_add' ? 'capAdd' : 'capDrop')));
+      return [...(had ?? []), ...added];
+    };
+    if (f.capAdd) sec.capAdd = caps('cap_add', sec.capAdd, f.capAdd);
+    if (f.capDrop) sec.capDrop = caps('cap_drop', sec.capDrop, f.capDrop);
+    if (f.securityOpt) (from(['security', 'no_new_privileges'], '--security-opt'), from(['security', 'seccomp'], '--security-opt'));
     for (const o of f.securityOpt ?? []) {
       const bad = applySecurityOpt(sec, o);
       if (bad) problems.push(new GlassboxError(bad, { field: '--security-opt' }));
@@ -151,6 +162,12 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
   if (f.network !== undefined || f.publish?.length || f.ip !== undefined || f.dns?.length || f.addHost?.length) {
     const b = spec.network;
     const keep = f.network === undefined || (b && f.network === (b.mode === 'container' ? `container:${b.target}` : (b.target ?? b.mode)));
+    if (f.network !== undefined || !b) from(['network'], '--network');
+    if (f.ip !== undefined) from(['network', 'ip'], '--ip');
+    const added = (key: string, had: number, list: string[] | undefined, flag: string) => list?.forEach((_, i) => from(['network', key, had + i], flag));
+    added('ports', keep && b ? b.ports.length : 0, f.publish, '--publish');
+    added('dns', keep && b ? b.dns.length : 0, f.dns, '--dns');
+    added('add_hosts', keep && b ? b.addHosts.length : 0, f.addHost, '--add-host');
     const parsed = parseNetwork({
       mode: f.network ?? (b ? (b.mode === 'container' ? `container:${b.target}` : (b.target ?? b.mode)) : undefined),
       ports: [...(keep && b ? b.ports.map((p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort ?? ''}${p.hostIp || p.hostPort ? ':' : ''}${p.containerPort}/${p.proto}`) : []), ...(f.publish ?? [])],
@@ -161,7 +178,7 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     for (const p of parsed.problems) problems.push(new GlassboxError(p.message, { field: p.flag, hint: p.hint }));
     if (parsed.spec) spec.network = parsed.spec;
   }
-  problems.push(...validateSpec(spec, host).map((p) => problemToError(p, spec, fromFlags)));
+  problems.push(...validateSpec(spec, host).map((p) => new GlassboxError(p.message, { ...placeOf(spec, p.path), hint: p.hint })));
   if (problems.length) throw new GlassboxErrors(problems);
   return spec;
 }
@@ -177,20 +194,4 @@ function parseEnv(s: string): [string, string | undefined] | string {
 function splitOnce(s: string, sep: string): [string, string | undefined] {
   const i = s.indexOf(sep);
   return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
-}
-
-function problemToError(p: Problem, spec: ContainerSpec, fromFlags: Set<string>): GlassboxError {
-  const head = String(p.path[0] ?? '');
-  const key = String(p.path[1] ?? '');
-  if (head === 'resources' && (fromFlags.has(key) || !spec.source)) {
-    return new GlassboxError(p.message, { field: RESOURCE_FLAGS[key as ResourceKey] ?? p.path.join('.'), hint: p.hint });
-  }
-  if (head === 'security' && !spec.source) {
-    return new GlassboxError(p.message, { field: key === 'cap_add' ? '--cap-add' : key === 'cap_drop' ? '--cap-drop' : p.path.join('.'), hint: p.hint });
-  }
-  if (head === 'volumes' && typeof p.path[1] === 'number' && spec.volumes[p.path[1]]?.type === 'tmpfs') {
-    return new GlassboxError(p.message, { field: '--tmpfs', hint: p.hint });
-  }
-  const field = spec.source && !FLAG_OF[head] ? `${spec.source}: ${p.path.join('.')}` : (FLAG_OF[head] ?? p.path.join('.'));
-  return new GlassboxError(p.message, { field, hint: p.hint });
 }

@@ -5,7 +5,8 @@
 
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readUsage } from '../cgroup/stats.ts';
-import { GlassboxError } from '../errors.ts';
+import { GlassboxError, placed } from '../errors.ts';
+import { pathLengthProblem, stringProblems } from '../recipe/limits.ts';
 import { readHostFacts } from '../host/facts.ts';
 import type { Plan, PlanCgroup } from '../plan/types.ts';
 import { ownerAlive, processStart, readState, releaseContainer, stateDir } from '../state/containers.ts';
@@ -358,6 +359,13 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   const { view, pid1 } = runningPid1(r, id, bootId);
   if (!pid1) throw new GlassboxError(`container ${short(id)} is not running`, { hint: `its status is ${statusText(view)}` });
   if (!command.length) throw new GlassboxError('exec needs a command', { hint: 'glassbox exec NAME COMMAND [ARG...]' });
+  // The limits run's flags have (lib/recipe/limits.ts), checked before anything is opened.
+  for (const [flag, v] of [['--env', opts.env], ['--workdir', opts.workdir], ['--user', opts.user], ['COMMAND', command]] as const) {
+    const p = stringProblems(v)[0];
+    if (p) throw new GlassboxError(p.message, { field: flag, hint: p.hint });
+  }
+  const longWorkdir = opts.workdir === undefined ? undefined : pathLengthProblem(opts.workdir);
+  if (longWorkdir) throw new GlassboxError(longWorkdir, { field: '--workdir', hint: 'use a shorter path' });
   if (opts.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
   const plan = JSON.parse(readFileSync(`${stateDir(r, id)}/config.json`, 'utf8')) as Plan;
   const start = plan.steps.find((s) => s.kind === 'start')?.argv ?? [];
@@ -374,7 +382,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
         return undefined;
       }
     };
-    const u = await resolveUser(opts.user, readEtc);
+    const u = await placed({ field: '--user' }, () => resolveUser(opts.user!, readEtc));
     uid = String(u.uid);
     gid = String(u.gid);
     groups = u.groups.length ? u.groups.join(',') : undefined;

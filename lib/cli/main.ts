@@ -65,7 +65,8 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--rootless', 'run as root of a user namespace of your own (automatic when not root; see glassbox doctor)')
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // Usage errors read like every other error: `glassbox: unknown option '--foo'`, exit 125.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`glassbox: ${s.replace(/^error: /, '')}`) });
   const global = () => {
     const o = program.opts<{ verbose?: boolean; color?: boolean; lang?: string }>();
     setColour(o.color !== false);
@@ -226,9 +227,13 @@ export function buildProgram(exit: (code: number) => void): Command {
   return program;
 }
 
+const crashed = (e: Error) => process.exit(reportError(e));
+
 // Entry point: parse and run; commander's own errors are usage errors (125), help and version are 0.
 export async function main(argv: string[]): Promise<void> {
   let code: number | undefined;
+  // An error thrown outside every command's promise (in an event handler) is reported the same way, no stack.
+  if (!process.listeners('uncaughtException').includes(crashed)) process.on('uncaughtException', crashed);
   // Rootless: this glassbox runs itself again inside a user namespace of its own (lib/rootless). Root's runs skip
   // loading that code at all.
   if (process.geteuid?.() !== 0 || argv.includes('--rootless')) {

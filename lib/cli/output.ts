@@ -16,19 +16,30 @@ export const dim = (s: string) => chalk.dim(s);
 export const bold = (s: string) => chalk.bold(s);
 export const yellow = (s: string) => chalk.yellow(s);
 
-// Prints an error the way a person wants to read it and returns its exit code.
+// A message may quote what the user typed: control characters are shown escaped (a value must not move the
+// cursor or change the terminal's colours) and a very long line is shortened in the middle.
+export function printable(line: string): string {
+  const clean = line.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return clean.length <= 2000 ? clean : `${clean.slice(0, 1000)}…(${clean.length - 1500} characters left out)…${clean.slice(-500)}`;
+}
+
+// Prints an error the way a person wants to read it and returns its exit code. Anything that is not a
+// GlassboxError is a bug in glassbox: one line saying so, and the stack only with GLASSBOX_DEBUG=1.
 export function reportError(e: unknown): number {
+  const line = (s: string) => process.stderr.write(`${red('glassbox:')} ${printable(s)}\n`);
   if (e instanceof GlassboxErrors) {
-    for (const one of e.errors) process.stderr.write(`${red('glassbox:')} ${one.format()}\n`);
+    for (const one of e.errors) line(one.format());
     return e.exitCode;
   }
   if (e instanceof GlassboxError) {
-    process.stderr.write(`${red('glassbox:')} ${e.format()}\n`);
+    line(e.format());
     if (e.detail) process.stderr.write(dim(e.detail.replace(/^/gm, '  ')) + '\n');
     return e.exitCode;
   }
-  const err = e as Error;
-  process.stderr.write(`${red('glassbox: internal error:')} ${err?.stack ?? String(e)}\n`);
+  const err = e as NodeJS.ErrnoException | undefined;
+  const what = err instanceof Error ? `${err.message}` : String(e);
+  if (process.env.GLASSBOX_DEBUG) process.stderr.write(`${red('glassbox: internal error:')} ${err?.stack ?? what}\n`);
+  else line(`internal error: ${what} (a bug in glassbox: please report it with the command line; GLASSBOX_DEBUG=1 shows where it happened)`);
   return 125;
 }
 

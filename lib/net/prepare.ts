@@ -6,7 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GlassboxError } from '../errors.ts';
+import { GlassboxError, withPlace, type Place } from '../errors.ts';
 import type { Plan } from '../plan/types.ts';
 import { readState, stateDir } from '../state/containers.ts';
 import { resolveContainer, viewOf } from '../state/lifecycle.ts';
@@ -90,25 +90,34 @@ export function hostsBase(addHosts: NetworkSpec['addHosts']): string {
   return ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...addHosts.map((h) => `${h.ip}\t${h.host}`)].join('\n');
 }
 
-// Resolves the network part of a container, claiming an address and ports unless `dry`.
-export function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: NetIdentity, opts: { dry: boolean; bootId: string }): PreparedNetwork {
+// Resolves the network part of a container, claiming an address and ports unless `dry`. `at` gives the place of
+// a field below `network` (a recipe's position or the flag), for the errors found here.
+export function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: NetIdentity, opts: { dry: boolean; bootId: string; at?: (path: (string | number)[]) => Place }): PreparedNetwork {
+  const at = opts.at;
+  const place = <T>(path: (string | number)[], fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      throw at ? withPlace(e, at(path)) : e;
+    }
+  };
   const ipForward = readSetting('/proc/sys/net/ipv4/ip_forward') === '1';
   if (!spec || spec.mode === 'none') return { mode: 'none', ports: [], ipForward, claims: [] };
   const hostResolv = readSetting('/etc/resolv.conf');
   if (spec.mode === 'host') {
     return { mode: 'host', ports: [], ipForward, claims: [], files: { hostsBase: readSetting('/etc/hosts'), resolv: resolvConf(hostResolv, spec.dns), hostname: who.hostname } };
   }
-  if (spec.mode === 'container') return { mode: 'container', join: joinTarget(r, spec.target!, opts.bootId), ports: [], ipForward, claims: [] };
+  if (spec.mode === 'container') return { mode: 'container', join: place(['mode'], () => joinTarget(r, spec.target!, opts.bootId)), ports: [], ipForward, claims: [] };
 
-  const def = spec.mode === 'bridge' ? defaultNetwork(r, { dry: opts.dry }) : readNetwork(r, spec.target!);
-  if (!def) throw new GlassboxError(`network ${spec.target} not found`, { field: '--network', hint: 'glassbox network ls; make one with glassbox network create NAME' });
+  const def = place(['mode'], () => (spec.mode === 'bridge' ? defaultNetwork(r, { dry: opts.dry }) : readNetwork(r, spec.target!)));
+  if (!def) throw withPlace(new GlassboxError(`network ${spec.target} not found`, { field: '--network', hint: 'glassbox network ls; make one with glassbox network create NAME' }), at?.(['mode']) ?? {});
   const claims: Claim[] = [];
   try {
-    const { ip, claim } = allocateAddress(r, def, { ip: spec.ip, id: who.id, names: [who.name, who.hostname], dry: opts.dry });
+    const { ip, claim } = place(spec.ip !== undefined ? ['ip'] : [], () => allocateAddress(r, def, { ip: spec.ip, id: who.id, names: [who.name, who.hostname], dry: opts.dry }));
     claims.push(claim);
     const ports: PreparedPort[] = [];
-    for (const p of spec.ports) {
-      const got = claimPort(r, { proto: p.proto, port: p.hostPort, id: who.id, dry: opts.dry });
+    for (const [i, p] of spec.ports.entries()) {
+      const got = place(['ports', i], () => claimPort(r, { proto: p.proto, port: p.hostPort, id: who.id, dry: opts.dry }));
       claims.push(got.claim);
       ports.push({ ...(p.hostIp ? { hostIp: p.hostIp } : {}), hostPort: got.port, containerPort: p.containerPort, proto: p.proto });
     }
@@ -134,21 +143,21 @@ function joinTarget(r: Roots, ref: string, bootId: string): NonNullable<Prepared
   try {
     id = resolveContainer(r, ref);
   } catch {
-    throw new GlassboxError(`--network container:${ref}: no such container`, { field: '--network', hint: 'glassbox ps' });
+    throw new GlassboxError(`container:${ref}: no such container`, { field: '--network', hint: 'glassbox ps' });
   }
   const s = readState(r, id);
   const view = s ? viewOf(r, s, bootId) : undefined;
   if (!view || view.status !== 'running') {
-    throw new GlassboxError(`--network container:${ref}: the container is not running (${view?.status ?? 'unknown'})`, { field: '--network', hint: 'start it first: its network namespace exists only while it runs' });
+    throw new GlassboxError(`container:${ref}: the container is not running (${view?.status ?? 'unknown'})`, { field: '--network', hint: 'start it first: its network namespace exists only while it runs' });
   }
   let plan: Plan;
   try {
     plan = JSON.parse(readFileSync(join(stateDir(r, id), 'config.json'), 'utf8')) as Plan;
   } catch {
-    throw new GlassboxError(`--network container:${ref}: its plan cannot be read`);
+    throw new GlassboxError(`container:${ref}: its plan cannot be read`);
   }
   const ns = plan.steps.find((s) => s.kind === 'start')?.argv?.find((a) => a.startsWith('--net='))?.slice('--net='.length);
-  if (!ns || !existsSync(ns)) throw new GlassboxError(`--network container:${ref}: the container has no network namespace of its own`, { field: '--network', hint: 'it runs with --network host: use --network host' });
+  if (!ns || !existsSync(ns)) throw new GlassboxError(`container:${ref}: the container has no network namespace of its own`, { field: '--network', hint: 'it runs with --network host: use --network host' });
   const file = (f: string) => (existsSync(join(plan.info.paths.run, f)) ? join(plan.info.paths.run, f) : undefined);
   const hosts = file('hosts');
   const resolv = file('resolv.conf');

@@ -207,13 +207,13 @@ export function allocateAddress(r: Roots, net: NetworkDef, want: { ip?: string; 
   };
   if (want.ip !== undefined) {
     const ip = parseIp(want.ip);
-    if (ip === undefined) throw new GlassboxError(`--ip: "${want.ip}" is not an IPv4 address`);
+    if (ip === undefined) throw new GlassboxError(`"${want.ip}" is not an IPv4 address`, { field: '--ip' });
     const why = unusable(subnet, ip, gateway);
-    if (why) throw new GlassboxError(`--ip: ${want.ip} ${why} of network ${net.name}`);
+    if (why) throw new GlassboxError(`${want.ip} ${why} of network ${net.name}`, { field: '--ip' });
     const claim = take(ip);
     if (!claim) {
       const owner = claimOwner(join(dir, want.ip));
-      throw new GlassboxError(`--ip: address ${want.ip} is already in use${owner ? ` by container ${owner.slice(0, 12)}` : ''}`, { hint: 'choose another address, or leave --ip out' });
+      throw new GlassboxError(`address ${want.ip} is already in use${owner ? ` by container ${owner.slice(0, 12)}` : ''}`, { field: '--ip', hint: 'choose another address, or leave it out' });
     }
     return { ip: want.ip, claim };
   }
@@ -263,11 +263,11 @@ export function claimPort(r: Roots, want: { proto: 'tcp' | 'udp'; port?: number;
     return createExclusive(claim.file, claim.content + '\n') ? claim : undefined;
   };
   if (want.port !== undefined) {
-    if (inUse.has(want.port)) throw new GlassboxError(`-p: host port ${want.port}/${want.proto} is already in use by a program on the host`, { hint: 'choose another host port' });
+    if (inUse.has(want.port)) throw new GlassboxError(`host port ${want.port}/${want.proto} is already in use by a program on the host`, { field: '--publish', hint: 'choose another host port' });
     const claim = take(want.port);
     if (!claim) {
       const owner = claimOwner(join(dir, `${want.proto}-${want.port}`));
-      throw new GlassboxError(`-p: host port ${want.port}/${want.proto} is already published${owner ? ` by container ${owner.slice(0, 12)}` : ''}`, { hint: 'choose another host port, or -p CONTAINER_PORT for a free one' });
+      throw new GlassboxError(`host port ${want.port}/${want.proto} is already published${owner ? ` by container ${owner.slice(0, 12)}` : ''}`, { field: '--publish', hint: 'choose another host port, or publish only the container port for a free one' });
     }
     return { port: want.port, claim };
   }

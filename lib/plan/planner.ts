@@ -131,7 +131,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     cgroupInfo = compiled.record;
     steps.push(...cgroup.setup);
   } else if (hasLimits(c.resources)) {
-    throw new GlassboxError('this host has no cgroups mounted, so resource limits cannot be enforced', { hint: 'run glassbox doctor' });
+    throw new GlassboxError('this host has no cgroups mounted, so resource limits cannot be enforced', { field: 'resources', hint: 'run glassbox doctor' });
   }
   // The network's shared objects (bridge, chains) depend on nothing: they are made alongside everything else.
   let sharedPrev: string[] = [];

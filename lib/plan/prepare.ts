@@ -3,13 +3,14 @@
 // the image, following its symbolic links as the container would. It reads files; it changes nothing.
 
 import { existsSync, statSync } from 'node:fs';
-import { GlassboxError } from '../errors.ts';
+import { GlassboxError, placed, type Place } from '../errors.ts';
 import type { HostFacts } from '../host/facts.ts';
 import { findOnPathSync, isStaticElf } from '../host/programs.ts';
 import { readFileFromLayers, resolveInLayers } from '../image/rootpath.ts';
 import { resolveImage, type ImageConfig } from '../image/store.ts';
 import { resolveUser } from '../image/users.ts';
 import type { ContainerSpec } from '../recipe/model.ts';
+import { placeOf } from '../recipe/origins.ts';
 import { isReservedTarget, OVERLAY_UNSAFE } from '../recipe/validate.ts';
 import { resolveSecurity } from '../security/model.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
@@ -42,39 +43,45 @@ async function findInit(): Promise<string> {
   throw new GlassboxError('--init needs a static init program, and none is installed', { hint: 'apt-get install tini (it has tini-static) or catatonit' });
 }
 
-// Turns a validated spec into everything the planner needs.
+// Turns a validated spec into everything the planner needs. Every error found here is about one field of the
+// input, and says so: the recipe's file:line:col or the flag (lib/recipe/origins.ts).
 export async function prepareContainer(input: PrepareInput): Promise<PreparedContainer & { imageConfig: ImageConfig }> {
   const { spec, id, name, roots } = input;
+  const at = (...path: (string | number)[]): Place => placeOf(spec, path);
+  // A value the image supplies (its User, WorkingDir) is the image's fault when it is wrong.
+  const image = at(spec.image !== undefined ? 'image' : 'rootdir');
   let lowerDirs: string[];
   let config: ImageConfig = {};
   let imageRef: string;
   if (spec.image !== undefined) {
-    const img = await resolveImage(roots.root, spec.image);
+    const img = await placed(image, () => resolveImage(roots.root, spec.image!));
     lowerDirs = img.lowerDirs;
     config = img.record.config;
     imageRef = img.ref;
   } else {
     const dir = spec.rootdir!;
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new GlassboxError(`rootdir ${dir} is not a directory`, { field: 'rootdir', hint: 'give an existing directory holding a root file system' });
+      throw new GlassboxError(`rootdir ${dir} is not a directory`, { ...image, hint: 'give an existing directory holding a root file system' });
     }
     lowerDirs = [dir];
     imageRef = dir;
   }
   for (const d of lowerDirs) {
-    if (OVERLAY_UNSAFE.test(d)) throw new GlassboxError(`layer path ${d} contains "," ":" "\\" or white space`, { hint: 'these would change the overlay mount options' });
+    if (OVERLAY_UNSAFE.test(d)) throw new GlassboxError(`layer path ${d} contains "," ":" "\\" or white space`, { ...image, hint: 'these would change the overlay mount options' });
   }
 
   const entrypoint = spec.entrypoint ?? config.Entrypoint ?? [];
   const cmd = spec.command ?? (spec.entrypoint !== undefined ? [] : (config.Cmd ?? []));
   const command = [...entrypoint, ...cmd];
   if (command.length === 0) {
-    throw new GlassboxError('no command specified', { hint: 'give a command after the image, or `command:` in the recipe' });
+    throw new GlassboxError('no command specified', { ...at('command'), hint: 'give a command after the image, or `command:` in the recipe' });
   }
 
   const readEtc = (p: '/etc/passwd' | '/etc/group') => readFileFromLayers(lowerDirs, p);
   const userSpec = spec.user ?? config.User ?? '';
-  const user = userSpec ? await resolveUser(userSpec, readEtc) : { uid: 0, gid: 0, groups: [] as number[], home: '/root' };
+  const user = userSpec
+    ? await placed(spec.user !== undefined ? at('user') : image, () => resolveUser(userSpec, readEtc))
+    : { uid: 0, gid: 0, groups: [] as number[], home: '/root' };
 
   const env: Record<string, string> = { PATH: DEFAULT_PATH };
   for (const kv of config.Env ?? []) {
@@ -86,26 +93,27 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   Object.assign(env, { HOSTNAME: hostname, HOME: ('home' in user && user.home) || '/root' }, spec.tty ? { TERM: 'xterm' } : {}, input.envDefaults ?? {}, spec.env);
 
   const workdirWanted = spec.workdir ?? (config.WorkingDir || '/');
-  const wd = await resolveInLayers(lowerDirs, workdirWanted);
-  if (wd.kind === 'file' || wd.kind === 'other') throw new GlassboxError(`the working directory ${workdirWanted} is not a directory in the image`, { field: 'workdir' });
+  const workdirAt = spec.workdir !== undefined ? at('workdir') : image;
+  const wd = await placed(workdirAt, () => resolveInLayers(lowerDirs, workdirWanted));
+  if (wd.kind === 'file' || wd.kind === 'other') throw new GlassboxError(`the working directory ${workdirWanted} is not a directory in the image`, workdirAt);
   const workdir = wd.path;
   const volumes: PreparedContainer['volumes'] = [];
-  for (const v of spec.volumes) {
-    const target = (await resolveInLayers(lowerDirs, v.target)).path;
+  for (const [i, v] of spec.volumes.entries()) {
+    const target = (await placed(at('volumes', i, 'target'), () => resolveInLayers(lowerDirs, v.target))).path;
     if (isReservedTarget(target)) {
-      throw new GlassboxError(`volume target ${v.target} resolves to ${target} inside the image`, { hint: 'choose another mount point' });
+      throw new GlassboxError(`volume target ${v.target} resolves to ${target} inside the image`, { ...at('volumes', i, 'target'), hint: 'choose another mount point' });
     }
     if (v.type === 'bind') {
-      if (!existsSync(v.source)) throw new GlassboxError(`volume source ${v.source} does not exist`, { field: 'volumes', hint: 'create it first, or fix the path' });
+      if (!existsSync(v.source)) throw new GlassboxError(`volume source ${v.source} does not exist`, { ...at('volumes', i, 'source'), hint: 'create it first, or fix the path' });
       volumes.push({ ...v, target });
     } else volumes.push({ ...v, target });
   }
   // The mount points glassbox itself uses must be real directories (or missing), never links out of the image.
   let makeProc = false;
   for (const p of ['/dev', '/proc', '/sys']) {
-    const r = await resolveInLayers(lowerDirs, p);
+    const r = await placed(image, () => resolveInLayers(lowerDirs, p));
     if (r.path !== p || r.kind === 'file' || r.kind === 'other') {
-      throw new GlassboxError(`the image's ${p} is not a directory (it leads to ${r.path})`, { hint: 'a safe image has plain directories there' });
+      throw new GlassboxError(`the image's ${p} is not a directory (it leads to ${r.path})`, { ...image, hint: 'a safe image has plain directories there' });
     }
     if (p === '/proc') makeProc = r.kind === 'missing';
   }
@@ -113,8 +121,8 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   const paths = containerPaths(roots, id);
   const overlay = spec.rootfs === 'overlay';
   // Networking last: it claims an address and ports (files), which must not happen for input that fails above.
-  const network = prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId });
-  const etc = network.mode === 'none' ? undefined : await etcTargets((p) => resolveInLayers(lowerDirs, p), paths.rootfs, overlay ? paths.upper : undefined);
+  const network = prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId, at: (path) => at('network', ...path) });
+  const etc = network.mode === 'none' ? undefined : await placed(image, () => etcTargets((p) => resolveInLayers(lowerDirs, p), paths.rootfs, overlay ? paths.upper : undefined));
   return {
     id,
     name,
@@ -137,7 +145,7 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     volumes,
     paths,
     ...(spec.resources ? { resources: spec.resources } : {}),
-    ...(spec.init ? { init: await findInit() } : {}),
+    ...(spec.init ? { init: await placed(at('init'), findInit) } : {}),
     ...(spec.tty ? { tty: true } : {}),
     ...(network.mode !== 'none' || network.claims.length ? { network } : {}),
     ...(etc ? { etc } : {}),

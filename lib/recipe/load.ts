@@ -4,9 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseResources, type ResourceHost } from '../cgroup/resources.ts';
-import { GlassboxError, GlassboxErrors } from '../errors.ts';
+import { GlassboxError, GlassboxErrors, type SourcePos } from '../errors.ts';
 import { DEFAULT_NAMESPACES, type ContainerSpec, type Volume } from './model.ts';
 import { RecipeSchema, type Recipe } from './schema.ts';
+import { stringProblems } from './limits.ts';
+import { recipeOrigins } from './origins.ts';
 import { parseVolumeShort, validateSpec } from './validate.ts';
 import { fieldPath, parseYaml, positionOf, type ParsedYaml } from './yamlpos.ts';
 import { zodToErrors } from './zoderrors.ts';
@@ -34,16 +36,26 @@ export function parseRecipe(text: string, file: string, opts: RecipeOptions = {}
   if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
     throw new GlassboxError('a recipe must be a YAML mapping (key: value lines)', { pos: { file, line: 1, col: 1 }, hint: 'start with `name:` and `image:`' });
   }
+  // NUL bytes and over-long values, at their exact place (before the schema, which would echo them).
+  const strings = stringProblems(y.value);
+  if (strings.length) throw new GlassboxErrors(strings.map((p) => new GlassboxError(p.message, { pos: positionOf(y, p.path), field: fieldPath(p.path) || '(top level)', hint: p.hint })));
   const parsed = RecipeSchema.safeParse(y.value, { reportInput: true });
   if (!parsed.success) throw zodToErrors(y, RecipeSchema, parsed.error, 'recipe');
   const errors: GlassboxError[] = [];
   const spec = normalise(parsed.data, y, errors);
   spec.source = resolve(file);
+  spec.origins = { ...recipeOrigins(y), ...envOrigins(parsed.data, y) };
   for (const p of validateSpec(spec, opts.host)) {
     errors.push(new GlassboxError(p.message, { pos: positionOf(y, p.path), field: fieldPath(p.path) || '(top level)', hint: p.hint }));
   }
   if (errors.length) throw new GlassboxErrors(errors);
   return spec;
+}
+
+// A list-form env (`- KEY=VALUE`) is found by its index in the file but by its key in the spec.
+function envOrigins(recipe: Recipe, y: ParsedYaml): Record<string, SourcePos> {
+  if (!Array.isArray(recipe.env)) return {};
+  return Object.fromEntries(recipe.env.map((kv, i) => [`env.${kv.slice(0, Math.max(kv.indexOf('='), 0))}`, positionOf(y, ['env', i])]));
 }
 
 // Turns the file's convenient forms (command as a string, env as a list, short volumes) into the one model.

@@ -2,6 +2,7 @@
 // reads only this, never YAML or flags.
 
 import type { Resources } from '../cgroup/resources.ts';
+import type { SourcePos } from '../errors.ts';
 import type { NetworkSpec } from '../net/model.ts';
 import type { SecuritySpec } from '../security/model.ts';
 
@@ -44,4 +45,11 @@ export interface ContainerSpec {
   security?: SecuritySpec;
   /** The recipe file it came from, if any. */
   source?: string;
+  /** Where each field came from, by field path (`volumes.1.source`), so the checks made after validation
+   * (lib/plan/prepare.ts) can point at the input: see lib/recipe/origins.ts. */
+  origins?: Origins;
 }
+
+/** A recipe's file:line:col, or the command-line flag (or IMAGE, COMMAND) that gave the value. */
+export type Origin = SourcePos | { flag: string };
+export type Origins = Record<string, Origin>;

@@ -2,7 +2,12 @@
 // did-you-mean, never silently ignored. recipes/recipe.schema.json is generated from this for editors.
 
 import { z } from 'zod';
+import { PATH_MAX } from './limits.ts';
 import { NAMESPACES } from './model.ts';
+
+// A path: the kernel's PATH_MAX (and NAME_MAX per component) are checked in validate.ts, in bytes, with a clear
+// message; the JSON schema tells editors the same in characters.
+const Path = () => z.string().min(1).meta({ maxLength: PATH_MAX - 1 });
 
 // YAML reads `[sleep, 10]` as a string and a number: both are fine as arguments.
 const Arg = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -12,13 +17,13 @@ export const VolumeSchema = z.union([
   z.string().min(1),
   z.strictObject({
     type: z.literal('bind'),
-    source: z.string().min(1),
-    target: z.string().min(1),
+    source: Path(),
+    target: Path(),
     readonly: z.boolean().default(false),
   }),
   z.strictObject({
     type: z.literal('tmpfs'),
-    target: z.string().min(1),
+    target: Path(),
     size: z.string().optional(),
     mode: z.string().regex(/^[0-7]{3,4}$/, 'an octal mode like 1777').optional(),
   }),
@@ -56,14 +61,14 @@ export const RecipeSchema = z.strictObject({
   name: z.string().optional().describe('container name: lowercase letters, digits, _ . - (like docker --name)'),
   description: z.string().optional().describe('free text for people'),
   image: z.string().min(1).optional().describe('an image from the store, like glassbox/base'),
-  rootdir: z.string().min(1).optional().describe('an absolute host directory holding a root file system (instead of image)'),
+  rootdir: Path().optional().describe('an absolute host directory holding a root file system (instead of image)'),
   command: Command.optional().describe("the command: a list is the argv; a string runs with /bin/sh -c; default: the image's Cmd"),
   entrypoint: z.union([z.string(), z.array(z.string())]).optional(),
   env: z
     .union([z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), z.array(z.string())])
     .optional()
     .describe('environment: a map, or a list of KEY=VALUE'),
-  workdir: z.string().optional().describe('working directory inside the container (created if missing)'),
+  workdir: z.string().meta({ maxLength: PATH_MAX - 1 }).optional().describe('working directory inside the container (created if missing)'),
   hostname: z.string().optional().describe('host name inside the container (default: the first 12 hex digits of its ID)'),
   user: z.string().optional().describe('USER, UID, USER:GROUP or UID:GID, looked up in the image'),
   namespaces: z.array(z.enum(NAMESPACES)).optional().describe('namespaces to create (default mount, uts, ipc, pid, net; mount and pid are required)'),

@@ -24,13 +24,13 @@ export interface RootlessCheckInput {
 // Refuses what a rootless plan cannot do, with the reason (thrown before any step exists).
 export function checkRootlessPlan(c: RootlessCheckInput, ctx: { cgroup?: unknown }): void {
   if (hasLimits(c.resources) && !ctx.cgroup) {
-    throw new GlassboxError(`rootless containers cannot have resource limits here: ${ROOTLESS_LOSSES.cgroups}`, { hint: 'drop --memory/--cpus/--pids-limit…, or run glassbox as root' });
+    throw new GlassboxError(`rootless containers cannot have resource limits here: ${ROOTLESS_LOSSES.cgroups}`, { field: 'resources', hint: 'drop --memory/--cpus/--pids-limit…, or run glassbox as root' });
   }
   if ((c.network?.mode ?? 'none') !== 'none') {
-    throw new GlassboxError(`rootless containers have no --network ${c.network!.mode}: ${ROOTLESS_LOSSES.network}`, { hint: 'use --network none' });
+    throw new GlassboxError(`rootless containers have no --network ${c.network!.mode}: ${ROOTLESS_LOSSES.network}`, { field: 'network.mode', hint: 'use --network none' });
   }
   if (c.user.uid !== 0 || c.user.gid !== 0 || c.user.groups.some((g) => g !== 0)) {
-    throw new GlassboxError(`rootless containers can only run as root (uid 0, gid 0), not ${c.user.uid}:${c.user.gid}: ${ROOTLESS_LOSSES.users}`, { hint: 'drop --user (or the image\'s USER), or run glassbox as root' });
+    throw new GlassboxError(`rootless containers can only run as root (uid 0, gid 0), not ${c.user.uid}:${c.user.gid}: ${ROOTLESS_LOSSES.users}`, { field: 'user', hint: 'drop --user (or the image\'s USER), or run glassbox as root' });
   }
 }
 

@@ -82,9 +82,10 @@ test('rootless losses: limits, networks and another user are refused with the re
     assert.equal(r.code, 125, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, re);
   };
-  await refused(['-m', '64m'], /no cgroups/);
-  await refused(['--network', 'bridge'], /slirp4netns.*not installed/);
-  await refused(['-u', '1000'], /can only run as root/);
+  // Each names the flag that asked for it.
+  await refused(['-m', '64m'], /^glassbox: --memory: .*no cgroups/m);
+  await refused(['--network', 'bridge'], /^glassbox: --network: .*slirp4netns.*not installed/m);
+  await refused(['-u', '1000'], /^glassbox: --user: .*can only run as root/m);
   const d = await gb(['doctor']);
   for (const name of ['rootless cgroups', 'rootless network', 'rootless users', 'rootless devices']) assert.match(d.stdout, new RegExp(`warn\\s+${name}`));
   assert.match(d.stdout, /ok\s+rootless\s+ordinary users may make user namespaces/);

@@ -36,6 +36,8 @@ test('units: bytes for people, CPU lists both ways', () => {
   assert.equal(formatBytes(516096, ''), '504KiB');
   assert.deepEqual(parseCpuList('0-2,4'), { value: [0, 1, 2, 4] });
   assert.deepEqual(parseCpuList(' 3,1,1 '), { value: [1, 3] });
+  // Found by the fuzzer: 400 digits were Infinity, and the range loop never ended.
+  assert.ok('error' in parseCpuList('9'.repeat(400)) && 'error' in parseCpuList('0-8192'));
   assert.deepEqual(parseCpuList('2-1'), { error: 'invalid CPU list "2-1": the range 2-1 runs backwards' });
   assert.deepEqual(parseCpuList('a'), { error: 'invalid CPU list "a"' });
   assert.equal(formatCpuList([4, 0, 1, 2]), '0-2,4');

@@ -28,8 +28,11 @@ function problems(base: ContainerSpec | undefined, image: string | undefined, co
   assert.fail('the flags were accepted');
 }
 
+// The spec without its origins (checked on their own below).
+const fields = ({ origins: _o, ...rest }: ContainerSpec) => rest;
+
 test('flags: defaults for a bare `run IMAGE`', () => {
-  assert.deepEqual(specFromFlags(undefined, 'alpine', [], {}), {
+  assert.deepEqual(fields(specFromFlags(undefined, 'alpine', [], {})), {
     env: {},
     namespaces: ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'],
     root: 'pivot_root',
@@ -146,7 +149,17 @@ test('flags: a recipe is the base and flags override it, without changing the re
     user: '1000:1000',
     entrypoint: '',
   });
-  assert.deepEqual(spec, {
+  // Each field points at what set it: the recipe's line:col, or the flag that replaced it.
+  const at = (line: number, col: number) => ({ file: recipe, line, col });
+  assert.deepEqual(spec.origins?.name, { flag: '--name' });
+  assert.deepEqual(spec.origins?.image, at(2, 8));
+  assert.deepEqual(spec.origins?.['env.A'], { flag: '--env' });
+  assert.deepEqual(spec.origins?.['env.B'], at(6, 6));
+  assert.deepEqual(spec.origins?.['volumes.0'], at(8, 5));
+  assert.deepEqual(spec.origins?.['volumes.1'], { flag: '--volume' });
+  assert.deepEqual(spec.origins?.['volumes.2'], { flag: '--tmpfs' });
+  assert.deepEqual(spec.origins?.command, { flag: 'COMMAND' });
+  assert.deepEqual(fields(spec), {
     name: 'web2',
     image: 'alpine',
     rootdir: undefined,
@@ -198,7 +211,7 @@ test('flags: --env-file with a bad line is reported as FILE:LINE:1', () => {
 
 test('flags: an unreadable --env-file', () => {
   const file = join(tmp, 'missing.env');
-  assert.deepEqual(problems(undefined, 'alpine', [], { envFile: [file] }), [`--env-file ${file}: cannot read the file (check the path)`]);
+  assert.deepEqual(problems(undefined, 'alpine', [], { envFile: [file] }), [`--env-file: cannot read ${file} (check the path)`]);
 });
 
 test('flags: isRecipeArg', () => {

@@ -236,6 +236,8 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '--clear-groups': sw('exec: no supplementary groups', 'exec 时：不要附加组'),
       '--no-new-privs': sw('no later exec can gain privileges', '之后的任何 exec 都不能获得权限'),
       '--close-fds': sw('close every inherited descriptor above 2 before the program runs', '在程序运行之前关闭所有继承来的、编号大于 2 的描述符'),
+      '--setsid': sw('exec: a new session and process group with no controlling terminal (as setsid does)', 'exec 时：新的会话和进程组，没有控制终端（和 setsid 一样）'),
+      '--barrier': val('wait at the start barrier: opening this FIFO blocks until glassbox opens its other end; it is closed before the program runs', '在启动栅栏处等待：打开这个 FIFO 会一直阻塞，直到 glassbox 打开它的另一端；程序运行之前把它关掉'),
     },
     operands: [t('the filter file: one BPF instruction per line, "code jt jf k", comments after #; - for none', '过滤器文件：每行一条 BPF 指令，"code jt jf k"，# 后面是注释；- 表示不装过滤器')],
   },

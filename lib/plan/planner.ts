@@ -173,6 +173,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
         rootfs: p.rootfs,
         nodes: [...DEV_NODES, ...(ctx.hostDevLinks ? DEV_LINKS.map((l) => `/dev/${l.name}`) : []), `${ctx.runRoot}/.glassbox-start`],
         links: ctx.hostDevLinks ? [] : DEV_LINKS,
+        host_devices: !!sec.info.privileged && !ctx.rootless,
         ...(ctx.rootless ? rootlessDev(DEV_NODES, DEV_LINKS, `${ctx.runRoot}/.glassbox-start`) : {}),
       },
     },

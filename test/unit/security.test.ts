@@ -166,6 +166,9 @@ test('planner: --privileged and unconfined leave the protections out; without th
   assert.deepEqual(argv.slice(argv.indexOf(`${p.info.paths.run}/bin/glassbox-seccomp-load`) + 1).slice(0, 2), [`--barrier=${p.info.paths.rootfs}/dev/.glassbox-start`, '-']);
   assert.ok(!p.steps.some((s) => s.block === 'masks' || s.block === 'seccomp' || s.id.startsWith('cgroup.devices')));
   assert.ok(p.steps.find((s) => s.id === 'ns.fstab')!.write!.value.includes('sysfs rw,nosuid,nodev,noexec'));
+  // As docker's --privileged: the host's device nodes are copied into the container's /dev.
+  assert.ok(p.steps.find((s) => s.id === 'dev.host-nodes')!.argv!.includes('--parents'));
+  assert.ok(!planContainer(catalog, box(undefined), CTX).steps.some((s) => s.id === 'dev.host-nodes'));
   const u = planContainer(catalog, box({ seccomp: 'unconfined', noNewPrivileges: false }), { ...CTX, seccompLoader: undefined });
   assert.ok(!startOf(u).includes('--no-new-privs'));
   assert.ok(u.steps.some((s) => s.block === 'masks'));

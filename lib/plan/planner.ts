@@ -261,12 +261,12 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     ...HELPER_TOOLS.map((name) => ({ name, source: name === 'flock' ? ctx.flock : (ctx.tools?.[name] ?? `/usr/bin/${name}`) })),
     ...(loader ? [{ name: LOADER_NAME, source: loader }] : []),
   ];
-  const helperParams = { dir: bin, programs: helperPrograms, fstab_file: `${p.run}/helpers.fstab` };
+  const helperParams = { dir: bin, programs: helperPrograms, ...(batch ? { fstab_file: `${p.run}/helpers.fstab` } : {}) };
   const helperEntries = expandBlock(catalog, { block: 'helpers', as: 'helpers', params: helperParams }).filter((s) => s.kind === 'mount');
-  const helpers = expandBlock(catalog, { block: 'helpers', as: 'helpers', params: { ...helperParams, fstab: renderFstab(helperEntries) }, after: ['ns.dirs'] }).filter((s) => s.kind !== 'mount');
+  const helpers = expandBlock(catalog, { block: 'helpers', as: 'helpers', params: { ...helperParams, ...(batch ? { fstab: renderFstab(helperEntries) } : {}) }, after: ['ns.dirs'] }).filter((s) => s.kind !== 'mount');
   {
     const unshare = steps.find((s) => s.id === 'ns.unshare')!;
-    unshare.needs = [...unshare.needs, 'helpers.mount'];
+    unshare.needs = [...unshare.needs, ...helpers.filter((s) => s.id === 'helpers.mount' || s.id.startsWith('helpers.one-')).map((s) => s.id)];
     steps.splice(steps.indexOf(unshare), 0, ...helpers);
   }
   // In chroot mode the programs after unshare --root come from the image, at the host's paths (lesson 1 copies them).

@@ -17,7 +17,7 @@ import { kernelPaths } from '../security/paths.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
 import { BASE_IMAGE, buildHostImage } from '../image/fromhost.ts';
 import { resolveImage } from '../image/store.ts';
-import { DEV_LINKS, planContainer, type PlanContext } from '../plan/planner.ts';
+import { DEV_LINKS, HELPER_TOOLS, planContainer, type PlanContext } from '../plan/planner.ts';
 import { prepareContainer } from '../plan/prepare.ts';
 import { placeOf } from '../recipe/origins.ts';
 import type { Lang, Plan, PlanCgroup } from '../plan/types.ts';
@@ -104,6 +104,8 @@ export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync
     kernelPaths: kernelPaths(),
     seccompLoader: findSeccompLoader(rootless),
     ...(deviceFilter ? { deviceFilter } : {}),
+    // The chain's host programs, by absolute path: the helpers block binds each read-only for the container.
+    tools: Object.fromEntries(HELPER_TOOLS.filter((t) => t !== 'flock').map((t) => [t, findOnPathSync(t) ?? missingTool(t, t === 'env' ? 'coreutils' : 'util-linux')])),
     ...(rootless ? { rootless, ...(process.env[CPU_ENV] ? { pinCpu: process.env[CPU_ENV] } : {}) } : {}),
   };
 }

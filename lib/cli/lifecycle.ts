@@ -389,16 +389,19 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   }
   // The container's restrictions, as its start chain applied them: the same capabilities, no_new_privs and filter.
   const sec = plan.info.security;
-  const loaderAt = start.findIndex((a) => a.endsWith('/glassbox-seccomp-load'));
-  const filterFile = loaderAt >= 0 ? start[loaderAt + 1] : undefined;
+  const filterFile = plan.steps.find((s) => s.id === 'seccomp.filter')?.write?.path;
   const confined = !sec?.privileged;
-  const { findSeccompLoader } = await import('../security/loader.ts');
-  const { rootlessActive } = await import('../rootless/mode.ts');
-  const loaderFile = confined ? findSeccompLoader(rootlessActive()) : undefined;
+  // The host programs that enter the container are reached through its read-only mounts of them (the helpers
+  // block), so the container can never reopen them for writing through /proc.
+  const { existsSync, openSync, closeSync } = await import('node:fs');
+  const { helpersDir } = await import('../plan/planner.ts');
+  const { LOADER_NAME } = await import('../security/loader.ts');
+  const bin = helpersDir(plan.info.paths.run);
+  if (!existsSync(`${bin}/nsenter`)) throw new GlassboxError(`container ${short(id)} was started by an older glassbox, without read-only host programs`, { hint: 'restart it: glassbox restart NAME' });
+  const loaderFile = existsSync(`${bin}/${LOADER_NAME}`) ? `${bin}/${LOADER_NAME}` : undefined;
   if (confined && !loaderFile) {
     throw new GlassboxError('exec needs glassbox\'s static loader to give the command the container\'s capabilities and filter, and it is not built', { hint: 'npm run build (it needs gcc and libc6-dev)' });
   }
-  const { openSync, closeSync } = await import('node:fs');
   const fds = loaderFile ? [openSync(loaderFile, 'r'), ...(filterFile ? [openSync(filterFile, 'r')] : [])] : [];
   const env: Record<string, string> = { ...plan.info.env };
   for (const e of opts.env ?? []) {
@@ -412,21 +415,22 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   if (opts.workdir !== undefined && !opts.workdir.startsWith('/')) throw new GlassboxError(`the working directory "${opts.workdir}" must be an absolute path`, { field: '--workdir' });
   const cg = (view as RunState).cgroup;
   const procs = [...new Set(Object.values(cg?.dirs ?? {}))].map((d) => `${d}/cgroup.procs`);
-  const { findOnPathSync } = await import('../host/programs.ts');
   const { loadCatalog } = await import('../blocks/catalog.ts');
   const { expandBlock } = await import('../blocks/expand.ts');
   const { randomBytes } = await import('node:crypto');
   const { runtimeRef } = await import('../plan/types.ts');
   const { performStep, atBarrier, firstChildOf } = await import('../exec/runner.ts');
   const { startCommand } = await import('../exec/spawn.ts');
-  const tool = (name: string) => findOnPathSync(name) ?? (() => { throw new GlassboxError(`${name} is not installed`, { hint: 'apt-get install util-linux' }); })();
   const steps = expandBlock(await loadCatalog(), {
     block: 'exec',
     as: 'exec',
     params: {
       fifo: `${plan.info.paths.run}/exec-${randomBytes(6).toString('hex')}.fifo`,
-      flock: tool('flock'),
-      nsenter: tool('nsenter'),
+      flock: `${bin}/flock`,
+      nsenter: `${bin}/nsenter`,
+      // Without -t the command gets a session of its own with no terminal (with -t, script's new terminal is its).
+      new_session: !!loaderFile && !opts.tty,
+      setsid: !loaderFile && !opts.tty ? `${bin}/setsid` : undefined,
       target: String(pid1),
       procs,
       wd: opts.workdir === undefined ? undefined : `/proc/${pid1}/root${opts.workdir}`,
@@ -460,6 +464,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
     }
   }
   let main: Awaited<ReturnType<typeof startCommand>> | undefined;
+  const forwarding: Array<[NodeJS.Signals, () => void]> = [];
   try {
     const startStep = steps.find((s) => s.kind === 'start')!;
     try {
@@ -471,6 +476,18 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
     void main.done.then(() => (ended = true));
     // With -t, `script` forks the chain (flock → env → nsenter) onto the new terminal: the chain is its child.
     const chainPid = () => (opts.tty ? firstChildOf(main!.pid) : main!.pid);
+    // The command leads a session of its own, out of reach of the terminal's Ctrl-C: glassbox passes the caller's
+    // signals on to it (nsenter's child in the container's PID namespace), as run does to PID 1.
+    for (const sig of FORWARDED) {
+      const fn = () => {
+        const target = firstChildOf(chainPid());
+        try {
+          if (target) process.kill(target, sig);
+        } catch {}
+      };
+      process.on(sig, fn);
+      forwarding.push([sig, fn]);
+    }
     let chain = 0;
     for (let i = 0; !((chain = chainPid()) && atBarrier(String(chain))); i++) {
       if (ended) throw new GlassboxError('the exec process ended before it started');
@@ -491,9 +508,13 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
     }
     throw e;
   } finally {
+    for (const [sig, fn] of forwarding) process.off(sig, fn);
     await performStep({ ...steps[0]!, kind: 'remove', paths: opts.tty ? [fifo, wrapper] : [fifo] });
   }
 }
+
+/** The caller's signals that exec passes on to its command. */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 // The limits of a container in docker inspect's HostConfig fields.
 function limitsOf(cg: PlanCgroup | undefined): Record<string, number | string> {

@@ -6,7 +6,7 @@
 //
 // Output goes to stdout (to stderr with --format json, where stdout carries one JSON object per line).
 
-import { writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
@@ -545,7 +545,9 @@ class Session {
     const pid1 = this.vars.pid1 ? Number(this.vars.pid1) : undefined;
     if (pid1 !== undefined && !alive(pid1)) note = this.tr(T.shellGone);
     else if (pid1 !== undefined) {
-      argv = ['nsenter', `--target=${pid1}`, '--all', '--root', '--wd', 'sh'];
+      // nsenter forks into the container's PID namespace: the container's read-only mount of it, when there is one.
+      const bound = container ? `${container.paths.run}/bin/nsenter` : '';
+      argv = [bound && existsSync(bound) ? bound : 'nsenter', `--target=${pid1}`, '--all', '--root', '--wd', 'sh'];
       note = this.rootSwitched ? this.tr(T.shellInside) : this.tr(T.shellBarrier(container?.paths.rootfs ?? '?'));
     } else {
       const files = boundNamespaceFiles(this.target.nsDirs);

@@ -16,6 +16,7 @@ import type { PreparedNetwork } from '../net/prepare.ts';
 import { resolveSecurity, type SecurityChoice } from '../security/model.ts';
 import type { KernelPaths } from '../security/paths.ts';
 import { planSecurity, securitySteps } from '../security/plan.ts';
+import { LOADER_NAME } from '../security/loader.ts';
 import { checkRootlessPlan, rootlessDev, rootlessEnter } from '../rootless/plan.ts';
 import { MEMORY_EVENTS } from '../state/lifecycle.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type Step } from './types.ts';
@@ -80,6 +81,17 @@ export interface PlanContext {
   rootless?: boolean;
   /** Rootless: the CPU the user namespace's mount namespace was made on; the container's are made there too. */
   pinCpu?: string;
+  /** The host's programs that run inside the container's namespaces, by absolute path (default /usr/bin/NAME). */
+  tools?: Partial<Record<HelperTool, string>>;
+}
+
+/** The host programs of the start chain and of exec, each bound read-only into the container's run directory. */
+export const HELPER_TOOLS = ['setpriv', 'nsenter', 'unshare', 'setsid', 'env', 'flock'] as const;
+export type HelperTool = (typeof HELPER_TOOLS)[number];
+
+// The container's directory of read-only host programs (the helpers block): the chain and exec run them from here.
+export function helpersDir(runDir: string): string {
+  return `${runDir}/bin`;
 }
 
 export const BARRIER = '/dev/.glassbox-start';
@@ -163,6 +175,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
         rootfs: p.rootfs,
         nodes: [...DEV_NODES, ...(ctx.hostDevLinks ? DEV_LINKS.map((l) => `/dev/${l.name}`) : []), `${ctx.runRoot}/.glassbox-start`],
         links: ctx.hostDevLinks ? [] : DEV_LINKS,
+        host_devices: !!sec.info.privileged && !ctx.rootless,
         ...(ctx.rootless ? rootlessDev(DEV_NODES, DEV_LINKS, `${ctx.runRoot}/.glassbox-start`) : {}),
       },
     },
@@ -242,6 +255,25 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   }
   if (c.init) add({ block: 'init', as: 'init', params: { mount_ns: nsFile('mount'), init: c.init, target: inRoot(INIT) }, after: idsOf('dev') });
 
+  // The host programs that run inside the container's namespaces are reached through read-only bind mounts, made
+  // before the namespaces (whose mount table is a copy of the host's) and undone after them.
+  const bin = helpersDir(p.run);
+  const loader = ctx.seccompLoader && !chroot ? ctx.seccompLoader : undefined;
+  const helperPrograms = [
+    ...HELPER_TOOLS.map((name) => ({ name, source: name === 'flock' ? ctx.flock : (ctx.tools?.[name] ?? `/usr/bin/${name}`) })),
+    ...(loader ? [{ name: LOADER_NAME, source: loader }] : []),
+  ];
+  const helperParams = { dir: bin, programs: helperPrograms, ...(batch ? { fstab_file: `${p.run}/helpers.fstab` } : {}) };
+  const helperEntries = expandBlock(catalog, { block: 'helpers', as: 'helpers', params: helperParams }).filter((s) => s.kind === 'mount');
+  const helpers = expandBlock(catalog, { block: 'helpers', as: 'helpers', params: { ...helperParams, ...(batch ? { fstab: renderFstab(helperEntries) } : {}) }, after: ['ns.dirs'] }).filter((s) => s.kind !== 'mount');
+  {
+    const unshare = steps.find((s) => s.id === 'ns.unshare')!;
+    unshare.needs = [...unshare.needs, ...helpers.filter((s) => s.id === 'helpers.mount' || s.id.startsWith('helpers.one-')).map((s) => s.id)];
+    steps.splice(steps.indexOf(unshare), 0, ...helpers);
+  }
+  // In chroot mode the programs after unshare --root come from the image, at the host's paths (lesson 1 copies them).
+  const inner = (name: HelperTool) => (chroot ? helperPrograms.find((h) => h.name === name)!.source : `${bin}/${name}`);
+
   const secSteps = securitySteps(catalog, sec, { runDir: p.run, rootfs: p.rootfs, pid1: runtimeRef('pid1'), batch, kernelPaths: ctx.kernelPaths, after: ['ns.dirs'] });
   steps.push(...secSteps.setup);
   add({
@@ -266,11 +298,19 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       barrier: BARRIER,
       pid1: runtimeRef('pid1'),
       read_only: c.readOnly,
-      env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+      environment: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
       flock: ctx.flock,
+      bin,
+      setsid: inner('setsid'),
+      setpriv: inner('setpriv'),
+      env: inner('env'),
+      own_session: !c.tty && !chroot,
+      session_first: !c.tty && chroot,
+      ...(loader ? { barrier_loader: `${bin}/${LOADER_NAME}` } : {}),
       tty: !!c.tty,
       ...(joinNet ? { join_net: joinNet } : {}),
       ...sec.start,
+      ...(sec.start.seccomp_loader ? { seccomp_loader: `${bin}/${LOADER_NAME}` } : {}),
     },
     after: lastOnly(steps, steps.filter((s) => s.phase === 'setup').map((s) => s.id)),
   });

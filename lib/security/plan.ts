@@ -65,7 +65,7 @@ export function planSecurity(input: SecurityInput, runDir: string): SecurityPlan
     });
   }
   let devices: string;
-  if (choice.privileged) devices = 'every device allowed (--privileged)';
+  if (choice.privileged) devices = "every device allowed (--privileged): the host's device nodes copied into /dev, no device group of its own";
   else if (deviceCgroup && input.cgroup?.version === 'v2') devices = 'cgroup v2 eBPF device program (runc defaults, glassbox-device-filter); nodev on the root, volumes and tmpfs';
   else if (deviceCgroup) devices = 'cgroup v1 devices allow-list (runc defaults); nodev on the root, volumes and tmpfs';
   else devices = `no device cgroup (cgroup ${input.cgroup?.version ?? 'none'}: filtering needs BPF): CAP_MKNOD dropped, nodev on the root, volumes and tmpfs`;

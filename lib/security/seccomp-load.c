@@ -15,6 +15,11 @@
  *   (the inheritable set is emptied)
  *   --no-new-privs                   prctl(PR_SET_NO_NEW_PRIVS); the filter is loaded after it
  *   --close-fds                      close every descriptor above 2 before PROGRAM runs (the inherited ones)
+ *   --setsid                         setsid(2): a new session and process group with no controlling terminal, so
+ *                                    the command cannot reach the caller's terminal (TIOCSTI) or process group
+ * One more option serves the start chain of `glassbox run`, where the loader is the last host program:
+ *   --barrier=FIFO                   open FIFO for reading, which blocks until glassbox opens it for writing (the
+ *                                    start barrier), then close it, so PROGRAM (PID 1) does not inherit it
  * For root, execve then gives PROGRAM exactly the bounding set as its permitted and effective capabilities.
  *
  * Build: gcc -static -O2 -o glassbox-seccomp-load lib/security/seccomp-load.c   (npm run build does it)
@@ -23,6 +28,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
@@ -118,9 +124,9 @@ static int load_filter(struct sock_fprog *prog) {
 }
 
 int main(int argc, char **argv) {
-  const char *bounding = NULL, *groups = NULL;
+  const char *bounding = NULL, *groups = NULL, *barrier = NULL;
   long uid = -1, gid = -1;
-  int clear_groups = 0, nnp = 0, close_fds = 0, argi = 1;
+  int clear_groups = 0, nnp = 0, close_fds = 0, new_session = 0, argi = 1;
   for (; argi < argc && strncmp(argv[argi], "--", 2) == 0 && argv[argi][2]; argi++) {
     const char *a = argv[argi];
     if (strncmp(a, "--bounding-set=", 15) == 0) bounding = a + 15;
@@ -130,6 +136,8 @@ int main(int argc, char **argv) {
     else if (strncmp(a, "--regid=", 8) == 0) gid = strtol(a + 8, NULL, 10);
     else if (strcmp(a, "--no-new-privs") == 0) nnp = 1;
     else if (strcmp(a, "--close-fds") == 0) close_fds = 1;
+    else if (strcmp(a, "--setsid") == 0) new_session = 1;
+    else if (strncmp(a, "--barrier=", 10) == 0) barrier = a + 10;
     else return fail("unknown option", a);
   }
   if (argc - argi < 2) {
@@ -145,6 +153,7 @@ int main(int argc, char **argv) {
     if (rc) return rc;
   }
   int loaded = 0;
+  if (new_session && setsid() < 0) return fail("setsid", strerror(errno));
   if (bounding) {
     int keep[64] = {0};
     if (parse_bounding(bounding, keep) != 0) return fail("bad --bounding-set", bounding);
@@ -176,6 +185,11 @@ int main(int argc, char **argv) {
   if (close_fds) {
     if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
       for (int fd = 3; fd < 1024; fd++) close(fd);
+  }
+  if (barrier) {
+    int fd = open(barrier, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail(barrier, strerror(errno));
+    close(fd);
   }
   execvp(program[0], program);
   int e = errno;

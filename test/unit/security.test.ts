@@ -126,8 +126,11 @@ const startOf = (plan: ReturnType<typeof planContainer>) => plan.steps.find((s) 
 test('planner: the default chain loads the filter, then setpriv keeps 14 capabilities with no_new_privs', () => {
   const plan = planContainer(catalog, box(undefined), CTX);
   const argv = startOf(plan);
-  const loader = argv.indexOf('/opt/gb/glassbox-seccomp-load');
-  assert.ok(loader > argv.indexOf('unshare') && loader < argv.lastIndexOf('setpriv'), 'the loader runs after unshare, before the capabilities go');
+  const bin = `${plan.info.paths.run}/bin`;
+  const loader = argv.indexOf(`${bin}/glassbox-seccomp-load`);
+  assert.ok(loader > argv.indexOf(`${bin}/unshare`) && loader < argv.lastIndexOf(`${bin}/setpriv`), 'the loader runs after unshare, before the capabilities go');
+  // The host's loader is reached through the container's read-only mount of it.
+  assert.ok(plan.steps.find((s) => s.id === 'helpers.fstab')!.write!.value.includes(`/opt/gb/glassbox-seccomp-load ${bin}/glassbox-seccomp-load none bind,ro,nosuid,nodev 0 0`));
   assert.equal(argv[loader + 1], `${plan.info.paths.run}/seccomp.filter`);
   assert.ok(argv.includes(`--bounding-set=${boundingSetArg(DEFAULT_CAPS)}`), argv.join(' '));
   for (const a of ['--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs']) assert.ok(argv.includes(a), a);
@@ -158,9 +161,14 @@ test('planner: learn mode mounts each mask on its own; cgroup v2 drops MKNOD and
 test('planner: --privileged and unconfined leave the protections out; without the loader only unconfined plans', () => {
   const p = planContainer(catalog, box({ privileged: true }), CTX);
   const argv = startOf(p);
-  assert.ok(!argv.some((a) => a.startsWith('--bounding-set') || a === '--no-new-privs' || a.includes('seccomp')));
+  assert.ok(!argv.some((a) => a.startsWith('--bounding-set') || a === '--no-new-privs' || a.includes('seccomp.filter')));
+  // The loader still waits at the start barrier, with no filter.
+  assert.deepEqual(argv.slice(argv.indexOf(`${p.info.paths.run}/bin/glassbox-seccomp-load`) + 1).slice(0, 2), [`--barrier=${p.info.paths.rootfs}/dev/.glassbox-start`, '-']);
   assert.ok(!p.steps.some((s) => s.block === 'masks' || s.block === 'seccomp' || s.id.startsWith('cgroup.devices')));
   assert.ok(p.steps.find((s) => s.id === 'ns.fstab')!.write!.value.includes('sysfs rw,nosuid,nodev,noexec'));
+  // As docker's --privileged: the host's device nodes are copied into the container's /dev.
+  assert.ok(p.steps.find((s) => s.id === 'dev.host-nodes')!.argv!.includes('--parents'));
+  assert.ok(!planContainer(catalog, box(undefined), CTX).steps.some((s) => s.id === 'dev.host-nodes'));
   const u = planContainer(catalog, box({ seccomp: 'unconfined', noNewPrivileges: false }), { ...CTX, seccompLoader: undefined });
   assert.ok(!startOf(u).includes('--no-new-privs'));
   assert.ok(u.steps.some((s) => s.block === 'masks'));

@@ -1,7 +1,7 @@
 // The container commands that share one pipeline: spec → prepared container → plan, then either print it
 // (plan), write it as scripts (script) or execute it (run).
 
-import { chmodSync, mkdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { GlassboxError } from '../errors.ts';
@@ -200,7 +200,10 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
   try {
     await exec.run();
   } catch (e) {
-    releaseContainer(r, id, name);
+    // Released only when nothing is left to undo: no monitor ever started (the executor undid it all), or the
+    // monitor finished its undos. A monitor still at work, or one that died half-way, leaves the state to gc,
+    // which judges it by its owners at once (a state directory removed too early left objects only age could clear).
+    if (!monitor || existsSync(files.done)) releaseContainer(r, id, name);
     throw e;
   }
   if (!opts.restart) process.stdout.write(`${id}\n`);

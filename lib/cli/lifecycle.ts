@@ -9,7 +9,8 @@ import { GlassboxError } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
 import type { Plan, PlanCgroup } from '../plan/types.ts';
 import { ownerAlive, processStart, readState, releaseContainer, stateDir } from '../state/containers.ts';
-import { undoJournal } from '../state/gc.ts';
+import { removeDamaged, undoJournal } from '../state/gc.ts';
+import { containerLive } from '../state/liveness.ts';
 import { journalFile, readJournal } from '../state/journal.ts';
 import { listViews, monitorFiles, readView, resolveContainer, viewOf, type ContainerView } from '../state/lifecycle.ts';
 import { roots, type Roots } from '../state/paths.ts';
@@ -242,6 +243,13 @@ export async function cmdRm(refs: string[], opts: { force?: boolean }): Promise<
   const { bootId } = await readHostFacts();
   const ids = refs.map((ref) => resolveContainer(r, ref));
   for (const [i, id] of ids.entries()) {
+    if (readView(r, id, bootId).status === 'damaged') {
+      // Its state cannot be read, so whether it runs is judged by its journal's owner (the monitor once it runs).
+      if (containerLive(r, id, bootId) && !opts.force) throw new GlassboxError(`cannot remove container ${short(id)}: its state is damaged and it may still run`, { hint: 'force remove with -f: its processes are killed and its undos run' });
+      await removeDamaged(r, id);
+      process.stdout.write(`${refs[i]}\n`);
+      continue;
+    }
     const { view, pid1 } = runningPid1(r, id, bootId);
     const live = view.status === 'running' || view.status === 'created' || view.status === 'removing';
     if (live && !opts.force) {

@@ -15,6 +15,7 @@ import { resolveSecurity } from '../security/model.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
 import type { PreparedContainer } from './planner.ts';
 import { etcTargets, prepareNetwork } from '../net/prepare.ts';
+import { probeNetwork } from '../net/probe.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -113,7 +114,9 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   const paths = containerPaths(roots, id);
   const overlay = spec.rootfs === 'overlay';
   // Networking last: it claims an address and ports (files), which must not happen for input that fails above.
-  const network = prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId });
+  // A bridge network: what the kernel has is read from the namespace the steps will act in (lib/net/probe.ts).
+  const kernel = spec.network && !['none', 'host', 'container'].includes(spec.network.mode) ? await probeNetwork() : undefined;
+  const network = prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId, ...(kernel ? { kernel } : {}) });
   const etc = network.mode === 'none' ? undefined : await etcTargets((p) => resolveInLayers(lowerDirs, p), paths.rootfs, overlay ? paths.upper : undefined);
   return {
     id,

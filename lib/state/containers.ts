@@ -10,7 +10,8 @@ import { GlassboxError } from '../errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 import type { Roots } from './paths.ts';
 
-export type Status = 'created' | 'running' | 'exited' | 'dead' | 'removing';
+/** `damaged`: state.json cannot be read (never written as such; ps shows it, rm -f and gc remove it). */
+export type Status = 'created' | 'running' | 'exited' | 'dead' | 'removing' | 'damaged';
 
 /** The process responsible for a container's teardown, identified across PID reuse and reboots. */
 export interface Owner {
@@ -93,9 +94,24 @@ export function writeState(r: Roots, s: ContainerState): void {
   writeFileAtomic(join(stateDir(r, s.id), 'state.json'), JSON.stringify(s, null, 1) + '\n');
 }
 
+const STATUSES: Status[] = ['created', 'running', 'exited', 'dead', 'removing'];
+
+// Reads state.json defensively: a truncated, garbled, missing or foreign file (another version's, another
+// container's) is no state at all; ps shows such a container as damaged (lib/state/lifecycle.ts).
 export function readState(r: Roots, id: string): ContainerState | undefined {
   try {
-    return JSON.parse(readFileSync(join(stateDir(r, id), 'state.json'), 'utf8')) as ContainerState;
+    const s = JSON.parse(readFileSync(join(stateDir(r, id), 'state.json'), 'utf8')) as ContainerState & { version?: unknown };
+    const ok = s && s.id === id && typeof s.name === 'string' && typeof s.created === 'string' && STATUSES.includes(s.status) && Array.isArray(s.command) && (s.version === undefined || s.version === 1);
+    return ok ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// The name a container holds (found from the names directory: its state may be unreadable).
+export function nameOf(r: Roots, id: string): string | undefined {
+  try {
+    return readdirSync(namesDir(r)).find((n) => nameOwner(r, n) === id);
   } catch {
     return undefined;
   }

@@ -18,11 +18,12 @@ import { join } from 'node:path';
 import { expandBlock } from '../blocks/expand.ts';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { runCommand } from '../exec/spawn.ts';
-import { danglingNames, listIds, ownerAlive, processStart, readState, releaseContainer, removeName, stateDir } from './containers.ts';
+import { danglingNames, listIds, nameOf, ownerAlive, processStart, readState, releaseContainer, removeName, stateDir } from './containers.ts';
+import { containerLive } from './liveness.ts';
 import { monitorFiles } from './lifecycle.ts';
-import { journalFile, readJournal, type Journal } from './journal.ts';
+import { journalFile, journalFor, readJournal, type Journal } from './journal.ts';
 import type { Roots } from './paths.ts';
-import type { Step } from '../plan/types.ts';
+import type { Plan, Step } from '../plan/types.ts';
 
 export interface GcReport {
   /** glassbox/<id> cgroups removed (with their processes killed). */
@@ -48,9 +49,11 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
   // killed first (its start chain dies with it: parent-death signal), so nothing below races with its own undos.
   // The monitor is found by its command line (`sh …/monitor.sh`), so one started just before glassbox died, before
   // state.json recorded it, is found as well.
+  // A container whose state cannot be read is judged by its journal's owner: when that is gone, its monitor too.
   for (const id of listIds(roots)) {
     const s = readState(roots, id);
-    if (s?.detached && s.status !== 'running' && !ownerAlive(s.owner, bootId)) {
+    const orphanMonitor = s ? s.detached && s.status !== 'running' && !ownerAlive(s.owner, bootId) : !containerLive(roots, id, bootId);
+    if (orphanMonitor) {
       for (const pid of processesRunning(['sh', monitorFiles(stateDir(roots, id)).script])) await killAndWait(pid);
     }
   }
@@ -63,8 +66,8 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
     if (state?.monitor && state.status === 'running' && ownerAlive(state.monitor, bootId)) continue;
     const journal = readJournal(journalFile(stateDir(roots, id)));
     if (!state && journal?.owner && ownerAlive(journal.owner, bootId)) continue;
-    await undoJournal(journal);
-    releaseContainer(roots, id, state?.name);
+    await undoJournal(journal ?? journalFromPlan(roots, id));
+    releaseContainer(roots, id, state?.name ?? nameOf(roots, id));
     report.containers.push(id);
   }
   report.network = await (await import('../net/gc.ts')).collectNetwork(roots, bootId);
@@ -75,6 +78,31 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
   await collectRunDirs(roots, report);
   await collectBuilds(roots, bootId, report);
   return report;
+}
+
+// The undos of a container whose journal cannot be read, from its plan (config.json); none without one either.
+export function journalFromPlan(roots: Roots, id: string): Journal | undefined {
+  try {
+    return journalFor(JSON.parse(readFileSync(join(stateDir(roots, id), 'config.json'), 'utf8')) as Plan);
+  } catch {
+    return undefined;
+  }
+}
+
+// rm -f of a container whose state cannot be read: its monitor and every process in its cgroups are killed, its
+// undos run (from the journal, or the plan), its directory and name go. What gc does for a dead one, without
+// asking whether it lives.
+export async function removeDamaged(roots: Roots, id: string, layout: CgroupLayout | undefined = hostCgroupLayout()): Promise<void> {
+  for (const pid of processesRunning(['sh', monitorFiles(stateDir(roots, id)).script])) await killAndWait(pid);
+  if (layout) await killGroups(layout, new Map([[id, groupDirs(layout, id)]]));
+  await undoJournal(readJournal(journalFile(stateDir(roots, id))) ?? journalFromPlan(roots, id));
+  releaseContainer(roots, id, nameOf(roots, id));
+}
+
+// The container's glassbox/<id> groups that exist, in each tree.
+function groupDirs(layout: CgroupLayout, id: string): string[] {
+  const trees = layout.version === 'v2' ? [layout.root!] : [...new Set(Object.values(layout.hierarchies))];
+  return trees.map((t) => join(t, GROUP, id)).filter((d) => existsSync(d));
 }
 
 // PIDs of the living processes whose argv is exactly this.
@@ -136,19 +164,26 @@ async function collectCgroups(roots: Roots, bootId: string, layout: CgroupLayout
       if (whose === 'dead' || (whose === 'unknown' && emptyAndOld(dir))) orphans.set(id, [...(orphans.get(id) ?? []), dir]);
     }
   }
+  await killGroups(layout, orphans);
+  for (const id of orphans.keys()) report.cgroups.push(`${GROUP}/${id}`);
+}
+
+// Kills the processes of each container's groups and removes the groups, then glassbox/ itself where it is empty.
+async function killGroups(layout: CgroupLayout, orphans: Map<string, string[]>): Promise<void> {
+  const trees = layout.version === 'v2' ? [layout.root!] : [...new Set(Object.values(layout.hierarchies))];
   const catalog = await loadCatalog();
   // A container's group is removed as soon as the kernel lets go of it (retried while busy); glassbox/ only once.
   const runAll = async (steps: Step[]) => {
     for (const s of steps) await (/\.remove-\d+$/.test(s.id) ? runWhileBusy(s.argv!) : performStep(s));
   };
-  for (const [id, dirs] of orphans) {
+  for (const dirs of orphans.values()) {
+    if (!dirs.length) continue;
     const freezer = layout.version === 'v1' && layout.hierarchies.freezer ? dirs.find((d) => d.startsWith(`${layout.hierarchies.freezer}/`)) : undefined;
     const params =
       layout.version === 'v1'
         ? { freezer_dir: freezer, procs: dirs.map((d) => `${d}/cgroup.procs`), remove: dirs, remove_parents: [] }
         : { dirs, remove: dirs, remove_parents: [] };
     await runAll(expandBlock(catalog, { block: `cgroup-${layout.version}-kill`, as: 'gc-cgroup', params }));
-    report.cgroups.push(`${GROUP}/${id}`);
   }
   const parents = trees.map((t) => join(t, GROUP)).filter((p) => existsSync(p) && !readdirSync(p).some((d) => /^[0-9a-f]{64}$/.test(d)));
   if (parents.length) {

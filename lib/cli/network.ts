@@ -97,7 +97,7 @@ export async function cmdNetworkRm(names: string[]): Promise<number> {
   for (const name of names) {
     const def = readNetwork(r, name)!;
     if (k.links.has(def.bridge) || hasChain(k.rules, 'nat', `GLASSBOX-${def.bridge}`) || hasChain(k.rules, 'filter', `GLASSBOX-${def.bridge}`)) {
-      const steps = expandBlock(await loadCatalog(), { block: 'net-gc', as: 'network-rm', params: { rules: [], networks: [{ name: def.name, bridge: def.bridge, chain: `GLASSBOX-${def.bridge}` }], base: false } });
+      const steps = expandBlock(await loadCatalog(), { block: 'net-gc', as: 'network-rm', params: { rules: [], networks: [{ name: def.name, bridge: def.bridge, chain: `GLASSBOX-${def.bridge}` }], base_jumps: [], base_chains: [] } });
       for (const s of steps) await performStep(s);
     }
     rmSync(networkDir(r, name), { recursive: true, force: true });

@@ -22,7 +22,7 @@ import { listIds, ownerAlive } from '../state/containers.ts';
 import { containerLive, keptStopped } from '../state/liveness.ts';
 import type { Roots } from '../state/paths.ts';
 import { hostIfName } from './prepare.ts';
-import { hasChain, portsOf, probeNetwork } from './probe.ts';
+import { BASE_CHAINS, baseJumps, hasChain, portsOf, probeNetwork } from './probe.ts';
 import { parseSavedRules } from './rules.ts';
 import { CLAIM_TMP, claimMaker, claimOwner, DEFAULT_BRIDGE, DEFAULT_NETWORK, leasesDir, listNetworks, networkDir, portsDir } from './store.ts';
 
@@ -84,7 +84,11 @@ export async function collectNetwork(r: Roots, bootId: string): Promise<string[]
     return link ? link.kind === 'bridge' && portsOf(kernel, n.bridge).length === 0 : chainLeft(n.bridge);
   });
   const remaining = [...kernel.links.values()].filter((l) => l.kind === 'bridge' && (l.name === DEFAULT_BRIDGE || /^gb-[0-9a-f]{8}$/.test(l.name)) && !idle.some((n) => n.bridge === l.name));
-  const base = remaining.length === 0 && kernel.rulesOk && (hasChain(kernel.rules, 'nat', 'GLASSBOX-DNAT') || hasChain(kernel.rules, 'filter', 'GLASSBOX-FORWARD'));
+  // glassbox's own chains go once no glassbox bridge is left: each jump and each chain that exists, on its own (one
+  // already missing must not make the removal of the others fail, or a second gc would find them still there).
+  const baseChains = remaining.length === 0 && kernel.rulesOk ? BASE_CHAINS.filter((c) => hasChain(kernel.rules, c.table, c.chain)) : [];
+  const jumps = remaining.length === 0 && kernel.rulesOk ? baseJumps(kernel.rules) : [];
+  const base = baseChains.length > 0 || jumps.length > 0;
   if (!rules.length && !idle.length && !base && !releasedLeases.length) return done;
   const steps = expandBlock(await loadCatalog(), {
     block: 'net-gc',
@@ -93,7 +97,8 @@ export async function collectNetwork(r: Roots, bootId: string): Promise<string[]
       leases: releasedLeases.map((l) => ({ lock: l.lock, file: l.file })),
       rules: rules.map((x) => ({ table: x.table, spec: x.spec })),
       networks: idle.map((n) => ({ name: n.name, bridge: n.bridge, chain: `GLASSBOX-${n.bridge}` })),
-      base,
+      base_jumps: jumps,
+      base_chains: baseChains,
     },
   });
   // Each step on its own: a failure (the object already gone) does not stop the others.

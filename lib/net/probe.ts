@@ -74,7 +74,24 @@ export function hasChain(rules: string, table: string, chain: string): boolean {
 
 // True when the table holds a rule (as iptables-save prints it, after "-A ").
 export function hasRule(rules: string, table: string, rule: string): boolean {
-  return tableText(rules, table).includes(`-A ${rule}`);
+  // iptables-save quotes some comments ("glassbox:net:bridge") and not others: compared without the quotes.
+  return tableText(rules, table).some((l) => l.replace(/"/g, '') === `-A ${rule}`);
+}
+
+/** glassbox's own chains, by table. */
+export const BASE_CHAINS = [
+  { table: 'nat', chain: 'GLASSBOX-DNAT' },
+  { table: 'nat', chain: 'GLASSBOX-POSTROUTING' },
+  { table: 'filter', chain: 'GLASSBOX-FORWARD' },
+];
+
+// The jumps from the built-in chains to glassbox's own chains that exist: {table, spec} as iptables-save prints them.
+export function baseJumps(rules: string): Array<{ table: string; spec: string }> {
+  return ['nat', 'filter'].flatMap((table) =>
+    tableText(rules, table)
+      .filter((l) => /^-A (PREROUTING|OUTPUT|POSTROUTING|FORWARD) .*-j GLASSBOX-(DNAT|POSTROUTING|FORWARD)$/.test(l))
+      .map((l) => ({ table, spec: l.slice(3) })),
+  );
 }
 
 // The lines of one table of iptables-save's output.

@@ -92,13 +92,19 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   const workdir = wd.path;
   const volumes: PreparedContainer['volumes'] = [];
   for (const v of spec.volumes) {
-    const target = (await resolveInLayers(lowerDirs, v.target)).path;
+    const resolved = await resolveInLayers(lowerDirs, v.target);
+    const target = resolved.path;
     if (isReservedTarget(target)) {
       throw new GlassboxError(`volume target ${v.target} resolves to ${target} inside the image`, { hint: 'choose another mount point' });
     }
     if (v.type === 'bind') {
       if (!existsSync(v.source)) throw new GlassboxError(`volume source ${v.source} does not exist`, { field: 'volumes', hint: 'create it first, or fix the path' });
-      volumes.push({ ...v, target });
+      // A file is bound onto a file (docker's -v /etc/resolv.conf:…): the target must not be a directory, and an
+      // empty one is made when the image lacks it (X-mount.mkdir would make a directory).
+      if (!statSync(v.source).isDirectory()) {
+        if (resolved.kind === 'dir') throw new GlassboxError(`volume ${v.source} is a file but its target ${v.target} is a directory in the image`, { field: 'volumes', hint: 'bind a file onto a file path' });
+        volumes.push({ ...v, target, file: true, ...(resolved.kind === 'missing' ? { placeholder: target } : {}) });
+      } else volumes.push({ ...v, target });
     } else volumes.push({ ...v, target });
   }
   // The mount points glassbox itself uses must be real directories (or missing), never links out of the image.

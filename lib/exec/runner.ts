@@ -279,6 +279,7 @@ export class Executor {
     if (!(await this.ask(start, total))) return {};
     const argv = start.argv!.map((a) => bind(a, this.vars));
     await failpoint(this.plan.steps, start, 'before');
+    if (failpointFails(this.plan.steps, start)) throw stepFailed(failedByFailpoint(start));
     this.done.push(start);
     const stderr = new StderrFilter();
     // With a terminal, all output goes through the pseudo-terminal: there is no separate stderr to read.
@@ -334,6 +335,7 @@ export class Executor {
     if (!start) throw new Error('a detached run needs a start step');
     this.checkAbort();
     await failpoint(this.plan.steps, start, 'before');
+    if (failpointFails(this.plan.steps, start)) throw stepFailed(failedByFailpoint(start));
     this.done.push(start);
     this.monitor = await detach.startMonitor();
     void failpoint(this.plan.steps, start, 'during');

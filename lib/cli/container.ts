@@ -166,10 +166,12 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
     id, name, image: plan.info.image, command: plan.info.command, created: opts.restart?.created ?? new Date().toISOString(), status: 'created', owner,
     detached: true, ...(opts.remove ? { autoRemove: true } : {}), ...(cgroup ? { cgroup } : {}),
   };
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
-  writeState(r, state);
   const remove = opts.remove ? { nameLink: join(r.root, 'names', name), linkTarget: join('..', 'containers', id) } : undefined;
-  writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, remove }), { mode: 0o600 });
+  recordOrRelease(r, id, name, () => {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
+    writeState(r, state);
+    writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, remove }), { mode: 0o600 });
+  });
   let monitor: Owner | undefined;
   const exec = new Executor(plan, {
     journal: journalFile(dir),
@@ -210,6 +212,16 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
   return 0;
 }
 
+// Writes a new container's files; if that fails (a full disk: ENOSPC), nothing of it is left: no directory, no name.
+function recordOrRelease(r: Roots, id: string, name: string, write: () => void): void {
+  try {
+    write();
+  } catch (e) {
+    releaseContainer(r, id, name);
+    throw e;
+  }
+}
+
 /** state.json as `run` writes it: the container's cgroups (for stats and gc) and whether the OOM killer ended it. */
 export type RunState = ContainerState & { cgroup?: PlanCgroup; oomKilled?: boolean };
 
@@ -240,8 +252,10 @@ export async function runPlan(plan: Plan, r: Roots, facts: HostFacts, io: { stdi
   const owner = selfOwner(facts.bootId);
   const cgroup = plan.info.cgroup;
   const state: RunState = { id, name, image: plan.info.image, command: plan.info.command, created: new Date().toISOString(), status: 'created', owner, ...(cgroup ? { cgroup } : {}) };
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
-  writeState(r, state);
+  recordOrRelease(r, id, name, () => {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
+    writeState(r, state);
+  });
   const exec = new Executor(plan, {
     journal: journalFile(dir),
     owner,

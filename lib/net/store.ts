@@ -64,11 +64,20 @@ export function readNetwork(r: Roots, name: string): NetworkDef | undefined {
 function publish(r: Roots, def: NetworkDef): NetworkDef {
   mkdirSync(networksDir(r), { recursive: true, mode: 0o755 });
   const tmp = join(networksDir(r), `.tmp-${randomBytes(6).toString('hex')}`);
-  mkdirSync(join(tmp, 'leases'), { recursive: true });
-  mkdirSync(join(tmp, 'members'));
-  const fd = openSync(join(tmp, 'network.json'), 'wx', 0o644);
-  writeSync(fd, JSON.stringify(def, null, 1) + '\n');
-  closeSync(fd);
+  try {
+    mkdirSync(join(tmp, 'leases'), { recursive: true });
+    mkdirSync(join(tmp, 'members'));
+    const fd = openSync(join(tmp, 'network.json'), 'wx', 0o644);
+    try {
+      writeSync(fd, JSON.stringify(def, null, 1) + '\n');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    // A full disk (ENOSPC) must not leave half a network behind.
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
   try {
     renameSync(tmp, networkDir(r, def.name));
   } catch (e) {
@@ -172,8 +181,8 @@ export const CLAIM_TMP = '.claim-';
 // name (EEXIST) just as O_EXCL does, and no reader (gc, the hosts refresh) ever sees the claim empty.
 function createExclusive(file: string, content: string): boolean {
   const tmp = join(dirname(dirname(file)), `${CLAIM_TMP}${process.pid}-${randomBytes(6).toString('hex')}`);
-  writeFileSync(tmp, content, { mode: 0o644, flag: 'wx' });
   try {
+    writeFileSync(tmp, content, { mode: 0o644, flag: 'wx' });
     linkSync(tmp, file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;

@@ -24,7 +24,7 @@ import { formatBytes } from '../cgroup/units.ts';
 import { renderPlanJson } from '../render/json.ts';
 import { shJoin } from '../render/quote.ts';
 import { renderMonitor, renderScript } from '../render/script.ts';
-import { claimContainer, newId, processStart, randomName, releaseContainer, selfOwner, stateDir, writeState, type ContainerState, type Owner } from '../state/containers.ts';
+import { claimContainer, newId, processStart, randomName, releaseContainer, selfOwner, stateDir, stateText, writeState, type ContainerState, type Owner } from '../state/containers.ts';
 import { writeFileAtomic } from '../state/atomic.ts';
 import { monitorFiles } from '../state/lifecycle.ts';
 import { journalFile, journalFor, writeJournal } from '../state/journal.ts';
@@ -158,14 +158,14 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
 // With `restart`, the container exists already: its state directory (logs, writable layer) and name are reused.
 export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, opts: { remove: boolean; lang: Lang; restart?: RunState }): Promise<number> {
   const { id, name } = plan.info;
-  const dir = opts.restart ? stateDir(r, id) : claimContainer(r, id, name);
   const owner = selfOwner(facts.bootId);
   const cgroup = plan.info.cgroup;
-  const files = monitorFiles(dir);
   const state: RunState = {
     id, name, image: plan.info.image, command: plan.info.command, created: opts.restart?.created ?? new Date().toISOString(), status: 'created', owner,
     detached: true, ...(opts.remove ? { autoRemove: true } : {}), ...(cgroup ? { cgroup } : {}),
   };
+  const dir = opts.restart ? stateDir(r, id) : claimContainer(r, id, name, { 'state.json': stateText(state), 'config.json': JSON.stringify(plan, null, 1) + '\n' });
+  const files = monitorFiles(dir);
   const remove = opts.remove ? { nameLink: join(r.root, 'names', name), linkTarget: join('..', 'containers', id) } : undefined;
   recordOrRelease(r, id, name, () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
@@ -248,14 +248,11 @@ function lookUpCommand(plan: Plan): (pid1: number) => Promise<void> {
 // Executes a container plan with state on disk, so ps and gc can see it.
 export async function runPlan(plan: Plan, r: Roots, facts: HostFacts, io: { stdin?: 'inherit' | 'ignore'; terminal?: boolean } = {}): Promise<number> {
   const { id, name } = plan.info;
-  const dir = claimContainer(r, id, name);
   const owner = selfOwner(facts.bootId);
   const cgroup = plan.info.cgroup;
   const state: RunState = { id, name, image: plan.info.image, command: plan.info.command, created: new Date().toISOString(), status: 'created', owner, ...(cgroup ? { cgroup } : {}) };
-  recordOrRelease(r, id, name, () => {
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
-    writeState(r, state);
-  });
+  // The directory appears with its state and plan in it (one rename): gc never finds it ownerless.
+  const dir = claimContainer(r, id, name, { 'state.json': stateText(state), 'config.json': JSON.stringify(plan, null, 1) + '\n' });
   const exec = new Executor(plan, {
     journal: journalFile(dir),
     owner,

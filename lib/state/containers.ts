@@ -4,7 +4,7 @@
 // Every write goes through writeFileAtomic, so two glassbox processes never see a half-written file.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassboxError } from '../errors.ts';
 import { writeFileAtomic } from './atomic.ts';
@@ -60,12 +60,24 @@ export function randomName(): string {
 export const stateDir = (r: Roots, id: string) => join(r.root, 'containers', id);
 const namesDir = (r: Roots) => join(r.root, 'names');
 
-// Creates the state directory and claims the name; fails cleanly when the name is taken.
-export function claimContainer(r: Roots, id: string, name: string): string {
+// Creates the state directory and claims the name; fails cleanly when the name is taken. With `files` (state.json
+// and config.json), the directory is filled under a hidden temporary name and renamed into place, so gc never sees
+// a container directory without its state (and the owner it names): it would take it for a damaged, dead one.
+export function claimContainer(r: Roots, id: string, name: string, files?: Record<string, string>): string {
   mkdirSync(join(r.root, 'containers'), { recursive: true, mode: 0o700 });
   mkdirSync(namesDir(r), { recursive: true, mode: 0o700 });
   const dir = stateDir(r, id);
-  mkdirSync(dir, { mode: 0o700 });
+  if (files) {
+    const tmp = join(r.root, 'containers', `.tmp-${id}`);
+    try {
+      mkdirSync(tmp, { mode: 0o700 });
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(tmp, f), text, { mode: 0o600 });
+      renameSync(tmp, dir);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  } else mkdirSync(dir, { mode: 0o700 });
   try {
     symlinkSync(join('..', 'containers', id), join(namesDir(r), name));
   } catch (e) {
@@ -91,8 +103,11 @@ export function nameOwner(r: Roots, name: string): string | undefined {
 }
 
 export function writeState(r: Roots, s: ContainerState): void {
-  writeFileAtomic(join(stateDir(r, s.id), 'state.json'), JSON.stringify(s, null, 1) + '\n');
+  writeFileAtomic(join(stateDir(r, s.id), 'state.json'), stateText(s));
 }
+
+/** state.json's text. */
+export const stateText = (s: ContainerState) => JSON.stringify(s, null, 1) + '\n';
 
 const STATUSES: Status[] = ['created', 'running', 'exited', 'dead', 'removing'];
 

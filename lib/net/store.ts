@@ -211,7 +211,7 @@ export function claimOwner(file: string): string | undefined {
 // The process that made a claim (the glassbox run), as the claim names it; undefined for a claim without one.
 export function claimMaker(file: string): Owner | undefined {
   try {
-    const m = /owner=(\d+),(\d+),([0-9a-f-]+)/.exec(readFileSync(file, 'utf8'));
+    const m = /owner=(\d+),(\d+),(\S+)/.exec(readFileSync(file, 'utf8'));
     return m ? { pid: Number(m[1]), start: m[2]!, boot: m[3]! } : undefined;
   } catch {
     return undefined;

@@ -11,6 +11,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { GROUP } from '../cgroup/compile.ts';
+import { isPrivateMountPoint } from '../host/facts.ts';
 import { hostCgroupLayout, type CgroupLayout } from '../cgroup/layout.ts';
 import { performStep, runWhileBusy } from '../exec/runner.ts';
 import { rm } from 'node:fs/promises';
@@ -34,6 +35,8 @@ export interface GcReport {
   builds: string[];
   /** Network objects: rules, leases, idle bridges (lib/net/gc.ts). */
   network?: string[];
+  /** The run root, unmounted once no container was left. */
+  runRoot?: string;
 }
 
 // Runs a journal's undos newest first, ignoring failures. Removing a container's own cgroup is tried again while
@@ -77,7 +80,42 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
   }
   await collectRunDirs(roots, report);
   await collectBuilds(roots, bootId, report);
+  await collectRunRoot(roots, report);
   return report;
+}
+
+// The run root's private bind mount, once nothing uses it: no container of this root, no container directory in
+// the run root, no claim, and no other glassbox process running (one may be starting a container that planned on
+// the mount being there).
+async function collectRunRoot(roots: Roots, report: GcReport): Promise<void> {
+  if (!isPrivateMountPoint(roots.run) || listIds(roots).length) return;
+  const entries = (d: string) => {
+    try {
+      return readdirSync(d);
+    } catch {
+      return [];
+    }
+  };
+  if (entries(roots.run).some((e) => /^[0-9a-f]{64}$/.test(e)) || entries(join(roots.root, 'ports')).length) return;
+  if (otherGlassboxRunning(roots)) return;
+  const steps = expandBlock(await loadCatalog(), { block: 'runroot-gc', as: 'gc-runroot', params: { run_root: roots.run } });
+  for (const s of steps) if ((await performStep(s)).exitCode === 0) report.runRoot = roots.run;
+}
+
+// True when another glassbox process (node running bin/glassbox) of this run root is alive: it may be about to
+// start a container. Its run root is read from its environment (GLASSBOX_RUN, or the default).
+function otherGlassboxRunning(roots: Roots): boolean {
+  const me = process.argv[1] ?? '';
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    if (Number(p) === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      if (!argv[1] || !(argv[1] === me || /(^|\/)glassbox(\.m?js)?$/.test(argv[1])) || !/(^|\/)node$/.test(argv[0] ?? '')) continue;
+      const run = /(?:^|\0)GLASSBOX_RUN=([^\0]*)/.exec(readFileSync(`/proc/${p}/environ`, 'utf8'))?.[1] ?? '/run/glassbox';
+      if (run === roots.run) return true;
+    } catch {}
+  }
+  return false;
 }
 
 // The undos of a container whose journal cannot be read, from its plan (config.json); none without one either.

@@ -520,6 +520,7 @@ export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 
   const { rmSync } = await import('node:fs');
   for (const [i, id] of ids.entries()) {
     const view = readView(r, id, facts.bootId);
+    if (view.status === 'damaged') throw new GlassboxError(`cannot restart container ${short(id)}: its state is damaged`, { hint: 'remove it with glassbox rm -f and run it anew' });
     if (!view.detached) throw new GlassboxError(`cannot restart container ${view.name}: only detached containers (run -d) can be restarted`);
     if (view.status === 'dead') throw new GlassboxError(`cannot restart container ${view.name}: it is dead`, { hint: 'glassbox gc, then run it anew' });
     const ctx = planContext(r);

@@ -60,6 +60,9 @@ export function randomName(): string {
 export const stateDir = (r: Roots, id: string) => join(r.root, 'containers', id);
 const namesDir = (r: Roots) => join(r.root, 'names');
 
+/** Prefix of a container directory being filled (then `.tmp-PID-ID`): gc removes one whose PID is gone. */
+export const CLAIM_DIR_TMP = '.tmp-';
+
 // Creates the state directory and claims the name; fails cleanly when the name is taken. With `files` (state.json
 // and config.json), the directory is filled under a hidden temporary name and renamed into place, so gc never sees
 // a container directory without its state (and the owner it names): it would take it for a damaged, dead one.
@@ -68,7 +71,7 @@ export function claimContainer(r: Roots, id: string, name: string, files?: Recor
   mkdirSync(namesDir(r), { recursive: true, mode: 0o700 });
   const dir = stateDir(r, id);
   if (files) {
-    const tmp = join(r.root, 'containers', `.tmp-${id}`);
+    const tmp = join(r.root, 'containers', `${CLAIM_DIR_TMP}${process.pid}-${id}`);
     try {
       mkdirSync(tmp, { mode: 0o700 });
       for (const [f, text] of Object.entries(files)) writeFileSync(join(tmp, f), text, { mode: 0o600 });

@@ -9,7 +9,7 @@
 // are shared by the whole host while state lives under GLASSBOX_ROOT, so a group this root does not know may belong
 // to a live container of another root (tests run several): it is removed only when it is empty and a minute old.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { GROUP } from '../cgroup/compile.ts';
 import { isPrivateMountPoint } from '../host/facts.ts';
 import { hostCgroupLayout, type CgroupLayout } from '../cgroup/layout.ts';
@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { expandBlock } from '../blocks/expand.ts';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { runCommand } from '../exec/spawn.ts';
-import { danglingNames, listIds, nameOf, ownerAlive, processStart, readState, releaseContainer, removeName, stateDir } from './containers.ts';
+import { CLAIM_DIR_TMP, danglingNames, listIds, nameOf, ownerAlive, processStart, readState, releaseContainer, removeName, stateDir } from './containers.ts';
 import { containerLive } from './liveness.ts';
 import { monitorFiles } from './lifecycle.ts';
 import { journalFile, journalFor, readJournal, type Journal } from './journal.ts';
@@ -35,6 +35,8 @@ export interface GcReport {
   builds: string[];
   /** Network objects: rules, leases, idle bridges (lib/net/gc.ts). */
   network?: string[];
+  /** Container directories a killed run was still filling. */
+  unfinished?: string[];
   /** The run root, unmounted once no container was left. */
   runRoot?: string;
 }
@@ -78,6 +80,7 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
     removeName(roots, name);
     report.names.push(name);
   }
+  collectClaimDirs(roots, report);
   await collectRunDirs(roots, report);
   await collectBuilds(roots, bootId, report);
   await collectRunRoot(roots, report);
@@ -227,6 +230,22 @@ async function killGroups(layout: CgroupLayout, orphans: Map<string, string[]>):
   if (parents.length) {
     const params = layout.version === 'v1' ? { procs: [], remove: [], remove_parents: parents } : { dirs: [], remove: [], remove_parents: parents };
     await runAll(expandBlock(catalog, { block: `cgroup-${layout.version}-kill`, as: 'gc-cgroup', params }));
+  }
+}
+
+// Container directories a run was still filling when it was killed (`.tmp-PID-ID`, lib/state/containers.ts).
+function collectClaimDirs(roots: Roots, report: GcReport): void {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(join(roots.root, 'containers')).filter((d) => d.startsWith(CLAIM_DIR_TMP));
+  } catch {
+    return;
+  }
+  for (const d of entries) {
+    const pid = Number(d.slice(CLAIM_DIR_TMP.length).split('-')[0]);
+    if (pid && existsSync(`/proc/${pid}`)) continue;
+    rmSync(join(roots.root, 'containers', d), { recursive: true, force: true });
+    (report.unfinished ??= []).push(join(roots.root, 'containers', d));
   }
 }
 

@@ -159,8 +159,14 @@ test('a damaged lease file and a run directory wiped as at reboot: gc cleans up,
   const under = () => parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m.mountPoint.startsWith(sb.run)).map((m) => m.mountPoint).sort((a, b) => b.length - a.length);
   for (const mp of under()) spawnSync('umount', ['-l', mp]);
   rmSync(sb.run, { recursive: true, force: true });
+  // A run killed while it filled a new container directory (before renaming it into place) leaves `.tmp-PID-ID`.
+  const unfinished = join(sb.root, 'containers', `.tmp-${spawnSync('true').pid}-${'d'.repeat(64)}`);
+  mkdirSync(unfinished);
+  writeFileSync(join(unfinished, 'state.json'), '{}');
   const gc = await ok(['gc']);
   assert.match(gc, /removed container/);
+  assert.match(gc, /removed unfinished container directory/);
+  assert.ok(!existsSync(unfinished));
   assert.deepEqual(claims(), [], 'the garbage lease and the container\'s are released');
   assert.deepEqual(cgroupsOf(id), []);
   assert.equal(await ok(['gc']), 'nothing to clean up\n');

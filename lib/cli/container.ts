@@ -1,7 +1,7 @@
 // The container commands that share one pipeline: spec → prepared container → plan, then either print it
 // (plan), write it as scripts (script) or execute it (run).
 
-import { chmodSync, mkdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { GlassboxError, placed } from '../errors.ts';
@@ -26,7 +26,7 @@ import { formatBytes } from '../cgroup/units.ts';
 import { renderPlanJson } from '../render/json.ts';
 import { shJoin } from '../render/quote.ts';
 import { renderMonitor, renderScript } from '../render/script.ts';
-import { claimContainer, newId, processStart, randomName, releaseContainer, selfOwner, stateDir, writeState, type ContainerState, type Owner } from '../state/containers.ts';
+import { claimContainer, newId, processStart, randomName, releaseContainer, selfOwner, stateDir, stateText, writeState, type ContainerState, type Owner } from '../state/containers.ts';
 import { writeFileAtomic } from '../state/atomic.ts';
 import { monitorFiles } from '../state/lifecycle.ts';
 import { journalFile, journalFor, writeJournal } from '../state/journal.ts';
@@ -178,18 +178,20 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
 // With `restart`, the container exists already: its state directory (logs, writable layer) and name are reused.
 export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, opts: { remove: boolean; lang: Lang; restart?: RunState }): Promise<number> {
   const { id, name } = plan.info;
-  const dir = opts.restart ? stateDir(r, id) : claimContainer(r, id, name);
   const owner = selfOwner(facts.bootId);
   const cgroup = plan.info.cgroup;
-  const files = monitorFiles(dir);
   const state: RunState = {
     id, name, image: plan.info.image, command: plan.info.command, created: opts.restart?.created ?? new Date().toISOString(), status: 'created', owner,
     detached: true, ...(opts.remove ? { autoRemove: true } : {}), ...(cgroup ? { cgroup } : {}),
   };
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
-  writeState(r, state);
+  const dir = opts.restart ? stateDir(r, id) : claimContainer(r, id, name, { 'state.json': stateText(state), 'config.json': JSON.stringify(plan, null, 1) + '\n' });
+  const files = monitorFiles(dir);
   const remove = opts.remove ? { nameLink: join(r.root, 'names', name), linkTarget: join('..', 'containers', id) } : undefined;
-  writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, remove }), { mode: 0o600 });
+  recordOrRelease(r, id, name, () => {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
+    writeState(r, state);
+    writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, remove }), { mode: 0o600 });
+  });
   let monitor: Owner | undefined;
   const exec = new Executor(plan, {
     journal: journalFile(dir),
@@ -220,11 +222,24 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
   try {
     await exec.run();
   } catch (e) {
-    releaseContainer(r, id, name);
+    // Released only when nothing is left to undo: no monitor ever started (the executor undid it all), or the
+    // monitor finished its undos. A monitor still at work, or one that died half-way, leaves the state to gc,
+    // which judges it by its owners at once (a state directory removed too early left objects only age could clear).
+    if (!monitor || existsSync(files.done)) releaseContainer(r, id, name);
     throw e;
   }
   if (!opts.restart) process.stdout.write(`${id}\n`);
   return 0;
+}
+
+// Writes a new container's files; if that fails (a full disk: ENOSPC), nothing of it is left: no directory, no name.
+function recordOrRelease(r: Roots, id: string, name: string, write: () => void): void {
+  try {
+    write();
+  } catch (e) {
+    releaseContainer(r, id, name);
+    throw e;
+  }
 }
 
 /** state.json as `run` writes it: the container's cgroups (for stats and gc) and whether the OOM killer ended it. */
@@ -253,12 +268,11 @@ function lookUpCommand(plan: Plan): (pid1: number) => Promise<void> {
 // Executes a container plan with state on disk, so ps and gc can see it.
 export async function runPlan(plan: Plan, r: Roots, facts: HostFacts, io: { stdin?: 'inherit' | 'ignore'; terminal?: boolean } = {}): Promise<number> {
   const { id, name } = plan.info;
-  const dir = claimContainer(r, id, name);
   const owner = selfOwner(facts.bootId);
   const cgroup = plan.info.cgroup;
   const state: RunState = { id, name, image: plan.info.image, command: plan.info.command, created: new Date().toISOString(), status: 'created', owner, ...(cgroup ? { cgroup } : {}) };
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
-  writeState(r, state);
+  // The directory appears with its state and plan in it (one rename): gc never finds it ownerless.
+  const dir = claimContainer(r, id, name, { 'state.json': stateText(state), 'config.json': JSON.stringify(plan, null, 1) + '\n' });
   const exec = new Executor(plan, {
     journal: journalFile(dir),
     owner,

@@ -10,7 +10,8 @@ import { pathLengthProblem, stringProblems } from '../recipe/limits.ts';
 import { readHostFacts } from '../host/facts.ts';
 import type { Plan, PlanCgroup } from '../plan/types.ts';
 import { ownerAlive, processStart, readState, releaseContainer, stateDir } from '../state/containers.ts';
-import { undoJournal } from '../state/gc.ts';
+import { removeDamaged, undoJournal } from '../state/gc.ts';
+import { containerLive } from '../state/liveness.ts';
 import { journalFile, readJournal } from '../state/journal.ts';
 import { listViews, monitorFiles, readView, resolveContainer, viewOf, type ContainerView } from '../state/lifecycle.ts';
 import { roots, type Roots } from '../state/paths.ts';
@@ -243,6 +244,13 @@ export async function cmdRm(refs: string[], opts: { force?: boolean }): Promise<
   const { bootId } = await readHostFacts();
   const ids = refs.map((ref) => resolveContainer(r, ref));
   for (const [i, id] of ids.entries()) {
+    if (readView(r, id, bootId).status === 'damaged') {
+      // Its state cannot be read, so whether it runs is judged by its journal's owner (the monitor once it runs).
+      if (containerLive(r, id, bootId) && !opts.force) throw new GlassboxError(`cannot remove container ${short(id)}: its state is damaged and it may still run`, { hint: 'force remove with -f: its processes are killed and its undos run' });
+      await removeDamaged(r, id);
+      process.stdout.write(`${refs[i]}\n`);
+      continue;
+    }
     const { view, pid1 } = runningPid1(r, id, bootId);
     const live = view.status === 'running' || view.status === 'created' || view.status === 'removing';
     if (live && !opts.force) {
@@ -541,6 +549,7 @@ export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 
   const { rmSync } = await import('node:fs');
   for (const [i, id] of ids.entries()) {
     const view = readView(r, id, facts.bootId);
+    if (view.status === 'damaged') throw new GlassboxError(`cannot restart container ${short(id)}: its state is damaged`, { hint: 'remove it with glassbox rm -f and run it anew' });
     if (!view.detached) throw new GlassboxError(`cannot restart container ${view.name}: only detached containers (run -d) can be restarted`);
     if (view.status === 'dead') throw new GlassboxError(`cannot restart container ${view.name}: it is dead`, { hint: 'glassbox gc, then run it anew' });
     const ctx = planContext(r);

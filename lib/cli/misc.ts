@@ -32,6 +32,8 @@ export async function cmdGc(g: Global): Promise<number> {
     ...rep.names.map((n) => `released name ${n}`),
     ...rep.builds.map((b) => `removed unfinished layer ${b}`),
     ...(rep.network ?? []),
+    ...(rep.unfinished ?? []).map((d) => `removed unfinished container directory ${d}`),
+    ...(rep.runRoot ? [`unmounted the run root ${rep.runRoot}`] : []),
   ];
   process.stdout.write(lines.length ? lines.join('\n') + '\n' : 'nothing to clean up\n');
   return 0;

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassboxError } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
-import { linkUp } from '../net/prepare.ts';
+import { hasChain, probeNetwork, type NetState } from '../net/probe.ts';
 import { claimOwner, createNetwork, DEFAULT_NETWORK, defaultNetwork, leasesDir, listNetworks, networkDir, readNetwork, type NetworkDef } from '../net/store.ts';
 import type { Plan } from '../plan/types.ts';
 import { readState, stateDir } from '../state/containers.ts';
@@ -25,6 +25,9 @@ function membersOf(r: Roots, def: NetworkDef): Array<{ id: string; name: string;
   });
 }
 
+// True when the bridge exists and is up in the network namespace glassbox runs in (ip, not /sys/class/net).
+const linkUp = (k: NetState, dev: string) => !!k.links.get(dev)?.up;
+
 // glassbox network create NAME [--subnet CIDR] [--gateway IP]
 export async function cmdNetworkCreate(name: string, opts: { subnet?: string; gateway?: string }): Promise<number> {
   requireRoot('glassbox network create');
@@ -39,7 +42,8 @@ export async function cmdNetworkLs(opts: { format?: string }): Promise<number> {
   const nets = listNetworks(r);
   if (!nets.some((n) => n.name === DEFAULT_NETWORK)) nets.unshift(defaultNetwork(r, { dry: true }));
   if (opts.format === 'json') {
-    for (const n of nets) process.stdout.write(JSON.stringify({ ...n, up: linkUp(n.bridge), containers: membersOf(r, n).length }) + '\n');
+    const k = await probeNetwork();
+    for (const n of nets) process.stdout.write(JSON.stringify({ ...n, up: linkUp(k, n.bridge), containers: membersOf(r, n).length }) + '\n');
     return 0;
   }
   const rows = [['NETWORK ID', 'NAME', 'BRIDGE', 'SUBNET', 'GATEWAY', 'CONTAINERS']];
@@ -52,6 +56,7 @@ export async function cmdNetworkLs(opts: { format?: string }): Promise<number> {
 // glassbox network inspect NAME…
 export async function cmdNetworkInspect(names: string[]): Promise<number> {
   const r = roots();
+  const k = await probeNetwork();
   const out = names.map((name) => {
     const def = readNetwork(r, name) ?? (name === DEFAULT_NETWORK ? defaultNetwork(r, { dry: true }) : undefined);
     if (!def) throw new GlassboxError(`network ${name} not found`, { hint: 'glassbox network ls' });
@@ -61,7 +66,7 @@ export async function cmdNetworkInspect(names: string[]): Promise<number> {
       Created: def.created,
       Driver: 'bridge',
       Bridge: def.bridge,
-      BridgeUp: linkUp(def.bridge),
+      BridgeUp: linkUp(k, def.bridge),
       IPAM: { Subnet: def.subnet, Gateway: def.gateway },
       Chains: { nat: `GLASSBOX-${def.bridge}`, filter: `GLASSBOX-${def.bridge}` },
       Directory: networkDir(r, def.name),
@@ -88,11 +93,11 @@ export async function cmdNetworkRm(names: string[]): Promise<number> {
   const { loadCatalog } = await import('../blocks/catalog.ts');
   const { expandBlock } = await import('../blocks/expand.ts');
   const { performStep } = await import('../exec/runner.ts');
-  const { existsSync } = await import('node:fs');
+  const k = await probeNetwork();
   for (const name of names) {
     const def = readNetwork(r, name)!;
-    if (existsSync(`/sys/class/net/${def.bridge}`)) {
-      const steps = expandBlock(await loadCatalog(), { block: 'net-gc', as: 'network-rm', params: { rules: [], networks: [{ name: def.name, bridge: def.bridge, chain: `GLASSBOX-${def.bridge}` }], base: false } });
+    if (k.links.has(def.bridge) || hasChain(k.rules, 'nat', `GLASSBOX-${def.bridge}`) || hasChain(k.rules, 'filter', `GLASSBOX-${def.bridge}`)) {
+      const steps = expandBlock(await loadCatalog(), { block: 'net-gc', as: 'network-rm', params: { rules: [], networks: [{ name: def.name, bridge: def.bridge, chain: `GLASSBOX-${def.bridge}` }], base_jumps: [], base_chains: [] } });
       for (const s of steps) await performStep(s);
     }
     rmSync(networkDir(r, name), { recursive: true, force: true });

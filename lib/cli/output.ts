@@ -36,6 +36,13 @@ export function reportError(e: unknown): number {
     if (e.detail) process.stderr.write(dim(e.detail.replace(/^/gm, '  ')) + '\n');
     return e.exitCode;
   }
+  // A full file system (ENOSPC, or a quota: EDQUOT) is the machine's state, not a bug: said plainly, no stack.
+  const errno = e as NodeJS.ErrnoException;
+  if (errno?.code === 'ENOSPC' || errno?.code === 'EDQUOT') {
+    const where = errno.path ?? process.env.GLASSBOX_ROOT ?? '/var/lib/glassbox';
+    process.stderr.write(`${red('glassbox:')} no space left on the file system holding ${where} (${errno.code})\n  hint: free some space there (glassbox gc, glassbox image prune), then run again; nothing was left half-made\n`);
+    return 125;
+  }
   const err = e as NodeJS.ErrnoException | undefined;
   const what = err instanceof Error ? `${err.message}` : String(e);
   if (process.env.GLASSBOX_DEBUG) process.stderr.write(`${red('glassbox: internal error:')} ${err?.stack ?? what}\n`);

@@ -12,6 +12,7 @@ import { RT_CLOSE, RT_OPEN, type Plan, type RuntimeVar, type Step } from '../pla
 import type { Owner } from '../state/containers.ts';
 import { journalFor, writeJournal } from '../state/journal.ts';
 import { emitCommand, runCommand, startCommand, type CommandResult, type Detached, type Started } from './spawn.ts';
+import { failedByFailpoint, failpoint, failpointFails } from './failpoint.ts';
 
 export type StdioMode = 'inherit' | 'ignore';
 
@@ -277,11 +278,14 @@ export class Executor {
     this.checkAbort();
     if (!(await this.ask(start, total))) return {};
     const argv = start.argv!.map((a) => bind(a, this.vars));
+    await failpoint(this.plan.steps, start, 'before');
+    if (failpointFails(this.plan.steps, start)) throw stepFailed(failedByFailpoint(start));
     this.done.push(start);
     const stderr = new StderrFilter();
     // With a terminal, all output goes through the pseudo-terminal: there is no separate stderr to read.
     const filter = this.opts.stdio === 'inherit' && !this.opts.terminal;
     this.main = await startCommand(argv, { stdio: this.opts.stdio, stdin: this.opts.stdin, onStderr: filter ? (s) => stderr.push(s) : undefined });
+    void failpoint(this.plan.steps, start, 'during');
     const main = this.main.pid;
     this.vars.pid = String(main);
     // Under a wrapper (script for -t, strace for learn --xray) the chain is the wrapper's child.
@@ -294,6 +298,7 @@ export class Executor {
     }
     this.vars.pid1 = String(early);
     this.record({ step: start, argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0 });
+    await failpoint(this.plan.steps, start, 'after');
     for (const step of steps.filter((s) => s.phase === 'boot')) {
       this.checkAbort();
       if (step.kind === 'write' && step.write?.value === '' && this.opts.hooks?.beforeRelease) {
@@ -305,6 +310,9 @@ export class Executor {
     }
     this.running = true;
     this.opts.hooks?.onRunning?.(early);
+    // A signal that came during the last boot step (the barrier opening) found no step left to stop: the container
+    // runs now, so it is passed on like any later one.
+    if (this.aborted) this.signal(this.aborted as NodeJS.Signals);
     const end = await this.main.done;
     this.mainEnded = true;
     this.running = false;
@@ -326,8 +334,11 @@ export class Executor {
     const start = steps.find((s) => s.phase === 'start');
     if (!start) throw new Error('a detached run needs a start step');
     this.checkAbort();
+    await failpoint(this.plan.steps, start, 'before');
+    if (failpointFails(this.plan.steps, start)) throw stepFailed(failedByFailpoint(start));
     this.done.push(start);
     this.monitor = await detach.startMonitor();
+    void failpoint(this.plan.steps, start, 'during');
     void this.monitor.exited.then(() => (this.monitorEnded = true));
     const monitorPid = this.monitor.pid;
     // The monitor writes the start chain's PID (setpriv → nsenter → unshare: one PID, each execs the next) to a
@@ -350,12 +361,14 @@ export class Executor {
     if (typeof early !== 'number') throw new GlassboxError("the container's first process ended before it started", { hint: 'see its log: glassbox logs' });
     this.vars.pid1 = String(early);
     this.record({ step: start, argv: start.argv!.map((a) => bind(a, this.vars)), exitCode: 0, stdout: '', stderr: '', durationMs: 0 });
+    await failpoint(this.plan.steps, start, 'after');
     for (const step of steps.filter((s) => s.phase === 'boot')) {
       this.checkAbort();
       if (step.kind === 'write' && step.write?.value === '' && this.opts.hooks?.beforeRelease) await this.opts.hooks.beforeRelease(early);
       const r = await this.runOne(step);
       if (r.exitCode !== 0) throw stepFailed(r);
     }
+    this.checkAbort();
     this.opts.hooks?.onRunning?.(early);
     return { detached: { monitor: monitorPid, chain, pid1: early } };
   }
@@ -414,9 +427,13 @@ export class Executor {
 
   // Runs one run or write step, remembering it for teardown before it starts.
   private async runOne(step: Step): Promise<StepResult> {
+    await failpoint(this.plan.steps, step, 'before');
     this.done.push(step);
-    const r = await performStep(step, this.vars);
+    const work = failpointFails(this.plan.steps, step) ? Promise.resolve(failedByFailpoint(step)) : performStep(step, this.vars);
+    void failpoint(this.plan.steps, step, 'during');
+    const r = await work;
     this.record(r);
+    await failpoint(this.plan.steps, step, 'after');
     return r;
   }
 

@@ -53,8 +53,13 @@ export function networkInstances(x: NetworkPlanInput): NetworkInstances {
   const b = net.bridge;
   if (b) {
     const bridgeParams = { name: b.def.name, bridge: b.def.bridge, subnet: b.def.subnet, gateway_cidr: `${b.def.gateway}/${b.subnet.prefix}`, chain: `GLASSBOX-${b.def.bridge}` };
-    if (!net.ipForward || !b.bridgeUp) out.shared.push({ block: 'net-host', as: 'net-host', params: { ip_forward: !net.ipForward, chains: !b.bridgeUp } });
-    if (!b.bridgeUp) out.shared.push({ block: 'net-bridge', as: 'net-bridge', params: bridgeParams });
+    // Only what the kernel lacks is made (all of it when nothing is known): a missing bridge or jump comes back.
+    const m = b.missing;
+    const chains = !b.bridgeUp && (!m || m.natChains || m.filterChains || Object.values(m.jumps).some(Boolean));
+    const repair = m ? { nat_present: !m.natChains, filter_present: !m.filterChains, jump_prerouting: m.jumps.prerouting, jump_output: m.jumps.output, jump_postrouting: m.jumps.postrouting, jump_forward: m.jumps.forward } : {};
+    if (!net.ipForward || chains) out.shared.push({ block: 'net-host', as: 'net-host', params: { ip_forward: !net.ipForward, chains, ...(chains ? repair : {}) } });
+    const fix = m ? { nat_present: !m.netNat, nat_jump: m.netNatJump, forward_present: !m.netFilter, forward_jump: m.netFilterJump, link_present: !m.bridge, addr_present: !m.addr } : {};
+    if (!b.bridgeUp) out.shared.push({ block: 'net-bridge', as: 'net-bridge', params: { ...bridgeParams, ...fix } });
     out.before.push({
       block: 'net-hosts',
       as: 'net-hosts',

@@ -8,12 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassboxError, withPlace, type Place } from '../errors.ts';
 import type { Plan } from '../plan/types.ts';
-import { readState, stateDir } from '../state/containers.ts';
+import { readState, selfOwner, stateDir } from '../state/containers.ts';
 import { resolveContainer, viewOf } from '../state/lifecycle.ts';
 import type { Roots } from '../state/paths.ts';
 import { macFor, parseIp, parseSubnet, type Subnet } from './cidr.ts';
 import type { NetworkSpec } from './model.ts';
 import type { EtcTarget } from './plan.ts';
+import { sharedComplete, sharedMissing, type NetState, type SharedMissing } from './probe.ts';
 import { allocateAddress, claimPort, defaultNetwork, dropClaims, networkDir, readNetwork, type Claim, type NetworkDef } from './store.ts';
 
 export interface PreparedPort {
@@ -33,8 +34,10 @@ export interface PreparedBridge {
   /** The host end of the veth pair: gb + the first 12 hex digits of the container ID (14 characters). */
   hostIf: string;
   lease: Claim;
-  /** The bridge is up: the shared objects (bridge, chains) exist, so their steps are left out. */
+  /** The shared objects (bridge, its address, chains and jumps) all exist, so their steps are left out. */
   bridgeUp: boolean;
+  /** Which of them the kernel lacks (from lib/net/probe.ts); absent: all of them, as on a fresh host. */
+  missing?: SharedMissing;
 }
 
 export interface PreparedNetwork {
@@ -70,11 +73,6 @@ function readSetting(file: string): string {
   }
 }
 
-// True when the device exists and is administratively up (IFF_UP in its flags).
-export function linkUp(dev: string): boolean {
-  const flags = readSetting(`/sys/class/net/${dev}/flags`);
-  return flags !== '' && (parseInt(flags, 16) & 1) === 1;
-}
 
 // The host's resolv.conf for a container: loopback name servers (a local resolver on the host) cannot be reached
 // from inside, so they are left out; --dns replaces the name servers.
@@ -92,7 +90,7 @@ export function hostsBase(addHosts: NetworkSpec['addHosts']): string {
 
 // Resolves the network part of a container, claiming an address and ports unless `dry`. `at` gives the place of
 // a field below `network` (a recipe's position or the flag), for the errors found here.
-export function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: NetIdentity, opts: { dry: boolean; bootId: string; at?: (path: (string | number)[]) => Place }): PreparedNetwork {
+export function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: NetIdentity, opts: { dry: boolean; bootId: string; at?: (path: (string | number)[]) => Place; kernel?: NetState }): PreparedNetwork {
   const at = opts.at;
   const place = <T>(path: (string | number)[], fn: () => T): T => {
     try {
@@ -113,19 +111,19 @@ export function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: Net
   if (!def) throw withPlace(new GlassboxError(`network ${spec.target} not found`, { field: '--network', hint: 'glassbox network ls; make one with glassbox network create NAME' }), at?.(['mode']) ?? {});
   const claims: Claim[] = [];
   try {
-    const { ip, claim } = place(spec.ip !== undefined ? ['ip'] : [], () => allocateAddress(r, def, { ip: spec.ip, id: who.id, names: [who.name, who.hostname], dry: opts.dry }));
+    const { ip, claim } = place(spec.ip !== undefined ? ['ip'] : [], () => allocateAddress(r, def, { ip: spec.ip, id: who.id, names: [who.name, who.hostname], dry: opts.dry, ...(opts.dry ? {} : { owner: selfOwner(opts.bootId) }) }));
     claims.push(claim);
     const ports: PreparedPort[] = [];
     for (const [i, p] of spec.ports.entries()) {
-      const got = place(['ports', i], () => claimPort(r, { proto: p.proto, port: p.hostPort, id: who.id, dry: opts.dry }));
+      const got = place(['ports', i], () => claimPort(r, { proto: p.proto, port: p.hostPort, id: who.id, dry: opts.dry, ...(opts.dry ? {} : { owner: selfOwner(opts.bootId) }) }));
       claims.push(got.claim);
       ports.push({ ...(p.hostIp ? { hostIp: p.hostIp } : {}), hostPort: got.port, containerPort: p.containerPort, proto: p.proto });
     }
     const hostIf = hostIfName(who.id);
-    if (!opts.dry && existsSync(`/sys/class/net/${hostIf}`)) throw new GlassboxError(`an interface named ${hostIf} already exists on the host`, { hint: 'glassbox gc' });
+    if (!opts.dry && opts.kernel?.links.has(hostIf)) throw new GlassboxError(`an interface named ${hostIf} already exists on the host`, { hint: 'glassbox gc' });
     return {
       mode: 'bridge',
-      bridge: { def, subnet: parseSubnet(def.subnet) as Subnet, dir: networkDir(r, def.name), ip, mac: macFor(parseIp(ip)!), hostIf, lease: claim, bridgeUp: linkUp(def.bridge) },
+      bridge: { def, subnet: parseSubnet(def.subnet) as Subnet, dir: networkDir(r, def.name), ip, mac: macFor(parseIp(ip)!), hostIf, lease: claim, ...shared(def, opts.kernel) },
       ports,
       files: { hostsBase: hostsBase(spec.addHosts), resolv: resolvConf(hostResolv, spec.dns), hostname: who.hostname },
       ipForward,
@@ -135,6 +133,13 @@ export function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: Net
     if (!opts.dry) dropClaims(claims, who.id);
     throw e;
   }
+}
+
+// What the network's shared objects lack in the kernel (all of them when the kernel was not asked).
+function shared(def: NetworkDef, kernel: NetState | undefined): { bridgeUp: boolean; missing?: SharedMissing } {
+  if (!kernel) return { bridgeUp: false };
+  const missing = sharedMissing(kernel, { name: def.name, bridge: def.bridge, gatewayCidr: `${def.gateway}/${(parseSubnet(def.subnet) as Subnet).prefix}` });
+  return { bridgeUp: sharedComplete(missing), missing };
 }
 
 // container:NAME — the other container must be running; its network namespace file is joined.

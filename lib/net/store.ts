@@ -10,8 +10,9 @@
 // Published host ports are claimed the same way, in GLASSBOX_ROOT/ports/PROTO-PORT.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Owner } from '../state/containers.ts';
 import { GlassboxError } from '../errors.ts';
 import type { Roots } from '../state/paths.ts';
 import { broadcastOf, DEFAULT_CANDIDATES, formatIp, formatSubnet, hostRoutes, parseIp, parseSubnet, pickFreeSubnet, type HostRoute, type Subnet } from './cidr.ts';
@@ -63,11 +64,20 @@ export function readNetwork(r: Roots, name: string): NetworkDef | undefined {
 function publish(r: Roots, def: NetworkDef): NetworkDef {
   mkdirSync(networksDir(r), { recursive: true, mode: 0o755 });
   const tmp = join(networksDir(r), `.tmp-${randomBytes(6).toString('hex')}`);
-  mkdirSync(join(tmp, 'leases'), { recursive: true });
-  mkdirSync(join(tmp, 'members'));
-  const fd = openSync(join(tmp, 'network.json'), 'wx', 0o644);
-  writeSync(fd, JSON.stringify(def, null, 1) + '\n');
-  closeSync(fd);
+  try {
+    mkdirSync(join(tmp, 'leases'), { recursive: true });
+    mkdirSync(join(tmp, 'members'));
+    const fd = openSync(join(tmp, 'network.json'), 'wx', 0o644);
+    try {
+      writeSync(fd, JSON.stringify(def, null, 1) + '\n');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    // A full disk (ENOSPC) must not leave half a network behind.
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
   try {
     renameSync(tmp, networkDir(r, def.name));
   } catch (e) {
@@ -163,25 +173,31 @@ export interface Claim {
   content: string;
 }
 
-// Creates a file only if it does not exist yet (O_CREAT|O_EXCL); false when it does.
+/** Prefix of the temporary file a claim is written to before it is linked into place (in the claims' parent). */
+export const CLAIM_TMP = '.claim-';
+
+// Creates a file with its whole content only if it does not exist yet; false when it does. The content goes to a
+// temporary file beside the claims' directory first, which link(2) then puts in place: link refuses an existing
+// name (EEXIST) just as O_EXCL does, and no reader (gc, the hosts refresh) ever sees the claim empty.
 function createExclusive(file: string, content: string): boolean {
-  let fd: number;
+  const tmp = join(dirname(dirname(file)), `${CLAIM_TMP}${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
-    fd = openSync(file, 'wx', 0o644);
+    writeFileSync(tmp, content, { mode: 0o644, flag: 'wx' });
+    linkSync(tmp, file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
-  }
-  try {
-    writeSync(fd, content);
   } finally {
-    closeSync(fd);
+    rmSync(tmp, { force: true });
   }
   return true;
 }
 
-/** The /etc/hosts line a container's lease holds: its address, name and host name, and its ID. */
-export const leaseLine = (ip: string, names: string[], id: string) => `${ip}\t${[...new Set(names)].join(' ')}\t# glassbox:${id}`;
+// The claim's owner as text: the process that made it, identified across PID reuse and reboots.
+const ownerText = (o: Owner | undefined) => (o ? ` owner=${o.pid},${o.start},${o.boot}` : '');
+
+/** The /etc/hosts line a container's lease holds: its address, name and host name, its ID and who claimed it. */
+export const leaseLine = (ip: string, names: string[], id: string, owner?: Owner) => `${ip}\t${[...new Set(names)].join(' ')}\t# glassbox:${id}${ownerText(owner)}`;
 
 // The container ID recorded in a lease or claim file.
 export function claimOwner(file: string): string | undefined {
@@ -192,16 +208,26 @@ export function claimOwner(file: string): string | undefined {
   }
 }
 
+// The process that made a claim (the glassbox run), as the claim names it; undefined for a claim without one.
+export function claimMaker(file: string): Owner | undefined {
+  try {
+    const m = /owner=(\d+),(\d+),(\S+)/.exec(readFileSync(file, 'utf8'));
+    return m ? { pid: Number(m[1]), start: m[2]!, boot: m[3]! } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // Hands out an address on the network: the one asked for, or the lowest free one (never the network, gateway or
 // broadcast address). With `dry` nothing is written (glassbox plan shows the address a run would get now).
-export function allocateAddress(r: Roots, net: NetworkDef, want: { ip?: string; id: string; names: string[]; dry: boolean }): { ip: string; claim: Claim } {
+export function allocateAddress(r: Roots, net: NetworkDef, want: { ip?: string; id: string; names: string[]; dry: boolean; owner?: Owner }): { ip: string; claim: Claim } {
   const subnet = parseSubnet(net.subnet) as Subnet;
   const gateway = parseIp(net.gateway)!;
   const dir = leasesDir(r, net.name);
   if (!want.dry) mkdirSync(dir, { recursive: true });
   const take = (ip: number): Claim | undefined => {
     const text = formatIp(ip);
-    const claim = { file: join(dir, text), content: leaseLine(text, want.names, want.id) };
+    const claim = { file: join(dir, text), content: leaseLine(text, want.names, want.id, want.owner) };
     if (want.dry) return existsSync(claim.file) ? undefined : claim;
     return createExclusive(claim.file, claim.content + '\n') ? claim : undefined;
   };
@@ -253,12 +279,12 @@ function hostPortsInUse(proto: 'tcp' | 'udp'): Set<number> {
 }
 
 // Claims a host port for a container (the one asked for, or a free one from the ephemeral range).
-export function claimPort(r: Roots, want: { proto: 'tcp' | 'udp'; port?: number; id: string; dry: boolean }): { port: number; claim: Claim } {
+export function claimPort(r: Roots, want: { proto: 'tcp' | 'udp'; port?: number; id: string; dry: boolean; owner?: Owner }): { port: number; claim: Claim } {
   const dir = portsDir(r);
   if (!want.dry) mkdirSync(dir, { recursive: true });
   const inUse = hostPortsInUse(want.proto);
   const take = (port: number): Claim | undefined => {
-    const claim = { file: join(dir, `${want.proto}-${port}`), content: `${want.proto} ${port} # glassbox:${want.id}` };
+    const claim = { file: join(dir, `${want.proto}-${port}`), content: `${want.proto} ${port} # glassbox:${want.id}${ownerText(want.owner)}` };
     if (want.dry) return existsSync(claim.file) ? undefined : claim;
     return createExclusive(claim.file, claim.content + '\n') ? claim : undefined;
   };
@@ -287,11 +313,3 @@ export function dropClaims(claims: Claim[], id: string): void {
   for (const c of claims) if (claimOwner(c.file) === id) rmSync(c.file, { force: true });
 }
 
-// True when a file is older than `ms` (a claim left by a run that died before it recorded its container).
-export function olderThan(file: string, ms: number): boolean {
-  try {
-    return Date.now() - statSync(file).mtimeMs > ms;
-  } catch {
-    return false;
-  }
-}

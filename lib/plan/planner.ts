@@ -41,7 +41,10 @@ export interface PreparedContainer {
   makeProc: boolean;
   user: { uid: number; gid: number; groups: number[] };
   /** Volumes with targets already resolved inside the root (container paths). */
-  volumes: Array<{ type: 'bind'; source: string; target: string; readOnly: boolean } | { type: 'tmpfs'; target: string; size?: string; mode?: string }>;
+  volumes: Array<
+    | { type: 'bind'; source: string; target: string; readOnly: boolean; /** The source is a file. */ file?: boolean; /** The image lacks the target file: made empty first (container path). */ placeholder?: string }
+    | { type: 'tmpfs'; target: string; size?: string; mode?: string }
+  >;
   paths: ContainerPaths;
   /** Resource limits; the default pids limit applies whenever the host has cgroups. */
   resources?: Resources;
@@ -187,7 +190,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       block: 'volumes',
       as: 'volumes',
       params: {
-        binds: c.volumes.flatMap((v) => (v.type === 'bind' ? [{ source: v.source, target: inRoot(v.target), options: opts(['bind', 'nodev', ...(v.readOnly ? ['ro'] : [])]) }] : [])),
+        binds: c.volumes.flatMap((v) => (v.type === 'bind' ? [{ source: v.source, target: inRoot(v.target), options: (v.file ? (x: string[]) => x.join(',') : opts)(['bind', 'nodev', ...(v.readOnly ? ['ro'] : [])]) }] : [])),
         tmpfs: c.volumes.flatMap((v) =>
           v.type === 'tmpfs' ? [{ target: inRoot(v.target), options: opts(['nosuid', 'nodev', `mode=${v.mode ?? '1777'}`, ...(v.size ? [`size=${v.size}`] : [])]) }] : [],
         ),
@@ -219,7 +222,10 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     after: idsOf('runroot'),
   });
   // The network's files go between the directories and the unshare that mounts them.
-  const netFiles = netBefore.filter((s) => s.kind !== 'mount');
+  // Empty files for file volumes the image lacks: in the writable layer (or the root directory), before it is mounted.
+  const holders = c.volumes.flatMap((v) => (v.type === 'bind' && v.placeholder ? [(c.overlay ? p.upper : c.lowerDirs[0]!) + v.placeholder] : []));
+  const volumeFiles = holders.length ? expandBlock(catalog, { block: 'volume-files', as: 'volume-files', params: { dirs: [...new Set(holders.map((h) => h.slice(0, h.lastIndexOf('/')) || '/'))], files: holders } }) : [];
+  const netFiles = [...volumeFiles, ...netBefore.filter((s) => s.kind !== 'mount')];
   if (netFiles.length) {
     const dirs = nsSteps.find((s) => s.id === 'ns.dirs')!.id;
     const unshare = nsSteps.find((s) => s.id === 'ns.unshare')!;

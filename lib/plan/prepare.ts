@@ -16,6 +16,7 @@ import { resolveSecurity } from '../security/model.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
 import type { PreparedContainer } from './planner.ts';
 import { etcTargets, prepareNetwork } from '../net/prepare.ts';
+import { probeNetwork } from '../net/probe.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -99,13 +100,19 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   const workdir = wd.path;
   const volumes: PreparedContainer['volumes'] = [];
   for (const [i, v] of spec.volumes.entries()) {
-    const target = (await placed(at('volumes', i, 'target'), () => resolveInLayers(lowerDirs, v.target))).path;
+    const resolved = await placed(at('volumes', i, 'target'), () => resolveInLayers(lowerDirs, v.target));
+    const target = resolved.path;
     if (isReservedTarget(target)) {
       throw new GlassboxError(`volume target ${v.target} resolves to ${target} inside the image`, { ...at('volumes', i, 'target'), hint: 'choose another mount point' });
     }
     if (v.type === 'bind') {
       if (!existsSync(v.source)) throw new GlassboxError(`volume source ${v.source} does not exist`, { ...at('volumes', i, 'source'), hint: 'create it first, or fix the path' });
-      volumes.push({ ...v, target });
+      // A file is bound onto a file (docker's -v /etc/resolv.conf:…): the target must not be a directory, and an
+      // empty one is made when the image lacks it (X-mount.mkdir would make a directory).
+      if (!statSync(v.source).isDirectory()) {
+        if (resolved.kind === 'dir') throw new GlassboxError(`volume ${v.source} is a file but its target ${v.target} is a directory in the image`, { ...at('volumes', i, 'target'), hint: 'bind a file onto a file path' });
+        volumes.push({ ...v, target, file: true, ...(resolved.kind === 'missing' ? { placeholder: target } : {}) });
+      } else volumes.push({ ...v, target });
     } else volumes.push({ ...v, target });
   }
   // The mount points glassbox itself uses must be real directories (or missing), never links out of the image.
@@ -121,7 +128,9 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   const paths = containerPaths(roots, id);
   const overlay = spec.rootfs === 'overlay';
   // Networking last: it claims an address and ports (files), which must not happen for input that fails above.
-  const network = prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId, at: (path) => at('network', ...path) });
+  // A bridge network: what the kernel has is read from the namespace the steps will act in (lib/net/probe.ts).
+  const kernel = spec.network && !['none', 'host', 'container'].includes(spec.network.mode) ? await probeNetwork() : undefined;
+  const network = prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId, at: (path) => at('network', ...path), ...(kernel ? { kernel } : {}) });
   const etc = network.mode === 'none' ? undefined : await placed(image, () => etcTargets((p) => resolveInLayers(lowerDirs, p), paths.rootfs, overlay ? paths.upper : undefined));
   return {
     id,

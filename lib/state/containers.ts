@@ -4,13 +4,14 @@
 // Every write goes through writeFileAtomic, so two glassbox processes never see a half-written file.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassboxError } from '../errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 import type { Roots } from './paths.ts';
 
-export type Status = 'created' | 'running' | 'exited' | 'dead' | 'removing';
+/** `damaged`: state.json cannot be read (never written as such; ps shows it, rm -f and gc remove it). */
+export type Status = 'created' | 'running' | 'exited' | 'dead' | 'removing' | 'damaged';
 
 /** The process responsible for a container's teardown, identified across PID reuse and reboots. */
 export interface Owner {
@@ -59,12 +60,27 @@ export function randomName(): string {
 export const stateDir = (r: Roots, id: string) => join(r.root, 'containers', id);
 const namesDir = (r: Roots) => join(r.root, 'names');
 
-// Creates the state directory and claims the name; fails cleanly when the name is taken.
-export function claimContainer(r: Roots, id: string, name: string): string {
+/** Prefix of a container directory being filled (then `.tmp-PID-ID`): gc removes one whose PID is gone. */
+export const CLAIM_DIR_TMP = '.tmp-';
+
+// Creates the state directory and claims the name; fails cleanly when the name is taken. With `files` (state.json
+// and config.json), the directory is filled under a hidden temporary name and renamed into place, so gc never sees
+// a container directory without its state (and the owner it names): it would take it for a damaged, dead one.
+export function claimContainer(r: Roots, id: string, name: string, files?: Record<string, string>): string {
   mkdirSync(join(r.root, 'containers'), { recursive: true, mode: 0o700 });
   mkdirSync(namesDir(r), { recursive: true, mode: 0o700 });
   const dir = stateDir(r, id);
-  mkdirSync(dir, { mode: 0o700 });
+  if (files) {
+    const tmp = join(r.root, 'containers', `${CLAIM_DIR_TMP}${process.pid}-${id}`);
+    try {
+      mkdirSync(tmp, { mode: 0o700 });
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(tmp, f), text, { mode: 0o600 });
+      renameSync(tmp, dir);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  } else mkdirSync(dir, { mode: 0o700 });
   try {
     symlinkSync(join('..', 'containers', id), join(namesDir(r), name));
   } catch (e) {
@@ -90,12 +106,30 @@ export function nameOwner(r: Roots, name: string): string | undefined {
 }
 
 export function writeState(r: Roots, s: ContainerState): void {
-  writeFileAtomic(join(stateDir(r, s.id), 'state.json'), JSON.stringify(s, null, 1) + '\n');
+  writeFileAtomic(join(stateDir(r, s.id), 'state.json'), stateText(s));
 }
 
+/** state.json's text. */
+export const stateText = (s: ContainerState) => JSON.stringify(s, null, 1) + '\n';
+
+const STATUSES: Status[] = ['created', 'running', 'exited', 'dead', 'removing'];
+
+// Reads state.json defensively: a truncated, garbled, missing or foreign file (another version's, another
+// container's) is no state at all; ps shows such a container as damaged (lib/state/lifecycle.ts).
 export function readState(r: Roots, id: string): ContainerState | undefined {
   try {
-    return JSON.parse(readFileSync(join(stateDir(r, id), 'state.json'), 'utf8')) as ContainerState;
+    const s = JSON.parse(readFileSync(join(stateDir(r, id), 'state.json'), 'utf8')) as ContainerState & { version?: unknown };
+    const ok = s && s.id === id && typeof s.name === 'string' && typeof s.created === 'string' && STATUSES.includes(s.status) && Array.isArray(s.command) && (s.version === undefined || s.version === 1);
+    return ok ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// The name a container holds (found from the names directory: its state may be unreadable).
+export function nameOf(r: Roots, id: string): string | undefined {
+  try {
+    return readdirSync(namesDir(r)).find((n) => nameOwner(r, n) === id);
   } catch {
     return undefined;
   }

@@ -9,8 +9,9 @@
 // are shared by the whole host while state lives under GLASSBOX_ROOT, so a group this root does not know may belong
 // to a live container of another root (tests run several): it is removed only when it is empty and a minute old.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { GROUP } from '../cgroup/compile.ts';
+import { isPrivateMountPoint } from '../host/facts.ts';
 import { hostCgroupLayout, type CgroupLayout } from '../cgroup/layout.ts';
 import { performStep, runWhileBusy } from '../exec/runner.ts';
 import { rm } from 'node:fs/promises';
@@ -18,11 +19,12 @@ import { join } from 'node:path';
 import { expandBlock } from '../blocks/expand.ts';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { runCommand } from '../exec/spawn.ts';
-import { danglingNames, listIds, ownerAlive, processStart, readState, releaseContainer, removeName, stateDir } from './containers.ts';
+import { CLAIM_DIR_TMP, danglingNames, listIds, nameOf, ownerAlive, processStart, readState, releaseContainer, removeName, stateDir } from './containers.ts';
+import { containerLive } from './liveness.ts';
 import { monitorFiles } from './lifecycle.ts';
-import { journalFile, readJournal, type Journal } from './journal.ts';
+import { journalFile, journalFor, readJournal, type Journal } from './journal.ts';
 import type { Roots } from './paths.ts';
-import type { Step } from '../plan/types.ts';
+import type { Plan, Step } from '../plan/types.ts';
 
 export interface GcReport {
   /** glassbox/<id> cgroups removed (with their processes killed). */
@@ -33,6 +35,10 @@ export interface GcReport {
   builds: string[];
   /** Network objects: rules, leases, idle bridges (lib/net/gc.ts). */
   network?: string[];
+  /** Container directories a killed run was still filling. */
+  unfinished?: string[];
+  /** The run root, unmounted once no container was left. */
+  runRoot?: string;
 }
 
 // Runs a journal's undos newest first, ignoring failures. Removing a container's own cgroup is tried again while
@@ -48,9 +54,11 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
   // killed first (its start chain dies with it: parent-death signal), so nothing below races with its own undos.
   // The monitor is found by its command line (`sh …/monitor.sh`), so one started just before glassbox died, before
   // state.json recorded it, is found as well.
+  // A container whose state cannot be read is judged by its journal's owner: when that is gone, its monitor too.
   for (const id of listIds(roots)) {
     const s = readState(roots, id);
-    if (s?.detached && s.status !== 'running' && !ownerAlive(s.owner, bootId)) {
+    const orphanMonitor = s ? s.detached && s.status !== 'running' && !ownerAlive(s.owner, bootId) : !containerLive(roots, id, bootId);
+    if (orphanMonitor) {
       for (const pid of processesRunning(['sh', monitorFiles(stateDir(roots, id)).script])) await killAndWait(pid);
     }
   }
@@ -63,8 +71,8 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
     if (state?.monitor && state.status === 'running' && ownerAlive(state.monitor, bootId)) continue;
     const journal = readJournal(journalFile(stateDir(roots, id)));
     if (!state && journal?.owner && ownerAlive(journal.owner, bootId)) continue;
-    await undoJournal(journal);
-    releaseContainer(roots, id, state?.name);
+    await undoJournal(journal ?? journalFromPlan(roots, id));
+    releaseContainer(roots, id, state?.name ?? nameOf(roots, id));
     report.containers.push(id);
   }
   report.network = await (await import('../net/gc.ts')).collectNetwork(roots, bootId);
@@ -72,9 +80,70 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
     removeName(roots, name);
     report.names.push(name);
   }
+  collectClaimDirs(roots, report);
   await collectRunDirs(roots, report);
   await collectBuilds(roots, bootId, report);
+  await collectRunRoot(roots, report);
   return report;
+}
+
+// The run root's private bind mount, once nothing uses it: no container of this root, no container directory in
+// the run root, no claim, and no other glassbox process running (one may be starting a container that planned on
+// the mount being there).
+async function collectRunRoot(roots: Roots, report: GcReport): Promise<void> {
+  if (!isPrivateMountPoint(roots.run) || listIds(roots).length) return;
+  const entries = (d: string) => {
+    try {
+      return readdirSync(d);
+    } catch {
+      return [];
+    }
+  };
+  if (entries(roots.run).some((e) => /^[0-9a-f]{64}$/.test(e)) || entries(join(roots.root, 'ports')).length) return;
+  if (otherGlassboxRunning(roots)) return;
+  const steps = expandBlock(await loadCatalog(), { block: 'runroot-gc', as: 'gc-runroot', params: { run_root: roots.run } });
+  for (const s of steps) if ((await performStep(s)).exitCode === 0) report.runRoot = roots.run;
+}
+
+// True when another glassbox process (node running bin/glassbox) of this run root is alive: it may be about to
+// start a container. Its run root is read from its environment (GLASSBOX_RUN, or the default).
+function otherGlassboxRunning(roots: Roots): boolean {
+  const me = process.argv[1] ?? '';
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    if (Number(p) === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      if (!argv[1] || !(argv[1] === me || /(^|\/)glassbox(\.m?js)?$/.test(argv[1])) || !/(^|\/)node$/.test(argv[0] ?? '')) continue;
+      const run = /(?:^|\0)GLASSBOX_RUN=([^\0]*)/.exec(readFileSync(`/proc/${p}/environ`, 'utf8'))?.[1] ?? '/run/glassbox';
+      if (run === roots.run) return true;
+    } catch {}
+  }
+  return false;
+}
+
+// The undos of a container whose journal cannot be read, from its plan (config.json); none without one either.
+export function journalFromPlan(roots: Roots, id: string): Journal | undefined {
+  try {
+    return journalFor(JSON.parse(readFileSync(join(stateDir(roots, id), 'config.json'), 'utf8')) as Plan);
+  } catch {
+    return undefined;
+  }
+}
+
+// rm -f of a container whose state cannot be read: its monitor and every process in its cgroups are killed, its
+// undos run (from the journal, or the plan), its directory and name go. What gc does for a dead one, without
+// asking whether it lives.
+export async function removeDamaged(roots: Roots, id: string, layout: CgroupLayout | undefined = hostCgroupLayout()): Promise<void> {
+  for (const pid of processesRunning(['sh', monitorFiles(stateDir(roots, id)).script])) await killAndWait(pid);
+  if (layout) await killGroups(layout, new Map([[id, groupDirs(layout, id)]]));
+  await undoJournal(readJournal(journalFile(stateDir(roots, id))) ?? journalFromPlan(roots, id));
+  releaseContainer(roots, id, nameOf(roots, id));
+}
+
+// The container's glassbox/<id> groups that exist, in each tree.
+function groupDirs(layout: CgroupLayout, id: string): string[] {
+  const trees = layout.version === 'v2' ? [layout.root!] : [...new Set(Object.values(layout.hierarchies))];
+  return trees.map((t) => join(t, GROUP, id)).filter((d) => existsSync(d));
 }
 
 // PIDs of the living processes whose argv is exactly this.
@@ -136,24 +205,47 @@ async function collectCgroups(roots: Roots, bootId: string, layout: CgroupLayout
       if (whose === 'dead' || (whose === 'unknown' && emptyAndOld(dir))) orphans.set(id, [...(orphans.get(id) ?? []), dir]);
     }
   }
+  await killGroups(layout, orphans);
+  for (const id of orphans.keys()) report.cgroups.push(`${GROUP}/${id}`);
+}
+
+// Kills the processes of each container's groups and removes the groups, then glassbox/ itself where it is empty.
+async function killGroups(layout: CgroupLayout, orphans: Map<string, string[]>): Promise<void> {
+  const trees = layout.version === 'v2' ? [layout.root!] : [...new Set(Object.values(layout.hierarchies))];
   const catalog = await loadCatalog();
   // A container's group is removed as soon as the kernel lets go of it (retried while busy); glassbox/ only once.
   const runAll = async (steps: Step[]) => {
     for (const s of steps) await (/\.remove-\d+$/.test(s.id) ? runWhileBusy(s.argv!) : performStep(s));
   };
-  for (const [id, dirs] of orphans) {
+  for (const dirs of orphans.values()) {
+    if (!dirs.length) continue;
     const freezer = layout.version === 'v1' && layout.hierarchies.freezer ? dirs.find((d) => d.startsWith(`${layout.hierarchies.freezer}/`)) : undefined;
     const params =
       layout.version === 'v1'
         ? { freezer_dir: freezer, procs: dirs.map((d) => `${d}/cgroup.procs`), remove: dirs, remove_parents: [] }
         : { dirs, remove: dirs, remove_parents: [] };
     await runAll(expandBlock(catalog, { block: `cgroup-${layout.version}-kill`, as: 'gc-cgroup', params }));
-    report.cgroups.push(`${GROUP}/${id}`);
   }
   const parents = trees.map((t) => join(t, GROUP)).filter((p) => existsSync(p) && !readdirSync(p).some((d) => /^[0-9a-f]{64}$/.test(d)));
   if (parents.length) {
     const params = layout.version === 'v1' ? { procs: [], remove: [], remove_parents: parents } : { dirs: [], remove: [], remove_parents: parents };
     await runAll(expandBlock(catalog, { block: `cgroup-${layout.version}-kill`, as: 'gc-cgroup', params }));
+  }
+}
+
+// Container directories a run was still filling when it was killed (`.tmp-PID-ID`, lib/state/containers.ts).
+function collectClaimDirs(roots: Roots, report: GcReport): void {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(join(roots.root, 'containers')).filter((d) => d.startsWith(CLAIM_DIR_TMP));
+  } catch {
+    return;
+  }
+  for (const d of entries) {
+    const pid = Number(d.slice(CLAIM_DIR_TMP.length).split('-')[0]);
+    if (pid && existsSync(`/proc/${pid}`)) continue;
+    rmSync(join(roots.root, 'containers', d), { recursive: true, force: true });
+    (report.unfinished ??= []).push(join(roots.root, 'containers', d));
   }
 }
 

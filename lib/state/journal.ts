@@ -40,8 +40,15 @@ export function writeJournal(file: string, journal: Journal): void {
   writeFileAtomic(file, JSON.stringify(journal, null, 1) + '\n');
 }
 
-// Reads a journal, if there is one.
+// Reads a journal, if there is one that can be trusted: a truncated, garbled or foreign-version file counts as
+// none (gc then takes the undos from the container's plan, config.json).
 export function readJournal(f: string): Journal | undefined {
   if (!existsSync(f)) return undefined;
-  return JSON.parse(readFileSync(f, 'utf8')) as Journal;
+  try {
+    const j = JSON.parse(readFileSync(f, 'utf8')) as Journal;
+    const ok = j && j.version === 1 && Array.isArray(j.entries) && j.entries.every((e) => e && Array.isArray(e.undo) && e.undo.every((a) => typeof a === 'string'));
+    return ok ? j : undefined;
+  } catch {
+    return undefined;
+  }
 }

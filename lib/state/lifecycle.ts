@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { oomKills } from '../cgroup/stats.ts';
 import { GlassboxError } from '../errors.ts';
-import { listIds, nameOwner, ownerAlive, readState, stateDir, type ContainerState, type Status } from './containers.ts';
+import { listIds, nameOf, nameOwner, ownerAlive, readState, stateDir, type ContainerState, type Status } from './containers.ts';
 import type { Roots } from './paths.ts';
 
 /** The files of a detached container, all in its state directory (outside the container's root). */
@@ -74,7 +74,7 @@ export function listViews(r: Roots, bootId: string): ContainerView[] {
   const out: ContainerView[] = [];
   for (const id of listIds(r)) {
     const s = readState(r, id);
-    if (s) out.push(viewOf(r, s, bootId));
+    out.push(s ? viewOf(r, s, bootId) : damagedView(r, id));
   }
   return out.sort((a, b) => b.created.localeCompare(a.created));
 }
@@ -93,6 +93,18 @@ export function resolveContainer(r: Roots, ref: string): string {
 
 export function readView(r: Roots, id: string, bootId: string): ContainerView {
   const s = readState(r, id);
-  if (!s) throw new GlassboxError(`No such container: ${id}`);
+  if (!s) {
+    if (listIds(r).includes(id)) return damagedView(r, id);
+    throw new GlassboxError(`No such container: ${id}`);
+  }
   return viewOf(r, s, bootId);
+}
+
+// A container whose state.json cannot be read: what its directory and name still say.
+export function damagedView(r: Roots, id: string): ContainerView {
+  let created = new Date(0).toISOString();
+  try {
+    created = statSync(stateDir(r, id)).mtime.toISOString();
+  } catch {}
+  return { id, name: nameOf(r, id) ?? '', image: '', command: [], created, status: 'damaged', released: existsSync(monitorFiles(stateDir(r, id)).done) };
 }

@@ -191,8 +191,8 @@ export class Sandbox {
   }
 
   // Starts glassbox in the background (for tests that kill or signal it).
-  gbStart(args: string[]): Background {
-    const child = spawn(process.execPath, [GLASSBOX, ...args], { env: { ...process.env, ...this.env }, cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  gbStart(args: string[], env: Record<string, string> = {}): Background {
+    const child = spawn(process.execPath, [GLASSBOX, ...args], { env: { ...process.env, ...this.env, ...env }, cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     return new Background(child, this);
   }
 

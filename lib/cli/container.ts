@@ -21,7 +21,7 @@ import { prepareContainer } from '../plan/prepare.ts';
 import type { Lang, Plan, PlanCgroup } from '../plan/types.ts';
 import { readEvents } from '../cgroup/stats.ts';
 import { formatBytes } from '../cgroup/units.ts';
-import { renderPlanJson } from '../render/json.ts';
+import { renderPlanJson, renderPlanJsonBrief } from '../render/json.ts';
 import { shJoin } from '../render/quote.ts';
 import { renderMonitor, renderScript } from '../render/script.ts';
 import { claimContainer, newId, processStart, randomName, releaseContainer, selfOwner, stateDir, writeState, type ContainerState, type Owner } from '../state/containers.ts';
@@ -108,9 +108,15 @@ export async function ensureBaseImage(r: Roots, facts: HostFacts, image: string)
 }
 
 // glassbox plan: the plan as an annotated shell script, or as JSON.
-export async function cmdPlan(target: string, command: string[], flags: RunFlags & { format?: string }, g: Global): Promise<number> {
+export async function cmdPlan(target: string, command: string[], flags: RunFlags & { format?: string; brief?: boolean }, g: Global): Promise<number> {
   const { plan } = await planFor(target, command, flags, { buildBase: false });
-  process.stdout.write(flags.format === 'json' ? renderPlanJson(plan) : renderScript(plan, { lang: g.lang, mode: 'plan', glassboxVersion: VERSION }));
+  const json = flags.format === 'json';
+  if (flags.brief) {
+    const { renderBrief } = await import('../render/brief.ts');
+    process.stdout.write(json ? renderPlanJsonBrief(plan, g.lang) : renderBrief(plan, g.lang));
+    return 0;
+  }
+  process.stdout.write(json ? renderPlanJson(plan) : renderScript(plan, { lang: g.lang, mode: 'plan', glassboxVersion: VERSION }));
   return 0;
 }
 

@@ -32,7 +32,8 @@ import { roots, type Roots } from '../state/paths.ts';
 import { isRecipeArg, specFromFlags, type RunFlags } from './flags.ts';
 import { dropClaims } from '../net/store.ts';
 import { portsText } from '../net/rules.ts';
-import { enableTrace, warn, withSpinner } from './output.ts';
+import { enableTrace, setTraceNames, warn, withSpinner } from './output.ts';
+import { planNames } from '../render/names.ts';
 
 export { VERSION } from './version.ts';
 import { VERSION } from './version.ts';
@@ -145,6 +146,7 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   // docker's check: a terminal for the container needs one to copy from.
   if (flags.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
   const { plan, roots: r, facts, prepared } = await planFor(target, command, flags, { buildBase: true, verbose: g.verbose });
+  setTraceNames(planNames(plan));
   if (plan.info.security?.privileged) {
     warn('PRIVILEGED container: every capability, no seccomp filter, no no_new_privs, no masked /proc paths, /sys writable, every device allowed. Root in it is root on this host.');
   }

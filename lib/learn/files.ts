@@ -13,8 +13,8 @@ export type FileSnapshot = Map<string, string>;
 
 const LIMIT = 20_000;
 
-// Lists everything below the directories (those that do not exist are simply empty).
-export function snapshot(dirs: readonly string[]): FileSnapshot {
+// Lists everything below the directories (those that do not exist are simply empty), except `ignore` (paths).
+export function snapshot(dirs: readonly string[], ignore: ReadonlySet<string> = new Set()): FileSnapshot {
   const out: FileSnapshot = new Map();
   for (const top of dirs) {
     let dev: number;
@@ -33,6 +33,7 @@ export function snapshot(dirs: readonly string[]): FileSnapshot {
       for (const name of names.sort()) {
         if (out.size >= LIMIT) return;
         const p = join(dir, name);
+        if (ignore.has(p)) continue;
         let st;
         try {
           st = lstatSync(p);

@@ -383,9 +383,15 @@ class Session {
     }
     if (answer === 'run') {
       await this.observe(orig, 'before');
-      this.seenOf(orig).filesBefore = snapshot(this.watched());
+      this.seenOf(orig).filesBefore = snapshot(this.watched(), this.bookkeeping);
     }
     return answer;
+  }
+
+  // glassbox's own records in the state directory: they change as learn mode goes, not because of a step.
+  private get bookkeeping(): Set<string> {
+    const { state } = this.plan.info.paths;
+    return new Set(['state.json', 'config.json', 'journal.json', 'journal.json.tmp', 'state.json.tmp'].map((f) => join(state, f)));
   }
 
   // The directories whose files learn mode lists around every step: the container's (and lesson's) own.
@@ -507,7 +513,7 @@ class Session {
     for (;;) {
       const dropped = this.keys!.dropped;
       if (dropped) this.say(c.dim(`  ${this.tr(T.droppedLines(dropped))}`));
-      const line = await this.answer(`${this.tr(T.prompt)} ${c.dim(`[${this.tr(T.keysLine)}]`)}`);
+      const line = await this.answer(`${this.tr(T.prompt)} ${c.dim(`[${this.tr(T.promptKeys)}]`)}`);
       const action = actionOf(line);
       switch (action) {
         case 'run':
@@ -661,7 +667,7 @@ class Session {
     }
 
     await this.observe(orig, 'after');
-    if (seen.filesBefore) seen.files = fileChanges(seen.filesBefore, snapshot(this.watched()), (p) => renderArg(p, shellVar, this.names));
+    if (seen.filesBefore) seen.files = fileChanges(seen.filesBefore, snapshot(this.watched(), this.bookkeeping), (p) => renderArg(p, shellVar, this.names));
     seen.filesBefore = undefined;
     this.lastRan = { n, step: orig };
     if (!brief) {
@@ -711,27 +717,35 @@ class Session {
   // One observe command's result: the diff when there was a "before", else what it shows now.
   private printObserve(o: Seen['observe'][number], short: boolean): void {
     const { c } = this;
-    const head = `  ${c.dim(this.label({ en: `${T.changed.en} (${shJoin(o.argv)})`, zh: `${T.changed.zh} (${shJoin(o.argv)})` }))}`;
+    const head = `  ${c.dim(this.label({ en: `${T.changed.en} (${shJoin(o.argv, shellVar, this.names)})`, zh: `${T.changed.zh} (${shJoin(o.argv, shellVar, this.names)})` }))}`;
     if (!o.after) return;
     if (!o.diff) {
-      this.say(`  ${c.dim(this.label({ en: `${T.nowLooks.en} (${shJoin(o.argv)})`, zh: `${T.nowLooks.zh} (${shJoin(o.argv)})` }))}`);
+      this.say(`  ${c.dim(this.label({ en: `${T.nowLooks.en} (${shJoin(o.argv, shellVar, this.names)})`, zh: `${T.nowLooks.zh} (${shJoin(o.argv, shellVar, this.names)})` }))}`);
       this.printLines(observedText(o.after), short ? SHORT_OUTPUT : 400, '    ');
       return;
     }
     if (!changed(o.diff)) {
-      this.say(`  ${c.dim(this.label({ en: `${T.unchanged.en} (${shJoin(o.argv)})`, zh: `${T.unchanged.zh} (${shJoin(o.argv)})` }))}`);
+      this.say(`  ${c.dim(this.label({ en: `${T.unchanged.en} (${shJoin(o.argv, shellVar, this.names)})`, zh: `${T.unchanged.zh} (${shJoin(o.argv, shellVar, this.names)})` }))}`);
       this.printLines(observedText(o.after), short ? 6 : 400, `    ${c.dim(' ')}`);
       return;
     }
     this.say(head);
     const lines = short ? o.diff.filter((d) => d.op !== ' ') : o.diff;
     const shown = short ? lines.slice(0, SHORT_DIFF) : lines;
-    for (const d of shown) this.say(d.op === '+' ? c.green(`    + ${d.line}`) : d.op === '-' ? c.red(`    - ${d.line}`) : c.dim(`      ${d.line}`));
+    for (const d of shown) {
+      const l = this.shortText(d.line);
+      this.say(d.op === '+' ? c.green(`    + ${l}`) : d.op === '-' ? c.red(`    - ${l}`) : c.dim(`      ${l}`));
+    }
     if (short && lines.length > SHORT_DIFF) this.say(c.dim(`    ${this.tr(T.moreChanges(lines.length - SHORT_DIFF))}`));
   }
 
+  // Output as shown on screen: the long values written as $NAME, like the commands (JSON events keep them whole).
+  private shortText(text: string): string {
+    return [...this.names].sort((a, b) => b.value.length - a.value.length).reduce((t, n) => t.replaceAll(n.value, `$${n.name}`), text);
+  }
+
   private printLines(text: string, max: number, prefix: string): void {
-    const all = text.replace(/\n$/, '').split('\n');
+    const all = this.shortText(text).replace(/\n$/, '').split('\n');
     for (const l of all.slice(0, max)) this.say(`${prefix}${l}`);
     if (all.length > max) this.say(this.c.dim(`${prefix}${this.tr(T.moreLines(all.length - max))}`));
   }
@@ -758,7 +772,7 @@ class Session {
     const place = pid1 === undefined ? this.lessonPlace(step) : undefined;
     if (place) {
       argv = place.argv;
-      note = this.tr(place.note);
+      note = this.shortText(this.tr(place.note));
       this.say(...wrapText(note, this.width - 4).map((l) => `  ${l}`));
       // What the place still sees of the host, shown by plain commands run there.
       for (const cmd of place.show) {

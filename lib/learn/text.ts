@@ -11,6 +11,10 @@ export const T = {
     en: '⏎ run · n skip · e explain · d diff · v values · s shell · j next section · c continue · q quit · h help (letters then ⏎)',
     zh: '⏎ 执行 · n 跳过 · e 解释 · d 变化 · v 完整值 · s shell · j 下一节 · c 不再询问 · q 退出 · h 帮助（字母后按 ⏎）',
   },
+  promptKeys: {
+    en: '⏎ run · n skip · e explain · d diff · s shell · j next section · h all keys',
+    zh: '⏎ 执行 · n 跳过 · e 解释 · d 变化 · s shell · j 下一节 · h 全部按键',
+  },
   foldKeys: {
     en: '⏎ run them all · o one by one · q quit · h help',
     zh: '⏎ 全部执行 · o 逐步执行 · q 退出 · h 帮助',

@@ -6,7 +6,7 @@
 //
 // Output goes to stdout (to stderr with --format json, where stdout carries one JSON object per line).
 
-import { writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
@@ -767,6 +767,7 @@ class Session {
     const { c } = this;
     const container = this.target.container;
     let argv: string[] | undefined;
+    let cwd: string | undefined;
     let note: string;
     const pid1 = this.vars.pid1 ? Number(this.vars.pid1) : undefined;
     const place = pid1 === undefined ? this.lessonPlace(step) : undefined;
@@ -786,7 +787,13 @@ class Session {
       note = this.rootSwitched ? this.tr(T.shellInside) : this.tr(T.shellBarrier(container?.paths.rootfs ?? '?'));
     } else {
       const files = boundNamespaceFiles(this.target.nsDirs);
-      if (files.size === 0) note = this.tr(T.shellNothing);
+      const dir = this.plan.info.paths.state;
+      if (files.size === 0 && existsSync(dir)) {
+        // Nothing to enter yet: the most useful place is where the steps are putting their files.
+        argv = ['sh'];
+        cwd = dir;
+        note = this.tr(T.shellHere(this.shortText(dir)));
+      } else if (files.size === 0) note = this.tr(T.shellNothing);
       else {
         argv = ['nsenter', ...[...files].map(([kind, file]) => `--${kind}=${file}`), 'sh'];
         note = this.tr(T.shellNamespaces([...files.keys()].join(', '), files.has('mount') ? container?.paths.rootfs : undefined));
@@ -803,7 +810,7 @@ class Session {
     this.shellRunning = true;
     this.keys?.suspend();
     try {
-      const s = await startCommand(run, { stdio: 'inherit', env: { PS1: '(glassbox learn) # ', SHELL: '/bin/sh' } });
+      const s = await startCommand(run, { stdio: 'inherit', cwd, env: { PS1: '(glassbox learn) # ', SHELL: '/bin/sh' } });
       await s.done;
     } finally {
       this.shellRunning = false;

@@ -163,6 +163,10 @@ export const T = {
     en: 'There is nothing to enter yet: no namespace exists at this point. Press s again once the namespaces are made.',
     zh: '现在还没有可以进入的东西：此时还没有任何命名空间。等命名空间创建之后再按 s。',
   },
+  shellHere: (dir: string): Text => ({
+    en: `No namespace exists yet, so there is nothing to enter: here is a shell on the host in ${dir}, where the steps so far put their files (ls -la). Type exit to come back.`,
+    zh: `现在还没有任何命名空间，没有可以进入的东西：这里是宿主机上的一个 shell，位于 ${dir}，到目前为止的步骤都把文件放在这里（ls -la）。输入 exit 回来。`,
+  }),
   shellGone: { en: 'The container has ended; there is nothing left to enter.', zh: '容器已经结束，没有可以进入的东西了。' },
   shellInside: {
     en: "You are inside the container: its root, its processes (ps), its host name, its network. Type exit to come back.",

@@ -169,7 +169,7 @@ test('learn --record: the transcript is a sh script that reaches the same state 
   const file = join(sb.dir, 'learnbox.sh');
   const r = await gl(['learn', recipe, '--yes', '--record', file]);
   ok(r, 'learn --record');
-  assert.match(r.stdout, /^learnbox$/m, 'the container printed its host name');
+  assert.match(r.stdout, /^ {2}┃ learnbox\n {2}✓ exit 0/m, 'the container printed its host name, framed, before the status line of the step that released it');
   sb.assertNoLeaks();
   const text = readFileSync(file, 'utf8');
   assert.match(text, /^#!\/bin\/sh\n# Transcript of `glassbox learn /);
@@ -255,7 +255,7 @@ test('learn --xray: the system calls behind unshare, nsenter and hostname', T, a
   // The start step too, up to the barrier: the PID namespace made by unshare, and the container's own /proc.
   assert.match(r.stdout, /unshare\([A-Z_|]*CLONE_NEWPID[A-Z_|]*\) += 0/);
   assert.match(r.stdout, /mount\("proc", "[^"]*\/proc", "proc"/);
-  assert.match(r.stdout, /^learnbox$/m, 'the traced commands still did their work');
+  assert.match(r.stdout, /^ {2}┃ learnbox$/m, 'the traced commands still did their work');
   sb.assertNoLeaks();
 });
 

@@ -31,7 +31,6 @@ const NEEDS: Array<[RegExp, string]> = [
   [/bin\/glassbox learn /, 'learn mode asks at a terminal (tested in learn.test.ts through tmux)'],
   [/ -it /, 'a terminal of its own (tested in terminal.test.ts)'],
   [/ logs -f /, 'follows a container that never ends: a second terminal'],
-  [/bin\/glassbox stats/, 'refreshes until Ctrl-C: a second terminal'],
   [/ pull 127\.0\.0\.1:5000\//, 'a registry on 127.0.0.1:5000 (tested in image-registry.test.ts)'],
   [/ login reg\.example/, 'a registry with a password'],
 ];

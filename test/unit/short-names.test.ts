@@ -120,3 +120,24 @@ test('plan --brief --format json: compact, one step per line, the exact argv kep
     assert.ok(s.section, `${s.id} has a section`);
   }
 });
+
+test('--verbose prints each command in the same short form as the plan, after the names', async () => {
+  const { enableTrace, setTraceNames, traceCommand } = await import('../../lib/cli/output.ts');
+  const plan = plans[0]![1];
+  const names = planNames(plan);
+  const step = plan.steps.find((s) => s.argv?.some((a) => a.includes(plan.info.paths.run)))!;
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((s: string) => (written.push(s), true)) as typeof process.stderr.write;
+  try {
+    enableTrace(true);
+    setTraceNames(names);
+    traceCommand({ argv: step.argv!, exitCode: 0, stdout: '', stderr: '', durationMs: 1 });
+  } finally {
+    process.stderr.write = write;
+  }
+  const text = written.join('');
+  assert.ok(text.includes(`ID=${plan.info.id}`), text);
+  assert.ok(text.includes(shJoin(step.argv!, shellVar, names)), text);
+  assert.ok(!text.split('\n').at(-2)!.includes(plan.info.id), 'the command line does not spell the ID out');
+});

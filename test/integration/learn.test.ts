@@ -129,7 +129,7 @@ test('learn --yes: every lesson runs to its end and leaves nothing behind', { ti
       if (hostRelease) assert.ok(!escape.slice(0, 2000).includes(`PRETTY_NAME=${hostRelease}`));
     },
     '4': (out) => {
-      assert.match(out, /^\s*┃ the fork bomb started 2 seconds ago/m, 'PID 1 set off the bomb (its output framed)');
+      assert.match(out, /^\s*[│┃] the fork bomb started 2 seconds ago/m, 'PID 1 set off the bomb');
       assert.match(out, /pids\.max <==\n\s*│ 64$/m, 'the wall');
       assert.match(out, /^\s*│ max [1-9]\d*$/m, 'pids.events: the kernel refused forks at the wall');
       assert.match(out, /^\s*│ oom_kill 1$/m, 'memory.oom_control: the OOM killer ended the hog');
@@ -280,7 +280,7 @@ test('learn in a terminal: explain, help, run, skip, diff, a shell in the namesp
     s = await t.until('the next section', (x) => count(x, PROMPT) >= 4);
     const next = Number(lastTitle(s)?.[1]);
     assert.ok(next > first + 1, `j went from step ${first} to ${next}`);
-    assert.match(s.slice(s.lastIndexOf('── ')), /^── The namespaces ──  section 2\/\d+/m, 'the next prompt opens the next section');
+    assert.match(s, new RegExp(`^── The namespaces ──  section 2/\\d+\\n\\n\\[section 2/\\d+ · step ${next}/`, 'm'), 'the next prompt opens the next section');
 
     let prompts = count(s, PROMPT);
     let sawSkip = false;
@@ -422,14 +422,19 @@ test('learn 1 in a terminal: a typed word fires nothing, d shows the step just b
     // s: a shell in the chroot, after what it still sees of the host.
     t.keys('s', 'Enter');
     s = await t.until('the chroot shell', (x) => /\(glassbox learn\) # $/m.test(x));
-    assert.match(s, /A shell in the jail: chroot "\$STATE"\/root sh/);
+    assert.match(s, /A shell in the jail: chroot\s+"?\$STATE"?\/root\s+sh/);
     assert.match(s, /\$ chroot "\$STATE"\/root hostname\n\s+│ \S+/);
     t.line('echo "in the jail: $(cat /etc/os-release)"; exit');
     s = await t.until('back from the shell', (x) => /back in learn mode/.test(x) && count(x, PROMPT) > prompts);
     prompts = count(s, PROMPT);
     assert.match(s, /^in the jail: PRETTY_NAME="a jail made by hand \(glassbox lesson 1\)"$/m);
     // Through to the folded container: one answer runs its steps, the next question is the start.
-    while (!/run these \d+ steps\?/.test(s.slice(-400))) await go('the next step', ['Enter'], (x) => /run these \d+ steps\?/.test(x.slice(-400)) || count(x, PROMPT) > prompts);
+    const foldAsked = (x: string) => /run these \d+ steps\?/.test(x.slice(-400));
+    while (!foldAsked(s)) {
+      t.keys('Enter');
+      s = await t.until('the next question', (x) => count(x, PROMPT) > prompts || foldAsked(x));
+      prompts = count(s, PROMPT);
+    }
     const folded = Number(/run these (\d+) steps\?/.exec(s.slice(-400))![1]);
     assert.ok(folded >= 20, `${folded} steps folded`);
     await go('the start', ['Enter']);

@@ -200,7 +200,7 @@ test('files: a step\'s file changes are taken around it alone — made, removed,
 
 test('words: no lesson or block names a seed by its file number; a missing file says "no such file"', async () => {
   const texts = [...lessonFiles().map((f) => readFileSync(f, 'utf8')), ...readdirSync('recipes/blocks').map((f) => readFileSync(join('recipes/blocks', f), 'utf8'))];
-  for (const t of texts) assert.doesNotMatch(t, /seeds? \d{3}|种子文档 ?\d{3}/);
+  for (const t of texts) assert.doesNotMatch(t, /seeds? \d{3}|种子文档 ?\d{3}/i);
   await assert.rejects(resolveTarget('recipes/helo.yaml', { root: '/nonexistent', run: '/nonexistent' }, { buildBase: false }), /recipes\/helo\.yaml: no such file/);
   await assert.rejects(resolveTarget('./lesson1', { root: '/nonexistent', run: '/nonexistent' }, { buildBase: false }), /no such file/);
   await assert.rejects(resolveTarget('chrot', { root: '/nonexistent', run: '/nonexistent' }, { buildBase: false }), /neither a lesson nor a recipe file/);

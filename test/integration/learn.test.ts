@@ -210,6 +210,21 @@ test('learn --record: the transcript is a sh script that reaches the same state 
   sb.assertNoLeaks();
 });
 
+test('learn --yes while another container runs: the shared parent cgroup is left in place, said in words', T, async () => {
+  const bg = await sb.gb(['run', '-d', '--name', 'sharer', sb.rootdir, '/probe', 'sleep', '60']);
+  ok(bg, 'run -d');
+  try {
+    const r = await gl(['learn', recipe, '--yes']);
+    ok(r, 'learn --yes');
+    // The step that made glassbox's parent groups says its undo may meet them still in use (undo_tolerate: shared).
+    assert.match(r.stdout, /^ {2}\[1\] rmdir "\$CG"\/\S+\/glassbox .*✓ still used by another container — left in place$/m);
+    assert.doesNotMatch(r.stdout.slice(r.stdout.indexOf('Clean up')), /\(exit \d+\)$|✗/m, 'no bare exit code in the cleanup');
+  } finally {
+    await sb.gb(['rm', '-f', 'sharer'], { timeoutMs: 60_000 });
+  }
+  sb.assertNoLeaks();
+});
+
 test('learn 6 --lang zh: every step title, heading and why of the bridge lesson is in Chinese', T, async () => {
   const r = await gl(['learn', '6', '--yes', '--lang', 'zh']);
   ok(r, 'learn 6 --yes --lang zh');

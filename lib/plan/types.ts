@@ -117,6 +117,8 @@ export interface PlanInfo {
   /** The container's environment, given to PID 1 as its whole environment. */
   env: Record<string, string>;
   paths: ContainerPaths;
+  /** The root's read-only layers (overlay lowerdirs, top first), or the root directory bound as it is. */
+  layers?: string[];
   /** The container's cgroups, when the host has them. */
   cgroup?: PlanCgroup;
   /** Capabilities, no_new_privs, seccomp, masked paths, device policy (lib/security/plan.ts). */

@@ -30,6 +30,9 @@ export function planNames(plan: Plan): ShortName[] {
   add('RUN', info.paths.run);
   add('STATE', info.paths.state);
   add('CG', cgroupBase(plan));
+  // The image's layers (64-character digests in every mount line), unless a name above covers them already.
+  const layers = (info.layers ?? []).filter((l) => !out.some((n) => l.startsWith(n.value + '/')));
+  layers.forEach((l, i) => add(layers.length === 1 ? 'LAYER' : `LAYER${i + 1}`, l));
   return out;
 }
 

@@ -56,7 +56,9 @@ export function expandBlock(catalog: Catalog, inst: Instance): Step[] {
           ? { mount: { source: sub(def.mount.source, scope), target: sub(def.mount.target, scope), type: sub(def.mount.type, scope), options: sub(def.mount.options, scope) } }
           : {}),
         ...(def.undo ? { undo: argv(def.undo, scope) } : {}),
-        ...(def.undo_may_fail ? { undoMayFail: true } : {}),
+        ...(def.undo_may_fail || def.undo_tolerate ? { undoMayFail: true } : {}),
+        ...(def.undo_tolerate ? { undoTolerate: def.undo_tolerate } : {}),
+        ...(block.section ? { section: block.section } : {}),
         ...(def.exists_ok ? { existsOk: true } : {}),
         observe: def.observe.map((o) => argv(o, scope)),
         needs: [...new Set(needs)],

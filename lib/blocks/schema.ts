@@ -48,6 +48,8 @@ export const StepSchema = z.strictObject({
     .optional(),
   undo: z.array(ArgElementSchema).min(1).optional(),
   undo_may_fail: z.boolean().optional(),
+  /** Why an undo may fail harmlessly, said in words at cleanup: its target may be gone already, or still shared. */
+  undo_tolerate: z.array(z.enum(['gone', 'shared'])).min(1).optional(),
   exists_ok: z.boolean().optional(),
   observe: z.array(z.array(ArgElementSchema).min(1)).default([]),
   if: z.string().optional(),
@@ -56,8 +58,12 @@ export const StepSchema = z.strictObject({
   needs: z.array(z.string()).optional(),
 });
 
+/** The part of a container a block builds: learn mode, `plan --brief` and the JSON plan group steps by it. */
+export const SECTIONS = ['root', 'namespaces', 'cgroups', 'network', 'security', 'start'] as const;
+
 export const BlockSchema = z.strictObject({
   block: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  section: z.enum(SECTIONS).optional(),
   summary: TextSchema,
   params: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), ParamSchema).default({}),
   steps: z.array(StepSchema).min(1),

@@ -23,7 +23,7 @@ import { placeOf } from '../recipe/origins.ts';
 import type { Lang, Plan, PlanCgroup } from '../plan/types.ts';
 import { readEvents } from '../cgroup/stats.ts';
 import { formatBytes } from '../cgroup/units.ts';
-import { renderPlanJson } from '../render/json.ts';
+import { renderPlanJson, renderPlanJsonBrief } from '../render/json.ts';
 import { shJoin } from '../render/quote.ts';
 import { renderMonitor, renderScript } from '../render/script.ts';
 import { claimContainer, newId, processStart, randomName, releaseContainer, selfOwner, stateDir, stateText, writeState, type ContainerState, type Owner } from '../state/containers.ts';
@@ -34,7 +34,8 @@ import { roots, type Roots } from '../state/paths.ts';
 import { isRecipeArg, specFromFlags, type RunFlags } from './flags.ts';
 import { dropClaims } from '../net/store.ts';
 import { portsText } from '../net/rules.ts';
-import { enableTrace, warn, withSpinner } from './output.ts';
+import { enableTrace, setTraceNames, warn, withSpinner } from './output.ts';
+import { planNames } from '../render/names.ts';
 
 export { VERSION } from './version.ts';
 import { VERSION } from './version.ts';
@@ -125,9 +126,15 @@ export async function ensureBaseImage(r: Roots, facts: HostFacts, image: string)
 }
 
 // glassbox plan: the plan as an annotated shell script, or as JSON.
-export async function cmdPlan(target: string, command: string[], flags: RunFlags & { format?: string }, g: Global): Promise<number> {
+export async function cmdPlan(target: string, command: string[], flags: RunFlags & { format?: string; brief?: boolean }, g: Global): Promise<number> {
   const { plan } = await planFor(target, command, flags, { buildBase: false });
-  process.stdout.write(flags.format === 'json' ? renderPlanJson(plan) : renderScript(plan, { lang: g.lang, mode: 'plan', glassboxVersion: VERSION }));
+  const json = flags.format === 'json';
+  if (flags.brief) {
+    const { renderBrief } = await import('../render/brief.ts');
+    process.stdout.write(json ? renderPlanJsonBrief(plan, g.lang) : renderBrief(plan, g.lang));
+    return 0;
+  }
+  process.stdout.write(json ? renderPlanJson(plan) : renderScript(plan, { lang: g.lang, mode: 'plan', glassboxVersion: VERSION }));
   return 0;
 }
 
@@ -159,6 +166,7 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   // docker's check: a terminal for the container needs one to copy from.
   if (flags.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
   const { plan, roots: r, facts, prepared } = await planFor(target, command, flags, { buildBase: true, verbose: g.verbose });
+  setTraceNames(planNames(plan));
   if (plan.info.security?.privileged) {
     warn('PRIVILEGED container: every capability, no seccomp filter, no no_new_privs, no masked /proc paths, /sys writable, every device allowed. Root in it is root on this host.');
   }

@@ -3,6 +3,7 @@
 // is docker's --hostname.
 
 import { Command, CommanderError, Option } from 'commander';
+import { GlassboxError } from '../errors.ts';
 import type { Lang } from '../plan/types.ts';
 import { registerImageCommands } from './image-commands.ts';
 import { registerLearn } from './learn-command.ts';
@@ -10,6 +11,26 @@ import { enableTrace, reportError, setColour } from './output.ts';
 import { VERSION } from './version.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** The global options, also accepted after the verb (before the image or recipe), like docker's. */
+const GLOBAL_FLAGS = ['--verbose', '--no-color', '--lang'];
+
+// Gives a command the global options it lacks, so `glassbox plan --lang zh recipes/hello.yaml` works as
+// `glassbox --lang zh plan recipes/hello.yaml` does.
+function addGlobalOptions(cmd: Command): void {
+  const has = (flag: string) => cmd.options.some((o) => o.long === flag);
+  if (!has('--verbose')) cmd.option('--verbose', 'print every command glassbox runs, with its duration');
+  if (!has('--no-color')) cmd.option('--no-color', 'no colours in output');
+  if (!has('--lang')) cmd.option('--lang <en|zh>', 'language of explanations (default from LANG)');
+}
+
+// After a recipe, a global option would silently become the container's command: refuse it with the fix.
+function refuseTrailingGlobal(verb: string, target: string, command: string[]): void {
+  const first = command[0]?.split('=')[0];
+  if (!first || !GLOBAL_FLAGS.includes(first) || !/\.ya?ml$/.test(target)) return;
+  const opt = command.slice(0, first === '--lang' && !command[0]!.includes('=') ? 2 : 1).join(' ');
+  throw new GlassboxError(`${first} after ${target} would become the container's command`, { hint: `put it before the recipe: glassbox ${verb} ${opt} ${target}` });
+}
 
 function lang(opts: { lang?: string }): Lang {
   const l = opts.lang ?? process.env.GLASSBOX_LANG ?? process.env.LC_ALL ?? process.env.LANG ?? '';
@@ -67,8 +88,17 @@ export function buildProgram(exit: (code: number) => void): Command {
     .exitOverride()
     // Usage errors read like every other error: `glassbox: unknown option '--foo'`, exit 125.
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`glassbox: ${s.replace(/^error: /, '')}`) });
+  // The options given after the verb win over the same ones given before it.
+  let after: { verbose?: boolean; color?: boolean; lang?: string } = {};
+  program.hook('preAction', (_program, action) => {
+    for (let c: Command | null = action; c && c !== program; c = c.parent) {
+      for (const key of ['verbose', 'color', 'lang'] as const) {
+        if (c.getOptionValueSource(key) === 'cli' && !(key in after)) after = { ...after, [key]: c.getOptionValue(key) };
+      }
+    }
+  });
   const global = () => {
-    const o = program.opts<{ verbose?: boolean; color?: boolean; lang?: string }>();
+    const o = { ...program.opts<{ verbose?: boolean; color?: boolean; lang?: string }>(), ...after };
     setColour(o.color !== false);
     return { verbose: o.verbose, lang: lang(o) };
   };
@@ -80,19 +110,20 @@ export function buildProgram(exit: (code: number) => void): Command {
 
   runFlags(program.command('run').description('run a command in a new container (foreground, or -d in the background)').option('-d, --detach', 'run in the background and print the container ID')).action(async (target, command, flags) => {
     const { cmdRun } = await import('./container.ts');
-    await run(() => cmdRun(target, command, flags, global()))();
+    await run(async () => (refuseTrailingGlobal('run', target, command), cmdRun(target, command, flags, global())))();
   });
   runFlags(program.command('plan').description('print the plan: every command run would execute, explained'))
     .addOption(new Option('--format <format>', 'sh or json').choices(['sh', 'json']).default('sh'))
+    .option('--brief', 'one line per step: its number, title and command (with --format json: the compact form)')
     .action(async (target, command, flags) => {
       const { cmdPlan } = await import('./container.ts');
-      await run(() => cmdPlan(target, command, flags, global()))();
+      await run(async () => (refuseTrailingGlobal('plan', target, command), cmdPlan(target, command, flags, global())))();
     });
   runFlags(program.command('script').description('write up.sh and down.sh that do what run does, with plain sh'))
     .requiredOption('-o, --output <dir>', 'directory to write the scripts to')
     .action(async (target, command, flags) => {
       const { cmdScript } = await import('./container.ts');
-      await run(() => cmdScript(target, command, flags, global()))();
+      await run(async () => (refuseTrailingGlobal('script', target, command), cmdScript(target, command, flags, global())))();
     });
   const life = async () => import('./lifecycle.ts');
   program
@@ -223,7 +254,10 @@ export function buildProgram(exit: (code: number) => void): Command {
     .action(async (ref, port) => run(async () => (await net()).cmdPort(ref, port))());
   registerImageCommands(program, image, global, run);
   registerLearn(program, global);
-  for (const c of [...program.commands, ...image.commands, ...network.commands]) c.helpOption('--help', 'show help').exitOverride();
+  for (const c of [...program.commands, ...image.commands, ...network.commands]) {
+    c.helpOption('--help', 'show help').exitOverride();
+    addGlobalOptions(c);
+  }
   return program;
 }
 

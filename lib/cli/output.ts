@@ -5,7 +5,8 @@
 import { Chalk } from 'chalk';
 import { GlassboxError, GlassboxErrors } from '../errors.ts';
 import { onCommand, type CommandResult } from '../exec/spawn.ts';
-import { shJoin } from '../render/quote.ts';
+import type { ShortNames } from '../render/names.ts';
+import { nameDefinitions, shellVar, shJoin } from '../render/quote.ts';
 
 let chalk = new Chalk({ level: !process.env.NO_COLOR && process.stderr.isTTY ? 1 : 0 });
 export const setColour = (on: boolean) => (chalk = new Chalk({ level: on && !process.env.NO_COLOR && process.stderr.isTTY ? 1 : 0 }));
@@ -54,10 +55,17 @@ export function warn(msg: string): void {
   process.stderr.write(`${yellow('glassbox: warning:')} ${msg}\n`);
 }
 
+let traceNames: ShortNames | undefined;
+// --verbose of a container's run: its long values are named once (ID=…, RUN=…), as in its plan and learn mode.
+export function setTraceNames(names: ShortNames): void {
+  traceNames = names;
+  if (tracing && names.length) process.stderr.write(dim(nameDefinitions(names).map((l) => `${' '.repeat(11)} ${l}`).join('\n')) + '\n');
+}
+
 // --verbose: one line per command with its duration and exit status.
 export function traceCommand(r: CommandResult): void {
   const status = r.exitCode === 0 ? '' : red(` → exit ${r.exitCode}`);
-  process.stderr.write(`${dim(`[${r.durationMs.toFixed(1).padStart(6)} ms]`)} ${shJoin(r.argv)}${status}\n`);
+  process.stderr.write(`${dim(`[${r.durationMs.toFixed(1).padStart(6)} ms]`)} ${shJoin(r.argv, shellVar, traceNames)}${status}\n`);
   if (r.exitCode !== 0 && r.stderr.trim()) process.stderr.write(dim(r.stderr.trim().replace(/^/gm, '    ')) + '\n');
 }
 

@@ -63,6 +63,8 @@ export interface ExecOptions {
   terminal?: boolean;
   /** The start step runs the chain under a wrapper (learn --xray: strace): the chain is the wrapper's first child. */
   wrapped?: boolean;
+  /** The container's output goes here instead of the terminal (learn mode frames it); end() once stdout closed. */
+  output?: { write(stream: 'stdout' | 'stderr', text: string): void; end(): void };
 }
 
 export interface ExecOutcome {
@@ -113,6 +115,10 @@ function hintForFailure(r: StepResult): string {
 
 /** Passes the container's standard error through line by line, holding back util-linux's SIGKILL message. */
 class StderrFilter {
+  private readonly write: (s: string) => void;
+  constructor(write: (s: string) => void = (s) => process.stderr.write(s)) {
+    this.write = write;
+  }
   private partial = '';
   private timer?: NodeJS.Timeout;
   private sawSigkill = false;
@@ -129,14 +135,14 @@ class StderrFilter {
 
   private flush(): void {
     if (this.partial && !'unshare: sigprocmask unblock failed'.startsWith(this.partial) && !StderrFilter.MARK.test(this.partial)) {
-      process.stderr.write(this.partial);
+      this.write(this.partial);
       this.partial = '';
     }
   }
 
   private emit(line: string): void {
     if (StderrFilter.MARK.test(line)) this.sawSigkill = true;
-    else process.stderr.write(line);
+    else this.write(line);
   }
 
   /** Flushes what is left; true when the SIGKILL message was seen. */
@@ -281,10 +287,16 @@ export class Executor {
     await failpoint(this.plan.steps, start, 'before');
     if (failpointFails(this.plan.steps, start)) throw stepFailed(failedByFailpoint(start));
     this.done.push(start);
-    const stderr = new StderrFilter();
+    const out = this.opts.output;
+    const stderr = new StderrFilter(out ? (s) => out.write('stderr', s) : undefined);
     // With a terminal, all output goes through the pseudo-terminal: there is no separate stderr to read.
     const filter = this.opts.stdio === 'inherit' && !this.opts.terminal;
-    this.main = await startCommand(argv, { stdio: this.opts.stdio, stdin: this.opts.stdin, onStderr: filter ? (s) => stderr.push(s) : undefined });
+    this.main = await startCommand(argv, {
+      stdio: this.opts.stdio,
+      stdin: this.opts.stdin,
+      onStderr: filter || out ? (s) => stderr.push(s) : undefined,
+      ...(out ? { onStdout: (s: string) => out.write('stdout', s), onStdoutEnd: () => out.end() } : {}),
+    });
     void failpoint(this.plan.steps, start, 'during');
     const main = this.main.pid;
     this.vars.pid = String(main);

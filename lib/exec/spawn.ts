@@ -91,6 +91,9 @@ export async function startCommand(
     fds?: number[];
     /** Receives the process's standard error instead of the terminal (stdin and stdout stay attached). */
     onStderr?: (chunk: string) => void;
+    /** Receives the process's standard output instead of the terminal (learn mode frames it); onEnd when it closes. */
+    onStdout?: (chunk: string) => void;
+    onStdoutEnd?: () => void;
   },
 ): Promise<Started> {
   const { execa } = await loadExeca();
@@ -98,7 +101,7 @@ export async function startCommand(
   const child: ResultPromise = execa(argv[0]!, argv.slice(1), {
     reject: false,
     // Extra descriptor numbers are passed as they are; execa's types spell them out as literals, hence the cast.
-    stdio: [opts.stdin ?? opts.stdio, opts.stdio, opts.onStderr ? 'pipe' : opts.stdio, ...((opts.fds ?? []) as 3[])],
+    stdio: [opts.stdin ?? opts.stdio, opts.onStdout ? 'pipe' : opts.stdio, opts.onStderr ? 'pipe' : opts.stdio, ...((opts.fds ?? []) as 3[])],
     buffer: false,
     cwd: opts.cwd,
     env: opts.env,
@@ -106,6 +109,10 @@ export async function startCommand(
     encoding: 'utf8',
   });
   if (opts.onStderr) child.stderr?.on('data', (d: Buffer | string) => opts.onStderr!(String(d)));
+  if (opts.onStdout) {
+    child.stdout?.on('data', (d: Buffer | string) => opts.onStdout!(String(d)));
+    child.stdout?.on('close', () => opts.onStdoutEnd?.());
+  }
   const pid = child.pid;
   if (pid === undefined) {
     const r = await child;

@@ -1,6 +1,6 @@
 // glassbox's built-in base image, made on the spot from this machine (there may be no registry to pull from):
 // a static busybox when Debian's busybox-static is installed, otherwise a handful of host programs with the
-// shared libraries `ldd` lists — the root file system seed 004 builds by hand. It is built by plain commands
+// shared libraries `ldd` lists — the root file system the containers-from-scratch article builds by hand. It is built by plain commands
 // from the image-from-host block, packed as a tar to name the layer by its digest, and stored like any image.
 
 import { createHash } from 'node:crypto';

@@ -3,7 +3,8 @@
 import { GlassboxError } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
 import { preloadSpawner } from '../exec/spawn.ts';
-import { enableTrace, useColour } from '../cli/output.ts';
+import { enableTrace, setTraceNames, useColour } from '../cli/output.ts';
+import { planNames } from '../render/names.ts';
 import { requireRoot } from '../cli/container.ts';
 import { roots } from '../state/paths.ts';
 import type { LearnFlags, LearnGlobal } from '../cli/learn-command.ts';
@@ -30,6 +31,7 @@ export async function cmdLearn(arg: string, flags: LearnFlags, g: LearnGlobal): 
   preloadSpawner();
   enableTrace(g.verbose);
   const target = await resolveTarget(arg, r, { buildBase: true });
+  setTraceNames(planNames(target.plan));
   const total = target.plan.steps.length;
   if (flags.from !== undefined && flags.from > total) {
     throw new GlassboxError(`--from ${flags.from}: there are only ${total} steps`, { hint: 'glassbox learn --list shows them' });

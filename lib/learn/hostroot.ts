@@ -1,4 +1,4 @@
-// The host files a hand-made root needs (lessons 1 and 3, after seed 004): a few programs found on PATH, every
+// The host files a hand-made root needs (lessons 1 and 3, after the containers-from-scratch article): a few programs found on PATH, every
 // shared library and the dynamic loader `ldd` lists for them, and a static busybox for the escape. Found here,
 // copied by the lesson's own plain commands (cp -L --parents), so the lesson shows each copy.
 

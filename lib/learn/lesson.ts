@@ -33,12 +33,24 @@ import { T } from './text.ts';
 
 const ParamValue = z.union([z.string(), z.boolean(), z.number(), z.array(z.string())]);
 
+/**
+ * Where `s` opens a shell from this part on (until the container runs): a command (lesson variables allowed), a
+ * note that says what the learner finds there, and commands run first whose output shows it (what the place
+ * still sees of the host).
+ */
+const ShellPlace = z.strictObject({
+  argv: z.array(z.string()).min(1),
+  note: TextSchema,
+  show: z.array(z.array(z.string()).min(1)).default([]),
+});
+
 const BlockPart = z.strictObject({
   block: z.string().min(1),
   as: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).optional(),
   params: z.record(z.string(), ParamValue).default({}),
   check: z.boolean().optional(),
   required: z.boolean().optional(),
+  shell: ShellPlace.optional(),
 });
 
 const InlineContainer = z.strictObject({
@@ -55,7 +67,9 @@ const RecipeContainer = z.strictObject({
   command: z.array(z.string()).min(1).optional(),
 });
 
-const ContainerPart = z.strictObject({ container: z.union([RecipeContainer, InlineContainer]) });
+// `fold: true`: the container's steps that are not what the lesson teaches (every section but start) are folded
+// into sections that run on one key.
+const ContainerPart = z.strictObject({ container: z.union([RecipeContainer, InlineContainer]), fold: z.boolean().optional() });
 
 export const LessonSchema = z.strictObject({
   lesson: z.number().int().min(1).max(99),
@@ -72,6 +86,7 @@ export type LessonDef = z.output<typeof LessonSchema> & { file: string };
 export type BlockPartDef = z.output<typeof BlockPart>;
 export type InlineContainerDef = z.output<typeof InlineContainer>;
 export type RecipeContainerDef = z.output<typeof RecipeContainer>;
+export type ShellPlaceDef = z.output<typeof ShellPlace>;
 
 /** One line of `glassbox lessons`. */
 export interface LessonEntry {

@@ -16,16 +16,20 @@ import { onCommand, runCommand, signalNumber, startCommand, type CommandResult }
 import { findOnPathSync } from '../host/programs.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
 import { RT_CLOSE, RT_OPEN, type Lang, type Plan, type Step, type Text } from '../plan/types.ts';
-import { renderArg, shJoin } from '../render/quote.ts';
+import { sectionRuns, SECTION_TITLES, type SectionRun } from '../plan/sections.ts';
+import { planNames, type ShortNames } from '../render/names.ts';
+import { nameDefinitions, renderArg, shellVar, shJoin } from '../render/quote.ts';
 import { renderStepCommand, renderUndo } from '../render/script.ts';
 import { claimContainer, releaseContainer, selfOwner, writeState, type ContainerState } from '../state/containers.ts';
 import { journalFile } from '../state/journal.ts';
 import type { Roots } from '../state/paths.ts';
 import { changed, diffLines, observedText, type DiffLine, type Observed } from './diff.ts';
 import { explainArgv, formatExplain } from './explain.ts';
+import { fileChanges, snapshot, type FileSnapshot } from './files.ts';
 import { actionOf, KeyReader } from './keys.ts';
+import { undoVerdict } from './cleanup.ts';
 import { alive, boundNamespaceFiles, findContainerPids, mountsBelow } from './procs.ts';
-import type { LearnTarget } from './target.ts';
+import type { LearnTarget, ShellPlace } from './target.ts';
 import { T, wrapText } from './text.ts';
 import { renderTranscript, type StepStatus } from './transcript.ts';
 import { readTrace, xrayArgv } from './xray.ts';
@@ -51,6 +55,9 @@ interface Seen {
   status: StepStatus;
   result?: StepResult;
   observe: Array<{ argv: string[]; before?: Observed; after?: Observed; diff?: DiffLine[] }>;
+  /** The files below the watched directories, before the step; and what it added, removed or changed. */
+  filesBefore?: FileSnapshot;
+  files?: DiffLine[];
   xray?: string[];
 }
 
@@ -70,17 +77,28 @@ export function listSteps(target: LearnTarget, opts: Pick<LearnOptions, 'lang' |
   const c = new Chalk({ level: opts.colour ? 1 : 0 });
   const total = target.plan.steps.length;
   const out: string[] = [];
+  const names = planNames(target.plan);
+  const runs = sectionRuns(target.plan.steps);
   if (target.lesson && !opts.json) out.push(c.bold(T.lessonLine(target.lesson.lesson, target.lesson.year, target.lesson.title[lang])[lang]), '');
+  if (!opts.json && names.length) out.push(c.dim(T.namesIntro[lang]), ...nameDefinitions(names).map((l) => c.dim(`        ${l}`)));
   target.plan.steps.forEach((s, i) => {
     if (opts.json) {
-      out.push(JSON.stringify({ type: 'step', n: i + 1, total, id: s.id, phase: s.phase, title: s.title, why: s.why, command: renderStepCommand(s), check: target.checks.has(s.id) || undefined }));
+      out.push(JSON.stringify({ type: 'step', n: i + 1, total, id: s.id, phase: s.phase, section: s.section, title: s.title, why: s.why, command: renderStepCommand(s), check: target.checks.has(s.id) || undefined }));
       return;
     }
     const h = target.headings.get(s.id);
     if (h) out.push('', c.bold(`── ${h[lang]} ──`));
-    out.push(`${c.bold(`[${i + 1}/${total}]`)} ${s.title[lang]}`, c.dim(`        ${renderStepCommand(s).split('\n').join('\n        ')}`));
+    const run = runs.find((r) => r.from === i);
+    if (run?.folded) out.push('', c.bold(`── ${T.foldHeading(run.to - run.from, [...new Set(target.plan.steps.slice(run.from, run.to).map((x) => (SECTION_TITLES[x.section ?? 'other'] ?? SECTION_TITLES.other!)[lang].toLowerCase()))].join(', '))[lang]} ──`));
+    else if (run && !h) out.push('', c.bold(`── ${sectionTitle(run, target)[lang]} ──`));
+    out.push(`${c.bold(`[${i + 1}/${total}]`)} ${s.title[lang]}`, c.dim(`        ${renderStepCommand(s, names).split('\n').join('\n        ')}`));
   });
   process.stdout.write(out.join('\n') + '\n');
+}
+
+// A section's heading: a lesson part's block summary, or the container section's title.
+function sectionTitle(run: SectionRun, target: LearnTarget): Text {
+  return target.headings.get(target.plan.steps[run.from]!.id) ?? SECTION_TITLES[run.id] ?? SECTION_TITLES.other!;
 }
 
 class Session {
@@ -103,12 +121,23 @@ class Session {
   private shellRunning = false;
   private signalled?: NodeJS.Signals;
   private rootSwitched = false;
-  private lastDiffStep?: { n: number; step: Step };
   private xrayDir?: string;
   private strace?: string;
-  private lastPhase?: string;
   private readonly ran: Step[] = [];
   private teardownNext = 0;
+  /** Long values named once (ID=…, RUN=…): every command is shown with them. */
+  private readonly names: ShortNames;
+  private readonly runs: SectionRun[];
+  /** Steps before this index run without asking (j: the rest of a section; a folded section run on one key). */
+  private runUntil = 0;
+  private foldRun?: SectionRun;
+  private lastRan?: { n: number; step: Step };
+  /** The container's output, framed; held while a prompt waits, so it never runs through the question. */
+  private prompting = false;
+  private held: string[] = [];
+  private readonly partialOut: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
+  private outputClosed!: Promise<void>;
+  private closeOutput!: () => void;
 
   constructor(target: LearnTarget, r: Roots, opts: LearnOptions) {
     this.target = target;
@@ -120,6 +149,40 @@ class Session {
     this.c = new Chalk({ level: opts.colour && this.ui.isTTY ? 1 : 0 });
     this.width = Math.max(60, Math.min(this.ui.columns || 100, 120));
     if (!opts.yes) this.keys = new KeyReader(process.stdin);
+    this.names = planNames(this.plan);
+    this.runs = sectionRuns(this.plan.steps);
+    this.outputClosed = new Promise((resolve) => (this.closeOutput = resolve));
+  }
+
+  // ---- the container's output, framed --------------------------------------------------------------------------
+
+  // One chunk of the container's stdout or stderr: whole lines get the gutter; a prompt holds them back.
+  private containerOutput(stream: 'stdout' | 'stderr', text: string): void {
+    const lines = (this.partialOut[stream] + text).split('\n');
+    this.partialOut[stream] = lines.pop()!;
+    for (const l of lines) this.frame(stream, l);
+  }
+
+  private frame(stream: 'stdout' | 'stderr', line: string): void {
+    const gutter = stream === 'stdout' ? this.c.cyan('  ┃ ') : this.c.yellow('  ┃ ');
+    const shown = `${gutter}${line}`;
+    if (this.prompting) this.held.push(shown);
+    else this.say(shown);
+  }
+
+  // The end of the container's output: what is left of a line without its newline.
+  private endOutput(): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      if (this.partialOut[stream]) this.frame(stream, this.partialOut[stream]);
+      this.partialOut[stream] = '';
+    }
+    this.closeOutput();
+  }
+
+  private releaseHeld(): void {
+    const lines = this.held;
+    this.held = [];
+    if (lines.length) this.say(this.c.dim(`  ${this.label(T.containerOutput)}`), ...lines);
   }
 
   private say(...lines: string[]): void {
@@ -196,6 +259,9 @@ class Session {
       journal: journalFile(dir),
       owner,
       stdio: opts.json ? 'ignore' : 'inherit',
+      // The keys are read from the terminal: the container gets /dev/null as its input (like run without -i).
+      stdin: 'ignore',
+      output: opts.json ? undefined : { write: (stream, text) => this.containerOutput(stream, text), end: () => this.endOutput() },
       // --xray runs the start chain under strace too: the chain is strace's child.
       wrapped: !!opts.xray,
       handleSignals: false,
@@ -244,6 +310,7 @@ class Session {
     } finally {
       for (const [s, h] of handlers) process.off(s, h);
       stopListening();
+      this.keys?.close();
       releaseContainer(this.r, id, name);
       if (this.xrayDir) rmSync(this.xrayDir, { recursive: true, force: true });
     }
@@ -272,6 +339,7 @@ class Session {
     }
     const extra = this.opts.from > 1 ? ` ${this.tr(T.fromNote(this.opts.from))}` : '';
     this.say('', `${this.tr(T.stepsCount(total))}${extra}${this.opts.yes ? '' : `  ${c.dim(this.tr(T.keysLine))}`}`);
+    if (this.names.length) this.say('', c.dim(this.tr(T.namesIntro)), ...nameDefinitions(this.names).map((l) => `  ${l}`));
     this.emit({ type: 'start', target: target.label, kind: target.kind, lesson: target.lesson?.lesson, id: this.plan.info.id, steps: total, lang });
   }
 
@@ -279,13 +347,30 @@ class Session {
 
   private async beforeStep(step: Step, index: number, total: number): Promise<'run' | 'skip' | 'quit'> {
     await this.pending;
+    this.releaseHeld();
     const orig = this.plan.steps[index] ?? step;
     const n = index + 1;
     if (orig.phase === 'boot') this.learnPids();
-    this.showStep(orig, n, total);
+    const run = this.runOf(index);
+    if (run.from === index) this.sectionHeading(run);
+    let asking = !(this.opts.yes || this.continueAll || n < this.opts.from || index < this.runUntil);
     let answer: 'run' | 'skip' | 'quit' = 'run';
     try {
-      if (!(this.opts.yes || this.continueAll || n < this.opts.from)) answer = await this.ask(orig);
+      if (asking && run.folded && run.from === index) {
+        const fold = await this.askFold(run);
+        if (fold === 'quit') answer = 'quit';
+        else if (fold === 'all') {
+          this.runUntil = run.to;
+          this.foldRun = run;
+          asking = false;
+        }
+      }
+      const brief = this.foldRun === run && index < run.to;
+      if (answer !== 'quit') {
+        if (brief) this.showBrief(orig, n, total);
+        else this.showStep(orig, n, total);
+        if (asking) answer = await this.ask(orig, run);
+      }
     } catch (e) {
       this.cleaning = true;
       throw e;
@@ -296,22 +381,81 @@ class Session {
       this.emit({ type: 'quit', n, id: orig.id });
       return 'quit';
     }
-    if (answer === 'run') await this.observe(orig, 'before');
+    if (answer === 'run') {
+      await this.observe(orig, 'before');
+      this.seenOf(orig).filesBefore = snapshot(this.watched(), this.bookkeeping);
+    }
     return answer;
+  }
+
+  // glassbox's own records in the state directory: they change as learn mode goes, not because of a step.
+  private get bookkeeping(): Set<string> {
+    const { state } = this.plan.info.paths;
+    return new Set(['state.json', 'config.json', 'journal.json', 'journal.json.tmp', 'state.json.tmp'].map((f) => join(state, f)));
+  }
+
+  // The directories whose files learn mode lists around every step: the container's (and lesson's) own.
+  private watched(): string[] {
+    const { paths } = this.plan.info;
+    return [...new Set([paths.state, paths.run])];
+  }
+
+  private seenOf(step: Step): Seen {
+    const seen = this.seen.get(step.id) ?? { status: 'ran' as StepStatus, observe: [] };
+    this.seen.set(step.id, seen);
+    return seen;
+  }
+
+  // The files a step made, removed or changed, with long values named.
+  private printFiles(lines: DiffLine[], max: number): void {
+    const { c } = this;
+    this.say(`  ${c.dim(this.label(T.filesChanged))}`);
+    for (const d of lines.slice(0, max)) this.say(d.op === '+' ? c.green(`    + ${d.line}`) : c.red(`    - ${d.line}`));
+    if (lines.length > max) this.say(c.dim(`    ${this.tr(T.moreChanges(lines.length - max))}`));
+  }
+
+  // The section run a step belongs to.
+  private runOf(index: number): SectionRun {
+    return this.runs.find((r) => index >= r.from && index < r.to)!;
+  }
+
+  // "section 3/8 · step 12/43": where a step is, in the sections and in the steps (the cleanup is the last section).
+  private where(n: number): string {
+    const k = this.runs.indexOf(this.runOf(n - 1)) + 1;
+    return `${this.tr(T.section(k, this.runs.length + 1))} · ${this.tr(T.stepOf(n, this.plan.steps.length))}`;
+  }
+
+  private sectionHeading(run: SectionRun): void {
+    const { c } = this;
+    const k = this.runs.indexOf(run) + 1;
+    const here = `${this.tr(T.section(k, this.runs.length + 1))}`;
+    if (run.folded) {
+      const parts = [...new Set(this.plan.steps.slice(run.from, run.to).map((s) => this.tr(SECTION_TITLES[s.section ?? 'other'] ?? SECTION_TITLES.other!).toLowerCase()))];
+      const heading = this.target.headings.get(this.plan.steps[run.from]!.id);
+      if (heading) this.say('', c.bold(`── ${this.tr(heading)} ──`));
+      this.say('', c.bold(`━━ ${here} ━━`), ...wrapText(this.tr(T.foldHeading(run.to - run.from, parts.join(this.lang === 'zh' ? '、' : ', '))), this.width - 4).map((l) => `  ${l}`));
+      return;
+    }
+    this.say('', c.bold(`── ${this.tr(sectionTitle(run, this.target))} ──  `) + c.dim(here));
+  }
+
+  // One line for a step of a folded section that runs on one key.
+  private showBrief(step: Step, n: number, total: number): void {
+    const { c } = this;
+    const cmd = renderStepCommand(this.boundStep(step), this.names).split('\n');
+    this.say(`${c.cyan(`[${this.where(n)}]`)} ${step.title[this.lang]}  ${c.dim(`$ ${cmd[0]}${cmd.length > 1 ? ' …' : ''}`)}`);
+    this.emit({ type: 'step', n, total, id: step.id, phase: step.phase, section: step.section, folded: true, title: step.title, command: renderStepCommand(this.boundStep(step)), argv: this.boundStep(step).argv });
   }
 
   private showStep(step: Step, n: number, total: number): void {
     const { c, lang } = this;
-    if (step.phase !== this.lastPhase && this.target.kind === 'recipe') {
-      this.lastPhase = step.phase;
-      this.say('', c.bold(`── ${this.tr(T.phase[step.phase])} ──`));
-    }
     const heading = this.target.headings.get(step.id);
-    if (heading) this.say('', c.bold(`── ${this.tr(heading)} ──`));
+    const run = this.runOf(n - 1);
+    if (heading && run.from !== n - 1) this.say('', c.bold(`── ${this.tr(heading)} ──`));
     const b = this.boundStep(step);
-    const cmd = renderStepCommand(b);
-    const undo = renderUndo(b);
-    this.say('', `${c.bold.cyan(`[${n}/${total}]`)} ${c.bold(step.title[lang])}`);
+    const cmd = renderStepCommand(b, this.names);
+    const undo = renderUndo(b, this.names);
+    this.say('', `${c.bold.cyan(`[${this.where(n)}]`)} ${c.bold(step.title[lang])}`);
     this.say(...cmd.split('\n').map((l, i) => (i === 0 ? `  ${c.green('$')} ${l}` : `    ${l}`)));
     const why = wrapText(step.why[lang], this.width - 8);
     this.say(`  ${c.dim(this.label(T.why))} ${why[0] ?? ''}`, ...why.slice(1).map((l) => `       ${l}`));
@@ -324,29 +468,62 @@ class Session {
       total,
       id: step.id,
       phase: step.phase,
+      section: step.section,
       title: step.title,
       why: step.why,
       touches: step.touches,
-      command: cmd,
+      command: renderStepCommand(b),
+      short: cmd,
       argv: b.argv,
-      undo: undo,
+      undo: renderUndo(b),
       check: this.target.checks.has(step.id) || undefined,
     });
   }
 
-  // The prompt: keys until one of them runs, skips or quits.
-  private async ask(step: Step): Promise<'run' | 'skip' | 'quit'> {
+  // Reads one answer; typed lines that came while no prompt waited are dropped and said so.
+  private async answer(keys: string): Promise<string> {
+    const { c } = this;
+    this.prompting = true;
+    try {
+      this.ui.write(`${c.yellow('›')} ${keys} `);
+      const line = await this.keys!.read();
+      return line;
+    } finally {
+      this.prompting = false;
+      this.releaseHeld();
+    }
+  }
+
+  // At the first step of a folded section: run all of it on one key, or go through it one step at a time.
+  private async askFold(run: SectionRun): Promise<'all' | 'one' | 'quit'> {
+    for (;;) {
+      const line = await this.answer(`${this.tr(T.foldPrompt(run.to - run.from))} ${this.c.dim(`[${this.tr(T.foldKeys)}]`)}`);
+      const action = actionOf(line);
+      if (action === 'run' || action === 'continue' || action === 'next') return 'all';
+      if (action === 'one') return 'one';
+      if (action === 'quit') return 'quit';
+      if (action === 'help') this.say('', ...this.tr(T.help).split('\n').map((l) => `  ${l}`), '');
+      else this.say(this.c.dim(`  ${this.tr(T.unknownKey)}`));
+    }
+  }
+
+  // The prompt: answers until one of them runs, skips or quits.
+  private async ask(step: Step, run: SectionRun): Promise<'run' | 'skip' | 'quit'> {
     const { c } = this;
     for (;;) {
-      this.ui.write(`${c.yellow('›')} ${this.tr(T.prompt)} ${c.dim(`[${this.tr(T.keysLine)}]`)} `);
-      const key = await this.keys!.read();
-      const action = actionOf(key);
-      this.ui.write(`${action ? key.replace(/[\r\n]/g, '⏎').replace(/[\x00-\x1f]/g, '') : ''}\n`);
+      const dropped = this.keys!.dropped;
+      if (dropped) this.say(c.dim(`  ${this.tr(T.droppedLines(dropped))}`));
+      const line = await this.answer(`${this.tr(T.prompt)} ${c.dim(`[${this.tr(T.promptKeys)}]`)}`);
+      const action = actionOf(line);
       switch (action) {
         case 'run':
+        case 'one':
           return 'run';
         case 'continue':
           this.continueAll = true;
+          return 'run';
+        case 'next':
+          this.runUntil = run.to;
           return 'run';
         case 'quit':
           return 'quit';
@@ -362,8 +539,11 @@ class Session {
         case 'diff':
           await this.showDiff(step);
           continue;
+        case 'values':
+          this.showValues(step);
+          continue;
         case 'shell':
-          await this.shell();
+          await this.shell(step);
           continue;
         case 'help':
           this.say('', ...this.tr(T.help).split('\n').map((l) => `  ${l}`), '');
@@ -372,6 +552,15 @@ class Session {
           this.say(c.dim(`  ${this.tr(T.unknownKey)}`));
       }
     }
+  }
+
+  // v: the step with every value in full (what "$ID", "$RUN"… stand for), and the names' definitions.
+  private showValues(step: Step): void {
+    const b = this.boundStep(step);
+    const undo = renderUndo(b);
+    this.say(this.c.bold(`  ${this.tr(T.fullValues)}`), ...renderStepCommand(b).split('\n').map((l, i) => (i === 0 ? `  $ ${l}` : `    ${l}`)));
+    if (undo) this.say(`  ${this.c.dim(this.label(T.undo))} ${undo}`);
+    if (this.names.length) this.say(...nameDefinitions(this.names).map((l) => this.c.dim(`  ${l}`)));
   }
 
   private explain(step: Step): void {
@@ -394,12 +583,20 @@ class Session {
   }
 
   // d: the full diff of the last step with observe commands, and this step's observe commands as they are now.
+  // d: what the step just before changed — its observe commands' diffs and its files, taken around it alone.
   private async showDiff(step: Step): Promise<void> {
     const { c } = this;
-    if (this.lastDiffStep) {
-      const { n, step: last } = this.lastDiffStep;
-      this.say(c.bold(`  ${this.tr(T.lastDiff(n, last.title[this.lang]))}`));
-      for (const o of this.seen.get(last.id)?.observe ?? []) this.printObserve(o, false);
+    if (this.lastRan) {
+      const { n, step: last } = this.lastRan;
+      const seen = this.seen.get(last.id);
+      const observed = (seen?.observe ?? []).filter((o) => o.after);
+      const files = seen?.files ?? [];
+      if (!observed.length && !files.length) this.say(c.bold(`  ${this.tr(T.nothingChanged(n, last.title[this.lang]))}`));
+      else {
+        this.say(c.bold(`  ${this.tr(T.lastDiff(n, last.title[this.lang]))}`));
+        for (const o of observed) this.printObserve(o, false);
+        if (files.length) this.printFiles(files, 400);
+      }
     } else this.say(c.dim(`  ${this.tr(T.noDiffYet)}`));
     if (step.observe.length) {
       this.say(c.bold(`  ${this.tr(T.willLook)}`));
@@ -439,8 +636,14 @@ class Session {
     if (orig.id === 'start.detach') this.rootSwitched = true;
     if (result.exitCode !== 0) this.cleaning = true;
 
+    // Opening the barrier lets a recipe's command run: its output (framed) comes first, then this step's status.
+    const release = orig.kind === 'write' && orig.phase === 'boot' && orig.write?.value === '' && this.target.kind === 'recipe';
+    if (release) await Promise.race([this.outputClosed, new Promise((r) => setTimeout(r, 2000).unref())]);
+    const brief = !!this.foldRun && index >= this.foldRun.from && index < this.foldRun.to;
     if (orig.kind === 'start') {
       this.say(c.green(`  ✓ ${this.vars.pid1 ? this.tr(T.started(Number(this.vars.pid1), Number(this.vars.pid))) : 'started'}`));
+    } else if (brief && result.exitCode === 0) {
+      // A folded section: one line per step, the status only.
     } else {
       const ms = result.durationMs < 10 ? `${result.durationMs.toFixed(1)} ms` : `${Math.round(result.durationMs)} ms`;
       const line = `${result.exitCode === 0 ? '✓' : '✗'} ${this.tr(T.ok(result.exitCode, ms))}`;
@@ -464,9 +667,12 @@ class Session {
     }
 
     await this.observe(orig, 'after');
-    if (seen.observe.length) {
-      this.lastDiffStep = { n, step: orig };
+    if (seen.filesBefore) seen.files = fileChanges(seen.filesBefore, snapshot(this.watched(), this.bookkeeping), (p) => renderArg(p, shellVar, this.names));
+    seen.filesBefore = undefined;
+    this.lastRan = { n, step: orig };
+    if (!brief) {
       for (const o of seen.observe) this.printObserve(o, true);
+      if (seen.files?.length) this.printFiles(seen.files, SHORT_DIFF);
     }
     this.emit({
       type: 'result',
@@ -479,6 +685,7 @@ class Session {
       pid1: orig.kind === 'start' && this.vars.pid1 ? Number(this.vars.pid1) : undefined,
       observe: seen.observe.map((o) => ({ command: shJoin(o.argv), before: o.before && observedText(o.before), after: o.after && observedText(o.after), diff: o.diff?.filter((d) => d.op !== ' ').map((d) => `${d.op} ${d.line}`) })),
       xray: seen.xray,
+      files: seen.files?.map((d) => `${d.op} ${d.line}`),
     });
     if (n === this.plan.steps.length) this.cleaning = true;
   }
@@ -510,40 +717,71 @@ class Session {
   // One observe command's result: the diff when there was a "before", else what it shows now.
   private printObserve(o: Seen['observe'][number], short: boolean): void {
     const { c } = this;
-    const head = `  ${c.dim(this.label({ en: `${T.changed.en} (${shJoin(o.argv)})`, zh: `${T.changed.zh} (${shJoin(o.argv)})` }))}`;
+    const head = `  ${c.dim(this.label({ en: `${T.changed.en} (${shJoin(o.argv, shellVar, this.names)})`, zh: `${T.changed.zh} (${shJoin(o.argv, shellVar, this.names)})` }))}`;
     if (!o.after) return;
     if (!o.diff) {
-      this.say(`  ${c.dim(this.label({ en: `${T.nowLooks.en} (${shJoin(o.argv)})`, zh: `${T.nowLooks.zh} (${shJoin(o.argv)})` }))}`);
+      this.say(`  ${c.dim(this.label({ en: `${T.nowLooks.en} (${shJoin(o.argv, shellVar, this.names)})`, zh: `${T.nowLooks.zh} (${shJoin(o.argv, shellVar, this.names)})` }))}`);
       this.printLines(observedText(o.after), short ? SHORT_OUTPUT : 400, '    ');
       return;
     }
     if (!changed(o.diff)) {
-      this.say(`  ${c.dim(this.label({ en: `${T.unchanged.en} (${shJoin(o.argv)})`, zh: `${T.unchanged.zh} (${shJoin(o.argv)})` }))}`);
+      this.say(`  ${c.dim(this.label({ en: `${T.unchanged.en} (${shJoin(o.argv, shellVar, this.names)})`, zh: `${T.unchanged.zh} (${shJoin(o.argv, shellVar, this.names)})` }))}`);
       this.printLines(observedText(o.after), short ? 6 : 400, `    ${c.dim(' ')}`);
       return;
     }
     this.say(head);
     const lines = short ? o.diff.filter((d) => d.op !== ' ') : o.diff;
     const shown = short ? lines.slice(0, SHORT_DIFF) : lines;
-    for (const d of shown) this.say(d.op === '+' ? c.green(`    + ${d.line}`) : d.op === '-' ? c.red(`    - ${d.line}`) : c.dim(`      ${d.line}`));
+    for (const d of shown) {
+      const l = this.shortText(d.line);
+      this.say(d.op === '+' ? c.green(`    + ${l}`) : d.op === '-' ? c.red(`    - ${l}`) : c.dim(`      ${l}`));
+    }
     if (short && lines.length > SHORT_DIFF) this.say(c.dim(`    ${this.tr(T.moreChanges(lines.length - SHORT_DIFF))}`));
   }
 
+  // Output as shown on screen: the long values written as $NAME, like the commands (JSON events keep them whole).
+  private shortText(text: string): string {
+    return [...this.names].sort((a, b) => b.value.length - a.value.length).reduce((t, n) => t.replaceAll(n.value, `$${n.name}`), text);
+  }
+
   private printLines(text: string, max: number, prefix: string): void {
-    const all = text.replace(/\n$/, '').split('\n');
+    const all = this.shortText(text).replace(/\n$/, '').split('\n');
     for (const l of all.slice(0, max)) this.say(`${prefix}${l}`);
     if (all.length > max) this.say(this.c.dim(`${prefix}${this.tr(T.moreLines(all.length - max))}`));
   }
 
   // ---- s: a shell in the namespaces as they are now -----------------------------------------------------------
 
-  private async shell(): Promise<void> {
+  // The lesson's own place for this step (its latest part with `shell:` up to here), before the container runs.
+  private lessonPlace(step: Step): ShellPlace | undefined {
+    const at = this.plan.steps.indexOf(step);
+    let place: ShellPlace | undefined;
+    for (const [id, p] of this.target.shells) {
+      const i = this.plan.steps.findIndex((s) => s.id === id);
+      if (i >= 0 && i <= at && this.seen.get(id)?.status === 'ran') place = p;
+    }
+    return place;
+  }
+
+  private async shell(step: Step): Promise<void> {
     const { c } = this;
     const container = this.target.container;
     let argv: string[] | undefined;
+    let cwd: string | undefined;
     let note: string;
     const pid1 = this.vars.pid1 ? Number(this.vars.pid1) : undefined;
-    if (pid1 !== undefined && !alive(pid1)) note = this.tr(T.shellGone);
+    const place = pid1 === undefined ? this.lessonPlace(step) : undefined;
+    if (place) {
+      argv = place.argv;
+      note = this.shortText(this.tr(place.note));
+      this.say(...wrapText(note, this.width - 4).map((l) => `  ${l}`));
+      // What the place still sees of the host, shown by plain commands run there.
+      for (const cmd of place.show) {
+        this.say(c.dim(`  $ ${shJoin(cmd, shellVar, this.names)}`));
+        this.printLines(observedText(await this.runObserve(cmd)), SHORT_OUTPUT, `  ${c.dim('│')} `);
+      }
+      note = '';
+    } else if (pid1 !== undefined && !alive(pid1)) note = this.tr(T.shellGone);
     else if (pid1 !== undefined) {
       // nsenter forks into the container's PID namespace: the container's read-only mount of it, when there is one.
       const bound = container ? `${container.paths.run}/bin/nsenter` : '';
@@ -551,26 +789,34 @@ class Session {
       note = this.rootSwitched ? this.tr(T.shellInside) : this.tr(T.shellBarrier(container?.paths.rootfs ?? '?'));
     } else {
       const files = boundNamespaceFiles(this.target.nsDirs);
-      if (files.size === 0) note = this.tr(T.shellNothing);
+      const dir = this.plan.info.paths.state;
+      if (files.size === 0 && existsSync(dir)) {
+        // Nothing to enter yet: the most useful place is where the steps are putting their files.
+        argv = ['sh'];
+        cwd = dir;
+        note = this.tr(T.shellHere(this.shortText(dir)));
+      } else if (files.size === 0) note = this.tr(T.shellNothing);
       else {
         argv = ['nsenter', ...[...files].map(([kind, file]) => `--${kind}=${file}`), 'sh'];
         note = this.tr(T.shellNamespaces([...files.keys()].join(', '), files.has('mount') ? container?.paths.rootfs : undefined));
       }
     }
-    this.say(...wrapText(note, this.width - 4).map((l) => `  ${l}`));
+    if (note) this.say(...wrapText(note, this.width - 4).map((l) => `  ${l}`));
     if (!argv) return;
-    this.say(c.dim(`  $ ${shJoin(argv)}`));
+    this.say(c.dim(`  $ ${shJoin(argv, shellVar, this.names)}`));
     // The shell gets a pseudo-terminal of its own through script(1): its job control (and Ctrl-C) then stays
     // inside, and this terminal comes back as it was. A job-control shell in another PID namespace cannot hand
     // the terminal back by itself: the process group it would give it to has no number in its namespace.
     const script = findOnPathSync('script');
     const run = script ? [script, '-q', '-e', '-c', shJoin(argv), '/dev/null'] : [...argv, '+m'];
     this.shellRunning = true;
+    this.keys?.suspend();
     try {
-      const s = await startCommand(run, { stdio: 'inherit', env: { PS1: '(glassbox learn) # ', SHELL: '/bin/sh' } });
+      const s = await startCommand(run, { stdio: 'inherit', cwd, env: { PS1: '(glassbox learn) # ', SHELL: '/bin/sh' } });
       await s.done;
     } finally {
       this.shellRunning = false;
+      this.keys?.resume();
     }
     this.say(c.dim(`  ${this.tr(T.shellBack)}`));
   }
@@ -597,13 +843,23 @@ class Session {
     if (!teardown && step.undoRetry && cmd.exitCode !== 0 && /busy/i.test(cmd.stderr)) return;
     if (!this.cleanupShown) {
       this.cleanupShown = true;
-      this.say('', this.c.bold(`── ${this.tr(T.cleanupHeading)} ──`));
+      this.releaseHeld();
+      const n = this.runs.length + 1;
+      this.say('', this.c.bold(`── ${this.tr(SECTION_TITLES.cleanup!)} ──  `) + this.c.dim(this.tr(T.section(n, n))), this.c.bold(`  ${this.tr(T.cleanupHeading)}`));
     }
-    const mayFail = teardown || step.undoMayFail;
-    const status = cmd.exitCode === 0 ? this.c.green('✓') : mayFail ? this.c.dim(`(exit ${cmd.exitCode})`) : this.c.red(`✗ exit ${cmd.exitCode}`);
-    const shown = teardown ? renderStepCommand(this.boundStep(teardown)) : shJoin(cmd.argv);
+    // Meaning travels as fields: the step says why its undo may fail, the kernel's answer says which case it is.
+    const verdict = undoVerdict(teardown ? { undoMayFail: true } : step, cmd.exitCode, cmd.stderr);
+    const firstLine = cmd.stderr.trim().split('\n')[0] ?? '';
+    const status = {
+      ok: this.c.green('✓'),
+      gone: this.c.dim(`✓ ${this.tr(T.undoGone)}`),
+      shared: this.c.dim(`✓ ${this.tr(T.undoShared)}`),
+      allowed: this.c.dim(`(${this.tr(T.undoMayFail(cmd.exitCode, firstLine))})`),
+      failed: this.c.red(`✗ exit ${cmd.exitCode}${firstLine ? `: ${firstLine}` : ''}`),
+    }[verdict];
+    const shown = teardown ? renderStepCommand(this.boundStep(teardown), this.names) : shJoin(cmd.argv, shellVar, this.names);
     this.say(`  ${this.c.dim(teardown ? '[·]' : `[${i + 1}]`)} ${shown}  ${status}`);
-    this.emit({ type: 'undo', n: teardown ? undefined : i + 1, id: step.id, teardown: teardown ? true : undefined, command: shown, exitCode: cmd.exitCode, stderr: cmd.stderr || undefined });
+    this.emit({ type: 'undo', n: teardown ? undefined : i + 1, id: step.id, teardown: teardown ? true : undefined, command: teardown ? renderStepCommand(this.boundStep(teardown)) : shJoin(cmd.argv), exitCode: cmd.exitCode, verdict, stderr: cmd.stderr || undefined });
   }
 
   private finish(code: number, failure: unknown): void {

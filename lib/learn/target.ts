@@ -37,6 +37,15 @@ export interface LearnTarget {
   container?: { paths: ContainerPaths; chroot: boolean };
   /** Directories whose bound namespace files the `s` key may enter. */
   nsDirs: string[];
+  /** Where `s` opens a shell from the step with this id on, until the container runs (a lesson's `shell:`). */
+  shells: Map<string, ShellPlace>;
+}
+
+/** A place for `s`: the command, what the learner finds there, and commands that show it first. */
+export interface ShellPlace {
+  argv: string[];
+  note: Text;
+  show: string[][];
 }
 
 export interface TargetOptions {
@@ -46,7 +55,8 @@ export interface TargetOptions {
 
 // Resolves the argument of `learn`: a lesson number or name, a lesson file, or a recipe file.
 export async function resolveTarget(arg: string, r: Roots, opts: TargetOptions): Promise<LearnTarget> {
-  if (existsSync(arg) && statSync(arg).isFile()) {
+  if (existsSync(arg) && !statSync(arg).isFile()) throw new GlassboxError(`${arg} is a directory, not a lesson or a recipe file`, { hint: 'glassbox lessons lists the lessons; a recipe is a .yaml file' });
+  if (existsSync(arg)) {
     const text = readFileSync(arg, 'utf8');
     return /^lesson:/m.test(text) ? lessonTarget(arg, arg, r, opts) : recipeTarget(arg, r, opts);
   }
@@ -54,7 +64,9 @@ export async function resolveTarget(arg: string, r: Roots, opts: TargetOptions):
   if (file) return lessonTarget(file, arg, r, opts);
   const coming = comingLesson(arg);
   if (coming) throw new GlassboxError(`lesson ${coming.lesson} (${coming.name}) is not written yet: ${coming.coming!.en}`, { hint: 'glassbox lessons lists the lessons there are' });
-  throw new GlassboxError(`"${arg}" is neither a lesson nor a recipe file`, { hint: 'glassbox lessons lists the lessons; a recipe is a .yaml file' });
+  // A path (it has a slash or a file extension) that is not there: say so, from the current directory.
+  if (/[/\\]|\.[a-z]+$/i.test(arg)) throw new GlassboxError(`${arg}: no such file`, { hint: `looked in ${process.cwd()}; glassbox lessons lists the lessons` });
+  throw new GlassboxError(`"${arg}" is neither a lesson nor a recipe file`, { hint: 'glassbox lessons lists the lessons (by number or name); a recipe is a .yaml file' });
 }
 
 // A recipe, planned with one mount command per mount.
@@ -75,6 +87,7 @@ async function recipeTarget(file: string, r: Roots, opts: TargetOptions): Promis
     required: new Set(start ? [start.id] : []),
     container: { paths: prepared.paths, chroot: prepared.root === 'chroot' },
     nsDirs: [prepared.paths.nsDir],
+    shells: new Map(),
   };
 }
 
@@ -103,6 +116,7 @@ async function lessonTarget(file: string, label: string, r: Roots, opts: TargetO
   const checks = new Set<string>();
   const required = new Set<string>();
   const used = new Set<string>();
+  const shells = new Map<string, ShellPlace>();
   let container: LearnTarget['container'];
   let info: Plan['info'] | undefined;
   let checkShown = false;
@@ -119,6 +133,8 @@ async function lessonTarget(file: string, label: string, r: Roots, opts: TargetO
       if (cplan.steps[0]) headings.set(cplan.steps[0].id, T.containerHeading);
       const start = cplan.steps.find((s) => s.kind === 'start');
       if (start) required.add(start.id);
+      // Folded: what the lesson does not teach runs on one key; the start stays a step of its own.
+      if (part.fold) for (const s of cplan.steps) if (s.section !== 'start') s.folded = true;
       steps.push(...cplan.steps);
       container = { paths: prepared.paths, chroot: prepared.root === 'chroot' };
       info = cplan.info;
@@ -134,7 +150,12 @@ async function lessonTarget(file: string, label: string, r: Roots, opts: TargetO
     used.add(as);
     const made = expandBlock(catalog, { block: part.block, as, params: lessonParams(part, vars, file, k) });
     const prev = steps.at(-1);
+    if (part.shell && made[0]) {
+      const sub = (x: string) => lessonParams({ ...part, params: { shell: x } }, vars, file, k).shell as string;
+      shells.set(made[0].id, { argv: part.shell.argv.map(sub), note: { en: sub(part.shell.note.en), zh: sub(part.shell.note.zh) }, show: part.shell.show.map((a) => a.map(sub)) });
+    }
     made.forEach((s, i) => {
+      s.section = as;
       s.phase = afterContainer ? 'boot' : 'setup';
       s.needs = i === 0 ? (prev && !afterContainer ? [prev.id] : []) : [made[i - 1]!.id];
     });
@@ -155,7 +176,7 @@ async function lessonTarget(file: string, label: string, r: Roots, opts: TargetO
     steps,
   };
   const nsDirs = [paths.nsDir, dir];
-  return { kind: 'lesson', label, plan, lesson, headings, checks, required, container, nsDirs };
+  return { kind: 'lesson', label, plan, lesson, headings, checks, required, container, nsDirs, shells };
 }
 
 // Substitutes the lesson's variables into a part's parameters. A value that is exactly "{{name}}" of a list

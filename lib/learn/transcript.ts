@@ -8,6 +8,7 @@
 
 import type { Lang, Plan, Step } from '../plan/types.ts';
 import { renderScript, renderStepCommand, renderUndo } from '../render/script.ts';
+import { planNames, type ShortNames } from '../render/names.ts';
 import { VERSION } from '../cli/version.ts';
 import { T } from './text.ts';
 
@@ -32,11 +33,12 @@ export function renderTranscript(input: TranscriptInput): string {
   const { plan, lang } = input;
   let text = renderScript(plan, { lang, mode: 'up', glassboxVersion: VERSION });
   const total = plan.steps.length;
+  const names = planNames(plan);
   plan.steps.forEach((step, i) => {
     const status = input.status(step);
     if (status === 'ran' || status === 'failed') return;
     const label = status === 'skipped' ? T.transcript.skipped[lang] : T.transcript.notReached[lang];
-    text = commentOutStep(text, step, i + 1, total, label);
+    text = commentOutStep(text, step, i + 1, total, label, names);
   });
   const start = plan.steps.find((s) => s.kind === 'start');
   if (start && input.status(start) === 'not-reached') {
@@ -52,7 +54,7 @@ export function renderTranscript(input: TranscriptInput): string {
 }
 
 // Turns one step's command (and its step counter and cleanup line) into comments.
-function commentOutStep(text: string, step: Step, n: number, total: number, label: string): string {
+function commentOutStep(text: string, step: Step, n: number, total: number, label: string, names: ShortNames): string {
   const at = text.indexOf(`\n# [${n}/${total}] `);
   if (at < 0) throw new Error(`transcript: step ${n} not found in the rendered script`);
   const next = text.indexOf(`\n# [${n + 1}/${total}] `, at + 1);
@@ -66,11 +68,11 @@ function commentOutStep(text: string, step: Step, n: number, total: number, labe
     section = section.slice(0, from + 1) + commented(section.slice(from + 1, to + 5), label) + section.slice(to + 5);
   } else {
     section = replaceOnce(section, `\ngb_step=${n}\n`, `\n# gb_step=${n}\n`, true);
-    const cmd = renderStepCommand(step);
+    const cmd = renderStepCommand(step, names);
     section = replaceOnce(section, `\n${cmd}\n`, `\n${commented(cmd, label)}\n`);
   }
   text = text.slice(0, at) + section + text.slice(end);
-  const undo = renderUndo(step);
+  const undo = renderUndo(step, names);
   if (undo !== undefined) {
     const line = `  [ "$gb_step" -lt ${n} ] || ${step.undoRetry ? 'gb_retry_busy ' : ''}${undo}${step.undoMayFail ? ' || true' : ''}`;
     text = replaceOnce(text, `\n${line}\n`, `\n${line.split('\n').map((l) => `  # ${l.trimStart()}`).join('\n')}\n`, true);

@@ -328,7 +328,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   steps.splice(firstBoot < 0 ? steps.length : firstBoot, 0, ...secSteps.boot);
   return {
     version: 1,
-    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}) },
+    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, layers: c.lowerDirs, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}) },
     steps,
     ...(cgroup?.teardown.length ? { teardown: [...recordEvents(catalog, cgroupInfo!, p.state, cgroup.setup), ...cgroup.teardown] } : {}),
   };

@@ -76,6 +76,18 @@ export interface Step {
   /** An undo that may fail harmlessly (the object may already be gone, or shared). */
   undoMayFail?: boolean;
   /**
+   * Why the undo may fail, so cleanup can say it in words: `gone` — its target may no longer exist ("already
+   * gone"); `shared` — another container may still use it ("left in place"). Implies undoMayFail.
+   */
+  undoTolerate?: Array<'gone' | 'shared'>;
+  /**
+   * The part of the container the step builds (root, namespaces, cgroups, network, security, start: from its
+   * block), or, in a lesson, the lesson part it belongs to. Learn mode and `plan --brief` group steps by it.
+   */
+  section?: string;
+  /** Learn mode: the step belongs to a folded run of steps that one key runs together (a lesson's `fold`). */
+  folded?: boolean;
+  /**
    * Try the undo again while it fails saying the object is busy (bounded: 50 tries, 0.1 s apart). Removing a
    * cgroup directory fails with EBUSY until its last process has been reaped.
    */
@@ -105,6 +117,8 @@ export interface PlanInfo {
   /** The container's environment, given to PID 1 as its whole environment. */
   env: Record<string, string>;
   paths: ContainerPaths;
+  /** The root's read-only layers (overlay lowerdirs, top first), or the root directory bound as it is. */
+  layers?: string[];
   /** The container's cgroups, when the host has them. */
   cgroup?: PlanCgroup;
   /** Capabilities, no_new_privs, seccomp, masked paths, device policy (lib/security/plan.ts). */

@@ -14,6 +14,7 @@
 // their single quotes: /proc/"$gb_pid1"/root. Double quotes let the variable expand and keep it one field.
 
 import { RT_CLOSE, RT_OPEN } from '../plan/types.ts';
+import { findNames, type ShortNames } from './names.ts';
 
 /** One piece of an argv element: literal text, or a reference to a runtime value. */
 export type ArgPart = { text: string } | { ref: string };
@@ -57,28 +58,38 @@ export function splitRefs(arg: string): ArgPart[] {
   return parts;
 }
 
-// Renders one argv element: literal parts quoted, runtime references as "$var" (vars maps a name to a variable).
-export function renderArg(arg: string, vars: (name: string) => string = shellVar): string {
-  return renderWord(arg, vars, false);
+// Renders one argv element: literal parts quoted, runtime references as "$var" (vars maps a name to a variable);
+// with `names`, each long value those name is written as its variable ("$RUN"/ns/net, see names.ts).
+export function renderArg(arg: string, vars: (name: string) => string = shellVar, names?: ShortNames): string {
+  return renderWord(arg, vars, false, names);
 }
 
 // Renders argv as one command line that a POSIX shell splits back into exactly the same argv.
-export function shJoin(argv: string[], vars: (name: string) => string = shellVar): string {
-  return argv.map((arg, i) => renderWord(arg, vars, i === 0)).join(' ');
+export function shJoin(argv: string[], vars: (name: string) => string = shellVar, names?: ShortNames): string {
+  return argv.map((arg, i) => renderWord(arg, vars, i === 0, names)).join(' ');
+}
+
+// `NAME=value` lines that define short names, each value written with the names before it.
+export function nameDefinitions(names: ShortNames): string[] {
+  return names.map((n, i) => {
+    if (!NAME.test(n.name)) throw new Error(`not a shell variable name: ${JSON.stringify(n.name)}`);
+    return `${n.name}=${n.value === '' ? "''" : renderWord(n.value, shellVar, false, names.slice(0, i))}`;
+  });
 }
 
 // The shared worker; in command position a bare `A=B` would be an assignment and a bare `if` a keyword.
-function renderWord(arg: string, vars: (name: string) => string, commandPosition: boolean): string {
+function renderWord(arg: string, vars: (name: string) => string, commandPosition: boolean, names?: ShortNames): string {
   if (commandPosition && RESERVED.has(arg)) return `'${arg}'`;
-  return splitRefs(arg)
+  const variable = (v: string) => {
+    if (!NAME.test(v)) throw new Error(`not a shell variable name: ${JSON.stringify(v)}`);
+    return `"$${v}"`;
+  };
+  const pieces = splitRefs(arg).flatMap((p) => ('text' in p ? findNames(p.text, names) : [{ name: vars(p.ref) }]));
+  return pieces
     .map((p) => {
-      if ('text' in p) {
-        const q = shQuote(p.text);
-        return commandPosition && q === p.text && p.text.includes('=') ? singleQuote(p.text) : q;
-      }
-      const v = vars(p.ref);
-      if (!NAME.test(v)) throw new Error(`not a shell variable name: ${JSON.stringify(v)}`);
-      return `"$${v}"`;
+      if ('name' in p) return variable(p.name);
+      const q = shQuote(p.text);
+      return commandPosition && q === p.text && p.text.includes('=') ? singleQuote(p.text) : q;
     })
     .join('');
 }

@@ -11,7 +11,8 @@
 // through gb_retry_busy, which tries again while the kernel says the group is busy.
 
 import type { Lang, Phase, Plan, Step, Text } from '../plan/types.ts';
-import { renderArg, shellVar, shJoin, splitRefs } from './quote.ts';
+import { planNames, type ShortNames } from './names.ts';
+import { nameDefinitions, renderArg, shellVar, shJoin, splitRefs } from './quote.ts';
 
 export type ScriptMode = 'plan' | 'up' | 'down';
 
@@ -19,6 +20,8 @@ export interface ScriptOptions {
   lang: Lang;
   mode: ScriptMode;
   glassboxVersion: string;
+  /** Write every value in full instead of naming long ones once at the top (ID=…, RUN=…). */
+  fullValues?: boolean;
 }
 
 /** Comment lines are wrapped to this many columns (a wide CJK character counts as two). */
@@ -157,28 +160,35 @@ const T = {
     zh: '运行一条创建共享对象（网桥、iptables 链）的命令：如果因为对象已经存在而失败，说明别的容器先建好了，这没有问题。',
   },
   existsOkNote: { en: '# (fine if it already exists: shared with other containers)', zh: '# （已经存在也没关系：与其他容器共用）' },
+  names: {
+    en: 'Long values, named once: every line below writes them as "$NAME".',
+    zh: '较长的值在这里命名一次：下面每一行都把它们写成 "$名字"。',
+  },
   sameWhy: { en: '(why: as for the step above)', zh: '（原因同上一步）' },
   retried: { en: ' (tried again while busy)', zh: '（busy 时重试）' },
 };
 
 // The one-line form of a step's command, as --verbose and learn mode print it (start steps end with &).
-export function renderStepCommand(step: Step): string {
+// With `names`, long values are written as their variables ("$RUN"/ns/net: see names.ts).
+export function renderStepCommand(step: Step, names?: ShortNames): string {
+  const arg = (a: string) => renderArg(a, shellVar, names);
+  const join = (argv: string[]) => shJoin(argv, shellVar, names);
   switch (step.kind) {
     case 'run': {
-      const cmd = shJoin(argvOf(step));
-      return step.stdin === undefined ? cmd : `printf '%s' ${renderArg(step.stdin)} | ${cmd}`;
+      const cmd = join(argvOf(step));
+      return step.stdin === undefined ? cmd : `printf '%s' ${arg(step.stdin)} | ${cmd}`;
     }
     case 'write': {
       if (!step.write) throw new Error(`step ${step.id}: a write step needs write.path and write.value`);
-      const path = renderArg(step.write.path);
-      return step.write.value === '' ? `: > ${path}` : `printf '%s\\n' ${renderArg(step.write.value)} > ${path}`;
+      const path = arg(step.write.path);
+      return step.write.value === '' ? `: > ${path}` : `printf '%s\\n' ${arg(step.write.value)} > ${path}`;
     }
     case 'start':
-      return `${shJoin(argvOf(step))} &`;
+      return `${join(argvOf(step))} &`;
     case 'mkdir':
-      return shJoin(['mkdir', '-p', ...(step.paths ?? [])]);
+      return join(['mkdir', '-p', ...(step.paths ?? [])]);
     case 'remove':
-      return shJoin(['rm', '-f', ...(step.paths ?? [])]);
+      return join(['rm', '-f', ...(step.paths ?? [])]);
     case 'mount': {
       const m = step.mount!;
       return `# fstab entry: ${[m.source, m.target, m.type, m.options].join(' ')}`;
@@ -187,13 +197,13 @@ export function renderStepCommand(step: Step): string {
 }
 
 // The command that reverses a step, rendered like a run command; undefined when the step has none.
-export function renderUndo(step: Step): string | undefined {
-  return step.undo ? shJoin(step.undo) : undefined;
+export function renderUndo(step: Step, names?: ShortNames): string | undefined {
+  return step.undo ? shJoin(step.undo, shellVar, names) : undefined;
 }
 
 // The undo as a script runs it: through gb_retry_busy when the step asks to be retried while busy.
-function scriptUndo(step: Step): string | undefined {
-  const undo = renderUndo(step);
+function scriptUndo(step: Step, names?: ShortNames): string | undefined {
+  const undo = renderUndo(step, names);
   return undo !== undefined && step.undoRetry ? `gb_retry_busy ${undo}` : undo;
 }
 
@@ -230,10 +240,10 @@ function existsOkFunction(plan: Plan, lang: Lang): string[] {
 }
 
 // A step's command as a script runs it: through gb_exists_ok when the object it makes may already be there.
-function scriptCommand(step: Step): string {
-  const cmd = renderStepCommand(step);
+function scriptCommand(step: Step, names?: ShortNames): string {
+  const cmd = renderStepCommand(step, names);
   if (!step.existsOk || step.kind !== 'run') return cmd;
-  const plain = shJoin(argvOf(step));
+  const plain = shJoin(argvOf(step), shellVar, names);
   return cmd.slice(0, cmd.length - plain.length) + 'gb_exists_ok ' + plain;
 }
 
@@ -255,6 +265,8 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
   const out: string[] = ['#!/bin/sh', ...header(plan, opts), 'set -eu'];
   const total = plan.steps.length;
   const vars = runtimeVars(plan);
+  const names = opts.fullValues ? [] : planNames(plan);
+  if (names.length) out.push('', ...comment(T.names[lang]), ...nameDefinitions(names));
 
   if (mode === 'down') {
     if (vars.length > 0) {
@@ -267,12 +279,12 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
     const undoable = plan.steps.map((s, i) => ({ s, n: i + 1 })).filter(({ s }) => s.undo);
     if (undoable.length === 0) out.push('', ...comment(T.nothingToUndo[lang]));
     for (const { s, n } of undoable.reverse()) {
-      out.push('', ...comment(`undo [${n}/${total}] ${s.title[lang]}`), `${scriptUndo(s)} || true`);
+      out.push('', ...comment(`undo [${n}/${total}] ${s.title[lang]}`), `${scriptUndo(s, names)} || true`);
     }
     return out.join('\n') + '\n';
   }
 
-  if (mode === 'up') out.push(...cleanupPrelude(plan, vars, lang), ...existsOkFunction(plan, lang));
+  if (mode === 'up') out.push(...cleanupPrelude(plan, vars, lang, names), ...existsOkFunction(plan, lang));
 
   let phase: Phase | undefined;
   plan.steps.forEach((step, i) => {
@@ -284,15 +296,15 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
     const same = i > 0 && plan.steps[i - 1]!.why[lang] === step.why[lang];
     out.push('', ...comment(`[${i + 1}/${total}] ${step.title[lang]}`), ...(same ? comment(T.sameWhy[lang], '  ') : comment(step.why[lang], '  ')));
     if (mode === 'up' && step.undo) out.push(`gb_step=${i + 1}`);
-    out.push(...(step.kind === 'start' ? startBlock(step, lang) : [mode === 'up' ? scriptCommand(step) : renderStepCommand(step)]));
+    out.push(...(step.kind === 'start' ? startBlock(step, lang, names) : [mode === 'up' ? scriptCommand(step, names) : renderStepCommand(step, names)]));
     if (mode === 'plan' && step.existsOk) out.push(T.existsOkNote[lang]);
-    const undo = renderUndo(step);
+    const undo = renderUndo(step, names);
     // Undo lines are commands to copy: never wrapped.
     if (mode === 'plan' && undo !== undefined) out.push(`# undo: ${undo.replace(/\n/g, '\n# ')}${step.undoRetry ? T.retried[lang] : ''}`);
   });
   if (mode === 'plan' && plan.teardown?.length) {
     out.push('', RULE, ...comment(T.teardown[lang]), RULE, '', ...comment(T.teardownPlan[lang]));
-    for (const t of plan.teardown) out.push(...comment(`${t.title[lang]}: ${renderStepCommand(t)}`, '  '));
+    for (const t of plan.teardown) out.push(...comment(`${t.title[lang]}: ${renderStepCommand(t, names)}`, '  '));
   }
 
   if (mode === 'up') {
@@ -321,7 +333,7 @@ function header(plan: Plan, { lang, mode, glassboxVersion }: ScriptOptions): str
 }
 
 // In up mode: the runtime variables, the step counter, the gb_cleanup function and the traps that call it.
-function cleanupPrelude(plan: Plan, vars: string[], lang: Lang): string[] {
+function cleanupPrelude(plan: Plan, vars: string[], lang: Lang, names: ShortNames): string[] {
   const out: string[] = [''];
   if (vars.length > 0) out.push(...comment(T.runtimeVars[lang]), ...vars.map((v) => `${shellVar(v)}=`));
   out.push(...comment(T.stepCounter[lang]), 'gb_step=0');
@@ -332,12 +344,12 @@ function cleanupPrelude(plan: Plan, vars: string[], lang: Lang): string[] {
   const guards = teardownGuards(plan);
   if (guards.length) out.push(...comment(T.teardown[lang], '', '  '));
   for (const { step, after } of guards) {
-    out.push(...comment(step.title[lang], '', '  '), `  [ "$gb_step" -lt ${after} ] || ${renderStepCommand(step)}`);
+    out.push(...comment(step.title[lang], '', '  '), `  [ "$gb_step" -lt ${after} ] || ${renderStepCommand(step, names)}`);
   }
   const total = plan.steps.length;
   for (let i = plan.steps.length - 1; i >= 0; i--) {
     const step = plan.steps[i]!;
-    const undo = scriptUndo(step);
+    const undo = scriptUndo(step, names);
     if (undo === undefined) continue;
     out.push(...comment(`[${i + 1}/${total}] ${step.title[lang]}`, '', '  '));
     out.push(`  [ "$gb_step" -lt ${i + 1} ] || ${undo}${step.undoMayFail ? ' || true' : ''}`);
@@ -349,12 +361,12 @@ function cleanupPrelude(plan: Plan, vars: string[], lang: Lang): string[] {
 }
 
 // A start step: launch the main process in the background, then wait (commented line by line) for its PID 1.
-function startBlock(step: Step, lang: Lang): string[] {
+function startBlock(step: Step, lang: Lang, names?: ShortNames): string[] {
   const c = (t: Text, indent = '') => comment(t[lang], '', indent);
   return [
     ...c(T.startStdin),
     'exec 3<&0',
-    `${shJoin(argvOf(step))} <&3 3<&- &`,
+    `${shJoin(argvOf(step), shellVar, names)} <&3 3<&- &`,
     'gb_pid=$!',
     'exec 3<&-',
     ...c(T.loopIntro),

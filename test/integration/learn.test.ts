@@ -71,8 +71,12 @@ const PROMPT = /run this step\?/g;
 const PROMPT_ZH = /执行这一步吗？/g;
 const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
 const CJK = /[\u4e00-\u9fff]/;
+// A step header: [section k/N · step n/N] title (or, in Chinese, [第 k/N 节 · 第 n/N 步] title); groups: n, N, title.
+const HEADER = /^\[(?:section \d+\/\d+ · step |第 \d+\/\d+ 节 · 第 )(\d+)\/(\d+)(?: 步)?\] (.*)$/gm;
 // The title of the newest step header on the screen.
-const lastTitle = (s: string) => [...s.matchAll(/^\[(\d+)\/(\d+)\] (.*)$/gm)].at(-1);
+const lastTitle = (s: string) => [...s.matchAll(HEADER)].at(-1);
+// An answer at the prompt: letters need Enter.
+const answer = (t: Tmux, key: string) => t.keys(key, 'Enter');
 
 // ---- without a terminal -----------------------------------------------------------------------------------------
 
@@ -125,7 +129,7 @@ test('learn --yes: every lesson runs to its end and leaves nothing behind', { ti
       if (hostRelease) assert.ok(!escape.slice(0, 2000).includes(`PRETTY_NAME=${hostRelease}`));
     },
     '4': (out) => {
-      assert.match(out, /^\s*│ the fork bomb started 2 seconds ago/m, 'PID 1 set off the bomb');
+      assert.match(out, /^\s*[│┃] the fork bomb started 2 seconds ago/m, 'PID 1 set off the bomb');
       assert.match(out, /pids\.max <==\n\s*│ 64$/m, 'the wall');
       assert.match(out, /^\s*│ max [1-9]\d*$/m, 'pids.events: the kernel refused forks at the wall');
       assert.match(out, /^\s*│ oom_kill 1$/m, 'memory.oom_control: the OOM killer ended the hog');
@@ -146,7 +150,7 @@ test('learn --yes: every lesson runs to its end and leaves nothing behind', { ti
       assert.match(out, /\[\d+\] ip link del gb-[0-9a-f]{8} +✓/, 'the cleanup deleted the bridge');
     },
     '7': (out) => {
-      assert.match(out, /^\s*│ together$/m);
+      assert.match(out, /^\s*[│┃] together$/m);
       assert.match(out, /1 root +sleep 3600/);
     },
   };
@@ -165,7 +169,7 @@ test('learn --record: the transcript is a sh script that reaches the same state 
   const file = join(sb.dir, 'learnbox.sh');
   const r = await gl(['learn', recipe, '--yes', '--record', file]);
   ok(r, 'learn --record');
-  assert.match(r.stdout, /^learnbox$/m, 'the container printed its host name');
+  assert.match(r.stdout, /^ {2}┃ learnbox\n {2}✓ exit 0/m, 'the container printed its host name, framed, before the status line of the step that released it');
   sb.assertNoLeaks();
   const text = readFileSync(file, 'utf8');
   assert.match(text, /^#!\/bin\/sh\n# Transcript of `glassbox learn /);
@@ -206,10 +210,25 @@ test('learn --record: the transcript is a sh script that reaches the same state 
   sb.assertNoLeaks();
 });
 
+test('learn --yes while another container runs: the shared parent cgroup is left in place, said in words', T, async () => {
+  const bg = await sb.gb(['run', '-d', '--name', 'sharer', sb.rootdir, '/probe', 'sleep', '60']);
+  ok(bg, 'run -d');
+  try {
+    const r = await gl(['learn', recipe, '--yes']);
+    ok(r, 'learn --yes');
+    // The step that made glassbox's parent groups says its undo may meet them still in use (undo_tolerate: shared).
+    assert.match(r.stdout, /^ {2}\[1\] rmdir "\$CG"\/\S+\/glassbox .*✓ still used by another container — left in place$/m);
+    assert.doesNotMatch(r.stdout.slice(r.stdout.indexOf('Clean up')), /\(exit \d+\)$|✗/m, 'no bare exit code in the cleanup');
+  } finally {
+    await sb.gb(['rm', '-f', 'sharer'], { timeoutMs: 60_000 });
+  }
+  sb.assertNoLeaks();
+});
+
 test('learn 6 --lang zh: every step title, heading and why of the bridge lesson is in Chinese', T, async () => {
   const r = await gl(['learn', '6', '--yes', '--lang', 'zh']);
   ok(r, 'learn 6 --yes --lang zh');
-  const titles = [...r.stdout.matchAll(/^\[(\d+)\/(\d+)\] (.*)$/gm)];
+  const titles = [...r.stdout.matchAll(HEADER)];
   assert.ok(titles.length > 50, `${titles.length} steps`);
   const english = titles.filter((m) => !CJK.test(m[3]!)).map((m) => m[0]);
   assert.deepEqual(english, [], 'titles without Chinese');
@@ -251,7 +270,7 @@ test('learn --xray: the system calls behind unshare, nsenter and hostname', T, a
   // The start step too, up to the barrier: the PID namespace made by unshare, and the container's own /proc.
   assert.match(r.stdout, /unshare\([A-Z_|]*CLONE_NEWPID[A-Z_|]*\) += 0/);
   assert.match(r.stdout, /mount\("proc", "[^"]*\/proc", "proc"/);
-  assert.match(r.stdout, /^learnbox$/m, 'the traced commands still did their work');
+  assert.match(r.stdout, /^ {2}┃ learnbox$/m, 'the traced commands still did their work');
   sb.assertNoLeaks();
 });
 
@@ -262,14 +281,21 @@ test('learn in a terminal: explain, help, run, skip, diff, a shell in the namesp
   try {
     t.start([...learnCmd, 'learn', recipe], sb.env);
     let s = await t.until('the first prompt', (x) => count(x, PROMPT) >= 1);
-    assert.match(s, /^\[1\/\d+\] /m);
+    assert.match(s, /^\[section 1\/\d+ · step 1\/\d+\] /m);
     assert.match(s, /^ {2}\$ /m, 'the exact command is shown');
     assert.match(s, /why:/);
 
-    t.keys('e');
+    answer(t, 'e');
     s = await t.until('the explanation', (x) => /word by word/.test(x) && count(x, PROMPT) >= 2);
-    t.keys('h');
+    answer(t, 'h');
     s = await t.until('the help', (x) => /quit: stop here and undo/.test(x) && count(x, PROMPT) >= 3);
+    // j: the rest of this section (the cgroups) runs without asking; the next question is the next section's first.
+    const first = Number(lastTitle(s)?.[1]);
+    answer(t, 'j');
+    s = await t.until('the next section', (x) => count(x, PROMPT) >= 4);
+    const next = Number(lastTitle(s)?.[1]);
+    assert.ok(next > first + 1, `j went from step ${first} to ${next}`);
+    assert.match(s, new RegExp(`^── The namespaces ──  section 2/\\d+\\n\\n\\[section 2/\\d+ · step ${next}/`, 'm'), 'the next prompt opens the next section');
 
     let prompts = count(s, PROMPT);
     let sawSkip = false;
@@ -280,7 +306,7 @@ test('learn in a terminal: explain, help, run, skip, diff, a shell in the namesp
       if (/Switch the root with pivot_root/.test(title)) break;
       let key = 'y';
       if (/message-queue/.test(title) && !sawSkip) key = 'n';
-      t.keys(key === 'y' ? 'Enter' : key);
+      t.keys(...(key === 'y' ? ['Enter'] : [key, 'Enter']));
       s = await t.until(`the prompt after "${title}"`, (x) => count(x, PROMPT) > prompts);
       prompts = count(s, PROMPT);
       if (key === 'n') {
@@ -290,13 +316,13 @@ test('learn in a terminal: explain, help, run, skip, diff, a shell in the namesp
       if (/Set the host name/.test(title)) {
         // What the step changed, shown right away, and again in full with d.
         assert.match(s.slice(s.lastIndexOf('Set the host name')), /\+ learnbox/);
-        t.keys('d');
+        answer(t, 'd');
         s = await t.until('the diff', (x) => count(x, PROMPT) > prompts);
         prompts = count(s, PROMPT);
         assert.match(s.slice(s.lastIndexOf('what step')), /changed\n[^]*- .*\n[^]*\+ learnbox/);
         sawDiff = true;
         // A shell in the namespaces as they are now: the UTS namespace already says learnbox.
-        t.keys('s');
+        answer(t, 's');
         await t.until('the shell', (x) => /\(glassbox learn\) # $/m.test(x));
         t.line('echo "inside: $(hostname)"; exit');
         s = await t.until('back from the shell', (x) => /back in learn mode/.test(x) && count(x, PROMPT) > prompts);
@@ -308,9 +334,10 @@ test('learn in a terminal: explain, help, run, skip, diff, a shell in the namesp
     assert.ok(sawSkip && sawDiff && sawShell, `skip ${sawSkip}, diff ${sawDiff}, shell ${sawShell}`);
     assert.match(lastTitle(s)?.[3] ?? '', /pivot_root/, 'reached the boot steps, PID 1 waiting at its barrier');
 
-    t.keys('q');
+    answer(t, 'q');
     s = await t.until('the end', (x) => /\[exited \d+\]/.test(x));
     assert.match(s, /Cleanup: undoing every step that ran/);
+    assert.match(s, /^── Clean up ──  section (\d+)\/\1$/m, 'the cleanup is the last section');
     assert.match(s, /Stopped\. Every step that ran has been undone\./);
     assert.match(s, /\[exited 130\]/);
     assert.deepEqual(sb.containerIds(), []);
@@ -327,13 +354,13 @@ test('learn in a terminal, in Chinese, from a later step: --lang zh, --from, the
     let s = await t.until('the first prompt', (x) => count(x, PROMPT_ZH) >= 1);
     assert.match(s, /第 5 课 · 2004–2014 · 联合文件系统/);
     assert.match(s, /为什么：/);
-    assert.match(s, /^\[1\/\d+\] 创建本课的目录$/m, 'the steps before --from ran without asking');
+    assert.match(s, /^\[第 1\/\d+ 节 · 第 1\/\d+ 步\] 创建本课的目录$/m, 'the steps before --from ran without asking');
     assert.equal(lastTitle(s)?.[1], '7', 'the first question is for step 7');
     assert.match(s, /第 7 步之前的步骤直接执行/);
-    t.keys('e');
+    answer(t, 'e');
     s = await t.until('the explanation', (x) => /逐词解释/.test(x) && count(x, PROMPT_ZH) >= 2);
     assert.match(s, /overlayfs：把多个目录叠成一个视图/);
-    t.keys('c');
+    answer(t, 'c');
     s = await t.until('the end', (x) => /\[exited \d+\]/.test(x));
     assert.match(s, /本课完成/);
     assert.match(s, /清理：按从新到旧的顺序撤销/);
@@ -358,12 +385,12 @@ test('learn in a terminal: a lesson with its container, quit while the container
     assert.match(lastTitle(s)?.[3] ?? '', /namespaces, from the host/);
     const pid1 = Number(/PID 1 is host PID (\d+)/.exec(s)?.[1]);
     assert.ok(pid1 > 1, 'the start step showed the host PID of PID 1');
-    t.keys('s');
+    answer(t, 's');
     await t.until('the shell inside', (x) => /You are inside the container/.test(x) && /\(glassbox learn\) # $/m.test(x));
     t.line('echo "pid $$ in $(hostname)"; exit');
     s = await t.until('back from the shell', (x) => /back in learn mode/.test(x) && count(x, PROMPT) > prompts);
     assert.match(s, /^pid \d+ in together$/m);
-    t.keys('q');
+    answer(t, 'q');
     s = await t.until('the end', (x) => /\[exited \d+\]/.test(x));
     assert.match(s, /\[exited 130\]/);
     await waitFor('PID 1 to be gone', () => {
@@ -374,6 +401,64 @@ test('learn in a terminal: a lesson with its container, quit while the container
         return true;
       }
     });
+    assert.deepEqual(sb.containerIds(), []);
+  } finally {
+    await t.stop();
+  }
+  sb.assertNoLeaks();
+});
+
+test('learn 1 in a terminal: a typed word fires nothing, d shows the step just before (the files it made), s opens a shell in the chroot, the folded container runs on one key', T, async () => {
+  const t = new Tmux('learn-chroot');
+  try {
+    t.start([...learnCmd, 'learn', '1'], sb.env);
+    let s = await t.until('the first prompt', (x) => count(x, PROMPT) >= 1);
+    assert.match(s, /^ {2}ID=[0-9a-f]{64}$/m, 'the names are defined once at the top');
+    assert.match(s, /^ {2}\$ mkdir -p "\$STATE"$/m, 'and used in the commands');
+    // A word typed at the prompt: not d, e and c one after the other — nothing but a hint.
+    t.line('dec');
+    s = await t.until('the hint', (x) => /not an answer learn mode knows/.test(x) && count(x, PROMPT) >= 2);
+    assert.doesNotMatch(s, /word by word|what step|↷ skipped/);
+    assert.equal(lastTitle(s)?.[1], '1', 'still at step 1');
+    let prompts = count(s, PROMPT);
+    const go = async (what: string, keys: string[], test: (x: string) => boolean = () => true) => {
+      t.keys(...keys);
+      s = await t.until(what, (x) => count(x, PROMPT) > prompts && test(x));
+      prompts = count(s, PROMPT);
+    };
+    while (!/Give the root an \/etc\/os-release/.test(lastTitle(s)?.[3] ?? '')) await go('the next step', ['Enter']);
+    // d at step 7: what step 6 changed — the busybox it copied, although step 6 has no observe command.
+    await go('the diff', ['d', 'Enter']);
+    const diff = s.slice(s.lastIndexOf('› '.repeat(1), s.length - 3) - 2000);
+    assert.match(s, /what step 6 \(Add a static busybox\) changed/);
+    assert.match(diff, /\+ "\$STATE"\/root\/bin\/busybox {2}\(file 0755 /);
+    assert.doesNotMatch(s.slice(s.lastIndexOf('what step 6')), /what step 5/);
+    while (!/The host name is still the host's/.test(lastTitle(s)?.[3] ?? '')) await go('the next step', ['Enter']);
+    // s: a shell in the chroot, after what it still sees of the host.
+    t.keys('s', 'Enter');
+    s = await t.until('the chroot shell', (x) => /\(glassbox learn\) # $/m.test(x));
+    assert.match(s, /A shell in the jail: chroot\s+"?\$STATE"?\/root\s+sh/);
+    assert.match(s, /\$ chroot "\$STATE"\/root hostname\n\s+│ \S+/);
+    t.line('echo "in the jail: $(cat /etc/os-release)"; exit');
+    s = await t.until('back from the shell', (x) => /back in learn mode/.test(x) && count(x, PROMPT) > prompts);
+    prompts = count(s, PROMPT);
+    assert.match(s, /^in the jail: PRETTY_NAME="a jail made by hand \(glassbox lesson 1\)"$/m);
+    // Through to the folded container: one answer runs its steps, the next question is the start.
+    const foldAsked = (x: string) => /run these \d+ steps\?/.test(x.slice(-400));
+    while (!foldAsked(s)) {
+      t.keys('Enter');
+      s = await t.until('the next question', (x) => count(x, PROMPT) > prompts || foldAsked(x));
+      prompts = count(s, PROMPT);
+    }
+    const folded = Number(/run these (\d+) steps\?/.exec(s.slice(-400))![1]);
+    assert.ok(folded >= 20, `${folded} steps folded`);
+    await go('the start', ['Enter']);
+    assert.match(lastTitle(s)?.[3] ?? '', /Start PID 1/);
+    const asked = [...s.matchAll(HEADER)].filter((m) => Number(m[1]) < Number(lastTitle(s)![1]) && Number(m[1]) > 14);
+    assert.equal(asked.length, folded, 'each folded step shown on its line');
+    answer(t, 'q');
+    s = await t.until('the end', (x) => /\[exited \d+\]/.test(x));
+    assert.match(s, /\[exited 130\]/);
     assert.deepEqual(sb.containerIds(), []);
   } finally {
     await t.stop();

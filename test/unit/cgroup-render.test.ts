@@ -40,8 +40,8 @@ const container = helloContainer(
   },
 );
 const plan = planContainer(catalog, container, { runRoot: '/run/glassbox', runRootReady: true, barrierReady: true, hostDevLinks: true, flock: '/usr/bin/flock', seccompLoader: '/usr/lib/glassbox/glassbox-seccomp-load', cgroup: V1 });
-const up = renderScript(plan, { lang: 'en', mode: 'up', glassboxVersion: '0.1.0' });
-const down = renderScript(plan, { lang: 'en', mode: 'down', glassboxVersion: '0.1.0' });
+const up = renderScript(plan, { lang: 'en', mode: 'up', glassboxVersion: '0.1.0', fullValues: true });
+const down = renderScript(plan, { lang: 'en', mode: 'down', glassboxVersion: '0.1.0', fullValues: true });
 
 // The gb_retry_busy function as the script defines it.
 const retryFn = (script: string) => {

@@ -13,6 +13,7 @@ import { loadCatalog } from '../../lib/blocks/catalog.ts';
 import { planContainer, type PreparedContainer } from '../../lib/plan/planner.ts';
 import type { Plan, Step } from '../../lib/plan/types.ts';
 import { renderStepCommand } from '../../lib/render/script.ts';
+import { planNames } from '../../lib/render/names.ts';
 import { helloContainer } from './fixtures.ts';
 
 const ROOTS = { root: '/var/lib/glassbox', run: '/run/glassbox' };
@@ -64,10 +65,10 @@ test('transcript: a run of it does what the session did, leaves out what it skip
   syntaxOk(file);
   assert.match(text, /^#!\/bin\/sh\n# Transcript of `glassbox learn small\.yaml`/);
   // What ran is there, verbatim; what did not is commented out, every line of it.
-  assert.ok(text.includes(`\n${renderStepCommand(plan.steps[1]!)}\n`));
-  assert.ok(text.includes(`\n${renderStepCommand(plan.steps[3]!)}\n`));
+  assert.ok(text.includes(`\n${renderStepCommand(plan.steps[1]!, planNames(plan))}\n`));
+  assert.ok(text.includes(`\n${renderStepCommand(plan.steps[3]!, planNames(plan))}\n`));
   for (const i of [2, 4, 5]) {
-    const cmd = renderStepCommand(plan.steps[i]!);
+    const cmd = renderStepCommand(plan.steps[i]!, planNames(plan));
     assert.ok(!text.includes(`\n${cmd}\n`), `step ${i + 1} is still live`);
     assert.ok(text.includes(cmd.split('\n').map((l) => `# ${l}`).join('\n')), `step ${i + 1} is not kept as a comment`);
   }

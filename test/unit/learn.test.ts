@@ -6,11 +6,23 @@ import assert from 'node:assert/strict';
 import { explainArgv, formatExplain } from '../../lib/learn/explain.ts';
 import { changed, diffLines, observedText } from '../../lib/learn/diff.ts';
 import { summarizeTrace, xrayArgv } from '../../lib/learn/xray.ts';
-import { actionOf } from '../../lib/learn/keys.ts';
+import { actionOf, END, KeyReader } from '../../lib/learn/keys.ts';
+import { undoVerdict } from '../../lib/learn/cleanup.ts';
+import { fileChanges, snapshot } from '../../lib/learn/files.ts';
+import { resolveTarget } from '../../lib/learn/target.ts';
+import { loadCatalog } from '../../lib/blocks/catalog.ts';
+import { planContainer } from '../../lib/plan/planner.ts';
+import { sectionRuns, SECTION_TITLES } from '../../lib/plan/sections.ts';
+import { helloContainer } from './fixtures.ts';
+import { PassThrough } from 'node:stream';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { comingLesson, findLesson, lessonFiles, listLessons, loadLesson } from '../../lib/learn/lesson.ts';
 import { displayWidth, T, wrapText } from '../../lib/learn/text.ts';
 import { loadRecipe } from '../../lib/recipe/load.ts';
 import { join, dirname } from 'node:path';
+
+const catalog = await loadCatalog();
 
 const CJK = /[\u4e00-\u9fff]/;
 
@@ -119,9 +131,79 @@ test('xray: strace runs the command unchanged, and the summary keeps the contain
 
 // ---- keys -----------------------------------------------------------------------------------------------------
 
-test('keys: Enter and y run, n skips, e d s c q h do what the help says, Ctrl-C quits, arrows do nothing', () => {
-  const map: Record<string, string | undefined> = { '\r': 'run', y: 'run', n: 'skip', e: 'explain', d: 'diff', s: 'shell', c: 'continue', q: 'quit', '\x03': 'quit', h: 'help', '?': 'help', x: undefined, '\x1b[A': undefined };
+test('keys: a line at a time — Enter alone runs, letters and words need Enter, typed words that are no answer do nothing', () => {
+  const map: Record<string, string | undefined> = {
+    '': 'run', y: 'run', yes: 'run', n: 'skip', skip: 'skip', e: 'explain', d: 'diff', diff: 'diff', s: 'shell', c: 'continue',
+    j: 'next', v: 'values', o: 'one', q: 'quit', quit: 'quit', [END]: 'quit', h: 'help', '?': 'help', ' D ': 'diff',
+    // A word typed at the prompt is not read letter by letter: "dec" would have fired d, e and c.
+    dec: undefined, hello: undefined, x: undefined, '\x1b[A': undefined,
+  };
   for (const [k, v] of Object.entries(map)) assert.equal(actionOf(k), v, JSON.stringify(k));
+});
+
+test('keys: lines typed while no prompt waits are dropped; the next prompt reads only what comes after it', async () => {
+  const input = new PassThrough() as unknown as NodeJS.ReadStream;
+  const keys = new KeyReader(input);
+  (input as unknown as PassThrough).write('\n\nd\n'); // a stray Enter (and more) while a step runs
+  await new Promise((r) => setImmediate(r));
+  const next = keys.read();
+  (input as unknown as PassThrough).write('n');
+  (input as unknown as PassThrough).write('\n');
+  assert.equal(await next, 'n');
+  const last = keys.read();
+  (input as unknown as PassThrough).end();
+  assert.equal(await last, END);
+  keys.close();
+});
+
+test('cleanup: an undo that fails says why in words, from the step\'s undo_tolerate and the kernel\'s answer', () => {
+  assert.equal(undoVerdict({ undoTolerate: ['gone'], undoMayFail: true }, 1, 'umount: /run/x/ns/net: not mounted.'), 'gone');
+  assert.equal(undoVerdict({ undoTolerate: ['shared'], undoMayFail: true }, 1, "rmdir: failed to remove '/sys/fs/cgroup/pids/glassbox': Device or resource busy"), 'shared');
+  assert.equal(undoVerdict({ undoTolerate: ['shared'], undoMayFail: true }, 1, 'Permission denied'), 'allowed', 'another failure is not dressed up');
+  assert.equal(undoVerdict({}, 1, 'No such file or directory'), 'failed', 'without the field nothing is guessed');
+  assert.equal(undoVerdict({}, 0, ''), 'ok');
+  // The blocks say it: the shared parent group, the namespace files and the veth that goes with its namespace.
+  const tolerate = (block: string) => catalog.get(block)!.steps.flatMap((s) => s.undo_tolerate ?? []);
+  assert.deepEqual(tolerate('cgroup-v1'), ['shared']);
+  assert.ok(tolerate('namespaces').includes('gone'));
+  assert.deepEqual(tolerate('net-veth'), ['gone']);
+});
+
+test('sections: every block a container plan uses says which section it builds; runs of one section group the steps', () => {
+  const plan = planContainer(catalog, helloContainer({ root: '/var/lib/glassbox', run: '/run/glassbox' }), { runRoot: '/run/glassbox', runRootReady: false, barrierReady: false, hostDevLinks: true, flock: '/usr/bin/flock', seccompLoader: '/usr/lib/glassbox/glassbox-seccomp-load', batchMounts: false });
+  for (const s of plan.steps) assert.ok(s.section, `${s.id} (block ${s.block}) has no section`);
+  const runs = sectionRuns(plan.steps);
+  assert.deepEqual(runs.map((r) => r.to - r.from).reduce((a, b) => a + b), plan.steps.length);
+  assert.ok(new Set(runs.map((r) => r.id)).size >= 5, runs.map((r) => r.id).join(' '));
+  for (const r of runs) assert.ok(SECTION_TITLES[r.id], r.id);
+  const folded = sectionRuns(plan.steps.map((s, i) => ({ ...s, folded: i < 10 })));
+  assert.deepEqual([folded[0]!.from, folded[0]!.to, folded[0]!.folded], [0, 10, true]);
+});
+
+test('files: a step\'s file changes are taken around it alone — made, removed, changed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glassbox-files-'));
+  try {
+    writeFileSync(join(dir, 'kept'), 'x');
+    writeFileSync(join(dir, 'gone'), 'x');
+    const before = snapshot([dir, join(dir, 'missing')]);
+    mkdirSync(join(dir, 'root/bin'), { recursive: true });
+    writeFileSync(join(dir, 'root/bin/busybox'), 'y'.repeat(2048));
+    rmSync(join(dir, 'gone'));
+    writeFileSync(join(dir, 'kept'), 'xx');
+    const lines = fileChanges(before, snapshot([dir]), (p) => p.slice(dir.length + 1)).map((d) => `${d.op} ${d.line}`);
+    assert.deepEqual(lines, ['- gone  (file 0644 1 B)', '- kept  (file 0644 1 B)', '+ kept  (file 0644 2 B)', '+ root  (directory 0755)', '+ root/bin  (directory 0755)', '+ root/bin/busybox  (file 0644 2.0 KB)']);
+    assert.deepEqual(fileChanges(snapshot([dir]), snapshot([dir])), [], 'nothing changed, nothing shown');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('words: no lesson or block names a seed by its file number; a missing file says "no such file"', async () => {
+  const texts = [...lessonFiles().map((f) => readFileSync(f, 'utf8')), ...readdirSync('recipes/blocks').map((f) => readFileSync(join('recipes/blocks', f), 'utf8'))];
+  for (const t of texts) assert.doesNotMatch(t, /seeds? \d{3}|种子文档 ?\d{3}/i);
+  await assert.rejects(resolveTarget('recipes/helo.yaml', { root: '/nonexistent', run: '/nonexistent' }, { buildBase: false }), /recipes\/helo\.yaml: no such file/);
+  await assert.rejects(resolveTarget('./lesson1', { root: '/nonexistent', run: '/nonexistent' }, { buildBase: false }), /no such file/);
+  await assert.rejects(resolveTarget('chrot', { root: '/nonexistent', run: '/nonexistent' }, { buildBase: false }), /neither a lesson nor a recipe file/);
 });
 
 // ---- lessons --------------------------------------------------------------------------------------------------

@@ -52,9 +52,12 @@ export class GlassboxErrors extends GlassboxError {
   }
 }
 
+// The system errors a bad path value causes (the input's fault, unlike ENOSPC, EACCES or EIO: the host's state).
+const PATH_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP', 'EISDIR', 'EINVAL']);
+
 // A check made after validation (image lookup, users, volume sources, addresses) finds an error without a place:
-// give it the place of the input it is about. An error that has a position keeps it; a system error (ENOENT,
-// ENAMETOOLONG… from reading the image or the host) becomes a user error at that place, with no stack.
+// give it the place of the input it is about. An error that has a position keeps it; a system error of a bad path
+// (ENOENT, ENAMETOOLONG… from reading the image or the host) becomes a user error at that place, with no stack.
 export function withPlace(e: unknown, place: Place): GlassboxError {
   if (e instanceof GlassboxErrors) return new GlassboxErrors(e.errors.map((one) => withPlace(one, place)));
   if (e instanceof GlassboxError) {
@@ -62,7 +65,7 @@ export function withPlace(e: unknown, place: Place): GlassboxError {
     return new GlassboxError(e.message, { hint: e.hint, pos: place.pos, field: place.field ?? e.field, exitCode: e.exitCode, detail: e.detail });
   }
   const sys = e as NodeJS.ErrnoException;
-  if (sys && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+  if (sys && typeof sys.code === 'string' && typeof sys.syscall === 'string' && PATH_ERRORS.has(sys.code)) {
     return new GlassboxError(`${sys.syscall}${sys.path ? ` ${sys.path}` : ''}: ${sys.code}`, { ...place, hint: 'the value cannot be used as a path here' });
   }
   throw e;

@@ -26,6 +26,7 @@ import { formatBytes } from '../cgroup/units.ts';
 import { renderPlanJson, renderPlanJsonBrief } from '../render/json.ts';
 import { shJoin } from '../render/quote.ts';
 import { renderMonitor, renderScript } from '../render/script.ts';
+import { markPlanning } from '../state/planning.ts';
 import { claimContainer, newId, processStart, randomName, releaseContainer, selfOwner, stateDir, stateText, writeState, type ContainerState, type Owner } from '../state/containers.ts';
 import { writeFileAtomic } from '../state/atomic.ts';
 import { monitorFiles } from '../state/lifecycle.ts';
@@ -93,6 +94,8 @@ export function planContext(r: Roots, batchMounts = true, flock = findOnPathSync
   const cgroup = rootless ? undefined : hostCgroupLayout();
   // cgroup v2 only: the program that attaches the device allow-list (v1 has the devices controller instead).
   const deviceFilter = cgroup?.version === 'v2' ? findDeviceFilter() : undefined;
+  // Marked before the mount is looked at: gc leaves the run root mounted while this process may count on it.
+  markPlanning(r.run);
   return {
     runRoot: r.run,
     runRootReady: isPrivateMountPoint(r.run),

@@ -161,6 +161,12 @@ export function isPrivateMountPoint(path: string, mountinfo = readFileSync('/pro
   return top !== undefined && !/shared:|master:/.test(top.optional);
 }
 
+// The mount points strictly below dir in this mount namespace, deepest first (the order to unmount them in).
+export function mountPointsBelow(dir: string, mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): string[] {
+  const below = mountinfo.split('\n').map(parseMountLine).map((m) => m?.mountPoint).filter((mp): mp is string => !!mp && mp.startsWith(dir + '/'));
+  return [...new Set(below)].sort((a, b) => b.split('/').length - a.split('/').length);
+}
+
 // The kernel writes space, tab, newline and backslash in paths as octal escapes (\040, \011, \012, \134).
 function unescapeMountPath(p: string): string {
   return p.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));

@@ -84,10 +84,12 @@ export async function collectNetwork(r: Roots, bootId: string): Promise<string[]
     return link ? link.kind === 'bridge' && portsOf(kernel, n.bridge).length === 0 : chainLeft(n.bridge);
   });
   const remaining = [...kernel.links.values()].filter((l) => l.kind === 'bridge' && (l.name === DEFAULT_BRIDGE || /^gb-[0-9a-f]{8}$/.test(l.name)) && !idle.some((n) => n.bridge === l.name));
-  // glassbox's own chains go once no glassbox bridge is left: each jump and each chain that exists, on its own (one
+  // glassbox's own chains go once no glassbox bridge is left and no lease is held (a starting container may have
+  // seen the chains and planned no step to make them): each jump and each chain that exists, on its own (one
   // already missing must not make the removal of the others fail, or a second gc would find them still there).
-  const baseChains = remaining.length === 0 && kernel.rulesOk ? BASE_CHAINS.filter((c) => hasChain(kernel.rules, c.table, c.chain)) : [];
-  const jumps = remaining.length === 0 && kernel.rulesOk ? baseJumps(kernel.rules) : [];
+  const unused = remaining.length === 0 && held.size === 0 && kernel.rulesOk;
+  const baseChains = unused ? BASE_CHAINS.filter((c) => hasChain(kernel.rules, c.table, c.chain)) : [];
+  const jumps = unused ? baseJumps(kernel.rules) : [];
   const base = baseChains.length > 0 || jumps.length > 0;
   if (!rules.length && !idle.length && !base && !releasedLeases.length) return done;
   const steps = expandBlock(await loadCatalog(), {

@@ -305,7 +305,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       pid1: runtimeRef('pid1'),
       read_only: c.readOnly,
       environment: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
-      flock: ctx.flock,
+      flock: inner('flock'),
       bin,
       setsid: inner('setsid'),
       setpriv: inner('setpriv'),

@@ -11,7 +11,8 @@
 
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { GROUP } from '../cgroup/compile.ts';
-import { isPrivateMountPoint } from '../host/facts.ts';
+import { isPrivateMountPoint, mountPointsBelow } from '../host/facts.ts';
+import { planningAlive } from './planning.ts';
 import { hostCgroupLayout, type CgroupLayout } from '../cgroup/layout.ts';
 import { performStep, runWhileBusy } from '../exec/runner.ts';
 import { rm } from 'node:fs/promises';
@@ -88,10 +89,10 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
 }
 
 // The run root's private bind mount, once nothing uses it: no container of this root, no container directory in
-// the run root, no claim, and no other glassbox process running (one may be starting a container that planned on
-// the mount being there).
+// the run root, no claim, and no living glassbox process planning on it (lib/state/planning.ts).
 async function collectRunRoot(roots: Roots, report: GcReport): Promise<void> {
-  if (!isPrivateMountPoint(roots.run) || listIds(roots).length) return;
+  const planning = planningAlive(roots.run); // first: it also removes the markers of processes that died
+  if (planning || !isPrivateMountPoint(roots.run) || listIds(roots).length) return;
   const entries = (d: string) => {
     try {
       return readdirSync(d);
@@ -100,25 +101,8 @@ async function collectRunRoot(roots: Roots, report: GcReport): Promise<void> {
     }
   };
   if (entries(roots.run).some((e) => /^[0-9a-f]{64}$/.test(e)) || entries(join(roots.root, 'ports')).length) return;
-  if (otherGlassboxRunning(roots)) return;
   const steps = expandBlock(await loadCatalog(), { block: 'runroot-gc', as: 'gc-runroot', params: { run_root: roots.run } });
   for (const s of steps) if ((await performStep(s)).exitCode === 0) report.runRoot = roots.run;
-}
-
-// True when another glassbox process (node running bin/glassbox) of this run root is alive: it may be about to
-// start a container. Its run root is read from its environment (GLASSBOX_RUN, or the default).
-function otherGlassboxRunning(roots: Roots): boolean {
-  const me = process.argv[1] ?? '';
-  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    if (Number(p) === process.pid) continue;
-    try {
-      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      if (!argv[1] || !(argv[1] === me || /(^|\/)glassbox(\.m?js)?$/.test(argv[1])) || !/(^|\/)node$/.test(argv[0] ?? '')) continue;
-      const run = /(?:^|\0)GLASSBOX_RUN=([^\0]*)/.exec(readFileSync(`/proc/${p}/environ`, 'utf8'))?.[1] ?? '/run/glassbox';
-      if (run === roots.run) return true;
-    } catch {}
-  }
-  return false;
 }
 
 // The undos of a container whose journal cannot be read, from its plan (config.json); none without one either.
@@ -260,9 +244,7 @@ async function collectRunDirs(roots: Roots, report: GcReport): Promise<void> {
   for (const id of entries) {
     if (existsSync(stateDir(roots, id))) continue;
     const runDir = join(roots.run, id);
-    const nsDir = join(runDir, 'ns');
-    const nsFiles = existsSync(nsDir) ? readdirSync(nsDir).map((f) => join(nsDir, f)) : [];
-    const steps = expandBlock(await loadCatalog(), { block: 'orphan', as: 'orphan', params: { run_dir: runDir, ns_files: nsFiles } });
+    const steps = expandBlock(await loadCatalog(), { block: 'orphan', as: 'orphan', params: { run_dir: runDir, mounts: mountPointsBelow(runDir) } });
     for (const s of steps) await runCommand(s.argv!);
     report.runDirs.push(runDir);
   }

@@ -173,6 +173,22 @@ test('a damaged lease file and a run directory wiped as at reboot: gc cleans up,
   assert.equal((await ok(['run', '--rm', '--network', 'bridge', IMAGE, 'echo', 'after-reboot'])).trim(), 'after-reboot');
 });
 
+test('an orphaned run directory with a host program still bound read-only: gc unmounts it and removes the directory', T, async () => {
+  // What a run leaves when its state is gone but an undo (the helpers' umount, busy at the time) did not happen.
+  await ok(['run', '--rm', IMAGE, 'true']);
+  const id = 'e'.repeat(64);
+  const dir = join(sb.run, id);
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'bin', 'nsenter'), '');
+  assert.equal(spawnSync('mount', ['--bind', '-o', 'ro', '/usr/bin/nsenter', join(dir, 'bin', 'nsenter')]).status, 0);
+  assert.equal(mountsOf(id).length, 1, 'the bind is there before gc');
+  const gc = await ok(['gc']);
+  assert.match(gc, new RegExp(`released .*${id}`));
+  assert.deepEqual(mountsOf(id), [], 'no mount of the orphan is left');
+  assert.ok(!existsSync(dir), 'the directory is gone');
+  assert.doesNotMatch(await ok(['gc']), new RegExp(id), 'a second gc does not meet it again');
+});
+
 test('GLASSBOX_ROOT on a full file system: a clear error, exit 125, nothing half-made', T, async () => {
   const full = join(sb.dir, 'full');
   mkdirSync(full);

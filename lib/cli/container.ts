@@ -33,7 +33,7 @@ import { monitorFiles } from '../state/lifecycle.ts';
 import { journalFile, journalFor, writeJournal } from '../state/journal.ts';
 import { roots, type Roots } from '../state/paths.ts';
 import { isRecipeArg, specFromFlags, type RunFlags } from './flags.ts';
-import { dropClaims } from '../net/store.ts';
+import { dropClaims } from '../net/release.ts';
 import { portsText } from '../net/rules.ts';
 import { enableTrace, setTraceNames, warn, withSpinner } from './output.ts';
 import { planNames } from '../render/names.ts';
@@ -179,7 +179,7 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
     return await runPlan(plan, r, facts, { stdin: flags.interactive || flags.tty ? 'inherit' : 'ignore', terminal: !!flags.tty });
   } catch (e) {
     // The address and ports were claimed before the plan ran; a failure before its undos took over gives them back.
-    dropClaims(prepared.network?.claims ?? [], plan.info.id);
+    await dropClaims(prepared.network?.claims ?? [], plan.info.id);
     throw e;
   }
 }

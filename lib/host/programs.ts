@@ -1,9 +1,10 @@
 // Finding host programs and telling static from dynamic ones, without spawning anything: PATH is scanned with
 // access(2), and an ELF file is static when its program headers have no PT_INTERP (no dynamic loader named).
 
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { access, open } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // Finds an executable by scanning PATH folders ourselves, which costs no process.
 export async function findOnPath(name: string, pathEnv = process.env.PATH ?? ''): Promise<string | undefined> {
@@ -20,6 +21,21 @@ export async function findOnPath(name: string, pathEnv = process.env.PATH ?? '')
   return undefined;
 }
 
+
+// A program `npm run build` compiles into dist/ (the seccomp loader, the v2 device filter), by absolute path, or
+// undefined when it is missing or unsafe: it runs as root, so a copy that someone else could have replaced (an
+// owner `ownerOk` refuses, or writable by group or others) is not used. `override` names another copy.
+export function findBuiltProgram(name: string, override: string | undefined, ownerOk: (uid: number) => boolean = (uid) => uid === 0): string | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = override ? [override] : [here, path.join(here, '..'), path.join(here, '..', '..')].flatMap((d) => [path.join(d, name), path.join(d, 'dist', name)]);
+  for (const c of candidates) {
+    try {
+      const st = statSync(c);
+      if (st.isFile() && ownerOk(st.uid) && (st.mode & 0o022) === 0 && (st.mode & 0o100) !== 0) return c;
+    } catch {}
+  }
+  return undefined;
+}
 
 // Returns undefined when the file is missing or not ELF.
 export async function isStaticElf(file: string): Promise<boolean | undefined> {

@@ -14,8 +14,9 @@ import type { Roots } from '../state/paths.ts';
 import { macFor, parseIp, parseSubnet, type Subnet } from './cidr.ts';
 import type { NetworkSpec } from './model.ts';
 import type { EtcTarget } from './plan.ts';
+import { dropClaims } from './release.ts';
 import { sharedComplete, sharedMissing, type NetState, type SharedMissing } from './probe.ts';
-import { allocateAddress, claimPort, defaultNetwork, dropClaims, networkDir, readNetwork, type Claim, type NetworkDef } from './store.ts';
+import { allocateAddress, claimPort, defaultNetwork, networkDir, readNetwork, type Claim, type NetworkDef } from './store.ts';
 
 export interface PreparedPort {
   hostIp?: string;
@@ -90,7 +91,7 @@ export function hostsBase(addHosts: NetworkSpec['addHosts']): string {
 
 // Resolves the network part of a container, claiming an address and ports unless `dry`. `at` gives the place of
 // a field below `network` (a recipe's position or the flag), for the errors found here.
-export function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: NetIdentity, opts: { dry: boolean; bootId: string; at?: (path: (string | number)[]) => Place; kernel?: NetState }): PreparedNetwork {
+export async function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: NetIdentity, opts: { dry: boolean; bootId: string; at?: (path: (string | number)[]) => Place; kernel?: NetState }): Promise<PreparedNetwork> {
   const at = opts.at;
   const place = <T>(path: (string | number)[], fn: () => T): T => {
     try {
@@ -130,7 +131,7 @@ export function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: Net
       claims,
     };
   } catch (e) {
-    if (!opts.dry) dropClaims(claims, who.id);
+    if (!opts.dry) await dropClaims(claims, who.id);
     throw e;
   }
 }

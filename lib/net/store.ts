@@ -308,8 +308,3 @@ export function claimPort(r: Roots, want: { proto: 'tcp' | 'udp'; port?: number;
   throw new GlassboxError('no free host port left to publish on', { hint: 'give the host port: -p HOST:CONTAINER' });
 }
 
-// Removes claim files that still name this container (after a failed start; a later owner's file is left alone).
-export function dropClaims(claims: Claim[], id: string): void {
-  for (const c of claims) if (claimOwner(c.file) === id) rmSync(c.file, { force: true });
-}
-

@@ -130,7 +130,7 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   // Networking last: it claims an address and ports (files), which must not happen for input that fails above.
   // A bridge network: what the kernel has is read from the namespace the steps will act in (lib/net/probe.ts).
   const kernel = spec.network && !['none', 'host', 'container'].includes(spec.network.mode) ? await probeNetwork() : undefined;
-  const network = prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId, at: (path) => at('network', ...path), ...(kernel ? { kernel } : {}) });
+  const network = await prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId, at: (path) => at('network', ...path), ...(kernel ? { kernel } : {}) });
   const etc = network.mode === 'none' ? undefined : await placed(image, () => etcTargets((p) => resolveInLayers(lowerDirs, p), paths.rootfs, overlay ? paths.upper : undefined));
   return {
     id,

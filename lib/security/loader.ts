@@ -2,9 +2,8 @@
 // dist/glassbox-seccomp-load). It runs as root at the start of every container, so a copy that someone else could
 // have replaced (not owned by root, or writable by group or others) is not used.
 
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { findBuiltProgram } from '../host/programs.ts';
 
 export const LOADER_NAME = 'glassbox-seccomp-load';
 
@@ -14,17 +13,7 @@ export const LOADER_NAME = 'glassbox-seccomp-load';
 // 0; the loader then runs with the user's rights only, so either owner will do.
 export function findSeccompLoader(rootless = false): string | undefined {
   if (process.arch !== 'x64') return undefined;
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = process.env.GLASSBOX_SECCOMP_LOADER
-    ? [process.env.GLASSBOX_SECCOMP_LOADER]
-    : [here, join(here, '..'), join(here, '..', '..')].flatMap((d) => [join(d, LOADER_NAME), join(d, 'dist', LOADER_NAME)]);
-  for (const c of candidates) {
-    try {
-      const st = statSync(c);
-      if (st.isFile() && (st.uid === 0 || (rootless && st.uid === overflowUid())) && (st.mode & 0o022) === 0 && (st.mode & 0o100) !== 0) return c;
-    } catch {}
-  }
-  return undefined;
+  return findBuiltProgram(LOADER_NAME, process.env.GLASSBOX_SECCOMP_LOADER, (uid) => uid === 0 || (rootless && uid === overflowUid()));
 }
 
 // The ID a user namespace shows for owners it does not map.

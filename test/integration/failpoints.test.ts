@@ -23,13 +23,8 @@ const CMD = ['sh', '-c', 'trap "exit 3" TERM INT; sleep 30 & wait'];
 const FLAGS = ['--network', 'bridge', '-p', `127.0.0.1:${TRIAL_PORT}:80`, '--memory', '64m'];
 
 before(() => sb.setup(), { timeout: 180_000 });
-after(async () => {
-  if (sb.root) {
-    const ids = lines((await sb.gb(['ps', '-aq'])).stdout);
-    if (ids.length) await sb.gb(['rm', '-f', ...ids], { timeoutMs: 120_000 });
-  }
-  await sb.cleanup();
-}, { timeout: 180_000 });
+// Sandbox.cleanup removes the containers a failed test left running, then gcs and checks for leaks.
+after(() => sb.cleanup(), { timeout: 180_000 });
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
 const ls = (d: string) => (existsSync(d) ? readdirSync(d) : []);

@@ -15,14 +15,8 @@ const sb = new Sandbox('net');
 const T = { timeout: 180_000 };
 
 before(() => sb.setup(), { timeout: 180_000 });
-// A failed test may leave containers running: remove them all before the sandbox goes.
-after(async () => {
-  if (sb.root) {
-    const ids = lines((await sb.gb(['ps', '-aq'])).stdout);
-    if (ids.length) await sb.gb(['rm', '-f', ...ids], { timeoutMs: 120_000 });
-  }
-  await sb.cleanup();
-}, { timeout: 180_000 });
+// Sandbox.cleanup removes the containers a failed test left running, then gcs and checks for leaks.
+after(() => sb.cleanup(), { timeout: 180_000 });
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
 

@@ -7,9 +7,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GlassboxError } from '../errors.ts';
-import type { BlockDef } from './schema.ts';
+import type { BlockDef, Catalog } from './schema.ts';
 
-export type Catalog = Map<string, BlockDef & { file: string }>;
+export type { Catalog } from './schema.ts';
 
 export interface CompiledCatalog {
   version: 1;

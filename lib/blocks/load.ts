@@ -8,9 +8,7 @@ import { GlassboxError, GlassboxErrors } from '../errors.ts';
 import { parseYaml, positionOf } from '../recipe/yamlpos.ts';
 import { zodToErrors } from '../recipe/zoderrors.ts';
 import { stepKind } from './kind.ts';
-import { BlockSchema, type ArgElement, type BlockDef } from './schema.ts';
-
-import type { Catalog } from './catalog.ts';
+import { BlockSchema, type ArgElement, type BlockDef, type Catalog } from './schema.ts';
 
 // Reads and validates every block file in `dir` (the slow path: YAML parsing and schema checks).
 export function loadCatalogFromYaml(dir: string): Catalog {

@@ -70,4 +70,8 @@ export const BlockSchema = z.strictObject({
 });
 
 export type BlockDef = z.infer<typeof BlockSchema>;
+
+/** Every building block by name, with the file it came from (lib/blocks/catalog.ts loads it). */
+export type Catalog = Map<string, BlockDef & { file: string }>;
+
 export type BlockStepDef = z.infer<typeof StepSchema>;

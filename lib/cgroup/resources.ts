@@ -9,7 +9,7 @@
 //   cpuset_cpus  which CPUs the processes may run on at all ("0-1,3")
 //   pids         how many processes (and threads) may exist at once: what stops a fork bomb
 
-import type { Problem } from '../recipe/validate.ts';
+import type { Problem } from '../recipe/problem.ts';
 import { formatBytes, formatCpuList, parseCpuList, parseSize } from './units.ts';
 
 export interface Resources {

@@ -3,11 +3,9 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { GlassboxErrors } from '../errors.ts';
+import type { LearnFlags, LearnGlobal } from '../learn/flags.ts';
 
-export interface LearnGlobal {
-  verbose?: boolean;
-  lang: 'en' | 'zh';
-}
+export type { LearnFlags, LearnGlobal } from '../learn/flags.ts';
 
 /** Ends the command with an exit code and no message (reportError prints nothing for an empty GlassboxErrors). */
 export class ExitCode extends GlassboxErrors {
@@ -51,14 +49,4 @@ export function registerLearn(program: Command, global: () => LearnGlobal): void
       await cmdLessons(flags.format, global());
     });
   for (const c of [learn, lessons]) c.helpOption('--help', 'show help').exitOverride();
-}
-
-export interface LearnFlags {
-  lang?: 'en' | 'zh';
-  yes?: boolean;
-  list?: boolean;
-  from?: number;
-  record?: string;
-  format: 'text' | 'json';
-  xray?: boolean;
 }

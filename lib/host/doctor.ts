@@ -14,20 +14,13 @@ import path from 'node:path';
 import chalk, { Chalk } from 'chalk';
 import { runCommand } from '../exec/spawn.ts';
 import type { HostFacts } from './facts.ts';
+import type { CheckStatus, DoctorCheck } from './check.ts';
+
+export type { CheckStatus, DoctorCheck } from './check.ts';
 import { cgroupLayout } from '../cgroup/layout.ts';
 import { internalProcessProblem, type V2Delegation } from '../cgroup/delegation.ts';
 import { findDeviceFilter } from '../cgroup/device-filter.ts';
 import { findSeccompLoader, LOADER_NAME } from '../security/loader.ts';
-
-export type CheckStatus = 'ok' | 'warn' | 'fail';
-
-export interface DoctorCheck {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  /** The exact command that fixes it. */
-  fix?: string;
-}
 
 export interface DoctorReport {
   /** False when any check failed; warnings leave the host usable. */

@@ -7,7 +7,7 @@ import { enableTrace, setTraceNames, useColour } from '../cli/output.ts';
 import { planNames } from '../render/names.ts';
 import { requireRoot } from '../cli/container.ts';
 import { roots } from '../state/paths.ts';
-import type { LearnFlags, LearnGlobal } from '../cli/learn-command.ts';
+import type { LearnFlags, LearnGlobal } from './flags.ts';
 import { listLessons } from './lesson.ts';
 import { listSteps, runLearn } from './session.ts';
 import { resolveTarget } from './target.ts';

@@ -6,12 +6,8 @@
 // would steal (or lose) that traffic: glassbox refuses such subnets.
 
 import { readFileSync } from 'node:fs';
-
-export interface Subnet {
-  /** The network address, as a 32-bit unsigned number. */
-  base: number;
-  prefix: number;
-}
+import type { Subnet } from './types.ts';
+export type { Subnet } from './types.ts';
 
 // Parses a dotted quad; undefined when it is not exactly four numbers 0…255.
 export function parseIp(s: string): number | undefined {

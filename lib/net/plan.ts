@@ -9,16 +9,9 @@
 
 import type { Instance } from '../blocks/expand.ts';
 import type { ContainerPaths, PlanNetwork } from '../plan/types.ts';
-import type { PreparedNetwork } from './prepare.ts';
+import type { EtcTarget, PreparedNetwork } from './types.ts';
 import { portRuleSpecs, portsText, renderRestore } from './rules.ts';
-
-/** Where the three /etc files go inside the root (a host path under rootfs), and whether a placeholder is needed. */
-export interface EtcTarget {
-  /** The target as a host path inside the mounted root. */
-  target: string;
-  /** The file to create empty in the overlay's upper layer first (the image lacks it), if any. */
-  placeholder?: string;
-}
+export type { EtcTarget } from './types.ts';
 
 export interface NetworkPlanInput {
   id: string;

@@ -13,47 +13,11 @@ import { resolveContainer, viewOf } from '../state/lifecycle.ts';
 import type { Roots } from '../state/paths.ts';
 import { macFor, parseIp, parseSubnet, type Subnet } from './cidr.ts';
 import type { NetworkSpec } from './model.ts';
-import type { EtcTarget } from './plan.ts';
 import { dropClaims } from './release.ts';
 import { sharedComplete, sharedMissing, type NetState, type SharedMissing } from './probe.ts';
 import { allocateAddress, claimPort, defaultNetwork, networkDir, readNetwork, type Claim, type NetworkDef } from './store.ts';
-
-export interface PreparedPort {
-  hostIp?: string;
-  hostPort: number;
-  containerPort: number;
-  proto: 'tcp' | 'udp';
-}
-
-export interface PreparedBridge {
-  def: NetworkDef;
-  subnet: Subnet;
-  /** The network's directory (leases, members, hosts). */
-  dir: string;
-  ip: string;
-  mac: string;
-  /** The host end of the veth pair: gb + the first 12 hex digits of the container ID (14 characters). */
-  hostIf: string;
-  lease: Claim;
-  /** The shared objects (bridge, its address, chains and jumps) all exist, so their steps are left out. */
-  bridgeUp: boolean;
-  /** Which of them the kernel lacks (from lib/net/probe.ts); absent: all of them, as on a fresh host. */
-  missing?: SharedMissing;
-}
-
-export interface PreparedNetwork {
-  mode: 'none' | 'host' | 'bridge' | 'container';
-  /** container mode: the other container's network namespace file, and its name. */
-  join?: { ns: string; name: string; hosts?: string; resolv?: string };
-  bridge?: PreparedBridge;
-  ports: PreparedPort[];
-  /** Contents of the files glassbox writes for /etc (bridge and host modes). */
-  files?: { hostsBase: string; resolv: string; hostname: string };
-  /** net.ipv4.ip_forward is already 1. */
-  ipForward: boolean;
-  /** Lease and port files made for this run (removed again if the run fails before its plan runs). */
-  claims: Claim[];
-}
+import type { EtcTarget, PreparedBridge, PreparedNetwork, PreparedPort } from './types.ts';
+export type { PreparedBridge, PreparedNetwork, PreparedPort } from './types.ts';
 
 /** Names the container is known by on its network. */
 export interface NetIdentity {
@@ -73,7 +37,6 @@ function readSetting(file: string): string {
     return '';
   }
 }
-
 
 // The host's resolv.conf for a container: loopback name servers (a local resolver on the host) cannot be reached
 // from inside, so they are left out; --dns replaces the name servers.

@@ -9,6 +9,8 @@
 // These are read-only probes: they change nothing, so they are not plan steps.
 
 import { runCommand } from '../exec/spawn.ts';
+import type { SharedMissing } from './types.ts';
+export type { SharedMissing } from './types.ts';
 
 export interface LinkInfo {
   name: string;
@@ -101,23 +103,6 @@ function tableText(rules: string, table: string): string[] {
   if (from < 0) return [];
   const to = lines.indexOf('COMMIT', from);
   return lines.slice(from + 1, to < 0 ? undefined : to);
-}
-
-/** What a network's shared objects lack: each flag says one part of net-host / net-bridge must be (re)made. */
-export interface SharedMissing {
-  natChains: boolean;
-  filterChains: boolean;
-  /** Jumps from the built-in chains, when glassbox's chains exist but a jump is gone. */
-  jumps: { prerouting: boolean; output: boolean; postrouting: boolean; forward: boolean };
-  /** The network's own chains and their jumps. */
-  netNat: boolean;
-  netFilter: boolean;
-  netNatJump: boolean;
-  netFilterJump: boolean;
-  /** The bridge itself, its gateway address, its being up. */
-  bridge: boolean;
-  addr: boolean;
-  up: boolean;
 }
 
 // Compares what a bridge network needs with what the kernel has.

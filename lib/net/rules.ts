@@ -5,7 +5,7 @@
 //                         same network, or the container itself, reaching the port through the host's address)
 // The same lines with -D instead of -A remove them. Both are pure text, tested without root.
 
-import type { PreparedPort } from './prepare.ts';
+import type { PreparedPort } from './types.ts';
 
 export const tag = (id: string) => `glassbox:${id}`;
 

@@ -16,16 +16,8 @@ import type { Owner } from '../state/containers.ts';
 import { GlassboxError } from '../errors.ts';
 import type { Roots } from '../state/paths.ts';
 import { broadcastOf, DEFAULT_CANDIDATES, formatIp, formatSubnet, hostRoutes, parseIp, parseSubnet, pickFreeSubnet, type HostRoute, type Subnet } from './cidr.ts';
-
-export interface NetworkDef {
-  name: string;
-  id: string;
-  /** The bridge device: gb0 for the default network, gb-XXXXXXXX for the others (≤ 15 characters). */
-  bridge: string;
-  subnet: string;
-  gateway: string;
-  created: string;
-}
+import type { Claim, NetworkDef } from './types.ts';
+export type { Claim, NetworkDef } from './types.ts';
 
 /** docker's name for the default network; its bridge is gb0. */
 export const DEFAULT_NETWORK = 'bridge';
@@ -165,12 +157,6 @@ export function unusable(subnet: Subnet, ip: number, gateway: number | undefined
   if (ip === broadcastOf(subnet)) return `is the broadcast address of ${formatSubnet(subnet)}`;
   if (gateway !== undefined && ip === gateway) return 'is the gateway (the bridge) address';
   return undefined;
-}
-
-/** A lease or port claim: the file that holds it and the line written into it. */
-export interface Claim {
-  file: string;
-  content: string;
 }
 
 /** Prefix of the temporary file a claim is written to before it is linked into place (in the claims' parent). */

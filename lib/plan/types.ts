@@ -1,7 +1,7 @@
 // The plan is data. A Step is one plain command (or one file write) that a person could type by hand; the
 // planner produces a list of them, and everything else (renderers, executor, learn mode) only reads that list.
 
-import type { SecurityInfo } from '../security/plan.ts';
+import type { Cap } from '../security/caps.ts';
 
 /** Text in both languages glassbox speaks. */
 export interface Text {
@@ -167,4 +167,18 @@ export interface ContainerPaths {
   rootfs: string;
   upper: string;
   work: string;
+}
+
+/** What the security plan (lib/security/plan.ts) decided, as `glassbox inspect` and the state show it. */
+export interface SecurityInfo {
+  privileged: boolean;
+  capabilities: Cap[];
+  /** CapBnd as /proc/PID/status shows it; CapEff/CapPrm are the same for root and 0 for other users. */
+  capMask: string;
+  noNewPrivileges: boolean;
+  seccomp: 'default' | 'unconfined';
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  /** How device nodes are kept from being opened. */
+  devices: string;
 }

@@ -5,12 +5,9 @@ import { checkResources, type ResourceHost } from '../cgroup/resources.ts';
 import { resolveSecurity } from '../security/model.ts';
 import { ARGS_TOTAL_MAX, argBytes, NAME_MAX, pathLengthProblem, stringProblems } from './limits.ts';
 import type { ContainerSpec, Volume } from './model.ts';
+import type { Problem } from './problem.ts';
 
-export interface Problem {
-  path: (string | number)[];
-  message: string;
-  hint?: string;
-}
+export type { Problem } from './problem.ts';
 
 export const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const HOSTNAME_RE = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;

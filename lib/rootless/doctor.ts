@@ -2,7 +2,7 @@
 // compared with one made by root. Reads /proc/sys and PATH only.
 
 import { readFileSync } from 'node:fs';
-import type { DoctorCheck } from '../host/doctor.ts';
+import type { DoctorCheck } from '../host/check.ts';
 import { findOnPathSync } from '../host/programs.ts';
 import { ROOTLESS_LOSSES } from './mode.ts';
 

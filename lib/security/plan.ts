@@ -6,26 +6,13 @@ import { expandBlock } from '../blocks/expand.ts';
 import type { Catalog } from '../blocks/catalog.ts';
 import type { CgroupLayout } from '../cgroup/layout.ts';
 import { GlassboxError } from '../errors.ts';
-import type { Step } from '../plan/types.ts';
+import type { SecurityInfo, Step } from '../plan/types.ts';
 import { boundingSetArg, capMask, containerCaps, type Cap } from './caps.ts';
 import type { SecurityChoice } from './model.ts';
 import { ALL_KERNEL_PATHS, DEVICE_RULES, type KernelPaths } from './paths.ts';
 import { compileDefaultFilter, renderFilter } from './seccomp.ts';
 
 /** What the plan records about a container's confinement (plan.info.security, shown by inspect). */
-export interface SecurityInfo {
-  privileged: boolean;
-  capabilities: Cap[];
-  /** CapBnd as /proc/PID/status shows it; CapEff/CapPrm are the same for root and 0 for other users. */
-  capMask: string;
-  noNewPrivileges: boolean;
-  seccomp: 'default' | 'unconfined';
-  maskedPaths: string[];
-  readonlyPaths: string[];
-  /** How device nodes are kept from being opened. */
-  devices: string;
-}
-
 export interface SecurityInput {
   choice: SecurityChoice;
   cgroup?: CgroupLayout;

@@ -1,0 +1,20 @@
+// What `glassbox learn` and `glassbox lessons` are asked: the global flags and the command's own. The CLI
+// (lib/cli/learn-command.ts) parses them and lib/learn/cli.ts acts on them; both import the types from here, so
+// neither imports the other.
+
+/** The program's global flags that learn mode reads. */
+export interface LearnGlobal {
+  verbose?: boolean;
+  lang: 'en' | 'zh';
+}
+
+/** The flags of `glassbox learn`. */
+export interface LearnFlags {
+  lang?: 'en' | 'zh';
+  yes?: boolean;
+  list?: boolean;
+  from?: number;
+  record?: string;
+  format: 'text' | 'json';
+  xray?: boolean;
+}

@@ -1,0 +1,155 @@
+// The shape of lib/'s import graph. Three rules keep the code readable from the bottom up: (a) no import circle,
+// so every module can be read after the modules it imports; (b) the shared plan types (lib/plan/types.ts) sit at
+// the bottom: nothing they reach, even through type-only imports, touches files, processes or the network; (c) one
+// spawner: only lib/exec/ imports execa. The graph is read with a small regex over the source (static imports and
+// re-exports, type-only ones included, and dynamic import('…') of relative .ts paths), not with the compiler, so the
+// test stays fast and its rules are easy to check by eye.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const lib = join(repo, 'lib');
+
+export interface Graph {
+  /** module (path relative to the repository) → the relative .ts modules it imports */
+  local: Map<string, string[]>;
+  /** module → the package or node: specifiers it imports */
+  external: Map<string, string[]>;
+}
+
+// Every .ts file below a folder, as paths relative to the repository, sorted.
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...tsFiles(full));
+    else if (name.endsWith('.ts')) out.push(relative(repo, full));
+  }
+  return out;
+}
+
+// The specifiers a source text imports: `import … from '…'`, `import '…'`, `export … from '…'`, `import('…')`.
+export function specifiers(source: string): string[] {
+  const found: string[] = [];
+  const statics = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?['"]([^'"]+)['"]/g;
+  const dynamic = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  for (const re of [statics, dynamic]) for (const m of source.matchAll(re)) found.push(m[1]!);
+  return found;
+}
+
+// Reads the import graph of the given modules (paths relative to the repository).
+export function readGraph(files: string[], read = (f: string) => readFileSync(join(repo, f), 'utf8')): Graph {
+  const local = new Map<string, string[]>();
+  const external = new Map<string, string[]>();
+  for (const file of files) {
+    const specs = specifiers(read(file));
+    local.set(
+      file,
+      specs.filter((s) => s.startsWith('.') && s.endsWith('.ts')).map((s) => relative(repo, resolve(repo, dirname(file), s))),
+    );
+    external.set(file, specs.filter((s) => !s.startsWith('.')));
+  }
+  return { local, external };
+}
+
+// Every import circle, each once, as the list of modules around it (starting at its smallest path).
+export function cycles(graph: Graph): string[][] {
+  const found = new Map<string, string[]>();
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (m: string) => {
+    state.set(m, 'open');
+    stack.push(m);
+    for (const next of graph.local.get(m) ?? []) {
+      if (state.get(next) === 'open') {
+        const ring = stack.slice(stack.indexOf(next));
+        const start = ring.indexOf([...ring].sort()[0]!);
+        const canon = [...ring.slice(start), ...ring.slice(0, start)];
+        found.set(canon.join(' → '), canon);
+      } else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(m, 'done');
+  };
+  for (const m of [...graph.local.keys()].sort()) if (!state.has(m)) visit(m);
+  return [...found.values()];
+}
+
+// The modules reachable from one module, itself included.
+export function reach(graph: Graph, from: string): string[] {
+  const seen = new Set<string>([from]);
+  const todo = [from];
+  while (todo.length > 0) for (const next of graph.local.get(todo.pop()!) ?? []) if (!seen.has(next)) (seen.add(next), todo.push(next));
+  return [...seen].sort();
+}
+
+// Packages and node: modules that touch files, processes, sockets or the network.
+const IO = /^(node:)?(fs|fs\/promises|child_process|net|dgram|dns|http|https|http2|tls|worker_threads|cluster)$|^(execa|zx)(\/|$)/;
+
+// The modules reachable from `from` that import an I/O module, each with what it imports.
+export function ioReached(graph: Graph, from: string): string[] {
+  return reach(graph, from).flatMap((m) => {
+    const io = (graph.external.get(m) ?? []).filter((s) => IO.test(s));
+    return io.length > 0 ? [`${m} imports ${io.join(', ')}`] : [];
+  });
+}
+
+// The modules outside lib/exec/ that import execa.
+export function execaOutsideExec(graph: Graph): string[] {
+  return [...graph.external].filter(([m, ext]) => !m.startsWith('lib/exec/') && ext.some((s) => /^execa(\/|$)/.test(s))).map(([m]) => m);
+}
+
+const graph = readGraph(tsFiles(lib));
+const TYPES = 'lib/plan/types.ts';
+
+test('the graph reader sees lib/ (a wrong path would make every other check pass)', () => {
+  assert.ok(graph.local.size > 50, `only ${graph.local.size} modules found`);
+  assert.ok((graph.local.get('lib/cli/main.ts') ?? []).length > 3, 'lib/cli/main.ts imports nothing?');
+  assert.ok(graph.local.has(TYPES));
+});
+
+test('the regex reads every form of import', () => {
+  const src = [
+    `import { a } from './a.ts';`,
+    `import type { B } from '../b.ts';`,
+    `import * as c from "./c.ts";`,
+    `import './d.ts';`,
+    `export { e } from './e.ts';`,
+    `export type { F } from './f.ts';`,
+    `export * from './g.ts';`,
+    `import {\n  h,\n  type H,\n} from './h.ts';`,
+    `const i = await import('./i.ts');`,
+    `import { execa } from 'execa';`,
+  ].join('\n');
+  assert.deepEqual(specifiers(src), ['./a.ts', '../b.ts', './c.ts', './d.ts', './e.ts', './f.ts', './g.ts', './h.ts', 'execa', './i.ts']);
+});
+
+test('the checks fail on a graph that breaks them', () => {
+  const fake: Record<string, string> = {
+    'lib/x/a.ts': `import type { B } from './b.ts';`,
+    'lib/x/b.ts': `import { c } from '../y/c.ts';`,
+    'lib/y/c.ts': `export type { A } from '../x/a.ts';\nimport { readFileSync } from 'node:fs';\nimport { execa } from 'execa';`,
+  };
+  const g = readGraph(Object.keys(fake), (f) => fake[f]!);
+  assert.deepEqual(cycles(g), [['lib/x/a.ts', 'lib/x/b.ts', 'lib/y/c.ts']]);
+  assert.deepEqual(ioReached(g, 'lib/x/a.ts'), ['lib/y/c.ts imports node:fs, execa']);
+  assert.deepEqual(execaOutsideExec(g), ['lib/y/c.ts']);
+});
+
+test('lib/ has no import circle', () => {
+  const found = cycles(graph).map((c) => [...c, c[0]].join(' → '));
+  assert.deepEqual(found, [], `import circles in lib/:\n  ${found.join('\n  ')}`);
+});
+
+test('lib/plan/types.ts reaches no module that does I/O', () => {
+  const io = ioReached(graph, TYPES);
+  assert.deepEqual(io, [], `${TYPES} reaches I/O:\n  ${io.join('\n  ')}`);
+});
+
+test('only lib/exec/ imports execa', () => {
+  assert.deepEqual(execaOutsideExec(graph), []);
+});

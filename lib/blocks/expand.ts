@@ -4,9 +4,8 @@
 
 import { GlassboxError } from '../errors.ts';
 import type { Phase, Step } from '../plan/types.ts';
-import type { Catalog } from './catalog.ts';
 import { stepKind } from './kind.ts';
-import type { ArgElement, BlockDef } from './schema.ts';
+import type { ArgElement, BlockDef, Catalog } from './schema.ts';
 
 export type ParamValue = string | number | boolean | string[] | Record<string, string | number | boolean>[] | undefined;
 export type Params = Record<string, ParamValue>;

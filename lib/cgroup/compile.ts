@@ -18,11 +18,11 @@
 //   freezer + kill each PID       ↔ cgroup.kill
 
 import { expandBlock, type Instance } from '../blocks/expand.ts';
-import type { Catalog } from '../blocks/catalog.ts';
+import type { Catalog } from '../blocks/schema.ts';
 import { GlassboxError } from '../errors.ts';
 import type { PlanCgroup, Step } from '../plan/types.ts';
-import type { CgroupLayout } from './layout.ts';
-import { internalProcessProblem } from './delegation.ts';
+import type { CgroupLayout } from './types.ts';
+import { internalProcessProblem } from './internal-process.ts';
 import { formatBytes } from './units.ts';
 import { CPU_PERIOD_US, DEFAULT_PIDS, cpuQuota, memoryPlusSwap, sharesToWeight, type Resources } from './resources.ts';
 

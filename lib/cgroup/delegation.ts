@@ -17,25 +17,10 @@
 // namespace's root ("0::/" inside a container with a cgroup namespace of its own).
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import type { V2Delegation } from './types.ts';
 
-export interface V2Delegation {
-  /** The cgroup2 mount as glassbox sees it (/sys/fs/cgroup). */
-  root: string;
-  /** The root has no cgroup.type: it is the kernel's root group, exempt from the no-internal-process rule. */
-  trueRoot: boolean;
-  /** Processes directly in the root (cgroup.procs). */
-  rootProcs: number[];
-  /** Controllers the root passes down (its cgroup.subtree_control). */
-  subtreeControl: string[];
-  /** The mount carries nsdelegate. */
-  nsdelegate: boolean;
-  /** This process's group, from /proc/self/cgroup ("/" for the root). */
-  self?: string;
-  /** How many child groups this process's group has (0: it sits in a leaf). */
-  selfChildren: number;
-  /** glassbox's own group ROOT/glassbox, when it exists. */
-  parent?: { dir: string; subtreeControl: string[]; procs: number[] };
-}
+export type { V2Delegation } from './types.ts';
+export { internalProcessProblem } from './internal-process.ts';
 
 // Reads the facts above from the tree (synchronously: planning needs them and reads nothing else async).
 export function readDelegation(root: string, mountOptions: string[], parentName = 'glassbox', selfCgroup = read('/proc/self/cgroup')): V2Delegation {
@@ -51,27 +36,6 @@ export function readDelegation(root: string, mountOptions: string[], parentName 
     selfChildren: self === undefined ? 0 : childGroups(self === '/' ? root : root + self),
     ...(existsSync(parentDir) ? { parent: { dir: parentDir, subtreeControl: words(read(`${parentDir}/cgroup.subtree_control`)), procs: pids(read(`${parentDir}/cgroup.procs`)) } } : {}),
   };
-}
-
-// Why enabling `controllers` for glassbox's groups would break the no-internal-process rule; undefined when it
-// would not. Pure: the unit tests and doctor feed it facts.
-export function internalProcessProblem(d: V2Delegation, controllers: string[]): { reason: string; fix: string } | undefined {
-  const missing = controllers.filter((c) => !d.subtreeControl.includes(c));
-  if (!d.trueRoot && d.rootProcs.length > 0 && missing.length > 0) {
-    return {
-      reason:
-        `${d.root} is not the kernel's root group (a cgroup namespace or a delegated subtree) and holds ${d.rootProcs.length} process(es), ` +
-        `so cgroup v2's no-internal-process rule forbids enabling ${missing.join(' ')} for groups below it`,
-      fix: `mkdir ${d.root}/init && for p in $(cat ${d.root}/cgroup.procs); do echo $p > ${d.root}/init/cgroup.procs; done`,
-    };
-  }
-  if (d.parent && d.parent.procs.length > 0) {
-    return {
-      reason: `glassbox's own group ${d.parent.dir} holds processes (${d.parent.procs.join(' ')}), so it cannot pass controllers to the containers' groups (cgroup v2's no-internal-process rule)`,
-      fix: `for p in $(cat ${d.parent.dir}/cgroup.procs); do echo $p > ${d.root}/cgroup.procs; done`,
-    };
-  }
-  return undefined;
 }
 
 function childGroups(dir: string): number {

@@ -17,26 +17,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseCgroupMounts, type CgroupFacts } from '../host/facts.ts';
-import { readDelegation, type V2Delegation } from './delegation.ts';
+import { readDelegation } from './delegation.ts';
+import type { CgroupLayout } from './types.ts';
 
-export type CgroupVersion = 'v1' | 'v2';
-
-export interface CgroupLayout {
-  version: CgroupVersion;
-  /** v1: controller → its hierarchy's directory (several controllers may share one). Empty for v2. */
-  hierarchies: Record<string, string>;
-  /** v2: the unified tree's root directory. */
-  root?: string;
-  /** v2: the controllers the root offers (its cgroup.controllers). */
-  controllers: string[];
-  /** v1: the memory tree has memory.memsw.* (swap accounting is on). v2 always has memory.swap.max. */
-  swapAccounting: boolean;
-  /** v1: the cpuset tree's root values; a new v1 cpuset group starts empty and needs both before it takes a process. */
-  cpusetCpus?: string;
-  cpusetMems?: string;
-  /** v2: where glassbox stands in the tree (the no-internal-process rule decides whether it may enable controllers). */
-  delegation?: V2Delegation;
-}
+export type { CgroupLayout, CgroupVersion } from './types.ts';
 
 /** The usual mount point; a stand-in root replaces this prefix. */
 export const SYS_CGROUP = '/sys/fs/cgroup';

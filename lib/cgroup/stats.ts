@@ -12,6 +12,9 @@
 
 import { readFileSync } from 'node:fs';
 import type { PlanCgroup } from '../plan/types.ts';
+import { memoryEventsFile } from './events.ts';
+
+export { memoryEventsFile } from './events.ts';
 
 export interface CgroupUsage {
   /** Bytes in use (inactive page cache left out). */
@@ -37,15 +40,6 @@ const read = (file: string): string | undefined => {
     return undefined;
   }
 };
-/** The file that counts OOM kills: memory.oom_control in the v1 memory group, memory.events in the v2 group. */
-export function memoryEventsFile(cg: PlanCgroup): string | undefined {
-  if (cg.version === 'v2') {
-    const dir = cg.dirs.unified ?? cg.dirs.memory;
-    return dir ? `${dir}/memory.events` : undefined;
-  }
-  return cg.dirs.memory ? `${cg.dirs.memory}/memory.oom_control` : undefined;
-}
-
 /** The oom_kill count in the text of either file (undefined when it is not there). */
 export function oomKills(text: string | undefined): number | undefined {
   return field(text, 'oom_kill');

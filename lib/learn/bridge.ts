@@ -9,7 +9,8 @@
 // chains stay while containers use them, like docker0): so the lesson can delete all of them at its end without
 // cutting off a container someone else runs.
 
-import { formatIp, formatSubnet, hostRoutes, macFor, parseSubnet, pickFreeSubnet, type Subnet } from '../net/cidr.ts';
+import { formatIp, formatSubnet, macFor, parseSubnet, pickFreeSubnet, type Subnet } from '../net/cidr.ts';
+import { hostRoutes } from '../net/routes.ts';
 import { hostIfName } from '../net/prepare.ts';
 import { claimPort, listNetworks } from '../net/store.ts';
 import { GlassboxError } from '../errors.ts';

@@ -5,7 +5,6 @@
 // specific route that contains its destination, so a container subnet that overlaps a route the host already has
 // would steal (or lose) that traffic: glassbox refuses such subnets.
 
-import { readFileSync } from 'node:fs';
 import type { Subnet } from './types.ts';
 export type { Subnet } from './types.ts';
 
@@ -81,15 +80,6 @@ function countBits(n: number): number {
   let c = 0;
   for (let x = n >>> 0; x; x = (x << 1) >>> 0) c++;
   return c;
-}
-
-// The host's routes as a fact (read from a file, no process started).
-export function hostRoutes(file = '/proc/net/route'): HostRoute[] {
-  try {
-    return parseProcRoutes(readFileSync(file, 'utf8'));
-  } catch {
-    return [];
-  }
 }
 
 /** Where the default bridge's subnet is looked for: the first that overlaps nothing on the host wins. */

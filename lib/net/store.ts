@@ -15,7 +15,8 @@ import { dirname, join } from 'node:path';
 import type { Owner } from '../state/containers.ts';
 import { GlassboxError } from '../errors.ts';
 import type { Roots } from '../state/paths.ts';
-import { broadcastOf, DEFAULT_CANDIDATES, formatIp, formatSubnet, hostRoutes, parseIp, parseSubnet, pickFreeSubnet, type HostRoute, type Subnet } from './cidr.ts';
+import { broadcastOf, DEFAULT_CANDIDATES, formatIp, formatSubnet, parseIp, parseSubnet, pickFreeSubnet, type HostRoute, type Subnet } from './cidr.ts';
+import { hostRoutes } from './routes.ts';
 import type { Claim, NetworkDef } from './types.ts';
 export type { Claim, NetworkDef } from './types.ts';
 

@@ -3,10 +3,10 @@
 // It only decides WHICH blocks apply and WHAT values they get; the blocks hold the commands.
 
 import { expandBlock, type Instance } from '../blocks/expand.ts';
-import type { Catalog } from '../blocks/catalog.ts';
+import type { Catalog } from '../blocks/schema.ts';
 import { cgroupSteps, compileCgroup, GROUP as CGROUP_GROUP } from '../cgroup/compile.ts';
-import { memoryEventsFile } from '../cgroup/stats.ts';
-import type { CgroupLayout } from '../cgroup/layout.ts';
+import { MEMORY_EVENTS, memoryEventsFile } from '../cgroup/events.ts';
+import type { CgroupLayout } from '../cgroup/types.ts';
 import { hasLimits, type Resources } from '../cgroup/resources.ts';
 import { GlassboxError } from '../errors.ts';
 import type { Namespace } from '../recipe/model.ts';
@@ -14,11 +14,10 @@ import { shJoin } from '../render/quote.ts';
 import { networkInstances, planNetwork } from '../net/plan.ts';
 import type { EtcTarget, PreparedNetwork } from '../net/types.ts';
 import { resolveSecurity, type SecurityChoice } from '../security/model.ts';
-import type { KernelPaths } from '../security/paths.ts';
+import type { KernelPaths } from '../security/defaults.ts';
 import { planSecurity, securitySteps } from '../security/plan.ts';
-import { LOADER_NAME } from '../security/loader.ts';
+import { LOADER_NAME } from '../security/defaults.ts';
 import { checkRootlessPlan, rootlessDev, rootlessEnter } from '../rootless/plan.ts';
-import { MEMORY_EVENTS } from '../state/lifecycle.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type Step } from './types.ts';
 
 export interface PreparedContainer {

@@ -12,6 +12,9 @@ import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GlassboxError } from '../errors.ts';
+import { ROOTLESS_LOSSES } from './losses.ts';
+
+export { ROOTLESS_LOSSES } from './losses.ts';
 
 /** Set by glassbox in its own environment when it runs itself again inside the user namespace. */
 export const USERNS_ENV = 'GLASSBOX_USERNS';
@@ -74,14 +77,6 @@ export function allowedCpus(status = readFileSync('/proc/self/status', 'utf8')):
   const first = list ? /^\d+/.exec(list)?.[0] : undefined;
   return list && first ? { list, first } : undefined;
 }
-
-/** What a rootless container cannot have on this kind of host, said once in doctor and in errors. */
-export const ROOTLESS_LOSSES = {
-  cgroups: 'no cgroups: this host has no cgroup subtree delegated to users (cgroup v1 cannot delegate safely), so no memory, CPU or process limits, no stats, no OOM report',
-  network: 'network: only --network none (a bridge, veth pairs and NAT need the host\'s CAP_NET_ADMIN; slirp4netns, which would give a user-mode network, is not installed)',
-  users: 'users: only root is mapped (one line "0 UID 1", no /etc/subuid ranges are used): --user, supplementary groups and files of other owners ("nobody") are not available',
-  devices: 'devices: no device cgroup; the standard nodes are the host\'s, bound in, and everything else is nodev (a user namespace can make no device node anyway)',
-};
 
 // Refuses, before anything is prepared, what a rootless container cannot have (pure).
 export function checkRootlessSpec(spec: { network?: { mode: string } }): void {

@@ -8,11 +8,11 @@
 // - no cgroups (the context has none), so no limits, no device group, no cgroup joins;
 // - only root is mapped, so only root can be the container's user.
 
-import type { Catalog } from '../blocks/catalog.ts';
+import type { Catalog } from '../blocks/schema.ts';
 import { expandBlock } from '../blocks/expand.ts';
 import { GlassboxError } from '../errors.ts';
 import { hasLimits, type Resources } from '../cgroup/resources.ts';
-import { ROOTLESS_LOSSES } from './mode.ts';
+import { ROOTLESS_LOSSES } from './losses.ts';
 
 /** The parts of a prepared container and context the rootless checks read. */
 export interface RootlessCheckInput {

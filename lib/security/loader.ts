@@ -4,8 +4,9 @@
 
 import { readFileSync } from 'node:fs';
 import { findBuiltProgram } from '../host/programs.ts';
+import { LOADER_NAME } from './defaults.ts';
 
-export const LOADER_NAME = 'glassbox-seccomp-load';
+export { LOADER_NAME } from './defaults.ts';
 
 // The loader's absolute path, or undefined when it is missing, unsafe, or the host is not x86_64 (the filter
 // speaks x86_64 system call numbers). GLASSBOX_SECCOMP_LOADER names another copy.

@@ -3,13 +3,13 @@
 // cgroup rules, and a summary for `inspect` and the plan's info.
 
 import { expandBlock } from '../blocks/expand.ts';
-import type { Catalog } from '../blocks/catalog.ts';
-import type { CgroupLayout } from '../cgroup/layout.ts';
+import type { Catalog } from '../blocks/schema.ts';
+import type { CgroupLayout } from '../cgroup/types.ts';
 import { GlassboxError } from '../errors.ts';
 import type { SecurityInfo, Step } from '../plan/types.ts';
 import { boundingSetArg, capMask, containerCaps, type Cap } from './caps.ts';
 import type { SecurityChoice } from './model.ts';
-import { ALL_KERNEL_PATHS, DEVICE_RULES, type KernelPaths } from './paths.ts';
+import { ALL_KERNEL_PATHS, DEVICE_RULES, type KernelPaths } from './defaults.ts';
 import { compileDefaultFilter, renderFilter } from './seccomp.ts';
 
 /** What the plan records about a container's confinement (plan.info.security, shown by inspect). */

@@ -4,10 +4,13 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { MEMORY_EVENTS } from '../cgroup/events.ts';
 import { oomKills } from '../cgroup/stats.ts';
 import { GlassboxError } from '../errors.ts';
 import { listIds, nameOf, nameOwner, ownerAlive, readState, stateDir, type ContainerState, type Status } from './containers.ts';
 import type { Roots } from './paths.ts';
+
+export { MEMORY_EVENTS } from '../cgroup/events.ts';
 
 /** The files of a detached container, all in its state directory (outside the container's root). */
 export function monitorFiles(dir: string) {
@@ -26,9 +29,6 @@ export function monitorFiles(dir: string) {
     done: join(dir, 'done'),
   };
 }
-
-/** The copy of the memory events file the teardown keeps in the state directory (the cgroup-record block). */
-export const MEMORY_EVENTS = 'memory.events';
 
 // True when the kept memory events count an OOM kill.
 function oomKilledFrom(dir: string): boolean {

@@ -1,9 +1,10 @@
 // The shape of lib/'s import graph. Three rules keep the code readable from the bottom up: (a) no import circle,
-// so every module can be read after the modules it imports; (b) the shared plan types (lib/plan/types.ts) sit at
-// the bottom: nothing they reach, even through type-only imports, touches files, processes or the network; (c) one
-// spawner: only lib/exec/ imports execa. The graph is read with a small regex over the source (static imports and
-// re-exports, type-only ones included, and dynamic import('…') of relative .ts paths), not with the compiler, so the
-// test stays fast and its rules are easy to check by eye.
+// so every module can be read after the modules it imports; (b) the shared plan types (lib/plan/types.ts), the other
+// shared type and constant modules and the pure planner sit at the bottom: nothing they reach, even through
+// type-only imports, touches files, processes or the network; (c) one spawner: only lib/exec/ imports execa. The
+// graph is read with a small regex over the source (static imports and re-exports, type-only ones included, and
+// dynamic import('…') of relative .ts paths), not with the compiler, so the test stays fast and its rules are easy
+// to check by eye.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -148,6 +149,33 @@ test('lib/ has no import circle', () => {
 test('lib/plan/types.ts reaches no module that does I/O', () => {
   const io = ioReached(graph, TYPES);
   assert.deepEqual(io, [], `${TYPES} reaches I/O:\n  ${io.join('\n  ')}`);
+});
+
+/** The other modules at the bottom: shared types and constants, and the pure planner with its helpers. */
+const PURE = [
+  'lib/blocks/expand.ts',
+  'lib/blocks/schema.ts',
+  'lib/cgroup/compile.ts',
+  'lib/cgroup/events.ts',
+  'lib/cgroup/internal-process.ts',
+  'lib/cgroup/types.ts',
+  'lib/host/check.ts',
+  'lib/learn/flags.ts',
+  'lib/net/plan.ts',
+  'lib/net/types.ts',
+  'lib/plan/planner.ts',
+  'lib/plan/sections.ts',
+  'lib/recipe/problem.ts',
+  'lib/rootless/losses.ts',
+  'lib/rootless/plan.ts',
+  'lib/security/defaults.ts',
+  'lib/security/plan.ts',
+];
+
+test('the shared type and constant modules and the planner reach no module that does I/O', () => {
+  for (const m of PURE) assert.ok(graph.local.has(m), `${m} is gone: update PURE`);
+  const io = PURE.flatMap((m) => ioReached(graph, m).map((line) => `${m}: ${line}`));
+  assert.deepEqual(io, [], `pure modules reach I/O:\n  ${io.join('\n  ')}`);
 });
 
 test('only lib/exec/ imports execa', () => {

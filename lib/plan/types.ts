@@ -58,9 +58,9 @@ export interface MountEntry {
 export const STEP_ROLES = ['start', 'release', 'hold', 'dirs', 'helpers', 'detach', 'teardown'] as const;
 export type StepRole = (typeof STEP_ROLES)[number];
 
-/** The retry policy of an undo: `while-busy` tries it again while it fails with EBUSY (50 tries, 0.1 s apart). */
-export const UNDO_RETRIES = ['while-busy'] as const;
-export type UndoRetry = (typeof UNDO_RETRIES)[number];
+/** A retry policy (of a step or its undo): `while-busy` tries again while it fails with EBUSY (50 tries, 0.1 s apart). */
+export const RETRY_POLICIES = ['while-busy'] as const;
+export type RetryPolicy = (typeof RETRY_POLICIES)[number];
 
 /** When a step runs: setup before the container starts, boot while PID 1 waits at the start barrier. */
 export type Phase = 'setup' | 'start' | 'boot';
@@ -113,7 +113,12 @@ export interface Step {
    * EBUSY, 50 tries 0.1 s apart (removing a cgroup directory fails so until its last process has been reaped).
    * Journaled with the undo, so gc retries the same way.
    */
-  undoRetry?: UndoRetry;
+  undoRetry?: RetryPolicy;
+  /**
+   * The step's own retry policy, from the block's `retry:`: gc's removal of a killed container's cgroup directory
+   * (cgroup-v2-kill, cgroup-v1-kill) is tried again while the kernel still says busy.
+   */
+  retry?: RetryPolicy;
   /**
    * The step makes a shared object (a bridge, glassbox's iptables chains) once for every container: when it
    * fails saying the object already exists, another container made it first, and the step counts as done.

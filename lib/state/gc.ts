@@ -206,7 +206,7 @@ async function killGroups(layout: CgroupLayout, orphans: Map<string, string[]>):
   const catalog = await loadCatalog();
   // A container's group is removed as soon as the kernel lets go of it (retried while busy); glassbox/ only once.
   const runAll = async (steps: Step[]) => {
-    for (const s of steps) await (/\.remove-\d+$/.test(s.id) ? runWhileBusy(s.argv!) : performStep(s));
+    for (const s of steps) await (s.retry === 'while-busy' ? runWhileBusy(s.argv!) : performStep(s));
   };
   for (const dirs of orphans.values()) {
     if (!dirs.length) continue;

@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Plan, UndoRetry } from '../plan/types.ts';
+import type { Plan, RetryPolicy } from '../plan/types.ts';
 import { writeFileAtomic } from './atomic.ts';
 import type { Owner } from './containers.ts';
 
@@ -17,7 +17,7 @@ export interface JournalEntry {
    * The undo's retry policy (the step's undoRetry): `while-busy` retries it while it fails with EBUSY. A journal
    * written before the field existed has none, and gc then runs each undo once.
    */
-  retry?: UndoRetry;
+  retry?: RetryPolicy;
 }
 
 export interface Journal {

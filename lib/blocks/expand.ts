@@ -59,6 +59,9 @@ export function expandBlock(catalog: Catalog, inst: Instance): Step[] {
         ...(def.undo_tolerate ? { undoTolerate: def.undo_tolerate } : {}),
         ...(block.section ? { section: block.section } : {}),
         ...(def.exists_ok ? { existsOk: true } : {}),
+        ...(def.role ? { role: def.role } : {}),
+        ...(def.undo_retry ? { undoRetry: def.undo_retry } : {}),
+        ...(def.retry ? { retry: def.retry } : {}),
         observe: def.observe.map((o) => argv(o, scope)),
         needs: [...new Set(needs)],
       });

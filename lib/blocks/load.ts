@@ -46,6 +46,7 @@ export function loadBlockFile(file: string): BlockDef & { file: string } {
       if (!seen.has(need)) errors.push(new GlassboxError(`needs "${need}", which is not an earlier step`, { pos: at('needs'), field: `steps.${i}.needs` }));
     }
     seen.add(step.id);
+    if (step.undo_retry && !step.undo) errors.push(new GlassboxError('undo_retry is a policy for the undo, and the step has no undo', { pos: at('undo_retry'), field: `steps.${i}.undo_retry` }));
     const kind = stepKind(step);
     const field = kind === 'start' ? 'run' : kind;
     const present = (['run', 'write', 'mkdir', 'remove', 'mount'] as const).filter((f) => step[f] !== undefined);

@@ -11,6 +11,7 @@
 // `mount --all --fstab` mounts in order (one process instead of one per mount).
 
 import { z } from 'zod';
+import { STEP_ROLES, RETRY_POLICIES } from '../plan/types.ts';
 
 export const TextSchema = z.strictObject({ en: z.string().min(1), zh: z.string().min(1) });
 
@@ -51,6 +52,12 @@ export const StepSchema = z.strictObject({
   /** Why an undo may fail harmlessly, said in words at cleanup: its target may be gone already, or still shared. */
   undo_tolerate: z.array(z.enum(['gone', 'shared'])).min(1).optional(),
   exists_ok: z.boolean().optional(),
+  /** What the step means to the code (lib/plan/types.ts, StepRole). */
+  role: z.enum(STEP_ROLES, { message: 'not a step role' }).optional(),
+  /** The undo's retry policy: while-busy retries it while it fails with EBUSY. */
+  undo_retry: z.enum(RETRY_POLICIES, { message: 'not a retry policy' }).optional(),
+  /** The step's own retry policy: while-busy runs it again while it fails with EBUSY. */
+  retry: z.enum(RETRY_POLICIES, { message: 'not a retry policy' }).optional(),
   observe: z.array(z.array(ArgElementSchema).min(1)).default([]),
   if: z.string().optional(),
   unless: z.string().optional(),

@@ -158,11 +158,11 @@ function compileV2(layout: CgroupLayout, r: Resources, id: string, pid1: string,
 }
 
 // Expands a compiled cgroup into plan steps: setup steps, boot steps (joining PID 1) and teardown steps. Removing
-// a group's directory is retried while the kernel says it is busy (its last process is still being reaped);
-// removing the shared glassbox/ parent may fail for good (other containers still use it) and is not retried.
+// a group's directory is retried while the kernel says it is busy (its last process is still being reaped: the
+// block's `undo_retry: while-busy`); removing the shared glassbox/ parent may fail for good and is not retried.
+// The kill runs after the steps that made the container's groups.
 export function cgroupSteps(catalog: Catalog, cg: CompiledCgroup): { setup: Step[]; boot: Step[]; teardown: Step[] } {
   const made = expandBlock(catalog, cg.setup);
-  for (const s of made) if (s.undo?.[0] === 'rmdir' && !s.undoMayFail) s.undoRetry = true;
   const dirSteps = made.filter((s) => s.undoRetry).map((s) => s.id);
   const teardown = expandBlock(catalog, { ...cg.kill, after: dirSteps });
   return { setup: made.filter((s) => s.phase === 'setup'), boot: made.filter((s) => s.phase === 'boot'), teardown };

@@ -347,7 +347,7 @@ export async function cmdInspect(refs: string[]): Promise<number> {
       HostObjects: {
         StateDir: dir,
         RunDir: p?.run ?? null,
-        NamespaceFiles: p ? (plan!.steps.find((s) => s.id.endsWith('.hold') || s.argv?.[0] === 'unshare')?.argv?.filter((a) => a.startsWith('--') && a.includes(p.nsDir)).map((a) => a.split('=')[1]) ?? []) : [],
+        NamespaceFiles: p ? (plan!.steps.find((s) => s.role === 'hold')?.argv?.filter((a) => a.startsWith('--') && a.includes(p.nsDir)).map((a) => a.split('=')[1]) ?? []) : [],
         Cgroups: Object.values((v as RunState).cgroup?.dirs ?? {}),
       },
     };
@@ -461,7 +461,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   const wrapper = fifo.replace(/\.fifo$/, '.sh');
   if (opts.tty) {
     const { onTerminal } = await import('../plan/planner.ts');
-    onTerminal(await loadCatalog(), steps, 'exec.process', wrapper);
+    onTerminal(await loadCatalog(), steps, wrapper);
   }
   // The barrier (and with -t the wrapper script) first; each must work before the command starts.
   for (const s of steps.filter((x) => x.phase === 'setup' && x.kind !== 'start')) {

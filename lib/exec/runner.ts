@@ -313,7 +313,7 @@ export class Executor {
     await failpoint(this.plan.steps, start, 'after');
     for (const step of steps.filter((s) => s.phase === 'boot')) {
       this.checkAbort();
-      if (step.kind === 'write' && step.write?.value === '' && this.opts.hooks?.beforeRelease) {
+      if (step.role === 'release' && this.opts.hooks?.beforeRelease) {
         await this.opts.hooks.beforeRelease(early);
       }
       if (!(await this.ask(step, total))) continue;
@@ -376,7 +376,7 @@ export class Executor {
     await failpoint(this.plan.steps, start, 'after');
     for (const step of steps.filter((s) => s.phase === 'boot')) {
       this.checkAbort();
-      if (step.kind === 'write' && step.write?.value === '' && this.opts.hooks?.beforeRelease) await this.opts.hooks.beforeRelease(early);
+      if (step.role === 'release' && this.opts.hooks?.beforeRelease) await this.opts.hooks.beforeRelease(early);
       const r = await this.runOne(step);
       if (r.exitCode !== 0) throw stepFailed(r);
     }
@@ -524,7 +524,7 @@ export class Executor {
     for (const step of [...this.done].reverse()) {
       if (!step.undo) continue;
       const argv = step.undo.map((a) => bind(a, this.vars));
-      const r = step.undoRetry ? await runWhileBusy(argv) : await runCommand(argv);
+      const r = step.undoRetry === 'while-busy' ? await runWhileBusy(argv) : await runCommand(argv);
       if (r.exitCode !== 0 && !step.undoMayFail) failures.push(r);
     }
     return failures;

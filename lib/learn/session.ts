@@ -461,7 +461,7 @@ class Session {
     this.say(`  ${c.dim(this.label(T.why))} ${why[0] ?? ''}`, ...why.slice(1).map((l) => `       ${l}`));
     const touches = step.touches.length ? step.touches.map((k) => (T.touch[k] ? this.tr(T.touch[k]) : k)).join(this.lang === 'zh' ? '、' : ', ') : '—';
     this.say(`  ${c.dim(this.label(T.touches))} ${touches}${undo ? `   ${c.dim(this.label(T.undo))} ${undo}` : ''}`);
-    if (step.kind === 'write' && step.phase === 'boot' && step.write?.value === '' && this.target.kind === 'recipe') this.say(`  ${c.dim(this.tr(T.releaseNote))}`);
+    if (step.role === 'release' && this.target.kind === 'recipe') this.say(`  ${c.dim(this.tr(T.releaseNote))}`);
     this.emit({
       type: 'step',
       n,
@@ -633,11 +633,11 @@ class Session {
     seen.status = result.exitCode === 0 ? 'ran' : 'failed';
     this.ran.push(orig);
     if (orig.kind === 'start') this.learnPids();
-    if (orig.id === 'start.detach') this.rootSwitched = true;
+    if (orig.role === 'detach') this.rootSwitched = true;
     if (result.exitCode !== 0) this.cleaning = true;
 
     // Opening the barrier lets a recipe's command run: its output (framed) comes first, then this step's status.
-    const release = orig.kind === 'write' && orig.phase === 'boot' && orig.write?.value === '' && this.target.kind === 'recipe';
+    const release = orig.role === 'release' && this.target.kind === 'recipe';
     if (release) await Promise.race([this.outputClosed, new Promise((r) => setTimeout(r, 2000).unref())]);
     const brief = !!this.foldRun && index >= this.foldRun.from && index < this.foldRun.to;
     if (orig.kind === 'start') {
@@ -840,7 +840,7 @@ class Session {
     const i = teardown ? -1 : this.plan.steps.findIndex((s) => s.undo && JSON.stringify(s.undo.map((a) => this.bindText(a))) === key);
     if (!teardown && i < 0) return;
     const step = teardown ?? this.plan.steps[i]!;
-    if (!teardown && step.undoRetry && cmd.exitCode !== 0 && /busy/i.test(cmd.stderr)) return;
+    if (!teardown && step.undoRetry === 'while-busy' && cmd.exitCode !== 0 && /busy/i.test(cmd.stderr)) return;
     if (!this.cleanupShown) {
       this.cleanupShown = true;
       this.releaseHeld();

@@ -74,7 +74,7 @@ function commentOutStep(text: string, step: Step, n: number, total: number, labe
   text = text.slice(0, at) + section + text.slice(end);
   const undo = renderUndo(step, names);
   if (undo !== undefined) {
-    const line = `  [ "$gb_step" -lt ${n} ] || ${step.undoRetry ? 'gb_retry_busy ' : ''}${undo}${step.undoMayFail ? ' || true' : ''}`;
+    const line = `  [ "$gb_step" -lt ${n} ] || ${step.undoRetry === 'while-busy' ? 'gb_retry_busy ' : ''}${undo}${step.undoMayFail ? ' || true' : ''}`;
     text = replaceOnce(text, `\n${line}\n`, `\n${line.split('\n').map((l) => `  # ${l.trimStart()}`).join('\n')}\n`, true);
   }
   return text;

@@ -18,7 +18,7 @@ import type { KernelPaths } from '../security/defaults.ts';
 import { planSecurity, securitySteps } from '../security/plan.ts';
 import { LOADER_NAME } from '../security/defaults.ts';
 import { checkRootlessPlan, rootlessDev, rootlessEnter } from '../rootless/plan.ts';
-import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type Step } from './types.ts';
+import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type Step, type StepRole } from './types.ts';
 
 export interface PreparedContainer {
   id: string;
@@ -220,21 +220,22 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     },
     after: idsOf('runroot'),
   });
+  const dirsId = byRole(nsSteps, 'dirs').id;
   // The network's files go between the directories and the unshare that mounts them.
   // Empty files for file volumes the image lacks: in the writable layer (or the root directory), before it is mounted.
   const holders = c.volumes.flatMap((v) => (v.type === 'bind' && v.placeholder ? [(c.overlay ? p.upper : c.lowerDirs[0]!) + v.placeholder] : []));
   const volumeFiles = holders.length ? expandBlock(catalog, { block: 'volume-files', as: 'volume-files', params: { dirs: [...new Set(holders.map((h) => h.slice(0, h.lastIndexOf('/')) || '/'))], files: holders } }) : [];
   const netFiles = [...volumeFiles, ...netBefore.filter((s) => s.kind !== 'mount')];
   if (netFiles.length) {
-    const dirs = nsSteps.find((s) => s.id === 'ns.dirs')!.id;
-    const unshare = nsSteps.find((s) => s.id === 'ns.unshare')!;
+    const dirs = dirsId;
+    const unshare = byRole(nsSteps, 'hold');
     for (const s of netFiles) if (s.needs.length === 0) s.needs = [dirs];
     unshare.needs = [...unshare.needs, ...lastOnly(netFiles, netFiles.map((s) => s.id))];
     steps.splice(steps.indexOf(unshare), 0, ...netFiles);
   }
   let mounted = nsSteps.map((s) => s.id);
   if (cgroupNs && cgroup) {
-    add({ block: 'cgroupns', as: 'cgroupns', params: { ns_file: nsFile('cgroup'), groups: cgroupGroups(cgroupInfo!, c.id) }, after: [...lastOnly(steps, cgroup.setup.map((s) => s.id)), 'ns.dirs'] });
+    add({ block: 'cgroupns', as: 'cgroupns', params: { ns_file: nsFile('cgroup'), groups: cgroupGroups(cgroupInfo!, c.id) }, after: [...lastOnly(steps, cgroup.setup.map((s) => s.id)), dirsId] });
   }
   if (c.hostname !== undefined && has('uts')) {
     add({ block: 'hostname', as: 'hostname', params: { uts_ns: nsFile('uts'), hostname: c.hostname }, after: mounted });
@@ -250,7 +251,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     });
   }
   // What needs the network namespace (and the bridge, when this run makes it): lo, the veth pair, port rules.
-  const netNsReady = nsSteps.find((s) => s.id === 'ns.unshare')!.id;
+  const netNsReady = byRole(nsSteps, 'hold').id;
   let netPrev = [netNsReady, ...idsOf('net-bridge').slice(-1)];
   for (const inst of net?.after ?? []) netPrev = add({ ...inst, after: netPrev }).map((s) => s.id).slice(-1);
   const mountIds = new Set(entries.map((e) => e.id));
@@ -270,16 +271,16 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   ];
   const helperParams = { dir: bin, programs: helperPrograms, ...(batch ? { fstab_file: `${p.run}/helpers.fstab` } : {}) };
   const helperEntries = expandBlock(catalog, { block: 'helpers', as: 'helpers', params: helperParams }).filter((s) => s.kind === 'mount');
-  const helpers = expandBlock(catalog, { block: 'helpers', as: 'helpers', params: { ...helperParams, ...(batch ? { fstab: renderFstab(helperEntries) } : {}) }, after: ['ns.dirs'] }).filter((s) => s.kind !== 'mount');
+  const helpers = expandBlock(catalog, { block: 'helpers', as: 'helpers', params: { ...helperParams, ...(batch ? { fstab: renderFstab(helperEntries) } : {}) }, after: [dirsId] }).filter((s) => s.kind !== 'mount');
   {
-    const unshare = steps.find((s) => s.id === 'ns.unshare')!;
-    unshare.needs = [...unshare.needs, ...helpers.filter((s) => s.id === 'helpers.mount' || s.id.startsWith('helpers.one-')).map((s) => s.id)];
+    const unshare = byRole(steps, 'hold');
+    unshare.needs = [...unshare.needs, ...helpers.filter((s) => s.role === 'helpers').map((s) => s.id)];
     steps.splice(steps.indexOf(unshare), 0, ...helpers);
   }
   // In chroot mode the programs after unshare --root come from the image, at the host's paths (lesson 1 copies them).
   const inner = (name: HelperTool) => (chroot ? helperPrograms.find((h) => h.name === name)!.source : `${bin}/${name}`);
 
-  const secSteps = securitySteps(catalog, sec, { runDir: p.run, rootfs: p.rootfs, pid1: runtimeRef('pid1'), batch, kernelPaths: ctx.kernelPaths, after: ['ns.dirs'] });
+  const secSteps = securitySteps(catalog, sec, { runDir: p.run, rootfs: p.rootfs, pid1: runtimeRef('pid1'), batch, kernelPaths: ctx.kernelPaths, after: [dirsId] });
   steps.push(...secSteps.setup);
   add({
     block: 'start',
@@ -319,9 +320,9 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     },
     after: lastOnly(steps, steps.filter((s) => s.phase === 'setup').map((s) => s.id)),
   });
-  if (c.tty) onTerminal(catalog, steps, 'start.process', `${p.run}/tty.sh`);
+  if (c.tty) onTerminal(catalog, steps, `${p.run}/tty.sh`);
   // PID 1 joins its groups while it waits at the barrier, just before the barrier opens.
-  if (cgroup) steps.splice(steps.findIndex((s) => s.id === 'start.release'), 0, ...cgroup.boot);
+  if (cgroup) steps.splice(steps.indexOf(byRole(steps, 'release')), 0, ...cgroup.boot);
   // The masks go on while PID 1's /proc exists and its root is still the host's (before pivot_root).
   const firstBoot = steps.findIndex((s) => s.phase === 'boot');
   steps.splice(firstBoot < 0 ? steps.length : firstBoot, 0, ...secSteps.boot);
@@ -349,9 +350,9 @@ function cgroupGroups(record: PlanCgroup, id: string): string {
 
 // -t: the start chain moves into a one-line script that util-linux `script` runs on a new pseudo-terminal
 // (`run -t`, and `exec -t` with the exec block's start step).
-export function onTerminal(catalog: Catalog, steps: Step[], processId: string, wrapper: string): void {
-  const at = steps.findIndex((s) => s.id === processId);
-  const process = steps[at]!;
+export function onTerminal(catalog: Catalog, steps: Step[], wrapper: string): void {
+  const process = byRole(steps, 'start');
+  const at = steps.indexOf(process);
   const [write, chmod, start] = expandBlock(catalog, {
     block: 'terminal',
     as: 'terminal',
@@ -380,6 +381,14 @@ export function renderFstab(entries: Step[]): string {
       return `${comment(e.title.en)}\n${comment(e.title.zh)}\n${[m.source, m.target, m.type, m.options].map(fstabField).join(' ')} 0 0`;
     })
     .join('\n');
+}
+
+// The one step of a block's expansion with this role (the planner places steps around it); a block without it is
+// a glassbox bug.
+function byRole(steps: Step[], role: StepRole): Step {
+  const found = steps.filter((s) => s.role === role);
+  if (found.length !== 1) throw new GlassboxError(`internal: the plan has ${found.length} steps with the role ${role}, not one`);
+  return found[0]!;
 }
 
 // Keeps only the ids no other listed step depends on: the same ordering with shorter `needs` lists.

@@ -43,6 +43,25 @@ export interface MountEntry {
   options: string;
 }
 
+/**
+ * What a step means to the code that runs, shows or cleans up a plan, so nothing has to guess it from argv or
+ * from a block's step ids. A block gives it as `role:`; most steps have none.
+ * - start:   the main process (the container's start chain, or the command an exec runs);
+ * - release: opens the start barrier: from here the container's (or the exec'd) command runs;
+ * - hold:    makes the container's namespaces and keeps them alive as files (bind mounts in the namespace
+ *            directory), which later steps enter with nsenter and inspect lists;
+ * - dirs:    makes the container's directories, the first setup step that later steps are placed after;
+ * - helpers: bind-mounts the host programs the start chain runs; the hold step waits for it;
+ * - detach:  the start chain leaves the host's root (from here PID 1's root is the container's);
+ * - teardown: removes what the container leaves behind when its processes are gone (a cgroup kill).
+ */
+export const STEP_ROLES = ['start', 'release', 'hold', 'dirs', 'helpers', 'detach', 'teardown'] as const;
+export type StepRole = (typeof STEP_ROLES)[number];
+
+/** A retry policy (of a step or its undo): `while-busy` tries again while it fails with EBUSY (50 tries, 0.1 s apart). */
+export const RETRY_POLICIES = ['while-busy'] as const;
+export type RetryPolicy = (typeof RETRY_POLICIES)[number];
+
 /** When a step runs: setup before the container starts, boot while PID 1 waits at the start barrier. */
 export type Phase = 'setup' | 'start' | 'boot';
 
@@ -87,11 +106,19 @@ export interface Step {
   section?: string;
   /** Learn mode: the step belongs to a folded run of steps that one key runs together (a lesson's `fold`). */
   folded?: boolean;
+  /** What the step means (see StepRole); from the block's `role:`. */
+  role?: StepRole;
   /**
-   * Try the undo again while it fails saying the object is busy (bounded: 50 tries, 0.1 s apart). Removing a
-   * cgroup directory fails with EBUSY until its last process has been reaped.
+   * The undo's retry policy, from the block's `undo_retry:`. `while-busy`: retry the undo while it fails with
+   * EBUSY, 50 tries 0.1 s apart (removing a cgroup directory fails so until its last process has been reaped).
+   * Journaled with the undo, so gc retries the same way.
    */
-  undoRetry?: boolean;
+  undoRetry?: RetryPolicy;
+  /**
+   * The step's own retry policy, from the block's `retry:`: gc's removal of a killed container's cgroup directory
+   * (cgroup-v2-kill, cgroup-v1-kill) is tried again while the kernel still says busy.
+   */
+  retry?: RetryPolicy;
   /**
    * The step makes a shared object (a bridge, glassbox's iptables chains) once for every container: when it
    * fails saying the object already exists, another container made it first, and the step counts as done.

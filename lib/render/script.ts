@@ -204,12 +204,12 @@ export function renderUndo(step: Step, names?: ShortNames): string | undefined {
 // The undo as a script runs it: through gb_retry_busy when the step asks to be retried while busy.
 function scriptUndo(step: Step, names?: ShortNames): string | undefined {
   const undo = renderUndo(step, names);
-  return undo !== undefined && step.undoRetry ? `gb_retry_busy ${undo}` : undo;
+  return undo !== undefined && step.undoRetry === 'while-busy' ? `gb_retry_busy ${undo}` : undo;
 }
 
 // gb_retry_busy, for scripts with undos that are retried while busy (the executor's runWhileBusy, in sh).
 function retryFunction(plan: Plan, lang: Lang): string[] {
-  if (!plan.steps.some((s) => s.undo && s.undoRetry)) return [];
+  if (!plan.steps.some((s) => s.undo && s.undoRetry === 'while-busy')) return [];
   return [
     '',
     ...comment(T.retryBusy[lang]),
@@ -300,7 +300,7 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
     if (mode === 'plan' && step.existsOk) out.push(T.existsOkNote[lang]);
     const undo = renderUndo(step, names);
     // Undo lines are commands to copy: never wrapped.
-    if (mode === 'plan' && undo !== undefined) out.push(`# undo: ${undo.replace(/\n/g, '\n# ')}${step.undoRetry ? T.retried[lang] : ''}`);
+    if (mode === 'plan' && undo !== undefined) out.push(`# undo: ${undo.replace(/\n/g, '\n# ')}${step.undoRetry === 'while-busy' ? T.retried[lang] : ''}`);
   });
   if (mode === 'plan' && plan.teardown?.length) {
     out.push('', RULE, ...comment(T.teardown[lang]), RULE, '', ...comment(T.teardownPlan[lang]));

@@ -42,10 +42,17 @@ export interface GcReport {
   runRoot?: string;
 }
 
-// Runs a journal's undos newest first, ignoring failures. Removing a container's own cgroup is tried again while
-// the kernel says busy; removing the shared glassbox/ group (an undo that may fail) is not.
-export async function undoJournal(j: Journal | undefined): Promise<void> {
-  for (const e of [...(j?.entries ?? [])].reverse()) await (e.undo[0] === 'rmdir' && !e.mayFail ? runWhileBusy(e.undo) : runCommand(e.undo));
+// Runs a journal's undos newest first, ignoring failures. An entry whose retry policy is while-busy (removing a
+// container's own cgroup) is tried again while the kernel says busy. An entry without the field (every entry of a
+// journal written before it existed) runs once: gc reads the policy from the journal, never from the command.
+export async function undoJournal(j: Journal | undefined, run: UndoRunners = { once: runCommand, whileBusy: runWhileBusy }): Promise<void> {
+  for (const e of [...(j?.entries ?? [])].reverse()) await (e.retry === 'while-busy' ? run.whileBusy(e.undo) : run.once(e.undo));
+}
+
+/** How undoJournal runs one undo: once, or again while busy (a seam for unit tests). */
+export interface UndoRunners {
+  once: (argv: string[]) => Promise<unknown>;
+  whileBusy: (argv: string[]) => Promise<unknown>;
 }
 
 // Cleans up everything no living glassbox process owns.
@@ -199,7 +206,7 @@ async function killGroups(layout: CgroupLayout, orphans: Map<string, string[]>):
   const catalog = await loadCatalog();
   // A container's group is removed as soon as the kernel lets go of it (retried while busy); glassbox/ only once.
   const runAll = async (steps: Step[]) => {
-    for (const s of steps) await (/\.remove-\d+$/.test(s.id) ? runWhileBusy(s.argv!) : performStep(s));
+    for (const s of steps) await (s.retry === 'while-busy' ? runWhileBusy(s.argv!) : performStep(s));
   };
   for (const dirs of orphans.values()) {
     if (!dirs.length) continue;

@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Plan } from '../plan/types.ts';
+import type { Plan, RetryPolicy } from '../plan/types.ts';
 import { writeFileAtomic } from './atomic.ts';
 import type { Owner } from './containers.ts';
 
@@ -13,6 +13,11 @@ export interface JournalEntry {
   step: string;
   undo: string[];
   mayFail: boolean;
+  /**
+   * The undo's retry policy (the step's undoRetry): `while-busy` retries it while it fails with EBUSY. A journal
+   * written before the field existed has none, and gc then runs each undo once.
+   */
+  retry?: RetryPolicy;
 }
 
 export interface Journal {
@@ -31,7 +36,18 @@ export function journalFor(plan: Plan, owner?: Owner): Journal {
     version: 1,
     container: plan.info.id,
     owner,
-    entries: plan.steps.filter((s) => s.undo).map((s) => ({ step: s.id, undo: s.undo!, mayFail: !!s.undoMayFail })),
+    entries: plan.steps.filter((s) => s.undo).map(entryFor),
+  };
+}
+
+// One step's journal entry: its undo and how to run it. A plan stored by an earlier version (config.json, read by
+// gc when the journal is unreadable) has `undoRetry: true`; any set value means the one policy there is.
+function entryFor(s: Plan['steps'][number]): JournalEntry {
+  return {
+    step: s.id,
+    undo: s.undo!,
+    mayFail: !!s.undoMayFail,
+    ...(s.undoRetry ? { retry: 'while-busy' as const } : {}),
   };
 }
 

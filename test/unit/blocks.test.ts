@@ -452,6 +452,45 @@ const loaderTable: Array<{ name: string; text: string; want: string[] }> = [
   },
 ];
 
+test('block error: a bad role or undo_retry names the allowed values; undo_retry needs an undo', () => {
+  const step = (extra: string) => `${HEAD}
+  - id: a
+    title: {en: A, zh: 甲}
+    why: {en: A, zh: 甲}
+    run: [mkdir, /x]
+${extra}`;
+  assert.deepEqual(loadErrors(step('    role: opener\n    undo: [rmdir, /x]\n    undo_retry: always\n')), [
+    'FILE:11:11: steps.0.role: not a step role (one of: start, release, hold, dirs, helpers, detach, teardown)',
+    'FILE:13:17: steps.0.undo_retry: not a retry policy (one of: while-busy)',
+  ]);
+  assert.deepEqual(loadErrors(step('    undo_retry: while-busy\n')), ['FILE:11:17: steps.0.undo_retry: undo_retry is a policy for the undo, and the step has no undo']);
+});
+
+test('expand: role and undo_retry become the step fields role and undoRetry', () => {
+  const file = blockFile(`
+block: fields
+summary: {en: F, zh: 字}
+steps:
+  - id: a
+    title: {en: A, zh: 甲}
+    why: {en: A, zh: 甲}
+    role: release
+    run: [mkdir, /x]
+    undo: [rmdir, /x]
+    undo_retry: while-busy
+  - id: b
+    title: {en: B, zh: 乙}
+    why: {en: B, zh: 乙}
+    run: ["true"]
+`);
+  const block = loadBlockFile(file);
+  const [a, b] = expandBlock(new Map([['fields', block]]) as Catalog, { block: 'fields', as: 'f', params: {} });
+  assert.equal(a!.role, 'release');
+  assert.equal(a!.undoRetry, 'while-busy');
+  assert.equal(b!.role, undefined);
+  assert.equal(b!.undoRetry, undefined);
+});
+
 for (const row of loaderTable) {
   test(`block error: ${row.name}`, () => {
     assert.deepEqual(loadErrors(row.text), row.want);

@@ -13,6 +13,8 @@ import type { CgroupLayout } from '../../lib/cgroup/layout.ts';
 import { runWhileBusy } from '../../lib/exec/runner.ts';
 import { planContainer, type PreparedContainer } from '../../lib/plan/planner.ts';
 import { renderScript } from '../../lib/render/script.ts';
+import { undoJournal } from '../../lib/state/gc.ts';
+import { journalFor } from '../../lib/state/journal.ts';
 import { helloContainer } from './fixtures.ts';
 
 const ID = 'ab'.repeat(32);
@@ -102,4 +104,24 @@ test('the executor retries while busy the same way', async () => {
   assert.equal(sh(`cat ${counter}`).stdout.trim(), '3');
   const other = await runWhileBusy(['sh', '-c', 'echo "Directory not empty" >&2; exit 1']);
   assert.equal(other.exitCode, 1);
+});
+
+test('journal: the groups\' removals carry retry while-busy, the shared parents none; gc retries exactly those', async () => {
+  const journal = journalFor(plan);
+  const retried = journal.entries.filter((e) => e.retry === 'while-busy');
+  assert.deepEqual(retried.map((e) => e.step), plan.steps.filter((s) => s.undoRetry === 'while-busy').map((s) => s.id));
+  assert.ok(retried.length > 0 && retried.every((e) => e.undo.join(' ').includes(`/glassbox/${ID}`)), JSON.stringify(retried));
+  assert.ok(journal.entries.some((e) => e.step === 'cgroup.parents' && e.retry === undefined && e.mayFail));
+  const calls: Array<[string, string]> = [];
+  await undoJournal(journal, { once: async (a) => calls.push(['once', a.join(' ')]), whileBusy: async (a) => calls.push(['busy', a.join(' ')]) });
+  assert.deepEqual(calls.map(([, a]) => a), [...journal.entries].reverse().map((e) => e.undo.join(' ')), 'newest first');
+  assert.deepEqual(calls.filter(([how]) => how === 'busy').map(([, a]) => a), [...retried].reverse().map((e) => e.undo.join(' ')));
+  // A journal of an earlier version (no retry field) runs every undo once: gc never looks at the command.
+  const old = { ...journal, entries: journal.entries.map(({ retry: _r, ...e }) => e) };
+  calls.length = 0;
+  await undoJournal(old, { once: async (a) => calls.push(['once', a.join(' ')]), whileBusy: async (a) => calls.push(['busy', a.join(' ')]) });
+  assert.ok(calls.every(([how]) => how === 'once'));
+  // A plan stored by an earlier version (undoRetry: true) still journals the policy.
+  const stored = { ...plan, steps: plan.steps.map((s) => (s.undoRetry ? { ...s, undoRetry: true as never } : s)) };
+  assert.deepEqual(journalFor(stored).entries.filter((e) => e.retry).map((e) => e.step), retried.map((e) => e.step));
 });

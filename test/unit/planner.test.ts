@@ -439,3 +439,19 @@ test('planner: no cgroups on the host and no limits asked: no cgroup steps; limi
   assert.ok(!planOf('hello (en)').steps.some((s) => s.block === 'cgroup'));
   assert.throws(() => planContainer(catalog, hello({ resources: { memory: 64 * MiB } }), FIRST_RUN), /no cgroups mounted/);
 });
+
+test('planner: the steps code looks for carry their roles (one start, release, hold, dirs; the helpers mounts; detach)', () => {
+  for (const name of ['hello (en)', '--init and -t: tini bound at /dev/init, the start chain run by script on a new terminal', 'cgroup v2: memory with unlimited swap, 1.5 CPUs, the default pids limit']) {
+    const plan = planOf(name);
+    const withRole = (r: string) => plan.steps.filter((s) => s.role === r);
+    for (const r of ['start', 'release', 'hold', 'dirs', 'detach']) assert.equal(withRole(r).length, 1, `${name}: ${r}`);
+    assert.ok(withRole('helpers').length >= 1, `${name}: helpers`);
+    assert.equal(withRole('start')[0]!.kind, 'start');
+    const release = plan.steps.indexOf(withRole('release')[0]!);
+    assert.equal(plan.steps[release]!.phase, 'boot');
+    // The cgroup joins come just before the release; the hold step waits for every helpers mount.
+    for (const s of plan.steps.filter((x) => x.id.endsWith('.join') || x.id.includes('.join-'))) if (s.block !== 'userns') assert.ok(plan.steps.indexOf(s) < release, s.id);
+    const hold = withRole('hold')[0]!;
+    for (const h of withRole('helpers')) assert.ok(hold.needs.includes(h.id), `${name}: ${hold.id} needs ${h.id}`);
+  }
+});

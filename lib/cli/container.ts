@@ -26,6 +26,7 @@ import { formatBytes } from '../cgroup/units.ts';
 import { renderPlanJson, renderPlanJsonBrief } from '../render/json.ts';
 import { shJoin } from '../render/quote.ts';
 import { renderMonitor, renderScript } from '../render/script.ts';
+import { expandMonitor, monitorLaunch } from '../render/monitor-steps.ts';
 import { markPlanning } from '../state/planning.ts';
 import { claimContainer, newId, processStart, randomName, releaseContainer, selfOwner, stateDir, stateText, writeState, type ContainerState, type Owner } from '../state/containers.ts';
 import { writeFileAtomic } from '../state/atomic.ts';
@@ -198,10 +199,11 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
   const dir = opts.restart ? stateDir(r, id) : claimContainer(r, id, name, { 'state.json': stateText(state), 'config.json': JSON.stringify(plan, null, 1) + '\n' });
   const files = monitorFiles(dir);
   const remove = opts.remove ? { nameLink: join(r.root, 'names', name), linkTarget: join('..', 'containers', id) } : undefined;
+  const monitorSteps = expandMonitor(await loadCatalog(), files, remove?.nameLink);
   recordOrRelease(r, id, name, () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
     writeState(r, state);
-    writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, remove }), { mode: 0o600 });
+    writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, steps: monitorSteps, remove }), { mode: 0o600 });
   });
   let monitor: Owner | undefined;
   const exec = new Executor(plan, {
@@ -212,7 +214,7 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
     detach: {
       chainFile: files.chain,
       startMonitor: async () => {
-        const m = await startDetached(['setsid', 'sh', files.script], files.monitorLog);
+        const m = await startDetached(monitorLaunch(monitorSteps), files.monitorLog);
         monitor = { pid: m.pid, start: processStart(m.pid) ?? '', boot: facts.bootId };
         state.monitor = monitor;
         writeState(r, state);

@@ -35,7 +35,10 @@ export class StoreWork {
     const layers = path.join(storeRoot, 'layers');
     await mkdir(layers, { recursive: true });
     const dir = await mkdtemp(path.join(layers, 'tmp-'));
-    writeJournal(`${dir}.journal.json`, { version: 1, container: path.basename(dir), owner, entries: [{ step: 'scratch', undo: ['rm', '-rf', '--one-file-system', dir], mayFail: true }] });
+    // mkdtemp made the directory (a unique name); the scratch block's step says what it is and how it is undone.
+    const [made] = expandBlock(await loadCatalog(), { block: 'scratch', as: 'scratch', params: { dir } });
+    if (!made?.undo) throw new GlassboxError('the scratch block has no undo');
+    writeJournal(`${dir}.journal.json`, { version: 1, container: path.basename(dir), owner, entries: [{ step: made.id, undo: made.undo, mayFail: !!made.undoMayFail }] });
     return new StoreWork(storeRoot, dir, owner);
   }
 

@@ -476,6 +476,21 @@ export const GLOSSARY: Record<string, CommandInfo> = {
     flags: { '-n': val('how many lines of each file', '每个文件打印多少行') },
     operands: [t('a file to print', '要打印的文件')],
   },
+  tail: {
+    text: t('print the last lines of a file', '打印文件的最后几行'),
+    flags: { '-n': val('how many lines', '打印多少行') },
+    operands: [t('a file to print', '要打印的文件')],
+  },
+  grep: {
+    text: t('find the lines of its input that match a pattern', '在输入中查找匹配某个模式的行'),
+    flags: { '-q': sw('quiet: print nothing, only succeed when a line matches', '安静：什么也不打印，只在有一行匹配时成功') },
+    operands: [t('the pattern (a regular expression)', '模式（正则表达式）')],
+  },
+  awk: {
+    text: t('run a small program on every line of its input', '对输入的每一行运行一个小程序'),
+    flags: { '-W': val('an option of mawk; interactive: read each line as it comes, write without buffering', 'mawk 的选项；interactive：每来一行就读一行，写出时不缓冲') },
+    operands: [t('the program', '程序')],
+  },
   timeout: {
     text: t('run a program, and stop it (SIGTERM) if it runs longer than the time given', '运行一个程序，如果它运行得比给定的时间长，就停止它（SIGTERM）'),
     runs: 1,

@@ -483,8 +483,49 @@ export interface MonitorOptions {
   lang: Lang;
   glassboxVersion: string;
   files: MonitorFiles;
+  /** The expanded monitor block (expandMonitor in monitor-steps.ts): every command the script runs comes from it. */
+  steps: Step[];
   /** --rm: remove the state directory too, and release the name (this link, when it still points here). */
   remove?: { nameLink: string; linkTarget: string };
+}
+
+/** The monitor block's steps by name (monitorSteps in monitor-steps.ts); --rm has the name steps, else `done`. */
+export interface MonitorSteps {
+  fifosClear: Step;
+  fifos: Step;
+  stampStdout: Step;
+  stampStderr: Step;
+  chain: Step;
+  chainPublish: Step;
+  fifosRemove: Step;
+  sigkillTail: Step;
+  sigkillNoise: Step;
+  exit: Step;
+  exitPublish: Step;
+  pid1: Step;
+  nameCheck?: Step;
+  nameRelease?: Step;
+  done?: Step;
+}
+
+/** The instance name of the monitor block: its steps are monitor.<step id in the block>. */
+export const MONITOR_AS = 'monitor';
+const AS = MONITOR_AS;
+
+// The expanded monitor steps by their name in the block (a clear error when the block lost one).
+function monitorStepsOf(steps: Step[]): MonitorSteps {
+  const get = (name: string): Step => {
+    const s = steps.find((x) => x.id === `${AS}.${name}`);
+    if (!s) throw new Error(`the monitor block has no step ${name}`);
+    return s;
+  };
+  const has = (name: string) => steps.some((x) => x.id === `${AS}.${name}`);
+  return {
+    fifosClear: get('fifos-clear'), fifos: get('fifos'), stampStdout: get('stamp-stdout'), stampStderr: get('stamp-stderr'),
+    chain: get('chain'), chainPublish: get('chain-publish'), fifosRemove: get('fifos-remove'),
+    sigkillTail: get('sigkill-tail'), sigkillNoise: get('sigkill-noise'), exit: get('exit'), exitPublish: get('exit-publish'), pid1: get('pid1'),
+    ...(has('name-check') ? { nameCheck: get('name-check'), nameRelease: get('name-release') } : { done: get('done') }),
+  };
 }
 
 const M = {
@@ -493,39 +534,28 @@ const M = {
       'The monitor of a detached container (glassbox run -d). It is the parent of the container\'s start chain and the only thing that stays besides the container: it starts the chain with its output appended to the log files, waits for it, records the exit status, then kills what is left in the container\'s cgroup and runs every undo in reverse order, like down.sh. glassbox switches the root and opens the start barrier while this script waits.',
     zh: '后台容器（glassbox run -d）的监视脚本。它是容器启动链的父进程，也是容器之外唯一留下的东西：它启动启动链，把输出追加到日志文件，等待它结束，记下退出码，然后杀死容器控制组里剩下的一切，并像 down.sh 一样按相反顺序执行每条撤销命令。在它等待的同时，glassbox 切换根并打开启动栅栏。',
   },
-  stamp: {
-    en: 'Each stream goes through a FIFO to an awk that puts the time (UTC) in front of every line and appends it to its log file, the way docker keeps logs: `glassbox logs` strips the times, `logs -t` shows them. (-W interactive: mawk reads each line as it comes instead of filling a buffer first.)',
-    zh: '每个输出流经过一个 FIFO 交给 awk，awk 在每一行前面加上时间（UTC），再追加到对应的日志文件，和 docker 保存日志的方式一样：`glassbox logs` 去掉时间，`logs -t` 显示时间。（-W interactive：让 mawk 每来一行就读一行，而不是先攒满缓冲区。）',
-  },
   start: {
     en: "Start the container's first process in the background: no terminal, its output into the FIFOs; tell glassbox its PID.",
     zh: '在后台启动容器的第一个进程：没有终端，输出写进这两个 FIFO；把它的 PID 告诉 glassbox。',
   },
   wait: { en: 'Wait for it; its exit status is the container\'s.', zh: '等待它结束；它的退出码就是容器的退出码。' },
-  sigkill: {
-    en: "util-linux 2.38's unshare exits 1 after its child was killed by SIGKILL, saying so on stderr: that is 137.",
-    zh: 'util-linux 2.38 的 unshare 在子进程被 SIGKILL 杀死后以 1 退出，并在 stderr 上说明：这算作 137。',
-  },
-  exit: { en: 'Record the exit status atomically: write a temporary file, then rename it.', zh: '原子地记下退出码：先写临时文件，再改名。' },
-  pid1: { en: "PID 1's host PID, written by glassbox once it found it.", zh: '1 号进程在宿主机上的 PID，由 glassbox 找到后写入。' },
   keep: {
     en: 'The state directory (logs, exit status, the writable layer) stays until glassbox rm.',
     zh: '状态目录（日志、退出码、可写层）保留到 glassbox rm 为止。',
   },
-  rm: { en: '--rm: release the name as well.', zh: '--rm：同时释放名字。' },
-  done: { en: 'Everything is released.', zh: '一切都已释放。' },
 };
 
-/** The awk program that stamps each line of a detached container's output: RFC 3339 time in UTC, a space, the line. */
-export const STAMP = '{ print strftime("%Y-%m-%dT%H:%M:%SZ", systime(), 1), $0; fflush() }';
-
 // The monitor of a detached container as a POSIX sh script: start the chain, wait, record the exit status, tear
-// down and undo (the down script's commands, unconditionally: by the time it runs, every setup step ran).
+// down and undo (the down script's commands, unconditionally: by the time it runs, every setup step ran). Every
+// command is a step (the monitor block's, the plan's start, teardown and undos); this function writes only the
+// shell around them: redirections, `&`, the variables, `wait`, `if` and `|| true`.
 export function renderMonitor(plan: Plan, opts: MonitorOptions): string {
   const { lang, files } = opts;
   const start = plan.steps.find((s) => s.kind === 'start');
   if (!start) throw new Error('a monitor needs a plan with a start step');
+  const m = monitorStepsOf(opts.steps);
   const q = renderArg;
+  const cmd = (s: Step) => renderStepCommand(s);
   const info = plan.info;
   const out: string[] = [
     '#!/bin/sh',
@@ -540,15 +570,15 @@ export function renderMonitor(plan: Plan, opts: MonitorOptions): string {
   ];
   out.push('set -u', 'gb_pid=', 'gb_pid1=');
   out.push(...retryFunction(plan, lang));
-  out.push('', ...comment(M.stamp[lang]), `rm -f ${q(files.stdoutFifo)} ${q(files.stderrFifo)}`, `mkfifo -m 600 ${q(files.stdoutFifo)} ${q(files.stderrFifo)}`);
-  out.push(`awk -W interactive ${q(STAMP)} <${q(files.stdoutFifo)} >>${q(files.stdout)} &`, 'gb_out=$!');
-  out.push(`awk -W interactive ${q(STAMP)} <${q(files.stderrFifo)} >>${q(files.stderr)} &`, 'gb_err=$!');
-  out.push('', ...comment(M.start[lang]), `${shJoin(argvOf(start))} </dev/null >${q(files.stdoutFifo)} 2>${q(files.stderrFifo)} &`, 'gb_pid=$!', `printf '%s\n' "$gb_pid" > ${q(files.chain + '.tmp')}`, `mv -f ${q(files.chain + '.tmp')} ${q(files.chain)}`);
-  out.push('', ...comment(M.wait[lang]), 'gb_status=0', 'wait "$gb_pid" || gb_status=$?', 'wait "$gb_out" "$gb_err"', `rm -f ${q(files.stdoutFifo)} ${q(files.stderrFifo)}`);
-  out.push(...comment(M.sigkill[lang]));
-  out.push(`if [ "$gb_status" -eq 1 ] && tail -n 1 ${q(files.stderr)} 2>/dev/null | grep -q '^[^ ]* unshare: sigprocmask unblock failed'; then gb_status=137; fi`);
-  out.push(...comment(M.exit[lang]), `printf '%s\\n' "$gb_status" > ${q(files.exit + '.tmp')}`, `mv -f ${q(files.exit + '.tmp')} ${q(files.exit)}`);
-  out.push(...comment(M.pid1[lang]), `gb_pid1=$(cat ${q(files.pid1)} 2>/dev/null) || gb_pid1=`);
+  out.push('', ...comment(m.stampStdout.why[lang]), cmd(m.fifosClear), cmd(m.fifos));
+  out.push(`${cmd(m.stampStdout)} <${q(files.stdoutFifo)} >>${q(files.stdout)} &`, 'gb_out=$!');
+  out.push(`${cmd(m.stampStderr)} <${q(files.stderrFifo)} >>${q(files.stderr)} &`, 'gb_err=$!');
+  out.push('', ...comment(M.start[lang]), `${shJoin(argvOf(start))} </dev/null >${q(files.stdoutFifo)} 2>${q(files.stderrFifo)} &`, 'gb_pid=$!', cmd(m.chain), cmd(m.chainPublish));
+  out.push('', ...comment(M.wait[lang]), 'gb_status=0', 'wait "$gb_pid" || gb_status=$?', 'wait "$gb_out" "$gb_err"', cmd(m.fifosRemove));
+  out.push(...comment(m.sigkillNoise.why[lang]));
+  out.push(`if [ "$gb_status" -eq 1 ] && ${cmd(m.sigkillTail)} 2>/dev/null | ${cmd(m.sigkillNoise)}; then gb_status=137; fi`);
+  out.push(...comment(m.exit.why[lang]), cmd(m.exit), cmd(m.exitPublish));
+  out.push(...comment(m.pid1.why[lang]), `gb_pid1=$(${cmd(m.pid1)} 2>/dev/null) || gb_pid1=`);
   const teardown = plan.teardown ?? [];
   if (teardown.length) out.push('', ...comment(T.teardown[lang]));
   for (const t of teardown) out.push(...comment(t.title[lang]), `${renderStepCommand(t)} || true`);
@@ -566,9 +596,11 @@ export function renderMonitor(plan: Plan, opts: MonitorOptions): string {
     out.push('', ...comment(`undo [${i + 1}/${total}] ${s.title[lang]}`), `${line} || true`);
   }
   if (opts.remove) {
-    out.push('', ...comment(M.rm[lang]), `if [ "$(readlink ${q(opts.remove.nameLink)})" = ${q(opts.remove.linkTarget)} ]; then rm -f ${q(opts.remove.nameLink)}; fi`);
+    if (!m.nameCheck || !m.nameRelease) throw new Error('--rm: the monitor steps were expanded without the name link');
+    out.push('', ...comment(m.nameRelease.why[lang]), `if [ "$(${cmd(m.nameCheck)})" = ${q(opts.remove.linkTarget)} ]; then ${cmd(m.nameRelease)}; fi`);
   } else {
-    out.push('', ...comment(M.done[lang]), `: > ${q(files.done)}`);
+    if (!m.done) throw new Error('the monitor steps were expanded with a name link, but the container is kept');
+    out.push('', ...comment(m.done.why[lang]), cmd(m.done));
   }
   out.push('exit "$gb_status"');
   return out.join('\n') + '\n';

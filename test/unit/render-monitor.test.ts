@@ -10,6 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runtimeRef, type Plan, type Step } from '../../lib/plan/types.ts';
+import { loadCatalog } from '../../lib/blocks/catalog.ts';
+import { expandMonitor } from '../../lib/render/monitor-steps.ts';
 import { renderMonitor } from '../../lib/render/script.ts';
 import { monitorFiles } from '../../lib/state/lifecycle.ts';
 
@@ -36,7 +38,7 @@ function planIn(dir: string, exitCode: number): Plan {
   };
 }
 
-function runMonitor(remove: boolean, exitCode: number) {
+async function runMonitor(remove: boolean, exitCode: number) {
   const dir = mkdtempSync(join(tmpdir(), 'gb-monitor-'));
   const plan = planIn(dir, exitCode);
   const state = plan.info.paths.state;
@@ -47,15 +49,17 @@ function runMonitor(remove: boolean, exitCode: number) {
   const files = monitorFiles(state);
   writeFileSync(files.pid1, '4242\n');
   const script = join(dir, 'monitor.sh');
-  writeFileSync(script, renderMonitor(plan, { lang: 'en', glassboxVersion: 'test', files, remove: remove ? { nameLink: join(dir, 'names', 'web'), linkTarget: '../containers/c0ffee' } : undefined }));
+  const nameLink = join(dir, 'names', 'web');
+  const steps = expandMonitor(await loadCatalog(), files, remove ? nameLink : undefined);
+  writeFileSync(script, renderMonitor(plan, { lang: 'en', glassboxVersion: 'test', files, steps, remove: remove ? { nameLink, linkTarget: '../containers/c0ffee' } : undefined }));
   const syntax = spawnSync('/bin/sh', ['-n', script], { encoding: 'utf8' });
   assert.equal(syntax.status, 0, syntax.stderr);
   const r = spawnSync('/bin/sh', [script], { encoding: 'utf8', env: { ...process.env, LOG: join(dir, 'log') }, timeout: 10_000 });
   return { dir, state, files, r };
 }
 
-test('monitor: argv round trip, logs, exit file, teardown with PID 1, undos newest first, done last; state kept', () => {
-  const { dir, state, files, r } = runMonitor(false, 3);
+test('monitor: argv round trip, logs, exit file, teardown with PID 1, undos newest first, done last; state kept', async () => {
+  const { dir, state, files, r } = await runMonitor(false, 3);
   try {
     assert.equal(r.status, 3, r.stderr);
     // Each line is stamped with its time (UTC, RFC 3339), then kept as it was.
@@ -74,8 +78,8 @@ test('monitor: argv round trip, logs, exit file, teardown with PID 1, undos newe
   }
 });
 
-test('monitor --rm: removes the state dir and releases the name', () => {
-  const { dir, state, r } = runMonitor(true, 0);
+test('monitor --rm: removes the state dir and releases the name', async () => {
+  const { dir, state, r } = await runMonitor(true, 0);
   try {
     assert.equal(r.status, 0, r.stderr);
     assert.ok(!existsSync(state));

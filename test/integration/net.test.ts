@@ -56,16 +56,36 @@ const leases = () => {
 const links = () => lines(spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout).map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '');
 const taggedRules = () => lines(spawnSync('iptables-save', { encoding: 'utf8' }).stdout).filter((l) => /glassbox:[0-9a-f]{64}/.test(l));
 
-test('two containers reach each other by name; a published port answers on 127.0.0.1, the bridge address and from a container', T, async () => {
+// Removes the named containers when the test ends, passed or failed, so one failure does not leak into the next test.
+const removeAfter = (t: { after: (fn: () => Promise<unknown>) => void }, ...names: string[]) =>
+  t.after(() => sb.gb(['rm', '-f', ...names], { timeoutMs: 60_000 }));
+
+// Waits until the server in a detached container answers: `run -d` returns once the process runs, not once it listens.
+async function answers(host: string, port: number, text: string): Promise<void> {
+  const until = Date.now() + 20_000;
+  for (let last = '';;) {
+    try {
+      if ((last = (await httpGet(host, port)).trim()) === text) return;
+    } catch (e) {
+      last = String(e);
+    }
+    if (Date.now() > until) assert.fail(`${host}:${port} did not answer ${text} in 20 s (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('two containers reach each other by name; a published port answers on 127.0.0.1, the bridge address and from a container', T, async (t) => {
+  removeAfter(t, 'web', 'client');
   const webId = (await ok(['run', '-d', '--name', 'web', '-p', '18080:80', sb.rootdir, ...WEB('hello-from-web')])).trim();
   const net = await inspect('web');
   assert.match(net.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+  await answers(net.IPAddress, 80, 'hello-from-web');
   assert.equal(net.Bridge, 'gb0');
   assert.equal(net.HostInterface, `gb${webId.slice(0, 12)}`);
   assert.deepEqual(lines(await ok(['port', 'web'])), ['80/tcp -> 0.0.0.0:18080']);
   // Another container: ping and TCP (HTTP) by name, and the published port through the host's bridge address.
   const r = await sb.gb(['run', '--network', 'bridge', '--name', 'client', sb.rootdir, '/bin/sh', '-c',
-    `ping -c1 -W3 web >/dev/null && echo ping-ok; wget -q -O- http://web/; wget -q -O- http://${net.Gateway}:18080/; grep -c web /etc/hosts`]);
+    `ping -c1 -W3 web >/dev/null && echo ping-ok; wget -q -O- http://web/ || echo by-name-failed; wget -q -O- http://${net.Gateway}:18080/ || echo by-port-failed; grep -c web /etc/hosts`]);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(lines(r.stdout), ['ping-ok', 'hello-from-web', 'hello-from-web', '1']);
   // From the host: loopback (DNAT in OUTPUT, route_localnet and its masquerade) and the bridge-facing address.
@@ -88,7 +108,8 @@ test('two containers reach each other by name; a published port answers on 127.0
   assert.deepEqual(leases(), []);
 });
 
-test('peers see each other come and go in /etc/hosts', T, async () => {
+test('peers see each other come and go in /etc/hosts', T, async (t) => {
+  removeAfter(t, 'p1', 'p2');
   await ok(['run', '-d', '--network', 'bridge', '--name', 'p1', sb.rootdir, 'sleep', '60']);
   await ok(['run', '-d', '--network', 'bridge', '--name', 'p2', sb.rootdir, 'sleep', '60']);
   const hosts = async () => (await ok(['exec', 'p1', 'cat', '/etc/hosts']));
@@ -99,7 +120,8 @@ test('peers see each other come and go in /etc/hosts', T, async () => {
   assert.deepEqual(leases(), []);
 });
 
-test('--network none has only lo, up; container:NAME shares the network namespace', T, async () => {
+test('--network none has only lo, up; container:NAME shares the network namespace', T, async (t) => {
+  removeAfter(t, 'owner');
   const none = await ok(['run', '--network', 'none', sb.rootdir, '/bin/sh', '-c', 'ip -o link show | cut -d: -f2; ping -c1 -W2 127.0.0.1 >/dev/null && echo lo-ok']);
   assert.deepEqual(lines(none).map((l) => l.trim()), ['lo', 'lo-ok']);
   const plain = await ok(['run', sb.rootdir, '/bin/sh', '-c', 'ip -o link show | cut -d: -f2']);
@@ -115,8 +137,9 @@ test('--network none has only lo, up; container:NAME shares the network namespac
   assert.match(stopped.stderr, /no such container|not running/);
 });
 
-test('30 containers started at once get 30 distinct addresses and all answer', T, async () => {
+test('30 containers started at once get 30 distinct addresses and all answer', T, async (t) => {
   const names = Array.from({ length: 30 }, (_, i) => `many${i}`);
+  removeAfter(t, ...names);
   const runs = await Promise.all(names.map((n) => sb.gb(['run', '-d', '--network', 'bridge', '--name', n, sb.rootdir, 'sleep', '120'], { timeoutMs: 120_000 })));
   runs.forEach((r, i) => assert.equal(r.code, 0, `${names[i]}: ${r.stderr}`));
   const ps = lines(await ok(['ps', '--format', 'json'])).map((l) => JSON.parse(l) as { name: string; ip: string });
@@ -130,9 +153,10 @@ test('30 containers started at once get 30 distinct addresses and all answer', T
   assert.deepEqual(taggedRules(), []);
 });
 
-test('a /28 network hands out its 13 addresses, then says it is full; rm of a network in use is refused', T, async () => {
+test('a /28 network hands out its 13 addresses, then says it is full; rm of a network in use is refused', T, async (t) => {
   await ok(['network', 'create', 'small', '--subnet', '10.199.7.0/28']);
   const names = Array.from({ length: 13 }, (_, i) => `s${i}`);
+  removeAfter(t, ...names);
   const runs = await Promise.all(names.map((n) => sb.gb(['run', '-d', '--network', 'small', '--name', n, sb.rootdir, 'sleep', '120'], { timeoutMs: 120_000 })));
   runs.forEach((r, i) => assert.equal(r.code, 0, `${names[i]}: ${r.stderr}`));
   const ips = new Set<string>();

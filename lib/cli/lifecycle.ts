@@ -359,7 +359,7 @@ export async function cmdInspect(refs: string[]): Promise<number> {
 // glassbox exec [-e] [-w] [-u] NAME CMD…: runs CMD in every namespace of the container's PID 1, under its root, as
 // its user, inside its cgroups (the exec block: a FIFO barrier holds the new process until it has joined them).
 // Standard input, output and error are glassbox's own; the exit status is CMD's.
-export async function cmdExec(ref: string, command: string[], opts: { env?: string[]; workdir?: string; user?: string; interactive?: boolean; tty?: boolean }): Promise<number> {
+export async function cmdExec(ref: string, command: string[], opts: { env?: string[]; workdir?: string; user?: string; interactive?: boolean; tty?: boolean; plan?: boolean; format?: string }, lang: 'en' | 'zh' = 'en'): Promise<number> {
   requireRoot('glassbox exec');
   const r = roots();
   const { bootId } = await readHostFacts();
@@ -374,13 +374,8 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   }
   const longWorkdir = opts.workdir === undefined ? undefined : pathLengthProblem(opts.workdir);
   if (longWorkdir) throw new GlassboxError(longWorkdir, { field: '--workdir', hint: 'use a shorter path' });
-  if (opts.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
   const plan = JSON.parse(readFileSync(`${stateDir(r, id)}/config.json`, 'utf8')) as Plan;
-  const start = plan.steps.find((s) => s.kind === 'start')?.argv ?? [];
-  const flagValue = (name: string) => start.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-  let uid = flagValue('--reuid') ?? '0';
-  let gid = flagValue('--regid') ?? '0';
-  let groups = flagValue('--groups');
+  let user: { uid: number; gid: number; groups: number[] } | undefined;
   if (opts.user !== undefined) {
     const { resolveUser } = await import('../image/users.ts');
     const readEtc = async (p: string) => {
@@ -390,15 +385,8 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
         return undefined;
       }
     };
-    const u = await placed({ field: '--user' }, () => resolveUser(opts.user!, readEtc));
-    uid = String(u.uid);
-    gid = String(u.gid);
-    groups = u.groups.length ? u.groups.join(',') : undefined;
+    user = await placed({ field: '--user' }, () => resolveUser(opts.user!, readEtc));
   }
-  // The container's restrictions, as its start chain applied them: the same capabilities, no_new_privs and filter.
-  const sec = plan.info.security;
-  const filterFile = plan.steps.find((s) => s.id === 'seccomp.filter')?.write?.path;
-  const confined = !sec?.privileged;
   // The host programs that enter the container are reached through its read-only mounts of them (the helpers
   // block), so the container can never reopen them for writing through /proc.
   const { existsSync, openSync, closeSync } = await import('node:fs');
@@ -406,11 +394,6 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   const { LOADER_NAME } = await import('../security/loader.ts');
   const bin = helpersDir(plan.info.paths.run);
   if (!existsSync(`${bin}/nsenter`)) throw new GlassboxError(`container ${short(id)} was started by an older glassbox, without read-only host programs`, { hint: 'restart it: glassbox restart NAME' });
-  const loaderFile = existsSync(`${bin}/${LOADER_NAME}`) ? `${bin}/${LOADER_NAME}` : undefined;
-  if (confined && !loaderFile) {
-    throw new GlassboxError('exec needs glassbox\'s static loader to give the command the container\'s capabilities and filter, and it is not built', { hint: 'npm run build (it needs gcc and libc6-dev)' });
-  }
-  const fds = loaderFile ? [openSync(loaderFile, 'r'), ...(filterFile ? [openSync(filterFile, 'r')] : [])] : [];
   const env: Record<string, string> = { ...plan.info.env };
   for (const e of opts.env ?? []) {
     const eq = e.indexOf('=');
@@ -421,60 +404,46 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   }
   if (opts.tty) env.TERM ??= 'xterm';
   if (opts.workdir !== undefined && !opts.workdir.startsWith('/')) throw new GlassboxError(`the working directory "${opts.workdir}" must be an absolute path`, { field: '--workdir' });
-  const cg = (view as RunState).cgroup;
-  const procs = [...new Set(Object.values(cg?.dirs ?? {}))].map((d) => `${d}/cgroup.procs`);
   const { loadCatalog } = await import('../blocks/catalog.ts');
-  const { expandBlock } = await import('../blocks/expand.ts');
   const { randomBytes } = await import('node:crypto');
-  const { runtimeRef } = await import('../plan/types.ts');
+  const { planExec } = await import('../plan/exec.ts');
   const { performStep, atBarrier, firstChildOf } = await import('../exec/runner.ts');
   const { startCommand } = await import('../exec/spawn.ts');
-  const steps = expandBlock(await loadCatalog(), {
-    block: 'exec',
-    as: 'exec',
-    params: {
-      fifo: `${plan.info.paths.run}/exec-${randomBytes(6).toString('hex')}.fifo`,
-      flock: `${bin}/flock`,
-      nsenter: `${bin}/nsenter`,
-      // Without -t the command gets a session of its own with no terminal (with -t, script's new terminal is its).
-      new_session: !!loaderFile && !opts.tty,
-      setsid: !loaderFile && !opts.tty ? `${bin}/setsid` : undefined,
-      target: String(pid1),
-      procs,
-      wd: opts.workdir === undefined ? undefined : `/proc/${pid1}/root${opts.workdir}`,
-      uid,
-      gid,
-      groups,
-      // Rootless: setgroups is denied in the user namespace (the start chain keeps its groups too).
-      clear_groups: !!loaderFile && !groups && !plan.info.rootless,
-      loader: loaderFile ? '/proc/self/fd/3' : undefined,
-      filter: filterFile ? '/proc/self/fd/4' : '-',
-      bounding_set: loaderFile ? flagValue('--bounding-set') : undefined,
-      no_new_privs: start.includes('--no-new-privs'),
-      rootless: !!plan.info.rootless,
-      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      command,
-      pid: runtimeRef('pid'),
-    },
+  const exec = planExec(await loadCatalog(), {
+    container: plan,
+    pid1,
+    token: randomBytes(6).toString('hex'),
+    command,
+    env,
+    ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
+    ...(user ? { user } : {}),
+    tty: !!opts.tty,
+    loader: existsSync(`${bin}/${LOADER_NAME}`),
   });
-  const fifo = steps[0]!.argv!.at(-1)!;
-  const wrapper = fifo.replace(/\.fifo$/, '.sh');
-  if (opts.tty) {
-    const { onTerminal } = await import('../plan/planner.ts');
-    onTerminal(await loadCatalog(), steps, wrapper);
+  if (opts.format !== undefined && !opts.plan) throw new GlassboxError('--format goes with --plan', { field: '--format', hint: 'glassbox exec --plan --format json NAME COMMAND' });
+  // --plan: print the steps exec would run, and run none of them.
+  if (opts.plan) {
+    const { renderPlanJson } = await import('../render/json.ts');
+    const { renderScript } = await import('../render/script.ts');
+    const { VERSION } = await import('./version.ts');
+    process.stdout.write(opts.format === 'json' ? renderPlanJson(exec.plan) : renderScript(exec.plan, { lang, mode: 'exec', glassboxVersion: VERSION }));
+    return 0;
   }
+  if (opts.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
+  const steps = exec.plan.steps;
+  const startStep = steps.find((s) => s.role === 'start')!;
+  const fds = (startStep.fds ?? []).map((f) => openSync(f, 'r'));
   // The barrier (and with -t the wrapper script) first; each must work before the command starts.
   for (const s of steps.filter((x) => x.phase === 'setup' && x.kind !== 'start')) {
     const made = await performStep(s);
     if (made.exitCode !== 0) {
-      await performStep({ ...s, kind: 'remove', paths: [fifo, wrapper] });
+      await performStep({ ...s, kind: 'remove', paths: exec.scratch });
       throw new GlassboxError(`could not prepare the exec: ${made.stderr.trim()}`);
     }
   }
   let main: Awaited<ReturnType<typeof startCommand>> | undefined;
   const forwarding: Array<[NodeJS.Signals, () => void]> = [];
   try {
-    const startStep = steps.find((s) => s.kind === 'start')!;
     try {
       main = await startCommand(startStep.argv!, { stdio: 'inherit', stdin: opts.interactive || opts.tty ? 'inherit' : 'ignore', fds });
     } finally {
@@ -503,7 +472,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
       await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
     }
     for (const s of steps.filter((x) => x.phase === 'boot')) {
-      const res = await performStep(s, { pid: String(chain) });
+      const res = await performStep(s, { pid1: String(chain) });
       if (res.exitCode !== 0) throw new GlassboxError(`step "${s.title.en}" failed: ${res.stderr.trim()}`);
     }
     const end = await main.done;
@@ -517,7 +486,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
     throw e;
   } finally {
     for (const [sig, fn] of forwarding) process.off(sig, fn);
-    await performStep({ ...steps[0]!, kind: 'remove', paths: opts.tty ? [fifo, wrapper] : [fifo] });
+    await performStep({ ...steps[0]!, kind: 'remove', paths: exec.scratch });
   }
 }
 

@@ -173,10 +173,12 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('-u, --user <user[:group]>', 'user to run as (default: the container\'s)')
     .option('-i, --interactive', 'keep standard input open (without it, stdin is /dev/null)')
     .option('-t, --tty', 'give the command a terminal of its own (a pseudo-terminal)')
+    .option('--plan', 'print the steps exec would run (an annotated script) and run nothing')
+    .addOption(new Option('--format <format>', 'with --plan: sh or json').choices(['sh', 'json']))
     .argument('<container>', 'name, ID or ID prefix')
     .argument('<command...>', 'the command and its arguments')
     .passThroughOptions()
-    .action(async (ref, command, opts) => run(async () => (await life()).cmdExec(ref, command, opts))());
+    .action(async (ref, command, opts) => run(async () => (await life()).cmdExec(ref, command, opts, global().lang))());
   program
     .command('inspect')
     .description('print containers as a JSON array: config, state, mounts, the host objects they own')

@@ -18,7 +18,7 @@ import type { KernelPaths } from '../security/defaults.ts';
 import { planSecurity, securitySteps } from '../security/plan.ts';
 import { LOADER_NAME } from '../security/defaults.ts';
 import { checkRootlessPlan, rootlessDev, rootlessEnter } from '../rootless/plan.ts';
-import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type Step, type StepRole } from './types.ts';
+import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type PlanProcess, type Step, type StepRole } from './types.ts';
 
 export interface PreparedContainer {
   id: string;
@@ -328,9 +328,21 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   steps.splice(firstBoot < 0 ? steps.length : firstBoot, 0, ...secSteps.boot);
   return {
     version: 1,
-    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, layers: c.lowerDirs, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}) },
+    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, layers: c.lowerDirs, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, process: processInfo(c, sec.start), ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}) },
     steps,
     ...(cgroup?.teardown.length ? { teardown: [...recordEvents(catalog, cgroupInfo!, p.state, cgroup.setup), ...cgroup.teardown] } : {}),
+  };
+}
+
+// What the start chain gives PID 1, recorded for exec (lib/plan/exec.ts) so it never reads it back out of argv.
+function processInfo(c: PreparedContainer, start: { bounding_set?: string; no_new_privs: boolean; seccomp_filter?: string }): PlanProcess {
+  return {
+    uid: c.user.uid,
+    gid: c.user.gid,
+    groups: c.user.groups,
+    ...(start.bounding_set ? { boundingSet: start.bounding_set } : {}),
+    noNewPrivs: start.no_new_privs,
+    ...(start.seccomp_filter ? { seccompFilter: start.seccomp_filter } : {}),
   };
 }
 
@@ -385,7 +397,7 @@ export function renderFstab(entries: Step[]): string {
 
 // The one step of a block's expansion with this role (the planner places steps around it); a block without it is
 // a glassbox bug.
-function byRole(steps: Step[], role: StepRole): Step {
+export function byRole(steps: Step[], role: StepRole): Step {
   const found = steps.filter((s) => s.role === role);
   if (found.length !== 1) throw new GlassboxError(`internal: the plan has ${found.length} steps with the role ${role}, not one`);
   return found[0]!;

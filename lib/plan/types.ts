@@ -120,6 +120,17 @@ export interface Step {
    */
   retry?: RetryPolicy;
   /**
+   * start: host files opened read-only and handed to the process as descriptors 3, 4, … (exec's static loader and
+   * seccomp filter, which the command can reach only so once nsenter has taken it into the container's root).
+   */
+  fds?: string[];
+  /**
+   * start: which process waits at the start barrier and becomes `pid1`: `child` (the default), the first child
+   * of the started process (the container's PID 1, forked into its PID namespace; exec -t's chain under script);
+   * `self`, the started process itself (exec's flock, before nsenter forks).
+   */
+  waits?: 'self' | 'child';
+  /**
    * The step makes a shared object (a bridge, glassbox's iptables chains) once for every container: when it
    * fails saying the object already exists, another container made it first, and the step counts as done.
    */
@@ -150,10 +161,25 @@ export interface PlanInfo {
   cgroup?: PlanCgroup;
   /** Capabilities, no_new_privs, seccomp, masked paths, device policy (lib/security/plan.ts). */
   security?: SecurityInfo;
+  /** Who PID 1 runs as and what its start chain applied to it: exec gives its command the same (lib/plan/exec.ts). */
+  process?: PlanProcess;
   /** Its network: for ps, inspect, port and gc. */
   network?: PlanNetwork;
   /** Rootless: the steps run as root of a user namespace; `enter` is the userns block's argv, before the program. */
   rootless?: { enter: string[] };
+}
+
+/** PID 1's identity and restrictions, as the start chain applies them. */
+export interface PlanProcess {
+  uid: number;
+  gid: number;
+  /** Supplementary groups (rootless: kept as they are, since setgroups is denied in a user namespace). */
+  groups: number[];
+  /** The capability bounding set as setpriv --bounding-set writes it (absent: all of them, --privileged). */
+  boundingSet?: string;
+  noNewPrivs: boolean;
+  /** The seccomp filter file in the run directory (absent: unconfined). */
+  seccompFilter?: string;
 }
 
 /** The container's network as the plan made it. */

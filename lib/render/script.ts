@@ -14,7 +14,8 @@ import type { Lang, Phase, Plan, Step, Text } from '../plan/types.ts';
 import { planNames, type ShortNames } from './names.ts';
 import { nameDefinitions, renderArg, shellVar, shJoin, splitRefs } from './quote.ts';
 
-export type ScriptMode = 'plan' | 'up' | 'down';
+/** plan: the steps of a run, to read or copy; exec: the same for one `glassbox exec`; up/down: runnable scripts. */
+export type ScriptMode = 'plan' | 'exec' | 'up' | 'down';
 
 export interface ScriptOptions {
   lang: Lang;
@@ -50,6 +51,10 @@ const T = {
     plan: {
       en: 'This script runs the steps that start the container and leaves it running. The "# undo:" line under a step is the command that reverses it.',
       zh: '本脚本执行启动容器的各个步骤，并让容器保持运行。每一步下面的“# undo:”注释行是撤销这一步的命令。',
+    },
+    exec: {
+      en: 'These steps run one more command in the running container, the way glassbox exec does: in its namespaces and cgroups, as its user, with its capabilities and seccomp filter. The "# undo:" line under a step is the command that reverses it.',
+      zh: '这些步骤按 glassbox exec 的方式在运行中的容器里再运行一条命令：进入它的命名空间和控制组，以它的用户身份，带着它的能力和 seccomp 过滤器。每一步下面的“# undo:”注释行是撤销这一步的命令。',
     },
     up: {
       en: "This script starts the container, waits for its main process to end, then undoes every step in reverse order (also after Ctrl-C, a kill, or a failed step). It exits with the container's exit status.",
@@ -119,6 +124,18 @@ const T = {
     en: "Run it in the background with this script's standard input (sh alone would give it /dev/null), and keep its PID.",
     zh: '在后台运行它，并把本脚本的标准输入交给它（否则 sh 会给它 /dev/null），然后记下它的 PID。',
   },
+  selfIntro: {
+    en: 'Wait until the process itself sits at the barrier, blocked opening the FIFO: then its PID is the one to move into the cgroups.',
+    zh: '等这个进程自己停在栅栏处（阻塞在打开 FIFO 上）：这时要移进控制组的就是它的 PID。',
+  },
+  selfDied: {
+    en: 'glassbox: the command exited before it reached the barrier',
+    zh: 'glassbox：命令在到达栅栏之前就退出了',
+  },
+  fdsNote: (fds: string): Text => ({
+    en: `The process gets these host files, opened read-only, as descriptors 3, 4, …: ${fds}.`,
+    zh: `这个进程以 3、4……号描述符得到这些以只读方式打开的主机文件：${fds}。`,
+  }),
   loopIntro: {
     en: 'Find PID 1: the main process forks a child, PID 1 of the new PID namespace. Wait until it sits at the start barrier, blocked opening the FIFO, so its libraries are loaded before its root is switched.',
     zh: '找到 PID 1：主进程会 fork 出一个子进程，也就是新 PID 命名空间里的 1 号进程。要等它停在启动栅栏处（阻塞在打开 FIFO 上），这时它的共享库已经加载完毕，才能切换它的根。',
@@ -261,7 +278,9 @@ function teardownGuards(plan: Plan): Array<{ step: Step; after: number }> {
 
 // Renders the whole plan as a runnable, annotated sh script in the chosen mode and language.
 export function renderScript(plan: Plan, opts: ScriptOptions): string {
-  const { lang, mode } = opts;
+  const { lang, mode: asked } = opts;
+  // An exec's steps are shown as a plan is; only the opening words differ.
+  const mode = asked === 'exec' ? 'plan' : asked;
   const out: string[] = ['#!/bin/sh', ...header(plan, opts), 'set -eu'];
   const total = plan.steps.length;
   const vars = runtimeVars(plan);
@@ -363,12 +382,35 @@ function cleanupPrelude(plan: Plan, vars: string[], lang: Lang, names: ShortName
 // A start step: launch the main process in the background, then wait (commented line by line) for its PID 1.
 function startBlock(step: Step, lang: Lang, names?: ShortNames): string[] {
   const c = (t: Text, indent = '') => comment(t[lang], '', indent);
-  return [
+  // Descriptors 3, 4, … are the step's files (exec's loader and filter); standard input is kept aside above them.
+  const fds = step.fds ?? [];
+  const keep = fds.length ? 3 + fds.length : 3;
+  const opened = fds.map((f, i) => ` ${3 + i}<${shJoin([f], shellVar, names)}`).join('');
+  const start = [
     ...c(T.startStdin),
-    'exec 3<&0',
-    `${shJoin(argvOf(step), shellVar, names)} <&3 3<&- &`,
+    ...(fds.length ? c(T.fdsNote(fds.join(', '))) : []),
+    `exec ${keep}<&0`,
+    `${shJoin(argvOf(step), shellVar, names)} <&${keep} ${keep}<&-${opened} &`,
     'gb_pid=$!',
-    'exec 3<&-',
+    `exec ${keep}<&-`,
+  ];
+  if (step.waits === 'self') {
+    return [
+      ...start,
+      ...c(T.selfIntro),
+      'until [ "$(cat "/proc/$gb_pid/wchan" 2>/dev/null)" = wait_for_partner ]; do',
+      ...c(T.loopAlive, '  '),
+      '  if ! kill -0 "$gb_pid" 2>/dev/null || ! readlink "/proc/$gb_pid/exe" >/dev/null 2>&1; then',
+      `    echo ${renderArg(T.selfDied[lang])} >&2`,
+      '    exit 125',
+      '  fi',
+      '  sleep 0.01',
+      'done',
+      'gb_pid1=$gb_pid',
+    ];
+  }
+  return [
+    ...start,
     ...c(T.loopIntro),
     'gb_pid1=',
     'while [ -z "$gb_pid1" ]; do',

@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { GLASSBOX, processDead, Sandbox, snapshot, waitFor } from './helpers.ts';
@@ -127,6 +127,40 @@ test('exec: every namespace, the cgroup, user, workdir, env; the exit code comes
   assert.deepEqual(lines(u.stdout), ['65534', '/etc', 'bar baz']);
   const missing = await sb.gb(['exec', 'd1', 'no-such-command']);
   assert.equal(missing.code, 127);
+});
+
+test('exec --plan prints the steps and runs nothing; sh runs the printed steps with the same effect as exec', T, async () => {
+  const id = (await psJson()).find((r) => r.name === 'd1')!.id;
+  const runDir = join(sb.run, id);
+  const scratch = () => readdirSync(runDir).filter((f) => f.startsWith('exec-'));
+  const cmd = ['/bin/sh', '-c', 'id -u; pwd; echo "$FOO"; grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status'];
+  const plan = await sb.gb(['exec', '--plan', '-u', 'nobody', '-w', '/etc', '-e', 'FOO=planned', 'd1', ...cmd]);
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.deepEqual(scratch(), [], 'no barrier made');
+  const pid1 = stateOf(id).pid;
+  assert.match(plan.stdout, new RegExp(`nsenter --target=${pid1} --all --root`));
+  assert.match(plan.stdout, / 3<"\$RUN"\/bin\/glassbox-seccomp-load 4<"\$RUN"\/seccomp\.filter &$/m, 'the loader and filter as descriptors 3 and 4');
+  const json = await sb.gb(['exec', '--plan', '--format', 'json', 'd1', 'true']);
+  assert.equal(json.code, 0, json.stderr);
+  const steps = (JSON.parse(json.stdout) as { steps: Array<{ role?: string; fds?: string[]; waits?: string }> }).steps;
+  const start = steps.find((s) => s.role === 'start')!;
+  assert.equal(start.waits, 'self');
+  assert.deepEqual(start.fds, [join(runDir, 'bin', 'glassbox-seccomp-load'), join(runDir, 'seccomp.filter')]);
+  // The printed steps, run by hand: the same user, directory, environment and restrictions as exec gives.
+  const file = join(sb.dir, 'exec-plan.sh');
+  writeFileSync(file, plan.stdout);
+  // The script leaves the command running in the background; its output pipe closes when the command ends.
+  const bySh = spawnSync('/bin/sh', [file], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 30_000 });
+  assert.equal(bySh.status, 0, bySh.stderr);
+  const byExec = await sb.gb(['exec', '-u', 'nobody', '-w', '/etc', '-e', 'FOO=planned', 'd1', ...cmd]);
+  assert.equal(byExec.code, 0, byExec.stderr);
+  assert.deepEqual(lines(byExec.stdout), ['65534', '/etc', 'planned', 'NoNewPrivs:\t1', 'Seccomp:\t2']);
+  assert.deepEqual(lines(bySh.stdout), lines(byExec.stdout));
+  assert.deepEqual(scratch(), [], 'the barrier is gone');
+  // --format belongs to --plan.
+  const lone = await sb.gb(['exec', '--format', 'json', 'd1', 'true']);
+  assert.equal(lone.code, 125);
+  assert.match(lone.stderr, /--format goes with --plan/);
 });
 
 test('kill: a bad signal name changes nothing (125); -s TERM reaches PID 1', T, async () => {

@@ -557,10 +557,9 @@ async function terminate(r: Roots, id: string, bootId: string, secs: number): Pr
 // meanwhile is not an error: the caller waits for the release anyway.
 async function sendSignal(pid: number, sig: NodeJS.Signals): Promise<void> {
   const { loadCatalog } = await import('../blocks/catalog.ts');
-  const { expandBlock } = await import('../blocks/expand.ts');
-  const { performStep } = await import('../exec/runner.ts');
-  const [step] = expandBlock(await loadCatalog(), { block: 'signal', as: 'signal', params: { pid: String(pid), signal: sig.replace(/^SIG/, '') } });
-  await performStep(step!);
+  const { planSignal } = await import('../plan/signal.ts');
+  const { runSteps } = await import('../exec/steps.ts');
+  await runSteps([planSignal(await loadCatalog(), pid, sig)]);
 }
 
 // stop's work for one container, without printing.

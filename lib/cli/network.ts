@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassboxError } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
-import { hasChain, probeNetwork, type NetState } from '../net/probe.ts';
+import { networkLeft, probeNetwork, type NetState } from '../net/probe.ts';
 import { claimOwner, createNetwork, DEFAULT_NETWORK, defaultNetwork, leasesDir, listNetworks, networkDir, readNetwork, type NetworkDef } from '../net/store.ts';
 import type { Plan } from '../plan/types.ts';
 import { readState, stateDir } from '../state/containers.ts';
@@ -91,15 +91,12 @@ export async function cmdNetworkRm(names: string[]): Promise<number> {
     }
   }
   const { loadCatalog } = await import('../blocks/catalog.ts');
-  const { expandBlock } = await import('../blocks/expand.ts');
-  const { performStep } = await import('../exec/runner.ts');
+  const { planNetworkRemoval } = await import('../net/plan.ts');
+  const { runSteps } = await import('../exec/steps.ts');
   const k = await probeNetwork();
   for (const name of names) {
     const def = readNetwork(r, name)!;
-    if (k.links.has(def.bridge) || hasChain(k.rules, 'nat', `GLASSBOX-${def.bridge}`) || hasChain(k.rules, 'filter', `GLASSBOX-${def.bridge}`)) {
-      const steps = expandBlock(await loadCatalog(), { block: 'net-gc', as: 'network-rm', params: { rules: [], networks: [{ name: def.name, bridge: def.bridge, chain: `GLASSBOX-${def.bridge}` }], base_jumps: [], base_chains: [] } });
-      for (const s of steps) await performStep(s);
-    }
+    if (networkLeft(k, def.bridge)) await runSteps(planNetworkRemoval(await loadCatalog(), def));
     rmSync(networkDir(r, name), { recursive: true, force: true });
     process.stdout.write(`${name}\n`);
   }

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { GlassboxError } from '../errors.ts';
 import { findOnPath, isStaticElf as elfIsStatic } from '../host/programs.ts';
 export { findOnPath };
-import { runCommand } from '../exec/spawn.ts';
+import { sharedLibraries } from '../host/libraries.ts';
+export { parseLdd } from '../host/libraries.ts';
 
 export type HostImageFiles = { kind: 'busybox'; busybox: string } | { kind: 'host'; files: string[] };
 
@@ -26,26 +27,6 @@ export async function isStaticElf(file: string): Promise<boolean> {
   return (await elfIsStatic(file)) === true;
 }
 
-
-// Pulls absolute paths out of `ldd` output: `libc.so.6 => /lib/…/libc.so.6 (0x…)` and the loader line
-// `/lib64/ld-linux-x86-64.so.2 (0x…)`; the kernel's vdso has no file and is skipped.
-export function parseLdd(output: string, program = 'the program'): string[] {
-  const files: string[] = [];
-  for (const raw of output.split('\n')) {
-    const line = raw.trim();
-    const arrow = /^(\S+) => (.*?)(?: \(0x[0-9a-f]+\))?$/.exec(line);
-    if (arrow) {
-      if (arrow[2] === 'not found') {
-        throw new GlassboxError(`${program} needs ${arrow[1]}, which the host does not have`, { hint: 'install the library, or use a static busybox' });
-      }
-      if (arrow[2]!.startsWith('/')) files.push(arrow[2]!);
-      continue;
-    }
-    const loader = /^(\/\S+) \(0x[0-9a-f]+\)$/.exec(line);
-    if (loader) files.push(loader[1]!);
-  }
-  return files;
-}
 
 // Chooses the base image's content: a static busybox when there is one, else host programs and their libraries.
 export async function hostImageFiles(opts: { busyboxPath?: string; programs?: string[] } = {}): Promise<HostImageFiles> {
@@ -65,11 +46,5 @@ export async function hostImageFiles(opts: { busyboxPath?: string; programs?: st
 
 // The shared libraries and loader one host program needs (none for a static one).
 async function librariesOf(program: string): Promise<string[]> {
-  if (await isStaticElf(program)) return [];
-  const r = await runCommand(['ldd', program]);
-  // ldd exits 1 for "not a dynamic executable" (a script, a static binary): it has no libraries then.
-  if (r.exitCode !== 0 && !/not a dynamic executable/.test(r.stdout + r.stderr)) {
-    throw new GlassboxError(`ldd ${program} failed (exit ${r.exitCode})`, { detail: r.stderr.trim(), hint: 'is ldd (libc-bin) installed?' });
-  }
-  return parseLdd(r.stdout, program);
+  return (await isStaticElf(program)) ? [] : sharedLibraries(program);
 }

@@ -1,11 +1,11 @@
-// The host files a hand-made root needs (lessons 1 and 3, after the containers-from-scratch article): a few programs found on PATH, every
-// shared library and the dynamic loader `ldd` lists for them, and a static busybox for the escape. Found here,
-// copied by the lesson's own plain commands (cp -L --parents), so the lesson shows each copy.
+// The host files a hand-made root needs (lessons 1 and 3, after the containers-from-scratch article): a few
+// programs found on PATH, every shared library and the dynamic loader `ldd` lists for them (asked by the host probe
+// lib/host/libraries.ts), and a static busybox for the escape. Found here, copied by the lesson's own plain
+// commands (cp -L --parents), so the lesson shows each copy.
 
 import { GlassboxError } from '../errors.ts';
-import { runCommand } from '../exec/spawn.ts';
+import { sharedLibraries } from '../host/libraries.ts';
 import { findOnPath, isStaticElf } from '../host/programs.ts';
-import { parseLdd } from '../image/hostfiles.ts';
 
 export interface HostRootFiles {
   /** Program name → its absolute path on this host. */
@@ -25,9 +25,7 @@ export async function hostRootFiles(names: string[]): Promise<HostRootFiles> {
   const libs = new Set<string>();
   for (const p of Object.values(programs)) {
     if ((await isStaticElf(p)) !== false) continue; // static, or not ELF (a script): no libraries
-    const r = await runCommand(['ldd', p]);
-    if (r.exitCode !== 0) throw new GlassboxError(`ldd ${p} failed (exit ${r.exitCode})`, { detail: r.stderr.trim(), hint: 'is ldd (libc-bin) installed?' });
-    for (const f of parseLdd(r.stdout, p)) libs.add(f);
+    for (const f of await sharedLibraries(p)) libs.add(f);
   }
   return { programs, libraries: [...libs].sort() };
 }

@@ -2,7 +2,9 @@
 // command (copyable: runtime values filled in), why it is needed and what it touches; then a key decides. After
 // it: exit status, time, output, and what changed — each of the step's observe commands runs before and after it,
 // and the two outputs are diffed. The executor (lib/exec/runner.ts) still does the running, the undo journal and
-// the cleanup: learn mode only answers its beforeStep question and watches afterStep.
+// the cleanup: learn mode only answers its beforeStep question and watches afterStep. It starts no process itself:
+// the observe commands go through lib/exec/observe.ts, and the `s` key's shell is a learn-shell block step
+// (lib/plan/shell.ts) opened by lib/exec/shell.ts.
 //
 // Output goes to stdout (to stderr with --format json, where stdout carries one JSON object per line).
 
@@ -12,10 +14,14 @@ import { join } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { GlassboxError } from '../errors.ts';
 import { Executor, type StepResult } from '../exec/runner.ts';
-import { onCommand, runCommand, signalNumber, startCommand, type CommandResult } from '../exec/spawn.ts';
+import { loadCatalog } from '../blocks/catalog.ts';
+import { observe } from '../exec/observe.ts';
+import { openShell } from '../exec/shell.ts';
+import { onCommand, signalNumber, type CommandResult } from '../exec/spawn.ts';
 import { findOnPathSync } from '../host/programs.ts';
 import { resolveCommandInRoot } from '../image/command.ts';
 import { RT_CLOSE, RT_OPEN, type Lang, type Plan, type Step, type Text } from '../plan/types.ts';
+import { planShell, type ShellWhere } from '../plan/shell.ts';
 import { sectionRuns, SECTION_TITLES, type SectionRun } from '../plan/sections.ts';
 import { planNames, type ShortNames } from '../render/names.ts';
 import { nameDefinitions, renderArg, shellVar, shJoin } from '../render/quote.ts';
@@ -607,7 +613,7 @@ class Session {
           this.say(c.dim(`    ${this.tr(T.notYet)}`));
           continue;
         }
-        const o = await this.runObserve(b);
+        const o = await observe(b);
         this.printLines(observedText(o), SHORT_OUTPUT * 2, '    ');
       }
     }
@@ -700,18 +706,13 @@ class Session {
       const entry = (seen.observe[k] ??= { argv: b ?? argv });
       if (!b) continue;
       entry.argv = b;
-      const o = await this.runObserve(b);
+      const o = await observe(b);
       if (when === 'before') entry.before = o;
       else {
         entry.after = o;
         if (entry.before) entry.diff = diffLines(observedText(entry.before), observedText(o));
       }
     }
-  }
-
-  private async runObserve(argv: string[]): Promise<Observed> {
-    const r = await runCommand(argv, { timeoutMs: 10_000 });
-    return { exitCode: r.exitCode, text: r.stdout + r.stderr };
   }
 
   // One observe command's result: the diff when there was a "before", else what it shows now.
@@ -763,11 +764,13 @@ class Session {
     return place;
   }
 
+  // Opens a shell where the steps have got to: the lesson's own place, the running container, the namespaces
+  // bound so far, or the directory of the steps' files. The learn-shell block says the command (lib/plan/shell.ts).
   private async shell(step: Step): Promise<void> {
     const { c } = this;
     const container = this.target.container;
     let argv: string[] | undefined;
-    let cwd: string | undefined;
+    let where: ShellWhere | undefined;
     let note: string;
     const pid1 = this.vars.pid1 ? Number(this.vars.pid1) : undefined;
     const place = pid1 === undefined ? this.lessonPlace(step) : undefined;
@@ -778,42 +781,37 @@ class Session {
       // What the place still sees of the host, shown by plain commands run there.
       for (const cmd of place.show) {
         this.say(c.dim(`  $ ${shJoin(cmd, shellVar, this.names)}`));
-        this.printLines(observedText(await this.runObserve(cmd)), SHORT_OUTPUT, `  ${c.dim('│')} `);
+        this.printLines(observedText(await observe(cmd)), SHORT_OUTPUT, `  ${c.dim('│')} `);
       }
       note = '';
     } else if (pid1 !== undefined && !alive(pid1)) note = this.tr(T.shellGone);
     else if (pid1 !== undefined) {
       // nsenter forks into the container's PID namespace: the container's read-only mount of it, when there is one.
       const bound = container ? `${container.paths.run}/bin/nsenter` : '';
-      argv = [bound && existsSync(bound) ? bound : 'nsenter', `--target=${pid1}`, '--all', '--root', '--wd', 'sh'];
+      where = { container: { pid1, nsenter: bound && existsSync(bound) ? bound : undefined } };
       note = this.rootSwitched ? this.tr(T.shellInside) : this.tr(T.shellBarrier(container?.paths.rootfs ?? '?'));
     } else {
       const files = boundNamespaceFiles(this.target.nsDirs);
       const dir = this.plan.info.paths.state;
       if (files.size === 0 && existsSync(dir)) {
         // Nothing to enter yet: the most useful place is where the steps are putting their files.
-        argv = ['sh'];
-        cwd = dir;
+        where = { dir };
         note = this.tr(T.shellHere(this.shortText(dir)));
       } else if (files.size === 0) note = this.tr(T.shellNothing);
       else {
-        argv = ['nsenter', ...[...files].map(([kind, file]) => `--${kind}=${file}`), 'sh'];
+        where = { namespaces: [...files].map(([kind, file]) => ({ kind, file })) };
         note = this.tr(T.shellNamespaces([...files.keys()].join(', '), files.has('mount') ? container?.paths.rootfs : undefined));
       }
     }
+    const planned = where ? planShell(await loadCatalog(), where) : undefined;
+    argv ??= planned?.step.argv;
     if (note) this.say(...wrapText(note, this.width - 4).map((l) => `  ${l}`));
     if (!argv) return;
     this.say(c.dim(`  $ ${shJoin(argv, shellVar, this.names)}`));
-    // The shell gets a pseudo-terminal of its own through script(1): its job control (and Ctrl-C) then stays
-    // inside, and this terminal comes back as it was. A job-control shell in another PID namespace cannot hand
-    // the terminal back by itself: the process group it would give it to has no number in its namespace.
-    const script = findOnPathSync('script');
-    const run = script ? [script, '-q', '-e', '-c', shJoin(argv), '/dev/null'] : [...argv, '+m'];
     this.shellRunning = true;
     this.keys?.suspend();
     try {
-      const s = await startCommand(run, { stdio: 'inherit', cwd, env: { PS1: '(glassbox learn) # ', SHELL: '/bin/sh' } });
-      await s.done;
+      await openShell(argv, { cwd: planned?.cwd, env: { PS1: '(glassbox learn) # ', SHELL: '/bin/sh' } });
     } finally {
       this.shellRunning = false;
       this.keys?.resume();

@@ -154,8 +154,6 @@ export const T = {
   finishedLesson: { en: 'Lesson complete; everything it made has been undone.', zh: '本课完成；它创建的一切都已撤销。' },
   finishedRecipe: { en: 'Done; everything has been undone.', zh: '完成；一切都已撤销。' },
   leftovers: (list: string): Text => ({ en: `still mounted after the cleanup: ${list}`, zh: `清理之后仍然挂载着：${list}` }),
-  checkHeading: { en: 'How to check your work', zh: '检查你的成果' },
-  containerHeading: { en: 'The container, step by step', zh: '容器，一步一步来' },
   tryIt: { en: 'Try it yourself', zh: '自己动手试试' },
   stepsCount: (n: number): Text => ({ en: `${n} steps.`, zh: `共 ${n} 步。` }),
   fromNote: (n: number): Text => ({ en: `Steps before ${n} run without asking.`, zh: `第 ${n} 步之前的步骤直接执行，不再询问。` }),

@@ -6,9 +6,11 @@
 //           hostname, and the placeholders the bind mounts need in the overlay's upper layer;
 //   mounts  the bind mounts of those files into the root (fstab entries);
 //   after   what needs the network namespace: lo up, or the veth pair, addresses, routes and port rules.
+// And the removal of one named network's bridge and chains (`glassbox network rm`), with gc's own block.
 
-import type { Instance } from '../blocks/expand.ts';
-import type { ContainerPaths, PlanNetwork } from '../plan/types.ts';
+import { expandBlock, type Instance } from '../blocks/expand.ts';
+import type { Catalog } from '../blocks/schema.ts';
+import type { ContainerPaths, PlanNetwork, Step } from '../plan/types.ts';
 import type { EtcTarget, PreparedNetwork } from './types.ts';
 import { portRuleSpecs, portsText, renderRestore } from './rules.ts';
 export type { EtcTarget } from './types.ts';
@@ -114,4 +116,14 @@ export function planNetwork(net: PreparedNetwork): PlanNetwork {
     ...(net.join ? { name: net.join.name } : {}),
     ports: net.ports,
   };
+}
+
+// The steps that remove one network's bridge and its chains (`glassbox network rm`): the net-gc block with that
+// network alone, so the removal is the very commands gc would run for an idle bridge.
+export function planNetworkRemoval(catalog: Catalog, net: { name: string; bridge: string }): Step[] {
+  return expandBlock(catalog, {
+    block: 'net-gc',
+    as: 'network-rm',
+    params: { rules: [], networks: [{ name: net.name, bridge: net.bridge, chain: `GLASSBOX-${net.bridge}` }], base_jumps: [], base_chains: [] },
+  });
 }

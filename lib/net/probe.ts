@@ -74,6 +74,11 @@ export function hasChain(rules: string, table: string, chain: string): boolean {
   return tableText(rules, table).some((l) => l.startsWith(`:${chain} `));
 }
 
+// True when anything of a network is left in the kernel: its bridge, or its chain in the nat or filter table.
+export function networkLeft(s: NetState, bridge: string): boolean {
+  return s.links.has(bridge) || hasChain(s.rules, 'nat', `GLASSBOX-${bridge}`) || hasChain(s.rules, 'filter', `GLASSBOX-${bridge}`);
+}
+
 // True when the table holds a rule (as iptables-save prints it, after "-A ").
 export function hasRule(rules: string, table: string, rule: string): boolean {
   // iptables-save quotes some comments ("glassbox:net:bridge") and not others: compared without the quotes.

@@ -18,7 +18,8 @@ import type { PreparedContainer } from './planner.ts';
 import { etcTargets, prepareNetwork } from '../net/prepare.ts';
 import { probeNetwork } from '../net/probe.ts';
 
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+import { DEFAULT_PATH } from './types.ts';
+export { DEFAULT_PATH };
 
 export interface PrepareInput {
   spec: ContainerSpec;

@@ -62,6 +62,9 @@ export type StepRole = (typeof STEP_ROLES)[number];
 export const RETRY_POLICIES = ['while-busy'] as const;
 export type RetryPolicy = (typeof RETRY_POLICIES)[number];
 
+/** The PATH a container's process gets when its image sets none (a lesson's own container too). */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** When a step runs: setup before the container starts, boot while PID 1 waits at the start barrier. */
 export type Phase = 'setup' | 'start' | 'boot';
 

@@ -42,7 +42,7 @@ function unknownWords(argv: string[], userCommand?: string[]): string[] {
 
 // Made-up values for a block's parameters, shaped like the real ones.
 const STRINGS: Record<string, string> = { kind: 'uts', link: 'uts', type: 'tmpfs', options: 'rw', hostname: 'box' };
-const FIELDS: Record<string, string> = { options: 'bind,ro,nodev,X-mount.mkdir', name: 'n', value: 'v', type: 'tmpfs' };
+const FIELDS: Record<string, string> = { options: 'bind,ro,nodev,X-mount.mkdir', name: 'n', value: 'v', type: 'tmpfs', kind: 'uts' };
 function sampleParams(block: BlockDef, on: boolean): Params {
   const text = JSON.stringify(block.steps);
   const fields = [...new Set([...text.matchAll(/\{\{\s*item\.([a-z_]+)\s*\}\}/g)].map((m) => m[1]!))];

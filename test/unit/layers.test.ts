@@ -105,7 +105,6 @@ export function breach(u: Use): string | undefined {
  */
 const KNOWN: Array<{ file: string; name: string; from: string; why: string }> = [
   { file: 'lib/cli/container.ts', from: SPAWN, name: 'startDetached', why: "the detached container's monitor: moved to lib/container by issue 15 (the application layer)" },
-  { file: 'lib/cli/lifecycle.ts', from: EXPAND, name: 'expandBlock', why: "cmdExec plans exec by hand: becomes a pure planExec through the executor by issue 15" },
   { file: 'lib/cli/lifecycle.ts', from: SPAWN, name: 'startCommand', why: "cmdExec starts the exec'd command itself: goes through the executor by issue 15" },
 ];
 

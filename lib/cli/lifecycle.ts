@@ -17,7 +17,7 @@ import { listViews, monitorFiles, readView, resolveContainer, viewOf, type Conta
 import { roots, type Roots } from '../state/paths.ts';
 import type { RunState } from './container.ts';
 import { requireRoot } from './container.ts';
-import { signalNumber } from '../exec/spawn.ts';
+import { parseSignal } from '../exec/signals.ts';
 
 const short = (id: string) => id.slice(0, 12);
 
@@ -152,20 +152,6 @@ export async function cmdLogs(ref: string, opts: { follow?: boolean; tail?: stri
     await new Promise((res) => setTimeout(res, 100));
   }
 }
-
-/** SIGTERM, TERM, 15 → the signal's name. */
-export function parseSignal(s: string): NodeJS.Signals {
-  const up = s.toUpperCase();
-  if (/^\d+$/.test(up)) {
-    const n = Number(up);
-    for (const name of SIGNAL_NAMES) if (signalNumber(name) === n) return name;
-  } else {
-    const name = (up.startsWith('SIG') ? up : `SIG${up}`) as NodeJS.Signals;
-    if (SIGNAL_NAMES.includes(name)) return name;
-  }
-  throw new GlassboxError(`invalid signal: ${s}`, { hint: 'a name like TERM, SIGKILL, HUP, or a number' });
-}
-const SIGNAL_NAMES: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGXCPU', 'SIGXFSZ', 'SIGSYS'];
 
 // The running container's PID 1, checked to be the same process state.json names (a recycled PID never gets a signal).
 function runningPid1(r: Roots, id: string, bootId: string): { view: ContainerView; pid1?: number } {

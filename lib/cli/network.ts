@@ -92,7 +92,7 @@ export async function cmdNetworkRm(names: string[]): Promise<number> {
   }
   const { loadCatalog } = await import('../blocks/catalog.ts');
   const { expandBlock } = await import('../blocks/expand.ts');
-  const { performStep } = await import('../exec/runner.ts');
+  const { performStep } = await import('../exec/step.ts');
   const k = await probeNetwork();
   for (const name of names) {
     const def = readNetwork(r, name)!;

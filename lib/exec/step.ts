@@ -9,7 +9,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { GlassboxError } from '../errors.ts';
 import { RT_CLOSE, RT_OPEN, type RuntimeVar, type Step } from '../plan/types.ts';
-import { inProcessArgv } from '../render/inprocess.ts';
+import { inProcessArgv, isInProcess } from '../render/inprocess.ts';
 import { emitCommand, runCommand, type CommandResult } from './spawn.ts';
 
 /** The values known only at run time (pid: the start chain, pid1: the container's PID 1), as text. */
@@ -56,7 +56,7 @@ function hintForFailure(r: StepResult): string {
 // Does what one run, write, mkdir or remove step says, exactly as its rendered line would. File operations run
 // in-process (printf > F, mkdir -p, rm -f); commands are spawned. Never throws for a failure: it is in the result.
 export async function performStep(step: Step, vars: RuntimeValues = {}): Promise<StepResult> {
-  if (step.kind === 'write' || step.kind === 'mkdir' || step.kind === 'remove') {
+  if (isInProcess(step)) {
     const paths = step.kind === 'write' ? [bind(step.write!.path, vars)] : step.paths!.map((p) => bind(p, vars));
     const argv = inProcessArgv(step.kind === 'write' ? { ...step, write: { ...step.write!, path: paths[0]! } } : { ...step, paths });
     const started = performance.now();

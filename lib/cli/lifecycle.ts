@@ -17,7 +17,7 @@ import { listViews, monitorFiles, readView, resolveContainer, viewOf, type Conta
 import { roots, type Roots } from '../state/paths.ts';
 import type { RunState } from './container.ts';
 import { requireRoot } from './container.ts';
-import { signalNumber } from '../exec/spawn.ts';
+import { parseSignal } from '../exec/signals.ts';
 
 const short = (id: string) => id.slice(0, 12);
 
@@ -152,20 +152,6 @@ export async function cmdLogs(ref: string, opts: { follow?: boolean; tail?: stri
     await new Promise((res) => setTimeout(res, 100));
   }
 }
-
-/** SIGTERM, TERM, 15 → the signal's name. */
-export function parseSignal(s: string): NodeJS.Signals {
-  const up = s.toUpperCase();
-  if (/^\d+$/.test(up)) {
-    const n = Number(up);
-    for (const name of SIGNAL_NAMES) if (signalNumber(name) === n) return name;
-  } else {
-    const name = (up.startsWith('SIG') ? up : `SIG${up}`) as NodeJS.Signals;
-    if (SIGNAL_NAMES.includes(name)) return name;
-  }
-  throw new GlassboxError(`invalid signal: ${s}`, { hint: 'a name like TERM, SIGKILL, HUP, or a number' });
-}
-const SIGNAL_NAMES: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGXCPU', 'SIGXFSZ', 'SIGSYS'];
 
 // The running container's PID 1, checked to be the same process state.json names (a recycled PID never gets a signal).
 function runningPid1(r: Roots, id: string, bootId: string): { view: ContainerView; pid1?: number } {
@@ -407,7 +393,9 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   const { loadCatalog } = await import('../blocks/catalog.ts');
   const { randomBytes } = await import('node:crypto');
   const { planExec } = await import('../plan/exec.ts');
-  const { performStep, atBarrier, firstChildOf } = await import('../exec/runner.ts');
+  const { performStep } = await import('../exec/step.ts');
+  const { atBarrier, firstChildOf } = await import('../exec/pid1.ts');
+  const { FORWARDED_SIGNALS } = await import('../exec/signals.ts');
   const { startCommand } = await import('../exec/spawn.ts');
   const exec = planExec(await loadCatalog(), {
     container: plan,
@@ -455,7 +443,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
     const chainPid = () => (opts.tty ? firstChildOf(main!.pid) : main!.pid);
     // The command leads a session of its own, out of reach of the terminal's Ctrl-C: glassbox passes the caller's
     // signals on to it (nsenter's child in the container's PID namespace), as run does to PID 1.
-    for (const sig of FORWARDED) {
+    for (const sig of FORWARDED_SIGNALS) {
       const fn = () => {
         const target = firstChildOf(chainPid());
         try {
@@ -490,8 +478,6 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   }
 }
 
-/** The caller's signals that exec passes on to its command. */
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 // The limits of a container in docker inspect's HostConfig fields.
 function limitsOf(cg: PlanCgroup | undefined): Record<string, number | string> {

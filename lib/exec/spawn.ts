@@ -3,6 +3,7 @@
 // execa is imported lazily so commands that spawn nothing (plan, script, ps) start faster.
 
 import type { ResultPromise } from 'execa';
+import { signalNumber } from './signals.ts';
 
 export interface CommandResult {
   argv: string[];
@@ -131,15 +132,6 @@ export async function startCommand(
     return result;
   });
   return { pid, done };
-}
-
-const SIGNALS: Record<string, number> = {
-  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
-  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGCHLD: 17, SIGCONT: 18,
-  SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGXCPU: 24, SIGXFSZ: 25, SIGSYS: 31,
-};
-export function signalNumber(name: string): number {
-  return SIGNALS[name] ?? 0;
 }
 
 export interface Detached {

@@ -3,7 +3,7 @@
 // stop the next one; the results say what happened, and --verbose shows each command as it runs.
 
 import type { Step } from '../plan/types.ts';
-import { performStep, type StepResult } from './runner.ts';
+import { performStep, type StepResult } from './step.ts';
 
 // Performs each step in order and returns every result.
 export async function runSteps(steps: Step[]): Promise<StepResult[]> {

@@ -17,7 +17,7 @@ import { existsSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { expandBlock } from '../blocks/expand.ts';
-import { performStep } from '../exec/runner.ts';
+import { performStep } from '../exec/step.ts';
 import { listIds, ownerAlive } from '../state/containers.ts';
 import { containerLive, keptStopped } from '../state/liveness.ts';
 import type { Roots } from '../state/paths.ts';

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { expandBlock } from '../blocks/expand.ts';
-import { performStep } from '../exec/runner.ts';
+import { performStep } from '../exec/step.ts';
 import { claimOwner, type Claim } from './store.ts';
 
 // Releases the claims that still name container `id` (one another run took over meanwhile is left alone).

@@ -11,6 +11,7 @@
 // through gb_retry_busy, which tries again while the kernel says the group is busy.
 
 import type { Lang, Phase, Plan, Step, Text } from '../plan/types.ts';
+import { inProcessLine } from './inprocess.ts';
 import { planNames, type ShortNames } from './names.ts';
 import { nameDefinitions, renderArg, shellVar, shJoin, splitRefs } from './quote.ts';
 
@@ -195,17 +196,12 @@ export function renderStepCommand(step: Step, names?: ShortNames): string {
       const cmd = join(argvOf(step));
       return step.stdin === undefined ? cmd : `printf '%s' ${arg(step.stdin)} | ${cmd}`;
     }
-    case 'write': {
-      if (!step.write) throw new Error(`step ${step.id}: a write step needs write.path and write.value`);
-      const path = arg(step.write.path);
-      return step.write.value === '' ? `: > ${path}` : `printf '%s\\n' ${arg(step.write.value)} > ${path}`;
-    }
+    case 'write':
+    case 'mkdir':
+    case 'remove':
+      return inProcessLine(step, names);
     case 'start':
       return `${join(argvOf(step))} &`;
-    case 'mkdir':
-      return join(['mkdir', '-p', ...(step.paths ?? [])]);
-    case 'remove':
-      return join(['rm', '-f', ...(step.paths ?? [])]);
     case 'mount': {
       const m = step.mount!;
       return `# fstab entry: ${[m.source, m.target, m.type, m.options].join(' ')}`;

@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { expandBlock } from '../blocks/expand.ts';
 import { startCommand } from '../exec/spawn.ts';
+import { catchSignals } from '../exec/signals.ts';
 import { readState } from '../state/containers.ts';
 import { resolveContainer } from '../state/lifecycle.ts';
 import { allowedCpus, ensureOwnRoots, rootlessRoots, userNamespaceEnv, USERNS_ENV } from './mode.ts';
@@ -75,22 +76,15 @@ export async function maybeRunRootless(argv: string[], euid = process.geteuid?.(
   const target = command === 'exec' ? execTarget(argv.slice(2), roots) : undefined;
   const cpus = allowedCpus();
   const child = await startCommand(await userNamespaceArgv(argv, target, cpus), { stdio: 'inherit', env: userNamespaceEnv(process.env, cpus?.first) });
-  // Ctrl-C and friends reach the inner glassbox from the terminal directly; other signals are passed on.
-  const forward = (sig: NodeJS.Signals) => () => {
+  // Ctrl-C and friends (SIGINT, SIGQUIT) reach the inner glassbox from the terminal directly; the other signals
+  // are passed on.
+  const stopCatching = catchSignals((sig) => {
+    if (sig === 'SIGINT' || sig === 'SIGQUIT') return;
     try {
       process.kill(child.pid, sig);
     } catch {}
-  };
-  const handlers: Array<[NodeJS.Signals, () => void]> = [
-    ['SIGINT', () => {}],
-    ['SIGQUIT', () => {}],
-    ['SIGTERM', forward('SIGTERM')],
-    ['SIGHUP', forward('SIGHUP')],
-    ['SIGUSR1', forward('SIGUSR1')],
-    ['SIGUSR2', forward('SIGUSR2')],
-  ];
-  for (const [s, h] of handlers) process.on(s, h);
+  });
   const r = await child.done;
-  for (const [s, h] of handlers) process.off(s, h);
+  stopCatching();
   return r.exitCode;
 }

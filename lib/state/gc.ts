@@ -14,7 +14,7 @@ import { GROUP } from '../cgroup/compile.ts';
 import { isPrivateMountPoint, mountPointsBelow } from '../host/facts.ts';
 import { planningAlive } from './planning.ts';
 import { hostCgroupLayout, type CgroupLayout } from '../cgroup/layout.ts';
-import { performStep, runWhileBusy } from '../exec/runner.ts';
+import { performStep, runWhileBusy } from '../exec/step.ts';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expandBlock } from '../blocks/expand.ts';

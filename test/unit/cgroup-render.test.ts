@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog } from '../../lib/blocks/catalog.ts';
 import type { CgroupLayout } from '../../lib/cgroup/layout.ts';
-import { runWhileBusy } from '../../lib/exec/runner.ts';
+import { runWhileBusy } from '../../lib/exec/step.ts';
 import { planContainer, type PreparedContainer } from '../../lib/plan/planner.ts';
 import { renderScript } from '../../lib/render/script.ts';
 import { undoJournal } from '../../lib/state/gc.ts';

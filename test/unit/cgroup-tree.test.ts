@@ -13,7 +13,7 @@ import { cgroupSteps, compileCgroup } from '../../lib/cgroup/compile.ts';
 import { cgroupLayout, type CgroupLayout } from '../../lib/cgroup/layout.ts';
 import { readEvents, readUsage, statsRow, formatStatsTable } from '../../lib/cgroup/stats.ts';
 import { formatBytes } from '../../lib/cgroup/units.ts';
-import { performStep } from '../../lib/exec/runner.ts';
+import { performStep } from '../../lib/exec/step.ts';
 import { parseCgroupMounts } from '../../lib/host/facts.ts';
 import { runtimeRef, type Step } from '../../lib/plan/types.ts';
 

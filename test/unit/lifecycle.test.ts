@@ -1,13 +1,12 @@
 // Container state as ps, stop, rm and gc read it (lib/state/lifecycle.ts), against a temporary state root: how
 // names and ID prefixes resolve, and how state.json, the monitor's exit file and `done` marker and the owner's
-// liveness combine into one status. Plus signal names for kill. No root, no containers.
+// liveness combine into one status. No root, no containers.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSignal } from '../../lib/cli/lifecycle.ts';
 import { GlassboxError } from '../../lib/errors.ts';
 import { selfOwner, type ContainerState } from '../../lib/state/containers.ts';
 import { listViews, resolveContainer, viewOf } from '../../lib/state/lifecycle.ts';
@@ -69,10 +68,3 @@ test('viewOf: running while the owner lives; dead when it is gone or the boot ch
   }
 });
 
-test('parseSignal: names with or without SIG, any case, numbers; anything else is refused', () => {
-  assert.equal(parseSignal('TERM'), 'SIGTERM');
-  assert.equal(parseSignal('sigkill'), 'SIGKILL');
-  assert.equal(parseSignal('9'), 'SIGKILL');
-  assert.equal(parseSignal('HUP'), 'SIGHUP');
-  for (const bad of ['NOPE', '0', '99', '', 'SIG']) assert.throws(() => parseSignal(bad), /invalid signal/);
-});

@@ -43,11 +43,16 @@ export async function undoSteps(begun: Step[], vars: RuntimeValues): Promise<Com
 }
 
 // Detached: the monitor owns the cleanup. Ending the start chain (SIGKILL; --kill-child takes PID 1 along) makes it
-// record the exit and run the undos; without a chain yet, the monitor itself is ended. Waits up to 15 s for it.
+// record the exit and run the undos; without a chain yet, the monitor is ended with every subshell it has forked
+// (setsid made it the leader of its own process group: -PID reaches them all, where PID alone left a subshell
+// blocked on its log FIFO forever). Waits up to 15 s for it.
 export async function handOverToMonitor(monitor: Detached, chain: number): Promise<void> {
-  try {
-    process.kill(chain || monitor.pid, 'SIGKILL');
-  } catch {}
+  const targets = chain ? [chain] : [-monitor.pid, monitor.pid];
+  for (const target of targets) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {}
+  }
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([monitor.exited, new Promise((res) => (timer = setTimeout(res, 15_000)))]);
   clearTimeout(timer);

@@ -15,8 +15,8 @@ import { containerLive } from '../state/liveness.ts';
 import { journalFile, readJournal } from '../state/journal.ts';
 import { listViews, monitorFiles, readView, resolveContainer, viewOf, type ContainerView } from '../state/lifecycle.ts';
 import { roots, type Roots } from '../state/paths.ts';
-import type { RunState } from './container.ts';
-import { requireRoot } from './container.ts';
+import type { RunState } from '../container/record.ts';
+import { requireRoot } from '../host/privilege.ts';
 import { signalNumber } from '../exec/spawn.ts';
 
 const short = (id: string) => id.slice(0, 12);
@@ -545,7 +545,8 @@ export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 
   const r = roots();
   const facts = await readHostFacts();
   const ids = refs.map((ref) => resolveContainer(r, ref));
-  const { planContext, runDetachedPlan } = await import('./container.ts');
+  const { planContext } = await import('../container/context.ts');
+  const { runDetachedPlan } = await import('../container/detach.ts');
   const { rmSync } = await import('node:fs');
   for (const [i, id] of ids.entries()) {
     const view = readView(r, id, facts.bootId);

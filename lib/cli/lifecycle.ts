@@ -2,7 +2,7 @@
 // restart, exec. State comes from disk only (lib/state/lifecycle.ts). Signals go to PID 1 after checking it is
 // still the same process (runningPid1); the container's monitor notices the end, records the exit status and runs
 // the undos, so these commands only wait for its `done` marker. The waiting, rm's last part and restart's work
-// are the application layer's (lib/container/lifecycle.ts); the signals are still sent from here (sendSignal).
+// are the application layer's (lib/container/lifecycle.ts, restart.ts); the signals are still sent from here (sendSignal).
 
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readUsage } from '../cgroup/stats.ts';
@@ -17,7 +17,7 @@ import { listViews, monitorFiles, readView, resolveContainer, viewOf, type Conta
 import { roots, type Roots } from '../state/paths.ts';
 import type { RunState } from '../container/record.ts';
 import { requireRoot } from '../host/privilege.ts';
-import { removeEnded, restartable, runningPid1, startAgain, waitExit, waitReleased } from '../container/lifecycle.ts';
+import { removeEnded, runningPid1, waitExit, waitReleased } from '../container/lifecycle.ts';
 import { signalNumber } from '../exec/spawn.ts';
 
 const short = (id: string) => id.slice(0, 12);
@@ -508,6 +508,7 @@ export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 
   const r = roots();
   const facts = await readHostFacts();
   const ids = refs.map((ref) => resolveContainer(r, ref));
+  const { restartable, startAgain } = await import('../container/restart.ts');
   for (const [i, id] of ids.entries()) {
     const view = restartable(r, id, facts.bootId);
     if (view.status === 'running' || view.status === 'removing') await cmdStopQuiet(r, id, facts.bootId, opts.time);

@@ -3,22 +3,15 @@
 // is still the process state.json names (same PID and start time: a recycled PID never gets one). A detached
 // container's monitor notices the end, records the exit status and runs the undos, so these functions wait for
 // its `done` marker rather than undoing anything themselves — except for a container whose monitor is gone.
-// Sending the signals is still the CLI's (lib/cli/lifecycle.ts, sendSignal), until it joins this layer.
+// Sending the signals is still the CLI's (lib/cli/lifecycle.ts, sendSignal), until it joins this layer; restart
+// is in restart.ts (it plans and runs, so the reading verbs do not load that code).
 
-import { readFileSync, rmSync } from 'node:fs';
-import { GlassboxError } from '../errors.ts';
-import type { HostFacts } from '../host/facts.ts';
-import type { Lang, Plan } from '../plan/types.ts';
+import { readFileSync } from 'node:fs';
 import { ownerAlive, processStart, readState, releaseContainer, stateDir } from '../state/containers.ts';
 import { undoJournal } from '../state/gc.ts';
 import { journalFile, readJournal } from '../state/journal.ts';
-import { monitorFiles, readView, viewOf, type ContainerView } from '../state/lifecycle.ts';
+import { readView, viewOf, type ContainerView } from '../state/lifecycle.ts';
 import type { Roots } from '../state/paths.ts';
-import { planContext } from './context.ts';
-import { runDetachedPlan } from './detach.ts';
-import type { RunState } from './record.ts';
-
-const short = (id: string) => id.slice(0, 12);
 
 // The running container's PID 1, checked to be the same process state.json names (a recycled PID never gets a signal).
 export function runningPid1(r: Roots, id: string, bootId: string): { view: ContainerView; pid1?: number } {
@@ -62,28 +55,4 @@ export async function removeEnded(r: Roots, id: string, bootId: string, name: st
   const now = readView(r, id, bootId);
   if (!now.released) await undoJournal(readJournal(journalFile(stateDir(r, id))));
   releaseContainer(r, id, name);
-}
-
-// restart's refusals, before anything is stopped: only a detached container that is not damaged or dead, and only
-// while the run root's one-time steps (its private mount, the start barrier) are still in place.
-export function restartable(r: Roots, id: string, bootId: string): ContainerView {
-  const view = readView(r, id, bootId);
-  if (view.status === 'damaged') throw new GlassboxError(`cannot restart container ${short(id)}: its state is damaged`, { hint: 'remove it with glassbox rm -f and run it anew' });
-  if (!view.detached) throw new GlassboxError(`cannot restart container ${view.name}: only detached containers (run -d) can be restarted`);
-  if (view.status === 'dead') throw new GlassboxError(`cannot restart container ${view.name}: it is dead`, { hint: 'glassbox gc, then run it anew' });
-  const ctx = planContext(r);
-  if (!ctx.runRootReady || !ctx.barrierReady) throw new GlassboxError(`cannot restart container ${view.name}: the run root was reset (a reboot?)`, { hint: 'remove it and run it anew' });
-  return view;
-}
-
-// restart's start, once the container has stopped: the same plan again, under a new monitor, in the same state
-// directory (same ID, name, writable layer, log files appended). The run root's one-time steps are left out.
-export async function startAgain(r: Roots, facts: HostFacts, id: string, lang: Lang): Promise<void> {
-  const dir = stateDir(r, id);
-  const f = monitorFiles(dir);
-  for (const file of [f.exit, f.done, f.pid1, f.chain]) rmSync(file, { force: true });
-  const plan = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8')) as Plan;
-  plan.steps = plan.steps.filter((s) => s.block !== 'runroot');
-  const state = readState(r, id) as RunState;
-  await runDetachedPlan(plan, r, facts, { remove: !!state.autoRemove, lang, restart: state });
 }

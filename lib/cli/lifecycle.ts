@@ -2,7 +2,8 @@
 // restart, exec. State comes from disk only (lib/state/lifecycle.ts). Signals go to PID 1 after checking it is
 // still the same process (runningPid1); the container's monitor notices the end, records the exit status and runs
 // the undos, so these commands only wait for its `done` marker. The waiting, rm's last part and restart's work
-// are the application layer's (lib/container/lifecycle.ts, restart.ts); the signals are still sent from here (sendSignal).
+// are the application layer's (lib/container/lifecycle.ts, restart.ts); the signals are still sent from here
+// (sendSignal).
 
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readUsage } from '../cgroup/stats.ts';

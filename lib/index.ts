@@ -5,6 +5,10 @@
 //   const prepared = await prepareContainer({ spec, id, name, roots: roots(), facts: await readHostFacts() });
 //   const plan = planContainer(await loadCatalog(), prepared, planContext(roots()));
 //   console.log(renderScript(plan, { lang: 'en', mode: 'plan', glassboxVersion: VERSION }));
+//
+// Or through the application layer (lib/container/), as the CLI's verbs do: `planFor(target, command, runOptions,
+// { buildBase: true })` then `runPlan(plan, roots, facts, { notice, warn })` (as root). The application layer
+// prints nothing: what the CLI would print comes to the notice/warn/progress callbacks you pass.
 
 export { GlassboxError, GlassboxErrors } from './errors.ts';
 export type { ContainerSpec, Volume, Namespace } from './recipe/model.ts';
@@ -28,5 +32,11 @@ export { compileCgroup, cgroupSteps } from './cgroup/compile.ts';
 export { readUsage, readEvents } from './cgroup/stats.ts';
 export { parseSize, formatBytes } from './cgroup/units.ts';
 export { collectGarbage } from './state/gc.ts';
-export { planContext, runPlan, VERSION } from './cli/container.ts';
-export { specFromFlags } from './cli/flags.ts';
+export { specFromFlags, type RunFlags } from './recipe/flags.ts';
+export { VERSION } from './version.ts';
+export { planFor } from './container/plan.ts';
+export { planContext } from './container/context.ts';
+export { ensureBaseImage, type Progress } from './container/base-image.ts';
+export { runPlan, type RunOptions } from './container/run.ts';
+export { runDetachedPlan, type DetachOptions } from './container/detach.ts';
+export type { RunState } from './container/record.ts';

@@ -2,7 +2,7 @@
 // image inspect, rmi, tag, image prune, commit, export, save.
 
 import { Option, type Command } from 'commander';
-import type { Global } from './container.ts';
+import type { Global } from './global.ts';
 
 type Runner = (fn: () => Promise<number>) => () => Promise<void>;
 

@@ -18,7 +18,8 @@ import { listImages, pruneLayers, removeImage, resolveImage, tagImage } from '..
 import { resolveContainer } from '../state/lifecycle.ts';
 import { selfOwner } from '../state/containers.ts';
 import { roots } from '../state/paths.ts';
-import { requireRoot, type Global } from './container.ts';
+import { requireRoot } from '../host/privilege.ts';
+import type { Global } from './global.ts';
 import { enableTrace } from './output.ts';
 
 const short = (d: string) => d.replace('sha256:', '').slice(0, 12);

@@ -36,7 +36,7 @@ export function registerLearn(program: Command, global: () => LearnGlobal): void
     .addOption(new Option('--format <format>', 'text, or json: one JSON object per line on stdout').choices(['text', 'json']).default('text'))
     .option('--xray', 'also show the system calls each command makes (needs strace)')
     .action(async (target: string, flags: LearnFlags) => {
-      const { cmdLearn } = await import('../learn/cli.ts');
+      const { cmdLearn } = await import('./learn.ts');
       const code = await cmdLearn(target, flags, global());
       if (code !== 0) throw new ExitCode(code);
     });
@@ -45,7 +45,7 @@ export function registerLearn(program: Command, global: () => LearnGlobal): void
     .description('list the lessons: the history of containers, one step of it each')
     .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'))
     .action(async (flags: { format: string }) => {
-      const { cmdLessons } = await import('../learn/cli.ts');
+      const { cmdLessons } = await import('./learn.ts');
       await cmdLessons(flags.format, global());
     });
   for (const c of [learn, lessons]) c.helpOption('--help', 'show help').exitOverride();

@@ -1,7 +1,9 @@
-// The verbs for containers that outlive the command that made them (run -d): ps, logs, stop, kill, rm, inspect.
-// State comes from disk only (lib/state/lifecycle.ts). Signals go to PID 1 after checking it is still the same
-// process (its start time); the container's monitor notices the end, records the exit status and runs the undos,
-// so these commands only wait for its `done` marker.
+// The verbs for containers that outlive the command that made them (run -d): ps, logs, stop, kill, rm, inspect,
+// restart, exec. State comes from disk only (lib/state/lifecycle.ts). Signals go to PID 1 after checking it is
+// still the same process (runningPid1); the container's monitor notices the end, records the exit status and runs
+// the undos, so these commands only wait for its `done` marker. The waiting, rm's last part and restart's work
+// are the application layer's (lib/container/lifecycle.ts, restart.ts); the signals are still sent from here
+// (sendSignal).
 
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readUsage } from '../cgroup/stats.ts';
@@ -9,14 +11,14 @@ import { GlassboxError, placed } from '../errors.ts';
 import { pathLengthProblem, stringProblems } from '../recipe/limits.ts';
 import { readHostFacts } from '../host/facts.ts';
 import type { Plan, PlanCgroup } from '../plan/types.ts';
-import { ownerAlive, processStart, readState, releaseContainer, stateDir } from '../state/containers.ts';
-import { removeDamaged, undoJournal } from '../state/gc.ts';
+import { ownerAlive, readState, stateDir } from '../state/containers.ts';
+import { removeDamaged } from '../state/gc.ts';
 import { containerLive } from '../state/liveness.ts';
-import { journalFile, readJournal } from '../state/journal.ts';
 import { listViews, monitorFiles, readView, resolveContainer, viewOf, type ContainerView } from '../state/lifecycle.ts';
 import { roots, type Roots } from '../state/paths.ts';
-import type { RunState } from './container.ts';
-import { requireRoot } from './container.ts';
+import type { RunState } from '../container/record.ts';
+import { requireRoot } from '../host/privilege.ts';
+import { removeEnded, runningPid1, waitExit, waitReleased } from '../container/lifecycle.ts';
 import { parseSignal } from '../exec/signals.ts';
 
 const short = (id: string) => id.slice(0, 12);
@@ -153,41 +155,6 @@ export async function cmdLogs(ref: string, opts: { follow?: boolean; tail?: stri
   }
 }
 
-// The running container's PID 1, checked to be the same process state.json names (a recycled PID never gets a signal).
-function runningPid1(r: Roots, id: string, bootId: string): { view: ContainerView; pid1?: number } {
-  const view = readView(r, id, bootId);
-  if (view.status !== 'running' || !view.pid) return { view };
-  if (view.pidStart && processStart(view.pid) !== view.pidStart) return { view };
-  return { view, pid1: view.pid };
-}
-
-// Waits until a detached container's monitor has released everything (or the monitor is gone).
-async function waitReleased(r: Roots, id: string, bootId: string, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const s = readState(r, id);
-    if (!s) return true; // --rm: the monitor removed the container
-    const v = viewOf(r, s, bootId);
-    if (v.released || !ownerAlive(v.monitor ?? v.owner, bootId)) return true;
-    if (Date.now() > until) return false;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
-
-// Waits until PID 1 has ended.
-async function waitExit(pid1: number, start: string | undefined, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const s = processStart(pid1);
-    let zombie = false;
-    try {
-      zombie = /\) [ZX] /.test(readFileSync(`/proc/${pid1}/stat`, 'utf8'));
-    } catch {}
-    if (s === undefined || s !== start || zombie) return true;
-    if (Date.now() > until) return false;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
 
 // glassbox kill [-s SIG] NAME…
 export async function cmdKill(refs: string[], opts: { signal?: string }): Promise<number> {
@@ -245,9 +212,7 @@ export async function cmdRm(refs: string[], opts: { force?: boolean }): Promise<
     if (live && !view.detached) throw new GlassboxError(`cannot remove container "${view.name}": it runs in the foreground of another glassbox`, { hint: 'stop it there (Ctrl-C) or with glassbox stop' });
     if (pid1) await sendSignal(pid1, 'SIGKILL');
     if (live && !(await waitReleased(r, id, bootId, 15_000))) throw new GlassboxError(`container ${short(id)} did not stop in time`);
-    const now = readView(r, id, bootId);
-    if (!now.released) await undoJournal(readJournal(journalFile(stateDir(r, id))));
-    releaseContainer(r, id, view.name);
+    await removeEnded(r, id, bootId, view.name);
     process.stdout.write(`${refs[i]}\n`);
   }
   return 0;
@@ -413,7 +378,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   if (opts.plan) {
     const { renderPlanJson } = await import('../render/json.ts');
     const { renderScript } = await import('../render/script.ts');
-    const { VERSION } = await import('./version.ts');
+    const { VERSION } = await import('../version.ts');
     process.stdout.write(opts.format === 'json' ? renderPlanJson(exec.plan) : renderScript(exec.plan, { lang, mode: 'exec', glassboxVersion: VERSION }));
     return 0;
   }
@@ -500,23 +465,11 @@ export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 
   const r = roots();
   const facts = await readHostFacts();
   const ids = refs.map((ref) => resolveContainer(r, ref));
-  const { planContext, runDetachedPlan } = await import('./container.ts');
-  const { rmSync } = await import('node:fs');
+  const { restartable, startAgain } = await import('../container/restart.ts');
   for (const [i, id] of ids.entries()) {
-    const view = readView(r, id, facts.bootId);
-    if (view.status === 'damaged') throw new GlassboxError(`cannot restart container ${short(id)}: its state is damaged`, { hint: 'remove it with glassbox rm -f and run it anew' });
-    if (!view.detached) throw new GlassboxError(`cannot restart container ${view.name}: only detached containers (run -d) can be restarted`);
-    if (view.status === 'dead') throw new GlassboxError(`cannot restart container ${view.name}: it is dead`, { hint: 'glassbox gc, then run it anew' });
-    const ctx = planContext(r);
-    if (!ctx.runRootReady || !ctx.barrierReady) throw new GlassboxError(`cannot restart container ${view.name}: the run root was reset (a reboot?)`, { hint: 'remove it and run it anew' });
+    const view = restartable(r, id, facts.bootId);
     if (view.status === 'running' || view.status === 'removing') await cmdStopQuiet(r, id, facts.bootId, opts.time);
-    const dir = stateDir(r, id);
-    const f = monitorFiles(dir);
-    for (const file of [f.exit, f.done, f.pid1, f.chain]) rmSync(file, { force: true });
-    const plan = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8')) as Plan;
-    plan.steps = plan.steps.filter((s) => s.block !== 'runroot');
-    const state = readState(r, id) as RunState;
-    await runDetachedPlan(plan, r, facts, { remove: !!state.autoRemove, lang, restart: state });
+    await startAgain(r, facts, id, lang);
     process.stdout.write(`${refs[i]}\n`);
   }
   return 0;

@@ -8,7 +8,7 @@ import type { Lang } from '../plan/types.ts';
 import { registerImageCommands } from './image-commands.ts';
 import { registerLearn } from './learn-command.ts';
 import { enableTrace, reportError, setColour } from './output.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../version.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 

@@ -6,7 +6,7 @@ import { formatBytes } from '../cgroup/units.ts';
 import { existsSync } from 'node:fs';
 import { listIds, processStart, readState, stateDir } from '../state/containers.ts';
 import { monitorFiles } from '../state/lifecycle.ts';
-import type { RunState } from './container.ts';
+import type { RunState } from '../container/record.ts';
 import { runDoctor, formatDoctor } from '../host/doctor.ts';
 import { readHostFacts } from '../host/facts.ts';
 import { buildHostImage } from '../image/fromhost.ts';
@@ -14,7 +14,8 @@ import { listImages } from '../image/store.ts';
 import { selfOwner } from '../state/containers.ts';
 import { collectGarbage } from '../state/gc.ts';
 import { roots } from '../state/paths.ts';
-import { requireRoot, type Global } from './container.ts';
+import { requireRoot } from '../host/privilege.ts';
+import type { Global } from './global.ts';
 import { enableTrace, useColour } from './output.ts';
 
 const GROUP_LEN = 'glassbox/'.length + 12;

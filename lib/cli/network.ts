@@ -11,7 +11,7 @@ import type { Plan } from '../plan/types.ts';
 import { readState, stateDir } from '../state/containers.ts';
 import { resolveContainer } from '../state/lifecycle.ts';
 import { roots, type Roots } from '../state/paths.ts';
-import { requireRoot } from './container.ts';
+import { requireRoot } from '../host/privilege.ts';
 
 // The containers holding an address on a network: ID, name and address.
 function membersOf(r: Roots, def: NetworkDef): Array<{ id: string; name: string; ip: string }> {

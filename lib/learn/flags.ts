@@ -1,6 +1,6 @@
 // What `glassbox learn` and `glassbox lessons` are asked: the global flags and the command's own. The CLI
-// (lib/cli/learn-command.ts) parses them and lib/learn/cli.ts acts on them; both import the types from here, so
-// neither imports the other.
+// (lib/cli/learn-command.ts) parses them and lib/cli/learn.ts acts on them; both import the types from here, so
+// the commander wiring stays free of learn mode's code (loaded only when `learn` runs).
 
 /** The program's global flags that learn mode reads. */
 export interface LearnGlobal {

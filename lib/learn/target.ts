@@ -17,7 +17,8 @@ import { runtimeRef, type ContainerPaths, type Plan, type Text } from '../plan/t
 import { loadRecipe } from '../recipe/load.ts';
 import { newId, randomName, stateDir } from '../state/containers.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
-import { ensureBaseImage, planContext } from '../cli/container.ts';
+import { ensureBaseImage, type Progress } from '../container/base-image.ts';
+import { planContext } from '../container/context.ts';
 import { lessonNetworkVars } from './bridge.ts';
 import { hostRootFiles, staticBusybox } from './hostroot.ts';
 import { comingLesson, findLesson, loadLesson, type LessonDef, type RecipeContainerDef } from './lesson.ts';
@@ -47,6 +48,8 @@ export type { ShellPlace } from '../plan/lesson.ts';
 export interface TargetOptions {
   /** Build glassbox/base when a recipe needs it and it is missing (only when running, as root). */
   buildBase: boolean;
+  /** Shown while the base image is made (the CLI's spinner). */
+  progress?: Progress;
 }
 
 // Resolves the argument of `learn`: a lesson number or name, a lesson file, or a recipe file.
@@ -69,7 +72,7 @@ export async function resolveTarget(arg: string, r: Roots, opts: TargetOptions):
 async function recipeTarget(file: string, r: Roots, opts: TargetOptions): Promise<LearnTarget> {
   const spec = loadRecipe(file);
   const facts = await readHostFacts();
-  if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image);
+  if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image, opts.progress);
   const id = newId();
   const prepared = await prepareContainer({ spec, id, name: spec.name ?? randomName(), roots: r, facts });
   const plan = planContainer(await loadCatalog(), prepared, planContext(r, false));
@@ -122,7 +125,7 @@ async function recipeContainer(c: RecipeContainerDef, lessonFile: string, id: st
   const spec = loadRecipe(resolve(dirname(lessonFile), c.recipe));
   if (c.command) spec.command = c.command;
   const facts = await readHostFacts();
-  if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image);
+  if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image, opts.progress);
   return prepareContainer({ spec, id, name, roots: r, facts });
 }
 

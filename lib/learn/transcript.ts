@@ -9,7 +9,7 @@
 import type { Lang, Plan, Step } from '../plan/types.ts';
 import { renderScript, renderStepCommand, renderUndo } from '../render/script.ts';
 import { planNames, type ShortNames } from '../render/names.ts';
-import { VERSION } from '../cli/version.ts';
+import { VERSION } from '../version.ts';
 import { T } from './text.ts';
 
 export type StepStatus = 'ran' | 'failed' | 'skipped' | 'not-reached';

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { specFromFlags, type RunFlags } from '../../lib/cli/flags.ts';
+import { specFromFlags, type RunFlags } from '../../lib/recipe/flags.ts';
 import { cpuQuota, memoryPlusSwap, sharesToWeight } from '../../lib/cgroup/resources.ts';
 import { formatBytes, formatCpuList, parseCpuList, parseSize } from '../../lib/cgroup/units.ts';
 import { GlassboxError, GlassboxErrors } from '../../lib/errors.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { specFromFlags, isRecipeArg, type RunFlags } from '../../lib/cli/flags.ts';
+import { specFromFlags, isRecipeArg, type RunFlags } from '../../lib/recipe/flags.ts';
 import { GlassboxError, GlassboxErrors } from '../../lib/errors.ts';
 import { parseRecipe } from '../../lib/recipe/load.ts';
 import type { ContainerSpec } from '../../lib/recipe/model.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog, type Catalog } from '../../lib/blocks/catalog.ts';
 import type { CgroupLayout } from '../../lib/cgroup/layout.ts';
-import { specFromFlags, type RunFlags } from '../../lib/cli/flags.ts';
+import { specFromFlags, type RunFlags } from '../../lib/recipe/flags.ts';
 import { GlassboxError, GlassboxErrors } from '../../lib/errors.ts';
 import type { HostFacts } from '../../lib/host/facts.ts';
 import { planContainer, type PlanContext } from '../../lib/plan/planner.ts';

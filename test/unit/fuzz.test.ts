@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, stringify, visit } from 'yaml';
-import type { RunFlags } from '../../lib/cli/flags.ts';
+import type { RunFlags } from '../../lib/recipe/flags.ts';
 import { makeWorld, prng, SEED, throughFlags, throughRecipe, type Outcome, type Rng, type World } from './fuzz-world.ts';
 
 const CASES = Number(process.env.GLASSBOX_FUZZ_CASES ?? 2000);

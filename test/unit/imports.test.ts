@@ -1,7 +1,9 @@
 // The shape of lib/'s import graph. Three rules keep the code readable from the bottom up: (a) no import circle,
 // so every module can be read after the modules it imports; (b) the shared plan types (lib/plan/types.ts), the other
 // shared type and constant modules and the pure planner sit at the bottom: nothing they reach, even through
-// type-only imports, touches files, processes or the network; (c) one spawner: only lib/exec/ imports execa. The
+// type-only imports, touches files, processes or the network; (c) one spawner: only lib/exec/ imports execa;
+// (d) the command line is a leaf: lib/cli/ parses flags and prints over the application layer (lib/container/)
+// and the rest of lib/, and nothing outside lib/cli/ imports it (learn mode and the TypeScript API included). The
 // graph is read with a small regex over the source (static imports and re-exports, type-only ones included, and
 // dynamic import('…') of relative .ts paths), not with the compiler, so the test stays fast and its rules are easy
 // to check by eye.
@@ -99,6 +101,11 @@ export function ioReached(graph: Graph, from: string): string[] {
   });
 }
 
+// The imports of lib/cli/ modules from modules outside lib/cli/, as "importer → imported".
+export function cliImportedFrom(graph: Graph): string[] {
+  return [...graph.local].flatMap(([m, deps]) => (m.startsWith('lib/cli/') ? [] : deps.filter((d) => d.startsWith('lib/cli/')).map((d) => `${m} → ${d}`)));
+}
+
 // The modules outside lib/exec/ that import execa.
 export function execaOutsideExec(graph: Graph): string[] {
   return [...graph.external].filter(([m, ext]) => !m.startsWith('lib/exec/') && ext.some((s) => /^execa(\/|$)/.test(s))).map(([m]) => m);
@@ -134,11 +141,14 @@ test('the checks fail on a graph that breaks them', () => {
     'lib/x/a.ts': `import type { B } from './b.ts';`,
     'lib/x/b.ts': `import { c } from '../y/c.ts';`,
     'lib/y/c.ts': `export type { A } from '../x/a.ts';\nimport { readFileSync } from 'node:fs';\nimport { execa } from 'execa';`,
+    'lib/cli/main.ts': `import { c } from '../y/c.ts';`,
+    'lib/learn/z.ts': `import type { Global } from '../cli/global.ts';`,
   };
   const g = readGraph(Object.keys(fake), (f) => fake[f]!);
   assert.deepEqual(cycles(g), [['lib/x/a.ts', 'lib/x/b.ts', 'lib/y/c.ts']]);
   assert.deepEqual(ioReached(g, 'lib/x/a.ts'), ['lib/y/c.ts imports node:fs, execa']);
   assert.deepEqual(execaOutsideExec(g), ['lib/y/c.ts']);
+  assert.deepEqual(cliImportedFrom(g), ['lib/learn/z.ts → lib/cli/global.ts']);
 });
 
 test('lib/ has no import circle', () => {
@@ -183,4 +193,22 @@ test('the shared type and constant modules and the planner reach no module that 
 
 test('only lib/exec/ imports execa', () => {
   assert.deepEqual(execaOutsideExec(graph), []);
+});
+
+/** Imports of lib/cli/ from outside it that are allowed, as "importer → imported", each with its reason. None today. */
+const CLI_IMPORT_EXCEPTIONS: Record<string, string> = {};
+
+test('nothing outside lib/cli/ imports lib/cli/ (the command line is a leaf over the application layer)', () => {
+  assert.ok([...graph.local.keys()].some((m) => m.startsWith('lib/container/')), 'lib/container/ is gone: the check would be about nothing');
+  const found = cliImportedFrom(graph).filter((edge) => !(edge in CLI_IMPORT_EXCEPTIONS));
+  assert.deepEqual(found, [], `lib/cli/ imported from outside it (move the shared code below the CLI, e.g. to lib/container/):\n  ${found.join('\n  ')}`);
+  const stale = Object.keys(CLI_IMPORT_EXCEPTIONS).filter((edge) => !cliImportedFrom(graph).includes(edge));
+  assert.deepEqual(stale, [], 'exceptions that no longer happen: remove them');
+});
+
+test('the application layer (lib/container/) prints nothing itself: what the user sees goes through its callbacks', () => {
+  const modules = [...graph.local.keys()].filter((m) => m.startsWith('lib/container/'));
+  assert.ok(modules.length > 3, `only ${modules.join(', ')}`);
+  const printing = modules.filter((m) => /\bprocess\.(stdout|stderr)\b|\bconsole\.\w+\(/.test(readFileSync(join(repo, m), 'utf8')));
+  assert.deepEqual(printing, [], 'modules of lib/container/ that write to the terminal');
 });

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { RunFlags } from '../../lib/cli/flags.ts';
+import type { RunFlags } from '../../lib/recipe/flags.ts';
 import { RT_OPEN, type Plan } from '../../lib/plan/types.ts';
 import { shJoin } from '../../lib/render/quote.ts';
 import { makeWorld, markerContexts, throughFlags, throughRecipe, type Outcome } from './fuzz-world.ts';

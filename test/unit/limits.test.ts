@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { specFromFlags } from '../../lib/cli/flags.ts';
+import { specFromFlags } from '../../lib/recipe/flags.ts';
 import { GlassboxError, GlassboxErrors, withPlace } from '../../lib/errors.ts';
 import { ARGS_TOTAL_MAX, ARG_STRLEN_MAX, NAME_MAX, PATH_MAX, pathLengthProblem, stringProblems } from '../../lib/recipe/limits.ts';
 import { parseRecipe } from '../../lib/recipe/load.ts';

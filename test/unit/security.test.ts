@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadCatalog } from '../../lib/blocks/catalog.ts';
 import type { CgroupLayout } from '../../lib/cgroup/layout.ts';
-import { specFromFlags } from '../../lib/cli/flags.ts';
+import { specFromFlags } from '../../lib/recipe/flags.ts';
 import { planContainer, type PlanContext, type PreparedContainer } from '../../lib/plan/planner.ts';
 import { parseRecipe } from '../../lib/recipe/load.ts';
 import { ALL_CAPS, boundingSetArg, capMask, containerCaps, DEFAULT_CAPS, type CapChoice } from '../../lib/security/caps.ts';

@@ -1,17 +1,19 @@
-// The two commands behind lib/cli/learn-command.ts.
+// The two commands behind lib/cli/learn-command.ts, loaded only when one of them runs: they check the terminal
+// and root, turn on the --verbose trace, and hand the lesson or recipe to learn mode (lib/learn/), which steps
+// through its plan.
 
 import { GlassboxError } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
 import { preloadSpawner } from '../exec/spawn.ts';
-import { enableTrace, setTraceNames, useColour } from '../cli/output.ts';
+import { requireRoot } from '../host/privilege.ts';
+import type { LearnFlags, LearnGlobal } from '../learn/flags.ts';
+import { listLessons } from '../learn/lesson.ts';
+import { listSteps, runLearn } from '../learn/session.ts';
+import { resolveTarget } from '../learn/target.ts';
+import { T } from '../learn/text.ts';
 import { planNames } from '../render/names.ts';
-import { requireRoot } from '../cli/container.ts';
 import { roots } from '../state/paths.ts';
-import type { LearnFlags, LearnGlobal } from './flags.ts';
-import { listLessons } from './lesson.ts';
-import { listSteps, runLearn } from './session.ts';
-import { resolveTarget } from './target.ts';
-import { T } from './text.ts';
+import { enableTrace, setTraceNames, useColour, withSpinner } from './output.ts';
 
 // glassbox learn TARGET
 export async function cmdLearn(arg: string, flags: LearnFlags, g: LearnGlobal): Promise<number> {
@@ -30,7 +32,7 @@ export async function cmdLearn(arg: string, flags: LearnFlags, g: LearnGlobal): 
   requireRoot('glassbox learn');
   preloadSpawner();
   enableTrace(g.verbose);
-  const target = await resolveTarget(arg, r, { buildBase: true });
+  const target = await resolveTarget(arg, r, { buildBase: true, progress: withSpinner });
   setTraceNames(planNames(target.plan));
   const total = target.plan.steps.length;
   if (flags.from !== undefined && flags.from > total) {

@@ -1,13 +1,15 @@
-// `run`-style flags (docker's names) → a ContainerSpec. A recipe file may stand in for the image; flags then
-// override its fields. Problems are reported against the flag that caused them.
+// The second way to write a ContainerSpec, next to a recipe file: `run`-style options with docker's names
+// (`--memory 64m`, `-p 8080:80`, …) as a typed object. A recipe file may stand in for the image; the options then
+// override its fields. Problems are reported against the flag that caused them. Commander's parsing stays in
+// lib/cli/; this module only turns the parsed values into a spec, so the TypeScript API can use it too.
 
 import { readFileSync } from 'node:fs';
 import { parseResources, RESOURCE_FLAGS, type RawResources, type ResourceHost, type ResourceKey } from '../cgroup/resources.ts';
 import { GlassboxError, GlassboxErrors } from '../errors.ts';
-import { stringProblems } from '../recipe/limits.ts';
-import { DEFAULT_NAMESPACES, type ContainerSpec, type Origins, type Volume } from '../recipe/model.ts';
-import { placeOf, setOrigin } from '../recipe/origins.ts';
-import { parseVolumeShort, validateSpec } from '../recipe/validate.ts';
+import { stringProblems } from './limits.ts';
+import { DEFAULT_NAMESPACES, type ContainerSpec, type Origins, type Volume } from './model.ts';
+import { placeOf, setOrigin } from './origins.ts';
+import { parseVolumeShort, validateSpec } from './validate.ts';
 import { parseNetwork } from '../net/model.ts';
 import { applySecurityOpt } from '../security/model.ts';
 

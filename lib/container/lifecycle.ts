@@ -1,0 +1,58 @@
+// The application side of the verbs for containers that exist already (stop, kill, rm, restart, exec). A
+// container's state comes from disk only (lib/state/lifecycle.ts); a signal may go to PID 1 only after checking it
+// is still the process state.json names (same PID and start time: a recycled PID never gets one). A detached
+// container's monitor notices the end, records the exit status and runs the undos, so these functions wait for
+// its `done` marker rather than undoing anything themselves — except for a container whose monitor is gone.
+// Sending the signals is still the CLI's (lib/cli/lifecycle.ts, sendSignal), until it joins this layer; restart
+// is in restart.ts (it plans and runs, so the reading verbs do not load that code).
+
+import { readFileSync } from 'node:fs';
+import { ownerAlive, processStart, readState, releaseContainer, stateDir } from '../state/containers.ts';
+import { undoJournal } from '../state/gc.ts';
+import { journalFile, readJournal } from '../state/journal.ts';
+import { readView, viewOf, type ContainerView } from '../state/lifecycle.ts';
+import type { Roots } from '../state/paths.ts';
+
+// The running container's PID 1, checked to be the same process state.json names (a recycled PID never gets a signal).
+export function runningPid1(r: Roots, id: string, bootId: string): { view: ContainerView; pid1?: number } {
+  const view = readView(r, id, bootId);
+  if (view.status !== 'running' || !view.pid) return { view };
+  if (view.pidStart && processStart(view.pid) !== view.pidStart) return { view };
+  return { view, pid1: view.pid };
+}
+
+// Waits until a detached container's monitor has released everything (or the monitor is gone).
+export async function waitReleased(r: Roots, id: string, bootId: string, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const s = readState(r, id);
+    if (!s) return true; // --rm: the monitor removed the container
+    const v = viewOf(r, s, bootId);
+    if (v.released || !ownerAlive(v.monitor ?? v.owner, bootId)) return true;
+    if (Date.now() > until) return false;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+// Waits until PID 1 has ended.
+export async function waitExit(pid1: number, start: string | undefined, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const s = processStart(pid1);
+    let zombie = false;
+    try {
+      zombie = /\) [ZX] /.test(readFileSync(`/proc/${pid1}/stat`, 'utf8'));
+    } catch {}
+    if (s === undefined || s !== start || zombie) return true;
+    if (Date.now() > until) return false;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+// rm's last part, once nothing of the container runs: the undos its monitor did not get to (it was killed), then
+// its state directory and name.
+export async function removeEnded(r: Roots, id: string, bootId: string, name: string): Promise<void> {
+  const now = readView(r, id, bootId);
+  if (!now.released) await undoJournal(readJournal(journalFile(stateDir(r, id))));
+  releaseContainer(r, id, name);
+}

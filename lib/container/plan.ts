@@ -1,0 +1,55 @@
+// Where every container verb (run, run -d, plan, script) starts: what the user asked for becomes a plan, in the
+// order of the data path —
+//
+//   recipe file and/or run options  → ContainerSpec      (lib/recipe/load.ts, lib/recipe/flags.ts)
+//   spec + image + host facts       → PreparedContainer  (lib/plan/prepare.ts: image config, users, paths, IP)
+//   prepared + host state (context) → Plan               (lib/plan/planner.ts, pure: blocks and their values)
+//
+// The container gets its ID and name here. Nothing is printed: the caller renders the plan or executes it.
+
+import { loadCatalog } from '../blocks/catalog.ts';
+import { GlassboxError, placed } from '../errors.ts';
+import { readHostFacts } from '../host/facts.ts';
+import { planContainer } from '../plan/planner.ts';
+import { prepareContainer } from '../plan/prepare.ts';
+import { isRecipeArg, specFromFlags, type RunFlags } from '../recipe/flags.ts';
+import { placeOf } from '../recipe/origins.ts';
+import { checkRootlessSpec, rootlessActive } from '../rootless/mode.ts';
+import { newId, randomName } from '../state/containers.ts';
+import { roots } from '../state/paths.ts';
+import { ensureBaseImage, type Progress } from './base-image.ts';
+import { planContext } from './context.ts';
+
+export interface PlanForOptions {
+  /** Make glassbox/base when the spec asks for it and it is missing (run does; plan and script never do). */
+  buildBase: boolean;
+  /** Shown while the base image is made. */
+  progress?: Progress;
+}
+
+// Builds the plan for `run`/`plan`/`script` arguments: TARGET is an image, a root directory or a recipe file.
+export async function planFor(target: string, command: string[], flags: RunFlags, opts: PlanForOptions) {
+  const r = roots();
+  const facts = await readHostFacts();
+  const host = { cpus: facts.cpus, onlineCpus: facts.onlineCpus };
+  // The recipe loader (YAML parser and schemas) is only loaded when a recipe file is given.
+  const base = isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target, { host }) : undefined;
+  const spec = specFromFlags(base, base ? undefined : target, command, flags, host);
+  if (rootlessActive()) await placed(placeOf(spec, ['network', 'mode']), () => checkRootlessSpec(spec));
+  if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image, opts.progress);
+  const id = newId();
+  const name = spec.name ?? randomName();
+  // Planning only (no base image made) also means no address is claimed: the network is prepared dry.
+  const prepared = await prepareContainer({ spec, id, name, roots: r, facts, dryNetwork: !opts.buildBase });
+  const catalog = await loadCatalog();
+  const ctx = planContext(r);
+  // The planner's refusals name the field they are about (resources, network.mode, user): point at its input.
+  const plan = await placed(
+    (e) => {
+      const path = e instanceof GlassboxError && !e.pos && e.field ? e.field.split('.') : [];
+      return path[0] === 'resources' ? placeOf(spec, ['resources', Object.keys(spec.resources ?? {})[0] ?? '']) : path.length ? placeOf(spec, path) : {};
+    },
+    () => planContainer(catalog, prepared, ctx),
+  );
+  return { plan, prepared, roots: r, facts, spec };
+}

@@ -1,0 +1,79 @@
+// `glassbox run` in the foreground: the container lives exactly as long as this process. Its state directory is
+// claimed first (with the plan in it), the executor (lib/exec/runner.ts) journals each undo before it runs its
+// step, boots PID 1 and waits for it; the exit status is recorded, then every undo runs and the state is released.
+// Messages for the user (a limit that was hit, an undo that failed) go to the caller's callbacks.
+
+import { Executor } from '../exec/runner.ts';
+import type { HostFacts } from '../host/facts.ts';
+import type { PreparedContainer } from '../plan/planner.ts';
+import type { Plan } from '../plan/types.ts';
+import { dropClaims } from '../net/release.ts';
+import { shJoin } from '../render/quote.ts';
+import { claimContainer, releaseContainer, selfOwner, stateText, writeState } from '../state/containers.ts';
+import { journalFile } from '../state/journal.ts';
+import type { Roots } from '../state/paths.ts';
+import { limitsHit } from './limits.ts';
+import { lookUpCommand } from './lookup.ts';
+import { createdState, planText, type RunState } from './record.ts';
+
+export interface RunOptions {
+  /** The container's standard input: the caller's (-i, -t) or /dev/null (the default). */
+  stdin?: 'inherit' | 'ignore';
+  /** -t: the container gets a new pseudo-terminal, copied to and from the caller's. */
+  terminal?: boolean;
+  /** Something the user should know about how the container ended (a limit it hit). */
+  notice?: (message: string) => void;
+  /** Something went wrong that did not stop the run (an undo command failed). */
+  warn?: (message: string) => void;
+}
+
+// Executes a container plan with state on disk, so ps and gc can see it; returns the container's exit code.
+export async function runPlan(plan: Plan, r: Roots, facts: HostFacts, opts: RunOptions = {}): Promise<number> {
+  const { notice, warn, ...io } = opts;
+  const { id, name } = plan.info;
+  const owner = selfOwner(facts.bootId);
+  const cgroup = plan.info.cgroup;
+  const state = createdState(plan, owner);
+  // The directory appears with its state and plan in it (one rename): gc never finds it ownerless.
+  const dir = claimContainer(r, id, name, { 'state.json': stateText(state), 'config.json': planText(plan) });
+  const exec = new Executor(plan, {
+    journal: journalFile(dir),
+    owner,
+    stdio: 'inherit',
+    ...io,
+    handleSignals: true,
+    hooks: {
+      beforeRelease: lookUpCommand(plan),
+      onRunning: (pid1) => {
+        state.status = 'running';
+        state.pid = pid1;
+        state.startedAt = new Date().toISOString();
+        writeState(r, state);
+      },
+      afterExit: ({ exitCode }) => {
+        const { oomKilled, notices } = cgroup ? limitsHit(cgroup, exitCode) : { oomKilled: false, notices: [] };
+        for (const n of notices) notice?.(n);
+        const { pid: _gone, ...rest } = state;
+        writeState(r, { ...rest, status: 'exited', exitCode, oomKilled, finishedAt: new Date().toISOString() } as RunState);
+      },
+    },
+  });
+  try {
+    const out = await exec.run();
+    for (const f of out.undoFailures) warn?.(`cleanup command failed: ${shJoin(f.argv)}: ${f.stderr.trim()}`);
+    return out.exitCode ?? 125;
+  } finally {
+    releaseContainer(r, id, name);
+  }
+}
+
+// Runs a freshly planned container (foreground or detached). Its address and ports were claimed while it was
+// prepared, before the plan ran; a failure before the plan's undos took them over gives them back.
+export async function withClaims<T>(prepared: PreparedContainer, plan: Plan, task: () => Promise<T>): Promise<T> {
+  try {
+    return await task();
+  } catch (e) {
+    await dropClaims(prepared.network?.claims ?? [], plan.info.id);
+    throw e;
+  }
+}

@@ -104,7 +104,6 @@ export function breach(u: Use): string | undefined {
  * matches anything, so the list shrinks as issue 15's other parts land.
  */
 const KNOWN: Array<{ file: string; name: string; from: string; why: string }> = [
-  { file: 'lib/cli/container.ts', from: SPAWN, name: 'startDetached', why: "the detached container's monitor: moved to lib/container by issue 15 (the application layer)" },
   { file: 'lib/cli/lifecycle.ts', from: SPAWN, name: 'startCommand', why: "cmdExec starts the exec'd command itself: goes through the executor by issue 15" },
 ];
 

@@ -358,14 +358,11 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   const { loadCatalog } = await import('../blocks/catalog.ts');
   const { randomBytes } = await import('node:crypto');
   const { planExec } = await import('../plan/exec.ts');
-  const { performStep } = await import('../exec/step.ts');
-  const { atBarrier, firstChildOf } = await import('../exec/pid1.ts');
-  const { FORWARDED_SIGNALS } = await import('../exec/signals.ts');
-  const { startCommand } = await import('../exec/spawn.ts');
+  const token = randomBytes(6).toString('hex');
   const exec = planExec(await loadCatalog(), {
     container: plan,
     pid1,
-    token: randomBytes(6).toString('hex'),
+    token,
     command,
     env,
     ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
@@ -383,66 +380,24 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
     return 0;
   }
   if (opts.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
-  const steps = exec.plan.steps;
-  const startStep = steps.find((s) => s.role === 'start')!;
-  const fds = (startStep.fds ?? []).map((f) => openSync(f, 'r'));
-  // The barrier (and with -t the wrapper script) first; each must work before the command starts.
-  for (const s of steps.filter((x) => x.phase === 'setup' && x.kind !== 'start')) {
-    const made = await performStep(s);
-    if (made.exitCode !== 0) {
-      await performStep({ ...s, kind: 'remove', paths: exec.scratch });
-      throw new GlassboxError(`could not prepare the exec: ${made.stderr.trim()}`);
-    }
-  }
-  let main: Awaited<ReturnType<typeof startCommand>> | undefined;
-  const forwarding: Array<[NodeJS.Signals, () => void]> = [];
-  try {
-    try {
-      main = await startCommand(startStep.argv!, { stdio: 'inherit', stdin: opts.interactive || opts.tty ? 'inherit' : 'ignore', fds });
-    } finally {
-      for (const fd of fds) closeSync(fd);
-    }
-    let ended = false;
-    void main.done.then(() => (ended = true));
-    // With -t, `script` forks the chain (flock → env → nsenter) onto the new terminal: the chain is its child.
-    const chainPid = () => (opts.tty ? firstChildOf(main!.pid) : main!.pid);
-    // The command leads a session of its own, out of reach of the terminal's Ctrl-C: glassbox passes the caller's
-    // signals on to it (nsenter's child in the container's PID namespace), as run does to PID 1.
-    for (const sig of FORWARDED_SIGNALS) {
-      const fn = () => {
-        const target = firstChildOf(chainPid());
-        try {
-          if (target) process.kill(target, sig);
-        } catch {}
-      };
-      process.on(sig, fn);
-      forwarding.push([sig, fn]);
-    }
-    let chain = 0;
-    for (let i = 0; !((chain = chainPid()) && atBarrier(String(chain))); i++) {
-      if (ended) throw new GlassboxError('the exec process ended before it started');
-      if (i > 20000) throw new GlassboxError('the exec process did not start within 20 s');
-      await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
-    }
-    for (const s of steps.filter((x) => x.phase === 'boot')) {
-      const res = await performStep(s, { pid1: String(chain) });
-      if (res.exitCode !== 0) throw new GlassboxError(`step "${s.title.en}" failed: ${res.stderr.trim()}`);
-    }
-    const end = await main.done;
-    return end.exitCode;
-  } catch (e) {
-    if (main) {
-      try {
-        process.kill(main.pid, 'SIGKILL');
-      } catch {}
-    }
-    throw e;
-  } finally {
-    for (const [sig, fn] of forwarding) process.off(sig, fn);
-    await performStep({ ...steps[0]!, kind: 'remove', paths: exec.scratch });
-  }
+  // The one executor runs it: the barrier's undo is journaled first (gc finishes it if glassbox is killed), the
+  // process starts with the loader and filter as descriptors 3 and 4, joins the cgroups at the barrier, runs;
+  // Ctrl-C and SIGTERM go to the command, and the scratch files go when it ends.
+  const { Executor } = await import('../exec/runner.ts');
+  const { selfOwner } = await import('../state/containers.ts');
+  const { execJournalFile } = await import('../state/journal.ts');
+  const out = await new Executor(exec.plan, {
+    journal: execJournalFile(stateDir(r, id), token),
+    owner: selfOwner(bootId),
+    stdio: 'inherit',
+    stdin: opts.interactive || opts.tty ? 'inherit' : 'ignore',
+    terminal: !!opts.tty,
+    handleSignals: true,
+    forward: 'child',
+    dropJournal: true,
+  }).run();
+  return out.exitCode ?? 125;
 }
-
 
 // The limits of a container in docker inspect's HostConfig fields.
 function limitsOf(cg: PlanCgroup | undefined): Record<string, number | string> {

@@ -34,6 +34,7 @@ export async function cmdGc(g: Global): Promise<number> {
     ...rep.builds.map((b) => `removed unfinished layer ${b}`),
     ...(rep.network ?? []),
     ...(rep.unfinished ?? []).map((d) => `removed unfinished container directory ${d}`),
+    ...(rep.execs ?? []).map((e) => `finished the cleanup of exec ${e}`),
     ...(rep.runRoot ? [`unmounted the run root ${rep.runRoot}`] : []),
   ];
   process.stdout.write(lines.length ? lines.join('\n') + '\n' : 'nothing to clean up\n');

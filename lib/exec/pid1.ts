@@ -59,6 +59,19 @@ export async function waitForPid1(chain: number | (() => number), interrupted: (
   }
 }
 
+// Waits until the chain itself is parked at the barrier (a start step that `waits: self`: exec's flock, before
+// nsenter forks into the container) and returns its PID. `chain` may be a function, as for waitForPid1.
+export async function waitAtBarrier(chain: number | (() => number), interrupted: () => string | undefined): Promise<number> {
+  for (let i = 0; ; i++) {
+    const pid = typeof chain === 'number' ? chain : chain();
+    if (pid && atBarrier(String(pid))) return pid;
+    const sig = interrupted();
+    if (sig) throw new GlassboxError(`interrupted by ${sig}`, { exitCode: 130 });
+    if (i > 20000) throw new GlassboxError('the process did not reach its barrier within 20 s');
+    await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
+  }
+}
+
 // A detached run: the monitor starts the chain and writes its PID to `chainFile`; waits until that PID is the
 // monitor's own child (a stale file from an earlier run is not) and returns it. `check` throws to stop waiting
 // (the monitor ended, a signal came). Gives up after about 20 s.

@@ -11,13 +11,13 @@ import { GlassboxError } from '../errors.ts';
 import type { Plan, Step } from '../plan/types.ts';
 import type { Owner } from '../state/containers.ts';
 import { failedByFailpoint, failpoint, failpointFails } from './failpoint.ts';
-import { firstChildOf, waitForChain, waitForPid1 } from './pid1.ts';
+import { firstChildOf, waitAtBarrier, waitForChain, waitForPid1 } from './pid1.ts';
 import { runGraph } from './schedule.ts';
 import { catchSignals } from './signals.ts';
 import { startCommand, type CommandResult, type Detached, type Started } from './spawn.ts';
 import { StderrFilter } from './stderr-filter.ts';
 import { bind, performStep, stepFailed, type RuntimeValues, type StepResult } from './step.ts';
-import { handOverToMonitor, journalUndos, runTeardownSteps, undoSteps } from './teardown.ts';
+import { dropJournal, handOverToMonitor, journalUndos, runTeardownSteps, undoSteps } from './teardown.ts';
 
 export type { StepResult } from './step.ts';
 
@@ -46,6 +46,8 @@ export interface ExecOptions {
   concurrency?: number;
   /** Pass Ctrl-C and SIGTERM to the container, or stop and undo before it runs. */
   handleSignals?: boolean;
+  /** Remove the journal once every undo ran without a failure (exec: its journal lives beside the container's). */
+  dropJournal?: boolean;
   /** Keep what the steps made when all went well (image builds); undo only on failure. */
   keepOnSuccess?: boolean;
   /**
@@ -60,6 +62,13 @@ export interface ExecOptions {
   terminal?: boolean;
   /** The start step runs the chain under a wrapper (learn --xray: strace): the chain is the wrapper's first child. */
   wrapped?: boolean;
+  /**
+   * Where Ctrl-C and SIGTERM go while the main process runs. `pid1` (run): PID 1, and after the third signal a
+   * SIGKILL of the start process. `child` (exec): the process that waited at the barrier has forked the command
+   * into the container's PID namespace (nsenter); the signal goes to that child, as often as it comes, never
+   * escalated: the command decides.
+   */
+  forward?: 'pid1' | 'child';
   /** The container's output goes here instead of the terminal (learn mode frames it); end() once stdout closed. */
   output?: { write(stream: 'stdout' | 'stderr', text: string): void; end(): void };
 }
@@ -95,6 +104,13 @@ export class Executor {
   // Ctrl-C or SIGTERM: before the container runs, stop and undo; while it runs, pass the signal on.
   signal(sig: NodeJS.Signals): void {
     const pid1 = this.vars.pid1 ? Number(this.vars.pid1) : undefined;
+    if (this.main && pid1 && this.running && this.opts.forward === 'child') {
+      const target = firstChildOf(pid1);
+      try {
+        if (target) process.kill(target, sig);
+      } catch {}
+      return;
+    }
     if (this.main && pid1 && this.running) {
       this.signalCount++;
       // PID 1 ignores signals it has no handler for; after the third, glassbox stops asking and kills it.
@@ -124,6 +140,7 @@ export class Executor {
       error = e;
     }
     const undoFailures = error || (!this.opts.keepOnSuccess && !outcome.detached) ? await this.teardown() : [];
+    if (this.opts.dropJournal && this.cleaned && undoFailures.length === 0) dropJournal(this.opts.journal);
     stopCatching();
     if (error) throw error;
     return { ...outcome, results: this.results, undoFailures };
@@ -146,18 +163,27 @@ export class Executor {
     const stderr = new StderrFilter(out ? (s) => out.write('stderr', s) : undefined);
     // With a terminal, all output goes through the pseudo-terminal: there is no separate stderr to read.
     const filter = this.opts.stdio === 'inherit' && !this.opts.terminal;
-    this.main = await startCommand(argv, {
-      stdio: this.opts.stdio,
-      stdin: this.opts.stdin,
-      onStderr: filter || out ? (s) => stderr.push(s) : undefined,
-      ...(out ? { onStdout: (s: string) => out.write('stdout', s), onStdoutEnd: () => out.end() } : {}),
-    });
+    // The step's files (exec's loader and filter) are opened read-only here and handed down as descriptors 3, 4, ….
+    const fds = await openReadOnly(start.fds ?? []);
+    try {
+      this.main = await startCommand(argv, {
+        stdio: this.opts.stdio,
+        stdin: this.opts.stdin,
+        ...(fds.length ? { fds } : {}),
+        onStderr: filter || out ? (s) => stderr.push(s) : undefined,
+        ...(out ? { onStdout: (s: string) => out.write('stdout', s), onStdoutEnd: () => out.end() } : {}),
+      });
+    } finally {
+      await closeAll(fds);
+    }
     void failpoint(this.plan.steps, start, 'during');
     const main = this.main.pid;
     this.vars.pid = String(main);
     // Under a wrapper (script for -t, strace for learn --xray) the chain is the wrapper's child.
     const chain = this.opts.terminal || this.opts.wrapped ? () => firstChildOf(main) : main;
-    const early = await Promise.race([waitForPid1(chain, () => this.aborted), this.main.done]);
+    // `waits: self`: the chain itself waits at the barrier (exec); otherwise its child, PID 1, does.
+    const waiting = start.waits === 'self' ? waitAtBarrier(chain, () => this.aborted) : waitForPid1(chain, () => this.aborted);
+    const early = await Promise.race([waiting, this.main.done]);
     if (typeof early !== 'number') {
       throw new GlassboxError(`the container's first process ended before it started (exit ${early.exitCode})`, {
         hint: 'run with --verbose to see the command',
@@ -302,4 +328,23 @@ export class Executor {
     await runTeardownSteps(this.plan.teardown ?? [], this.done, this.vars);
     return undoSteps(this.done, this.vars);
   }
+}
+
+// Opens each file read-only for a child's descriptors 3, 4, …; a file that cannot be opened fails the start.
+async function openReadOnly(files: string[]): Promise<number[]> {
+  const { openSync } = await import('node:fs');
+  const fds: number[] = [];
+  try {
+    for (const f of files) fds.push(openSync(f, 'r'));
+  } catch (e) {
+    await closeAll(fds);
+    throw new GlassboxError(`cannot open ${files[fds.length]} for the start step: ${(e as Error).message}`);
+  }
+  return fds;
+}
+
+// Closes glassbox's copies once the child has its own.
+async function closeAll(fds: number[]): Promise<void> {
+  const { closeSync } = await import('node:fs');
+  for (const fd of fds) closeSync(fd);
 }

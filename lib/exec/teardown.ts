@@ -8,6 +8,7 @@
 // A step counts from the moment it began, not when it finished: a half-done mount is undone too, and an undo
 // whose object is already gone fails harmlessly. A detached container's monitor runs the same teardown in sh.
 
+import { rmSync } from 'node:fs';
 import type { Plan, Step } from '../plan/types.ts';
 import type { Owner } from '../state/containers.ts';
 import { journalFor, writeJournal } from '../state/journal.ts';
@@ -17,6 +18,11 @@ import { bind, performStep, runWhileBusy, type RuntimeValues } from './step.ts';
 // Writes every undo the plan may need to the journal, before the first step changes anything (undo-before-do).
 export function journalUndos(plan: Plan, file: string, owner?: Owner): void {
   writeJournal(file, journalFor(plan, owner));
+}
+
+// A journal whose every undo has run (exec's: nothing of an exec outlives its command) has nothing left to say.
+export function dropJournal(file: string): void {
+  rmSync(file, { force: true });
 }
 
 // Runs the teardown steps (kill what is left in the container's cgroup) whose needs began; their failures are

@@ -23,7 +23,7 @@ import { runCommand } from '../exec/spawn.ts';
 import { CLAIM_DIR_TMP, danglingNames, listIds, nameOf, ownerAlive, processStart, readState, releaseContainer, removeName, stateDir } from './containers.ts';
 import { containerLive } from './liveness.ts';
 import { monitorFiles } from './lifecycle.ts';
-import { journalFile, journalFor, readJournal, type Journal } from './journal.ts';
+import { EXEC_JOURNAL, journalFile, journalFor, readJournal, type Journal } from './journal.ts';
 import type { Roots } from './paths.ts';
 import type { Plan, Step } from '../plan/types.ts';
 
@@ -38,6 +38,8 @@ export interface GcReport {
   network?: string[];
   /** Container directories a killed run was still filling. */
   unfinished?: string[];
+  /** Exec journals of a killed `glassbox exec`, finished (container ID prefix / exec-TOKEN). */
+  execs?: string[];
   /** The run root, unmounted once no container was left. */
   runRoot?: string;
 }
@@ -70,6 +72,7 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
       for (const pid of processesRunning(['sh', monitorFiles(stateDir(roots, id)).script])) await killAndWait(pid);
     }
   }
+  await collectExecs(roots, bootId, report);
   if (layout) await collectCgroups(roots, bootId, layout, report);
   for (const id of listIds(roots)) {
     const state = readState(roots, id);
@@ -93,6 +96,25 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
   await collectBuilds(roots, bootId, report);
   await collectRunRoot(roots, report);
   return report;
+}
+
+// The journals of `glassbox exec`s whose glassbox is gone (killed mid-exec): their undos (the barrier FIFO, the
+// terminal wrapper) run, then the journal goes. One whose glassbox still runs is left alone, in a live container too.
+async function collectExecs(roots: Roots, bootId: string, report: GcReport): Promise<void> {
+  for (const id of listIds(roots)) {
+    const dir = stateDir(roots, id);
+    let files: string[] = [];
+    try {
+      files = readdirSync(dir).filter((f) => EXEC_JOURNAL.test(f));
+    } catch {}
+    for (const f of files) {
+      const journal = readJournal(join(dir, f));
+      if (journal?.owner && ownerAlive(journal.owner, bootId)) continue;
+      if (journal) await undoJournal(journal);
+      rmSync(join(dir, f), { force: true });
+      (report.execs ??= []).push(`${id.slice(0, 12)}/${f.replace(/\.journal\.json$/, '')}`);
+    }
+  }
 }
 
 // The run root's private bind mount, once nothing uses it: no container of this root, no container directory in

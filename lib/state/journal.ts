@@ -29,6 +29,10 @@ export interface Journal {
 }
 
 export const journalFile = (stateDir: string) => join(stateDir, 'journal.json');
+/** The journal of one `glassbox exec`, beside its container's (gc finishes it when its glassbox is gone). */
+export const execJournalFile = (stateDir: string, token: string) => join(stateDir, `exec-${token}.journal.json`);
+/** Which files of a container's state directory are exec journals. */
+export const EXEC_JOURNAL = /^exec-[0-9a-f]+\.journal\.json$/;
 
 // Lists the undos a plan can need, in execution order.
 export function journalFor(plan: Plan, owner?: Owner): Journal {

@@ -163,6 +163,37 @@ test('exec --plan prints the steps and runs nothing; sh runs the printed steps w
   assert.match(lone.stderr, /--format goes with --plan/);
 });
 
+test('exec journals its undos: a live exec\'s journal is left alone by gc; after kill -9 of glassbox exec, gc finishes it', T, async () => {
+  const id = (await psJson()).find((r) => r.name === 'd1')!.id;
+  const dir = join(sb.root, 'containers', id);
+  const journals = () => readdirSync(dir).filter((f) => /^exec-[0-9a-f]+\.journal\.json$/.test(f));
+  const fifos = () => readdirSync(join(sb.run, id)).filter((f) => f.startsWith('exec-'));
+  assert.deepEqual(journals(), []);
+  const bg = sb.gbStart(['exec', 'd1', 'sleep', '20']);
+  try {
+    const [file] = await waitFor('the exec journal', () => (journals().length ? journals() : undefined), 10_000);
+    const journal = JSON.parse(readFileSync(join(dir, file!), 'utf8')) as { owner: { pid: number }; entries: Array<{ undo: string[] }> };
+    assert.equal(journal.owner.pid, bg.child.pid, 'owned by the glassbox exec process');
+    assert.ok(journal.entries.some((e) => e.undo.join(' ').includes('.fifo')), 'the barrier\'s removal is journaled');
+    await waitFor('the command to run', () => (fifos().length === 0 ? true : undefined), 10_000);
+    const gc = await ok(['gc']);
+    assert.doesNotMatch(gc, /exec/, 'a live exec is not touched');
+    assert.deepEqual(journals(), [file]);
+    // The command keeps glassbox's output pipe open (it lives on in the container, as docker exec's does when its
+    // client dies): wait for glassbox's own exit, not for the pipe to close.
+    const exited = new Promise((res) => bg.child.once('exit', res));
+    bg.child.kill('SIGKILL');
+    await exited;
+  } finally {
+    bg.stop();
+  }
+  const gc = await ok(['gc']);
+  assert.match(gc, new RegExp(`finished the cleanup of exec ${id.slice(0, 12)}/exec-[0-9a-f]+`));
+  assert.deepEqual(journals(), []);
+  assert.equal((await ok(['gc'])).trim(), 'nothing to clean up', 'a second gc does nothing');
+  assert.equal(stateOf(id).status, 'running', 'the container lives on');
+});
+
 test('kill: a bad signal name changes nothing (125); -s TERM reaches PID 1', T, async () => {
   const id = await detached(['--name', 'k1', sb.rootdir, '/bin/sh', '-c', 'trap "exit 3" TERM; while :; do sleep 0.1; done']);
   const bad = await sb.gb(['kill', '-s', 'NOPE', 'k1']);

@@ -2,13 +2,12 @@
 // restart, exec. State comes from disk only (lib/state/lifecycle.ts). Signals go to PID 1 after checking it is
 // still the same process (runningPid1); the container's monitor notices the end, records the exit status and runs
 // the undos, so these commands only wait for its `done` marker. The waiting, rm's last part and restart's work
-// are the application layer's (lib/container/lifecycle.ts, restart.ts); the signals are still sent from here
-// (sendSignal).
+// are the application layer's (lib/container/lifecycle.ts, restart.ts, exec.ts); the signals are still sent from
+// here (sendSignal).
 
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readUsage } from '../cgroup/stats.ts';
-import { GlassboxError, placed } from '../errors.ts';
-import { pathLengthProblem, stringProblems } from '../recipe/limits.ts';
+import { GlassboxError } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
 import type { Plan, PlanCgroup } from '../plan/types.ts';
 import { ownerAlive, readState, stateDir } from '../state/containers.ts';
@@ -312,65 +311,11 @@ export async function cmdInspect(refs: string[]): Promise<number> {
 // Standard input, output and error are glassbox's own; the exit status is CMD's.
 export async function cmdExec(ref: string, command: string[], opts: { env?: string[]; workdir?: string; user?: string; interactive?: boolean; tty?: boolean; plan?: boolean; format?: string }, lang: 'en' | 'zh' = 'en'): Promise<number> {
   requireRoot('glassbox exec');
+  if (opts.format !== undefined && !opts.plan) throw new GlassboxError('--format goes with --plan', { field: '--format', hint: 'glassbox exec --plan --format json NAME COMMAND' });
   const r = roots();
   const { bootId } = await readHostFacts();
-  const id = resolveContainer(r, ref);
-  const { view, pid1 } = runningPid1(r, id, bootId);
-  if (!pid1) throw new GlassboxError(`container ${short(id)} is not running`, { hint: `its status is ${statusText(view)}` });
-  if (!command.length) throw new GlassboxError('exec needs a command', { hint: 'glassbox exec NAME COMMAND [ARG...]' });
-  // The limits run's flags have (lib/recipe/limits.ts), checked before anything is opened.
-  for (const [flag, v] of [['--env', opts.env], ['--workdir', opts.workdir], ['--user', opts.user], ['COMMAND', command]] as const) {
-    const p = stringProblems(v)[0];
-    if (p) throw new GlassboxError(p.message, { field: flag, hint: p.hint });
-  }
-  const longWorkdir = opts.workdir === undefined ? undefined : pathLengthProblem(opts.workdir);
-  if (longWorkdir) throw new GlassboxError(longWorkdir, { field: '--workdir', hint: 'use a shorter path' });
-  const plan = JSON.parse(readFileSync(`${stateDir(r, id)}/config.json`, 'utf8')) as Plan;
-  let user: { uid: number; gid: number; groups: number[] } | undefined;
-  if (opts.user !== undefined) {
-    const { resolveUser } = await import('../image/users.ts');
-    const readEtc = async (p: string) => {
-      try {
-        return readFileSync(`/proc/${pid1}/root${p}`, 'utf8');
-      } catch {
-        return undefined;
-      }
-    };
-    user = await placed({ field: '--user' }, () => resolveUser(opts.user!, readEtc));
-  }
-  // The host programs that enter the container are reached through its read-only mounts of them (the helpers
-  // block), so the container can never reopen them for writing through /proc.
-  const { existsSync, openSync, closeSync } = await import('node:fs');
-  const { helpersDir } = await import('../plan/planner.ts');
-  const { LOADER_NAME } = await import('../security/loader.ts');
-  const bin = helpersDir(plan.info.paths.run);
-  if (!existsSync(`${bin}/nsenter`)) throw new GlassboxError(`container ${short(id)} was started by an older glassbox, without read-only host programs`, { hint: 'restart it: glassbox restart NAME' });
-  const env: Record<string, string> = { ...plan.info.env };
-  for (const e of opts.env ?? []) {
-    const eq = e.indexOf('=');
-    if (eq === 0) throw new GlassboxError(`invalid environment variable "${e}"`, { field: '--env' });
-    if (eq < 0) {
-      if (process.env[e] !== undefined) env[e] = process.env[e]!;
-    } else env[e.slice(0, eq)] = e.slice(eq + 1);
-  }
-  if (opts.tty) env.TERM ??= 'xterm';
-  if (opts.workdir !== undefined && !opts.workdir.startsWith('/')) throw new GlassboxError(`the working directory "${opts.workdir}" must be an absolute path`, { field: '--workdir' });
-  const { loadCatalog } = await import('../blocks/catalog.ts');
-  const { randomBytes } = await import('node:crypto');
-  const { planExec } = await import('../plan/exec.ts');
-  const token = randomBytes(6).toString('hex');
-  const exec = planExec(await loadCatalog(), {
-    container: plan,
-    pid1,
-    token,
-    command,
-    env,
-    ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
-    ...(user ? { user } : {}),
-    tty: !!opts.tty,
-    loader: existsSync(`${bin}/${LOADER_NAME}`),
-  });
-  if (opts.format !== undefined && !opts.plan) throw new GlassboxError('--format goes with --plan', { field: '--format', hint: 'glassbox exec --plan --format json NAME COMMAND' });
+  const { prepareExec, runExec } = await import('../container/exec.ts');
+  const exec = await prepareExec(r, bootId, { ref, command, ...opts }, statusText);
   // --plan: print the steps exec would run, and run none of them.
   if (opts.plan) {
     const { renderPlanJson } = await import('../render/json.ts');
@@ -380,23 +325,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
     return 0;
   }
   if (opts.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
-  // The one executor runs it: the barrier's undo is journaled first (gc finishes it if glassbox is killed), the
-  // process starts with the loader and filter as descriptors 3 and 4, joins the cgroups at the barrier, runs;
-  // Ctrl-C and SIGTERM go to the command, and the scratch files go when it ends.
-  const { Executor } = await import('../exec/runner.ts');
-  const { selfOwner } = await import('../state/containers.ts');
-  const { execJournalFile } = await import('../state/journal.ts');
-  const out = await new Executor(exec.plan, {
-    journal: execJournalFile(stateDir(r, id), token),
-    owner: selfOwner(bootId),
-    stdio: 'inherit',
-    stdin: opts.interactive || opts.tty ? 'inherit' : 'ignore',
-    terminal: !!opts.tty,
-    handleSignals: true,
-    forward: 'child',
-    dropJournal: true,
-  }).run();
-  return out.exitCode ?? 125;
+  return runExec(r, bootId, exec, opts);
 }
 
 // The limits of a container in docker inspect's HostConfig fields.

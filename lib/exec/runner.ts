@@ -9,7 +9,8 @@
 
 import { GlassboxError } from '../errors.ts';
 import type { Plan, Step } from '../plan/types.ts';
-import type { Owner } from '../state/containers.ts';
+import { processStart, type Owner } from '../state/containers.ts';
+import { recordStarted } from '../state/journal.ts';
 import { failedByFailpoint, failpoint, failpointFails } from './failpoint.ts';
 import { firstChildOf, waitAtBarrier, waitForChain, waitForPid1 } from './pid1.ts';
 import { runGraph } from './schedule.ts';
@@ -179,6 +180,9 @@ export class Executor {
     void failpoint(this.plan.steps, start, 'during');
     const main = this.main.pid;
     this.vars.pid = String(main);
+    // A chain that parks itself at the barrier (exec) would wait there forever if glassbox died now: the journal
+    // names it, so gc can end it while it is still parked.
+    if (start.waits === 'self') recordStarted(this.opts.journal, { pid: main, start: processStart(main) ?? '', boot: this.opts.owner?.boot ?? '' });
     // Under a wrapper (script for -t, strace for learn --xray) the chain is the wrapper's child.
     const chain = this.opts.terminal || this.opts.wrapped ? () => firstChildOf(main) : main;
     // `waits: self`: the chain itself waits at the barrier (exec); otherwise its child, PID 1, does.

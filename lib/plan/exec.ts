@@ -70,6 +70,8 @@ export function planExec(catalog: Catalog, req: ExecRequest): ExecPlan {
     as: 'exec',
     params: {
       fifo,
+      // Without -t the chain is glassbox's own child: it dies with glassbox (with -t, script is the parent).
+      setpriv: req.tty ? undefined : `${bin}/setpriv`,
       flock: `${bin}/flock`,
       nsenter: `${bin}/nsenter`,
       // Without -t the command gets a session of its own with no terminal (with -t, script's new terminal is its).

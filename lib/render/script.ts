@@ -112,6 +112,10 @@ const T = {
     en: 'A failed step (set -e) or any other exit: clean up as well.',
     zh: '某一步失败（set -e）或其他任何退出：同样清理。',
   },
+  execWait: {
+    en: 'The command runs. Wait for it (its chain dies with this script, the command itself would not); its exit status becomes this script\'s.',
+    zh: '命令正在运行。等待它结束（这条链会随本脚本一起结束，命令本身不会）；它的退出码就是本脚本的退出码。',
+  },
   waitHeading: {
     en: 'The container runs. Wait for its main process; its exit status becomes this script\'s.',
     zh: '容器正在运行。等待它的主进程；它的退出码就是本脚本的退出码。',
@@ -322,6 +326,9 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
     for (const t of plan.teardown) out.push(...comment(`${t.title[lang]}: ${renderStepCommand(t, names)}`, '  '));
   }
 
+  if (asked === 'exec' && plan.steps.some((s) => s.kind === 'start')) {
+    out.push('', RULE, ...comment(T.execWait[lang]), RULE, 'gb_status=0', 'wait "$gb_pid" || gb_status=$?', 'exit "$gb_status"');
+  }
   if (mode === 'up') {
     const started = plan.steps.some((s) => s.kind === 'start');
     out.push('', RULE, ...comment(T.waitHeading[lang]), RULE, 'gb_status=0');

@@ -26,6 +26,11 @@ export interface Journal {
   /** The process that runs the plan; when it is gone, gc may finish the undo. */
   owner?: Owner;
   entries: JournalEntry[];
+  /**
+   * A start step that waits itself at its barrier (exec's chain), recorded as soon as it is spawned: if glassbox
+   * dies before opening the barrier, gc kills it while it is still parked there (never once it runs).
+   */
+  started?: Owner;
 }
 
 export const journalFile = (stateDir: string) => join(stateDir, 'journal.json');
@@ -53,6 +58,12 @@ function entryFor(s: Plan['steps'][number]): JournalEntry {
     mayFail: !!s.undoMayFail,
     ...(s.undoRetry ? { retry: 'while-busy' as const } : {}),
   };
+}
+
+// Adds the spawned start process to a journal already on disk (the executor is its only writer).
+export function recordStarted(file: string, started: Owner): void {
+  const j = readJournal(file);
+  if (j) writeJournal(file, { ...j, started });
 }
 
 // Writes the journal before the first step runs.

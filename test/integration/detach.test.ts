@@ -194,6 +194,40 @@ test('exec journals its undos: a live exec\'s journal is left alone by gc; after
   assert.equal(stateOf(id).status, 'running', 'the container lives on');
 });
 
+test('exec killed at every step (SIGKILL: gc finishes it; SIGTERM: it undoes itself): no journal, FIFO or process left', T, async () => {
+  const id = (await psJson()).find((r) => r.name === 'd1')!.id;
+  const dir = join(sb.root, 'containers', id);
+  const plan = JSON.parse(await ok(['exec', '--plan', '--format', 'json', 'd1', 'true'])) as { steps: unknown[] };
+  const leftovers = () => [
+    ...readdirSync(dir).filter((f) => f.startsWith('exec-')),
+    ...readdirSync(join(sb.run, id)).filter((f) => f.startsWith('exec-')),
+    // A chain still blocked at its barrier names the FIFO in its command line.
+    ...readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${join(sb.run, id)}/exec-`);
+      } catch {
+        return false;
+      }
+    }).map((p) => `process ${p}`),
+  ];
+  const problems: string[] = [];
+  for (let n = 1; n <= plan.steps.length; n++) {
+    for (const moment of ['before', 'during', 'after']) {
+      for (const sig of ['SIGKILL', 'SIGTERM']) {
+        const at = `step:${n}:${moment}:${sig}`;
+        await sb.gb(['exec', 'd1', 'true'], { env: { GLASSBOX_FAILPOINT: at } });
+        if (sig === 'SIGKILL') await ok(['gc']);
+        // The killed chain may need a moment to be reaped by init.
+        const left = await waitFor(`${at} to leave nothing`, () => (leftovers().length === 0 ? [] : undefined), 5000).catch(() => leftovers());
+        if (left.length) problems.push(`${at}: ${left.join(', ')}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.equal((await ok(['gc'])).trim(), 'nothing to clean up');
+  assert.equal(stateOf(id).status, 'running', 'the container lives on');
+});
+
 test('kill: a bad signal name changes nothing (125); -s TERM reaches PID 1', T, async () => {
   const id = await detached(['--name', 'k1', sb.rootdir, '/bin/sh', '-c', 'trap "exit 3" TERM; while :; do sleep 0.1; done']);
   const bad = await sb.gb(['kill', '-s', 'NOPE', 'k1']);

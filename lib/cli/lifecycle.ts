@@ -2,8 +2,8 @@
 // restart, exec. State comes from disk only (lib/state/lifecycle.ts). Signals go to PID 1 after checking it is
 // still the same process (runningPid1); the container's monitor notices the end, records the exit status and runs
 // the undos, so these commands only wait for its `done` marker. The waiting, rm's last part and restart's work
-// are the application layer's (lib/container/lifecycle.ts, restart.ts, exec.ts); the signals are still sent from
-// here (sendSignal).
+// are the application layer's (lib/container/lifecycle.ts: the signals too, restart.ts, exec.ts); this module
+// parses the flags and prints.
 
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readUsage } from '../cgroup/stats.ts';
@@ -17,7 +17,7 @@ import { listViews, monitorFiles, readView, resolveContainer, viewOf, type Conta
 import { roots, type Roots } from '../state/paths.ts';
 import type { RunState } from '../container/record.ts';
 import { requireRoot } from '../host/privilege.ts';
-import { removeEnded, runningPid1, waitExit, waitReleased } from '../container/lifecycle.ts';
+import { removeEnded, runningPid1, sendSignal, stopContainer, terminate, waitReleased } from '../container/lifecycle.ts';
 import { parseSignal } from '../exec/signals.ts';
 
 const short = (id: string) => id.slice(0, 12);
@@ -352,7 +352,7 @@ export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 
   const { restartable, startAgain } = await import('../container/restart.ts');
   for (const [i, id] of ids.entries()) {
     const view = restartable(r, id, facts.bootId);
-    if (view.status === 'running' || view.status === 'removing') await cmdStopQuiet(r, id, facts.bootId, opts.time);
+    if (view.status === 'running' || view.status === 'removing') await stopContainer(r, id, facts.bootId, graceSeconds(opts.time));
     await startAgain(r, facts, id, lang);
     process.stdout.write(`${refs[i]}\n`);
   }
@@ -366,27 +366,3 @@ function graceSeconds(time: string | undefined): number {
   return secs;
 }
 
-// SIGTERM to PID 1, then SIGKILL once the grace period is over (PID 1's death ends its whole PID namespace).
-async function terminate(r: Roots, id: string, bootId: string, secs: number): Promise<ReturnType<typeof runningPid1>['view']> {
-  const { view, pid1 } = runningPid1(r, id, bootId);
-  if (pid1) {
-    await sendSignal(pid1, 'SIGTERM');
-    if (!(await waitExit(pid1, view.pidStart, secs * 1000))) await sendSignal(pid1, 'SIGKILL');
-  }
-  return view;
-}
-
-// A signal is a visible step too (the signal block: `kill -s NAME PID`, shown by --verbose). A process that ended
-// meanwhile is not an error: the caller waits for the release anyway.
-async function sendSignal(pid: number, sig: NodeJS.Signals): Promise<void> {
-  const { loadCatalog } = await import('../blocks/catalog.ts');
-  const { planSignal } = await import('../plan/signal.ts');
-  const { runSteps } = await import('../exec/steps.ts');
-  await runSteps([planSignal(await loadCatalog(), pid, sig)]);
-}
-
-// stop's work for one container, without printing.
-async function cmdStopQuiet(r: Roots, id: string, bootId: string, time: string | undefined): Promise<void> {
-  await terminate(r, id, bootId, graceSeconds(time));
-  if (!(await waitReleased(r, id, bootId, 15_000))) throw new GlassboxError(`container ${short(id)} did not stop in time`);
-}

@@ -16,7 +16,7 @@ import { expandMonitor, monitorLaunch } from '../render/monitor-steps.ts';
 import { renderMonitor } from '../render/script.ts';
 import { writeFileAtomic } from '../state/atomic.ts';
 import { claimContainer, processStart, releaseContainer, selfOwner, stateDir, stateText, writeState, type Owner } from '../state/containers.ts';
-import { journalFile, journalFor, writeJournal } from '../state/journal.ts';
+import { journalFile } from '../state/journal.ts';
 import { monitorFiles } from '../state/lifecycle.ts';
 import type { Roots } from '../state/paths.ts';
 import { VERSION } from '../version.ts';
@@ -66,8 +66,6 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
       beforeRelease: lookUpCommand(plan),
       onRunning: (pid1) => {
         writeFileAtomic(files.pid1, `${pid1}\n`);
-        // From now on the monitor answers for the container: gc leaves it alone while the monitor lives.
-        writeJournal(journalFile(dir), journalFor(plan, monitor));
         Object.assign(state, { status: 'running', pid: pid1, pidStart: processStart(pid1), startedAt: new Date().toISOString(), owner: monitor });
         writeState(r, state);
       },

@@ -3,10 +3,11 @@
 // is still the process state.json names (same PID and start time: a recycled PID never gets one). A detached
 // container's monitor notices the end, records the exit status and runs the undos, so these functions wait for
 // its `done` marker rather than undoing anything themselves — except for a container whose monitor is gone.
-// Sending the signals is still the CLI's (lib/cli/lifecycle.ts, sendSignal), until it joins this layer; restart
-// is in restart.ts (it plans and runs, so the reading verbs do not load that code).
+// Signals are steps too (the signal block, planned by lib/plan/signal.ts, run by the executor); restart is in
+// restart.ts (it plans and runs, so the reading verbs do not load that code).
 
 import { readFileSync } from 'node:fs';
+import { GlassboxError } from '../errors.ts';
 import { ownerAlive, processStart, readState, releaseContainer, stateDir } from '../state/containers.ts';
 import { undoJournal } from '../state/gc.ts';
 import { journalFile, readJournal } from '../state/journal.ts';
@@ -55,4 +56,29 @@ export async function removeEnded(r: Roots, id: string, bootId: string, name: st
   const now = readView(r, id, bootId);
   if (!now.released) await undoJournal(readJournal(journalFile(stateDir(r, id))));
   releaseContainer(r, id, name);
+}
+
+// SIGTERM to PID 1, then SIGKILL once the grace period is over (PID 1's death ends its whole PID namespace).
+export async function terminate(r: Roots, id: string, bootId: string, secs: number): Promise<ReturnType<typeof runningPid1>['view']> {
+  const { view, pid1 } = runningPid1(r, id, bootId);
+  if (pid1) {
+    await sendSignal(pid1, 'SIGTERM');
+    if (!(await waitExit(pid1, view.pidStart, secs * 1000))) await sendSignal(pid1, 'SIGKILL');
+  }
+  return view;
+}
+
+// A signal is a visible step too (the signal block: `kill -s NAME PID`, shown by --verbose). A process that ended
+// meanwhile is not an error: the caller waits for the release anyway.
+export async function sendSignal(pid: number, sig: NodeJS.Signals): Promise<void> {
+  const { loadCatalog } = await import('../blocks/catalog.ts');
+  const { planSignal } = await import('../plan/signal.ts');
+  const { runSteps } = await import('../exec/steps.ts');
+  await runSteps([planSignal(await loadCatalog(), pid, sig)]);
+}
+
+// stop's work for one container: SIGTERM, SIGKILL after `secs`, then the wait for the monitor's release.
+export async function stopContainer(r: Roots, id: string, bootId: string, secs: number): Promise<void> {
+  await terminate(r, id, bootId, secs);
+  if (!(await waitReleased(r, id, bootId, 15_000))) throw new GlassboxError(`container ${id.slice(0, 12)} did not stop in time`);
 }

@@ -10,7 +10,7 @@
 import { GlassboxError } from '../errors.ts';
 import type { Plan, Step } from '../plan/types.ts';
 import { processStart, type Owner } from '../state/containers.ts';
-import { recordStarted } from '../state/journal.ts';
+import { handJournalTo, recordStarted } from '../state/journal.ts';
 import { failedByFailpoint, failpoint, failpointFails } from './failpoint.ts';
 import { firstChildOf, waitAtBarrier, waitForChain, waitForPid1 } from './pid1.ts';
 import { runGraph } from './schedule.ts';
@@ -258,6 +258,8 @@ export class Executor {
       if (r.exitCode !== 0) throw stepFailed(r);
     }
     this.checkAbort();
+    // From now on the monitor answers for the container: the journal names it, and gc leaves it alone while it lives.
+    handJournalTo(this.opts.journal, { pid: monitorPid, start: processStart(monitorPid) ?? '', boot: this.opts.owner?.boot ?? '' });
     this.opts.hooks?.onRunning?.(early);
     return { detached: { monitor: monitorPid, chain, pid1: early } };
   }

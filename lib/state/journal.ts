@@ -66,6 +66,12 @@ export function recordStarted(file: string, started: Owner): void {
   if (j) writeJournal(file, { ...j, started });
 }
 
+// A detached run's journal passes to its monitor once the container runs (the executor writes it).
+export function handJournalTo(file: string, owner: Owner): void {
+  const j = readJournal(file);
+  if (j) writeJournal(file, { ...j, owner });
+}
+
 // Writes the journal before the first step runs.
 export function writeJournal(file: string, journal: Journal): void {
   writeFileAtomic(file, JSON.stringify(journal, null, 1) + '\n');

@@ -72,6 +72,12 @@ export async function waitAtBarrier(chain: number | (() => number), interrupted:
   }
 }
 
+// The process parked at a barrier at or just under `pid` (exec's chain, or under -t's script its child), or 0.
+export function parkedAt(pid: number): number {
+  for (const p of [String(pid), ...childrenOf(pid)]) if (p && atBarrier(p)) return Number(p);
+  return 0;
+}
+
 // A detached run: the monitor starts the chain and writes its PID to `chainFile`; waits until that PID is the
 // monitor's own child (a stale file from an earlier run is not) and returns it. `check` throws to stop waiting
 // (the monitor ended, a signal came). Gives up after about 20 s.

@@ -99,8 +99,8 @@ export function planExec(catalog: Catalog, req: ExecRequest): ExecPlan {
   // the container's files are reachable, and a descriptor (unlike a path) cannot be reopened for writing.
   const start = byRole(steps, 'start');
   if (loader) start.fds = [loader, ...(proc.seccompFilter ? [proc.seccompFilter] : [])];
-  // flock itself waits at the barrier; with -t, script forks it onto the new terminal, so its child does.
-  start.waits = req.tty ? 'child' : 'self';
+  // flock itself waits at the barrier (with -t as well: the executor looks under script, the terminal's wrapper).
+  start.waits = 'self';
   if (req.tty) onTerminal(catalog, steps, wrapper);
   return {
     plan: { version: 1, info: { ...info, command: req.command }, steps },

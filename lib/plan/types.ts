@@ -128,9 +128,10 @@ export interface Step {
    */
   fds?: string[];
   /**
-   * start: which process waits at the start barrier and becomes `pid1`: `child` (the default), the first child
-   * of the started process (the container's PID 1, forked into its PID namespace; exec -t's chain under script);
-   * `self`, the started process itself (exec's flock, before nsenter forks).
+   * start: which process waits at the start barrier and becomes `pid1`, counted from the chain (the started
+   * process, or under a wrapper such as -t's `script` its first child): `child` (the default), the chain's child
+   * (the container's PID 1, forked into its PID namespace); `self`, the chain itself (exec's flock, before
+   * nsenter forks).
    */
   waits?: 'self' | 'child';
   /**

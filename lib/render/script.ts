@@ -133,6 +133,10 @@ const T = {
     en: 'Wait until the process itself sits at the barrier, blocked opening the FIFO: then its PID is the one to move into the cgroups.',
     zh: '等这个进程自己停在栅栏处（阻塞在打开 FIFO 上）：这时要移进控制组的就是它的 PID。',
   },
+  selfUnder: {
+    en: 'The process itself, or with -t its child under script (the terminal\'s wrapper).',
+    zh: '就是这个进程本身；有 -t 时是 script（终端的包装程序）下面的子进程。',
+  },
   selfDied: {
     en: 'glassbox: the command exited before it reached the barrier',
     zh: 'glassbox：命令在到达栅栏之前就退出了',
@@ -401,15 +405,19 @@ function startBlock(step: Step, lang: Lang, names?: ShortNames): string[] {
     return [
       ...start,
       ...c(T.selfIntro),
-      'until [ "$(cat "/proc/$gb_pid/wchan" 2>/dev/null)" = wait_for_partner ]; do',
+      'gb_pid1=',
+      'while [ -z "$gb_pid1" ]; do',
       ...c(T.loopAlive, '  '),
       '  if ! kill -0 "$gb_pid" 2>/dev/null || ! readlink "/proc/$gb_pid/exe" >/dev/null 2>&1; then',
       `    echo ${renderArg(T.selfDied[lang])} >&2`,
       '    exit 125',
       '  fi',
-      '  sleep 0.01',
+      ...c(T.selfUnder, '  '),
+      '  for gb_p in "$gb_pid" $(cat "/proc/$gb_pid/task/$gb_pid/children" 2>/dev/null || true); do',
+      '    if [ "$(cat "/proc/$gb_p/wchan" 2>/dev/null)" = wait_for_partner ]; then gb_pid1=$gb_p; break; fi',
+      '  done',
+      '  [ -n "$gb_pid1" ] || sleep 0.01',
       'done',
-      'gb_pid1=$gb_pid',
     ];
   }
   return [

@@ -15,7 +15,7 @@ import { isPrivateMountPoint, mountPointsBelow } from '../host/facts.ts';
 import { planningAlive } from './planning.ts';
 import { hostCgroupLayout, type CgroupLayout } from '../cgroup/layout.ts';
 import { performStep, runWhileBusy } from '../exec/step.ts';
-import { atBarrier } from '../exec/pid1.ts';
+import { parkedAt } from '../exec/pid1.ts';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expandBlock } from '../blocks/expand.ts';
@@ -112,8 +112,9 @@ async function collectExecs(roots: Roots, bootId: string, report: GcReport): Pro
       const journal = readJournal(join(dir, f));
       if (journal?.owner && ownerAlive(journal.owner, bootId)) continue;
       // Its chain, if still parked at the barrier, would wait there forever; once past it, it is the user's command.
-      const parked = journal?.started;
-      if (parked && ownerAlive(parked, bootId) && atBarrier(String(parked.pid))) await killAndWait(parked.pid);
+      const started = journal?.started;
+      const parked = started && ownerAlive(started, bootId) ? parkedAt(started.pid) : 0;
+      if (parked) await killAndWait(parked);
       if (journal) await undoJournal(journal);
       rmSync(join(dir, f), { force: true });
       (report.execs ??= []).push(`${id.slice(0, 12)}/${f.replace(/\.journal\.json$/, '')}`);

@@ -69,10 +69,10 @@ test('the start step gets the recorded user, groups, bounding set, no_new_privs 
   assert.equal(plan.info.command.join(' '), '/bin/sh -c id; pwd');
 });
 
-test('-u replaces the user; -t moves the chain under script and the barrier process is its child', () => {
+test('-u replaces the user; -t moves the chain under script, where it still waits itself at the barrier', () => {
   const { plan, scratch } = planExec(catalog, request(container(), { user: { uid: 65534, gid: 65534, groups: [] }, tty: true }));
   const start = startOf(plan.steps);
-  assert.equal(start.waits, 'child');
+  assert.equal(start.waits, 'self');
   assert.ok(start.argv!.includes('script'), start.argv!.join(' '));
   const chain = plan.steps.find((s) => s.write?.path.endsWith('.sh'))!.write!.value;
   assert.match(chain, /--reuid=65534 --clear-groups/);

@@ -401,42 +401,35 @@ function startBlock(step: Step, lang: Lang, names?: ShortNames): string[] {
     'gb_pid=$!',
     `exec ${keep}<&-`,
   ];
-  if (step.waits === 'self') {
-    return [
-      ...start,
-      ...c(T.selfIntro),
-      'gb_pid1=',
-      'while [ -z "$gb_pid1" ]; do',
-      ...c(T.loopAlive, '  '),
-      '  if ! kill -0 "$gb_pid" 2>/dev/null || ! readlink "/proc/$gb_pid/exe" >/dev/null 2>&1; then',
-      `    echo ${renderArg(T.selfDied[lang])} >&2`,
-      '    exit 125',
-      '  fi',
-      ...c(T.selfUnder, '  '),
-      '  for gb_p in "$gb_pid" $(cat "/proc/$gb_pid/task/$gb_pid/children" 2>/dev/null || true); do',
-      '    if [ "$(cat "/proc/$gb_p/wchan" 2>/dev/null)" = wait_for_partner ]; then gb_pid1=$gb_p; break; fi',
-      '  done',
-      '  [ -n "$gb_pid1" ] || sleep 0.01',
-      'done',
-    ];
-  }
+  // The same wait either way; what differs is where the process at the barrier is looked for.
+  const self = step.waits === 'self';
+  const look = self
+    ? [
+        ...c(T.selfUnder, '  '),
+        '  for gb_p in "$gb_pid" $(cat "/proc/$gb_pid/task/$gb_pid/children" 2>/dev/null || true); do',
+        '    if [ "$(cat "/proc/$gb_p/wchan" 2>/dev/null)" = wait_for_partner ]; then gb_pid1=$gb_p; break; fi',
+        '  done',
+      ]
+    : [
+        ...c(T.loopChildren, '  '),
+        '  for gb_child in $(cat "/proc/$gb_pid/task/$gb_pid/children" 2>/dev/null || true); do',
+        ...c(T.loopExe, '    '),
+        '    gb_child_exe=$(readlink "/proc/$gb_child/exe" 2>/dev/null) || gb_child_exe=',
+        '    if [ -n "$gb_child_exe" ] && [ "$gb_child_exe" != "$gb_exe" ] && [ "$(cat "/proc/$gb_child/wchan" 2>/dev/null)" = wait_for_partner ]; then gb_pid1=$gb_child; break; fi',
+        '  done',
+        ...c(T.loopSleep, '  '),
+      ];
   return [
     ...start,
-    ...c(T.loopIntro),
+    ...c(self ? T.selfIntro : T.loopIntro),
     'gb_pid1=',
     'while [ -z "$gb_pid1" ]; do',
     ...c(T.loopAlive, '  '),
     '  if ! kill -0 "$gb_pid" 2>/dev/null || ! gb_exe=$(readlink "/proc/$gb_pid/exe" 2>/dev/null); then',
-    `    echo ${renderArg(T.loopDied[lang])} >&2`,
+    `    echo ${renderArg((self ? T.selfDied : T.loopDied)[lang])} >&2`,
     '    exit 125',
     '  fi',
-    ...c(T.loopChildren, '  '),
-    '  for gb_child in $(cat "/proc/$gb_pid/task/$gb_pid/children" 2>/dev/null || true); do',
-    ...c(T.loopExe, '    '),
-    '    gb_child_exe=$(readlink "/proc/$gb_child/exe" 2>/dev/null) || gb_child_exe=',
-    '    if [ -n "$gb_child_exe" ] && [ "$gb_child_exe" != "$gb_exe" ] && [ "$(cat "/proc/$gb_child/wchan" 2>/dev/null)" = wait_for_partner ]; then gb_pid1=$gb_child; break; fi',
-    '  done',
-    ...c(T.loopSleep, '  '),
+    ...look,
     '  [ -n "$gb_pid1" ] || sleep 0.01',
     'done',
   ];

@@ -86,6 +86,7 @@ export async function runExec(r: Roots, bootId: string, prepared: PreparedExec, 
     terminal: !!io.tty,
     handleSignals: true,
     forward: 'child',
+    directStderr: true,
     dropJournal: true,
   }).run();
   return out.exitCode ?? 125;

@@ -72,10 +72,9 @@ export async function waitAtBarrier(chain: number | (() => number), interrupted:
   }
 }
 
-// The process parked at a barrier at or just under `pid` (exec's chain, or under -t's script its child), or 0.
-export function parkedAt(pid: number): number {
-  for (const p of [String(pid), ...childrenOf(pid)]) if (p && atBarrier(p)) return Number(p);
-  return 0;
+// Every process under `pid`, deepest first (an unreleased exec's chain: script, the wrapper, flock …).
+export function descendantsOf(pid: number): number[] {
+  return childrenOf(pid).filter(Boolean).flatMap((c) => [...descendantsOf(Number(c)), Number(c)]);
 }
 
 // A detached run: the monitor starts the chain and writes its PID to `chainFile`; waits until that PID is the

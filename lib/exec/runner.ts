@@ -10,7 +10,7 @@
 import { GlassboxError } from '../errors.ts';
 import type { Plan, Step } from '../plan/types.ts';
 import { processStart, type Owner } from '../state/containers.ts';
-import { handJournalTo, recordStarted } from '../state/journal.ts';
+import { handJournalTo, recordReleased, recordStarted } from '../state/journal.ts';
 import { failedByFailpoint, failpoint, failpointFails } from './failpoint.ts';
 import { firstChildOf, waitAtBarrier, waitForChain, waitForPid1 } from './pid1.ts';
 import { runGraph } from './schedule.ts';
@@ -47,6 +47,11 @@ export interface ExecOptions {
   concurrency?: number;
   /** Pass Ctrl-C and SIGTERM to the container, or stop and undo before it runs. */
   handleSignals?: boolean;
+  /**
+   * The main process writes to glassbox's stderr itself, not through a pipe (exec: there is no unshare message to
+   * hold back, and a command that outlives glassbox, or leaves a daemon behind, must not hold glassbox's pipe).
+   */
+  directStderr?: boolean;
   /** Remove the journal once every undo ran without a failure (exec: its journal lives beside the container's). */
   dropJournal?: boolean;
   /** Keep what the steps made when all went well (image builds); undo only on failure. */
@@ -163,7 +168,7 @@ export class Executor {
     const out = this.opts.output;
     const stderr = new StderrFilter(out ? (s) => out.write('stderr', s) : undefined);
     // With a terminal, all output goes through the pseudo-terminal: there is no separate stderr to read.
-    const filter = this.opts.stdio === 'inherit' && !this.opts.terminal;
+    const filter = this.opts.stdio === 'inherit' && !this.opts.terminal && !this.opts.directStderr;
     // The step's files (exec's loader and filter) are opened read-only here and handed down as descriptors 3, 4, ….
     const fds = await openReadOnly(start.fds ?? []);
     try {
@@ -181,7 +186,7 @@ export class Executor {
     const main = this.main.pid;
     this.vars.pid = String(main);
     // A chain that parks itself at the barrier (exec) would wait there forever if glassbox died now: the journal
-    // names it, so gc can end it while it is still parked.
+    // names it, so gc can end it (and all it has started) until the barrier has opened.
     if (start.waits === 'self') recordStarted(this.opts.journal, { pid: main, start: processStart(main) ?? '', boot: this.opts.owner?.boot ?? '' });
     // Under a wrapper (script for -t, strace for learn --xray) the chain is the wrapper's child.
     const chain = this.opts.terminal || this.opts.wrapped ? () => firstChildOf(main) : main;
@@ -204,6 +209,8 @@ export class Executor {
       if (!(await this.ask(step, total))) continue;
       const r = await this.runOne(step);
       if (r.exitCode !== 0) throw stepFailed(r);
+      // Past its barrier a self-waiting chain (exec) is the user's command: gc must no longer end it.
+      if (step.role === 'release' && start.waits === 'self') recordReleased(this.opts.journal);
     }
     this.running = true;
     this.opts.hooks?.onRunning?.(early);
@@ -259,7 +266,7 @@ export class Executor {
     }
     this.checkAbort();
     // From now on the monitor answers for the container: the journal names it, and gc leaves it alone while it lives.
-    handJournalTo(this.opts.journal, { pid: monitorPid, start: processStart(monitorPid) ?? '', boot: this.opts.owner?.boot ?? '' });
+    handJournalTo(this.opts.journal, this.plan, { pid: monitorPid, start: processStart(monitorPid) ?? '', boot: this.opts.owner?.boot ?? '' });
     this.opts.hooks?.onRunning?.(early);
     return { detached: { monitor: monitorPid, chain, pid1: early } };
   }

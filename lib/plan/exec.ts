@@ -37,12 +37,9 @@ export interface ExecRequest {
   loader: boolean;
 }
 
-/** An exec's plan: its steps, and the host files the start step's process gets as descriptors 3, 4, …. */
+/** An exec's plan: the container's plan info with the command this exec runs, and its steps in order. */
 export interface ExecPlan {
-  /** The container's plan info, with the command this exec runs; steps in order. */
   plan: Plan;
-  /** The barrier FIFO and (with -t) the wrapper script: removed when the exec ends, whatever happened. */
-  scratch: string[];
 }
 
 // Plans one exec: the exec block's steps with the container's recorded user and restrictions, -t's wrapper.
@@ -102,8 +99,5 @@ export function planExec(catalog: Catalog, req: ExecRequest): ExecPlan {
   // flock itself waits at the barrier (with -t as well: the executor looks under script, the terminal's wrapper).
   start.waits = 'self';
   if (req.tty) onTerminal(catalog, steps, wrapper);
-  return {
-    plan: { version: 1, info: { ...info, command: req.command }, steps },
-    scratch: req.tty ? [fifo, wrapper] : [fifo],
-  };
+  return { plan: { version: 1, info: { ...info, command: req.command }, steps } };
 }

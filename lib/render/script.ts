@@ -113,8 +113,8 @@ const T = {
     zh: '某一步失败（set -e）或其他任何退出：同样清理。',
   },
   execWait: {
-    en: 'The command runs. Wait for it (its chain dies with this script, the command itself would not); its exit status becomes this script\'s.',
-    zh: '命令正在运行。等待它结束（这条链会随本脚本一起结束，命令本身不会）；它的退出码就是本脚本的退出码。',
+    en: 'The command runs. Wait for it (its chain dies with this script, the command itself would not), remove what the steps made, and exit with its status.',
+    zh: '命令正在运行。等待它结束（这条链会随本脚本一起结束，命令本身不会），删除这些步骤创建的东西，再以它的退出码退出。',
   },
   waitHeading: {
     en: 'The container runs. Wait for its main process; its exit status becomes this script\'s.',
@@ -331,7 +331,9 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
   }
 
   if (asked === 'exec' && plan.steps.some((s) => s.kind === 'start')) {
-    out.push('', RULE, ...comment(T.execWait[lang]), RULE, 'gb_status=0', 'wait "$gb_pid" || gb_status=$?', 'exit "$gb_status"');
+    // Then what the exec made goes, newest first, as glassbox's undo does (the barrier FIFO, -t's wrapper).
+    const undos = plan.steps.filter((st) => st.undo).reverse().map((st) => `${scriptUndo(st, names)} || true`);
+    out.push('', RULE, ...comment(T.execWait[lang]), RULE, 'gb_status=0', 'wait "$gb_pid" || gb_status=$?', ...undos, 'exit "$gb_status"');
   }
   if (mode === 'up') {
     const started = plan.steps.some((s) => s.kind === 'start');

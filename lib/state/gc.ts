@@ -15,7 +15,7 @@ import { isPrivateMountPoint, mountPointsBelow } from '../host/facts.ts';
 import { planningAlive } from './planning.ts';
 import { hostCgroupLayout, type CgroupLayout } from '../cgroup/layout.ts';
 import { performStep, runWhileBusy } from '../exec/step.ts';
-import { parkedAt } from '../exec/pid1.ts';
+import { descendantsOf } from '../exec/pid1.ts';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expandBlock } from '../blocks/expand.ts';
@@ -111,10 +111,13 @@ async function collectExecs(roots: Roots, bootId: string, report: GcReport): Pro
     for (const f of files) {
       const journal = readJournal(join(dir, f));
       if (journal?.owner && ownerAlive(journal.owner, bootId)) continue;
-      // Its chain, if still parked at the barrier, would wait there forever; once past it, it is the user's command.
+      // A chain whose barrier never opened would wait there forever (or, with its FIFO gone, run outside the
+      // cgroups): it is ended with all it started, before the undos remove the FIFO. Once released, it is the
+      // user's command and stays.
       const started = journal?.started;
-      const parked = started && ownerAlive(started, bootId) ? parkedAt(started.pid) : 0;
-      if (parked) await killAndWait(parked);
+      if (started && !journal.released && ownerAlive(started, bootId)) {
+        for (const pid of [...descendantsOf(started.pid), started.pid]) await killAndWait(pid);
+      }
       if (journal) await undoJournal(journal);
       rmSync(join(dir, f), { force: true });
       (report.execs ??= []).push(`${id.slice(0, 12)}/${f.replace(/\.journal\.json$/, '')}`);

@@ -28,9 +28,11 @@ export interface Journal {
   entries: JournalEntry[];
   /**
    * A start step that waits itself at its barrier (exec's chain), recorded as soon as it is spawned: if glassbox
-   * dies before opening the barrier, gc kills it while it is still parked there (never once it runs).
+   * dies before opening the barrier (`released` unset), gc kills it and everything under it; after, it is the
+   * user's command and is left alone.
    */
   started?: Owner;
+  released?: boolean;
 }
 
 export const journalFile = (stateDir: string) => join(stateDir, 'journal.json');
@@ -66,10 +68,17 @@ export function recordStarted(file: string, started: Owner): void {
   if (j) writeJournal(file, { ...j, started });
 }
 
-// A detached run's journal passes to its monitor once the container runs (the executor writes it).
-export function handJournalTo(file: string, owner: Owner): void {
+// A detached run's journal passes to its monitor once the container runs (the executor writes it); an unreadable
+// one is written anew from the plan.
+export function handJournalTo(file: string, plan: Plan, owner: Owner): void {
   const j = readJournal(file);
-  if (j) writeJournal(file, { ...j, owner });
+  writeJournal(file, j ? { ...j, owner } : journalFor(plan, owner));
+}
+
+// The barrier of the journal's self-waiting start has opened.
+export function recordReleased(file: string): void {
+  const j = readJournal(file);
+  if (j) writeJournal(file, { ...j, released: true });
 }
 
 // Writes the journal before the first step runs.

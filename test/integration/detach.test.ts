@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { GLASSBOX, processDead, Sandbox, snapshot, waitFor } from './helpers.ts';
@@ -161,6 +161,28 @@ test('exec --plan prints the steps and runs nothing; sh runs the printed steps w
   const lone = await sb.gb(['exec', '--format', 'json', 'd1', 'true']);
   assert.equal(lone.code, 125);
   assert.match(lone.stderr, /--format goes with --plan/);
+});
+
+test('exec returns when its command ends, though a process it left behind still holds the output', T, async () => {
+  // glassbox's output goes to a file, not a pipe: only glassbox itself could keep it waiting.
+  const out = join(sb.dir, 'exec-daemon.out');
+  const fd = openSync(out, 'w');
+  try {
+    const r = spawnSync(process.execPath, [GLASSBOX, 'exec', 'd1', '/bin/sh', '-c', 'sleep 9 & echo started'], { env: { ...process.env, ...sb.env }, stdio: ['ignore', fd, fd], timeout: 60_000 });
+    assert.equal(r.status, 0, readFileSync(out, 'utf8'));
+  } finally {
+    closeSync(fd);
+  }
+  // The background sleep is still running: glassbox did not wait for its stderr (once a pipe through glassbox).
+  const sleeping = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x009\x00';
+    } catch {
+      return false;
+    }
+  });
+  assert.ok(sleeping, `glassbox exec returned while the daemon still ran: ${readFileSync(out, 'utf8')}`);
+  assert.match(readFileSync(out, 'utf8'), /^started$/m);
 });
 
 test('exec journals its undos: a live exec\'s journal is left alone by gc; after kill -9 of glassbox exec, gc finishes it', T, async () => {

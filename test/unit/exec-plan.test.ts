@@ -52,7 +52,7 @@ test('the start step gets the recorded user, groups, bounding set, no_new_privs 
   const c = container();
   const proc = c.info.process!;
   assert.deepEqual({ uid: proc.uid, gid: proc.gid, groups: proc.groups, noNewPrivs: proc.noNewPrivs }, { uid: 1000, gid: 1000, groups: [27, 100], noNewPrivs: true });
-  const { plan, scratch } = planExec(catalog, request(c));
+  const { plan } = planExec(catalog, request(c));
   const start = startOf(plan.steps);
   const argv = start.argv!;
   assert.ok(argv.includes('--reuid=1000') && argv.includes('--regid=1000') && argv.includes('--groups=27,100'), argv.join(' '));
@@ -65,19 +65,22 @@ test('the start step gets the recorded user, groups, bounding set, no_new_privs 
   // Every group's cgroup.procs gets the process waiting at the barrier, then the barrier opens.
   const joins = plan.steps.filter((s) => s.write && s.write.path.endsWith('/cgroup.procs'));
   assert.ok(joins.length > 0 && joins.every((s) => s.write!.value === runtimeRef('pid1')), 'joins use the barrier process');
-  assert.deepEqual(scratch, [`${c.info.paths.run}/exec-a1b2c3d4e5f6.fifo`]);
+  // What the exec leaves on disk has its undo (journaled before it is made): the barrier FIFO.
+  assert.deepEqual(plan.steps.filter((s) => s.undo).map((s) => s.undo), [['rm', '-f', `${c.info.paths.run}/exec-a1b2c3d4e5f6.fifo`]]);
+  assert.equal(plan.steps.at(-1)!.role, 'release', 'the barrier opens last: after it the command is the user\'s');
   assert.equal(plan.info.command.join(' '), '/bin/sh -c id; pwd');
 });
 
 test('-u replaces the user; -t moves the chain under script, where it still waits itself at the barrier', () => {
-  const { plan, scratch } = planExec(catalog, request(container(), { user: { uid: 65534, gid: 65534, groups: [] }, tty: true }));
+  const { plan } = planExec(catalog, request(container(), { user: { uid: 65534, gid: 65534, groups: [] }, tty: true }));
   const start = startOf(plan.steps);
   assert.equal(start.waits, 'self');
   assert.ok(start.argv!.includes('script'), start.argv!.join(' '));
   const chain = plan.steps.find((s) => s.write?.path.endsWith('.sh'))!.write!.value;
   assert.match(chain, /--reuid=65534 --clear-groups/);
   assert.doesNotMatch(chain, /--setsid/, 'with -t the terminal is the command\'s own: no new session without one');
-  assert.deepEqual(scratch, [`${plan.info.paths.run}/exec-a1b2c3d4e5f6.fifo`, `${plan.info.paths.run}/exec-a1b2c3d4e5f6.sh`]);
+  // The wrapper holds the whole chain (the -e values too): it goes when the exec ends.
+  assert.deepEqual(plan.steps.filter((s) => s.undo).map((s) => s.undo!.at(-1)), [`${plan.info.paths.run}/exec-a1b2c3d4e5f6.fifo`, `${plan.info.paths.run}/exec-a1b2c3d4e5f6.sh`]);
 });
 
 test('an old plan without process data, or a confined container without the loader, is refused; --privileged falls back to nsenter', () => {

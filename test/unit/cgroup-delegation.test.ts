@@ -5,7 +5,7 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileCgroup } from '../../lib/cgroup/compile.ts';
@@ -15,20 +15,14 @@ import { parseCgroupMounts } from '../../lib/host/facts.ts';
 import { v2DelegationCheck } from '../../lib/host/doctor.ts';
 import { runtimeRef } from '../../lib/plan/types.ts';
 import { rootlessChecks } from '../../lib/rootless/doctor.ts';
+import { writeTree } from './fixtures.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'glassbox-delegation-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const ID = 'ab'.repeat(32);
 const V2 = '28 1 8:1 / / rw - ext4 /dev/sda1 rw\n30 22 0:26 / /sys/fs/cgroup rw,nosuid,relatime - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n';
 
-function tree(name: string, files: Record<string, string>): string {
-  const root = join(tmp, name);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(join(root, rel, '..'), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
-  return root;
-}
+const tree = (name: string, files: Record<string, string>) => writeTree(tmp, name, files);
 
 test('facts: the cgroup2 mount options are kept (nsdelegate, memory_recursiveprot)', () => {
   assert.deepEqual(parseCgroupMounts(V2).v2Options, ['rw', 'nosuid', 'relatime', 'nsdelegate', 'memory_recursiveprot']);

@@ -5,7 +5,7 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog } from '../../lib/blocks/catalog.ts';
@@ -16,6 +16,7 @@ import { formatBytes } from '../../lib/cgroup/units.ts';
 import { performStep } from '../../lib/exec/step.ts';
 import { parseCgroupMounts } from '../../lib/host/facts.ts';
 import { runtimeRef, type Step } from '../../lib/plan/types.ts';
+import { writeTree } from './fixtures.ts';
 
 const catalog = await loadCatalog();
 const ID = 'c0ffee'.padEnd(64, '0');
@@ -40,14 +41,7 @@ const V2 = `${HEAD}30 22 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,ns
 `;
 
 // Makes a fake tree: each file given (relative to the stand-in root) with its content.
-function fakeTree(name: string, files: Record<string, string>): string {
-  const root = join(tmp, name);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(join(root, rel, '..'), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
-  return root;
-}
+const fakeTree = (name: string, files: Record<string, string>) => writeTree(tmp, name, files);
 
 // Runs setup steps then boot steps, as the executor would (PID 1 known as 4242); fails on the first failure.
 async function apply(steps: Step[]): Promise<void> {

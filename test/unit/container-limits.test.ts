@@ -3,23 +3,17 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { limitsHit } from '../../lib/container/limits.ts';
+import { writeTree } from './fixtures.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'glassbox-limits-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 // Writes files below a fresh folder of tmp and returns the folder.
-function tree(name: string, files: Record<string, string>): string {
-  const root = join(tmp, name);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(join(root, rel, '..'), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
-  return root;
-}
+const tree = (name: string, files: Record<string, string>) => writeTree(tmp, name, files);
 
 test('limits: an OOM kill that ended PID 1 (exit 137) is reported as the cause, with the limit', () => {
   const d = tree('oom', { 'memory/memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n', 'pids/pids.events': 'max 0\n' });

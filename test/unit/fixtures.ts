@@ -2,6 +2,8 @@
 // two image layers, a shell command and its own host name, under the given roots. Tests override what they vary
 // (an `id` override also moves the paths).
 
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PreparedContainer } from '../../lib/plan/planner.ts';
 import { containerPaths } from '../../lib/state/paths.ts';
 
@@ -30,4 +32,15 @@ export function helloContainer(roots: { root: string; run: string }, over: Parti
     paths: containerPaths(roots, id),
     ...over,
   };
+}
+
+// Writes each file (a path relative to `parent/name`, with its content) and returns that folder: a stand-in tree
+// of /sys or /proc files for tests that read them.
+export function writeTree(parent: string, name: string, files: Record<string, string>): string {
+  const root = join(parent, name);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  return root;
 }

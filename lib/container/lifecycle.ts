@@ -36,7 +36,7 @@ export async function waitReleased(r: Roots, id: string, bootId: string, ms: num
 }
 
 // Waits until PID 1 has ended.
-export async function waitExit(pid1: number, start: string | undefined, ms: number): Promise<boolean> {
+async function waitExit(pid1: number, start: string | undefined, ms: number): Promise<boolean> {
   const until = Date.now() + ms;
   for (;;) {
     const s = processStart(pid1);

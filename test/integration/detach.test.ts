@@ -197,7 +197,10 @@ test('exec journals its undos: a live exec\'s journal is left alone by gc; after
     const journal = JSON.parse(readFileSync(join(dir, file!), 'utf8')) as { owner: { pid: number }; entries: Array<{ undo: string[] }> };
     assert.equal(journal.owner.pid, bg.child.pid, 'owned by the glassbox exec process');
     assert.ok(journal.entries.some((e) => e.undo.join(' ').includes('.fifo')), 'the barrier\'s removal is journaled');
-    await waitFor('the command to run', () => (fifos().length === 0 ? true : undefined), 10_000);
+    // The journal says when the barrier has opened: from then on the command runs (its FIFO stays until it ends).
+    const released = () => (JSON.parse(readFileSync(join(dir, file!), 'utf8')) as { released?: boolean }).released;
+    await waitFor('the command to run', () => released(), 10_000);
+    assert.equal(fifos().length, 1, 'the barrier FIFO stays while the command runs');
     const gc = await ok(['gc']);
     assert.doesNotMatch(gc, /exec/, 'a live exec is not touched');
     assert.deepEqual(journals(), [file]);
@@ -212,6 +215,7 @@ test('exec journals its undos: a live exec\'s journal is left alone by gc; after
   const gc = await ok(['gc']);
   assert.match(gc, new RegExp(`finished the cleanup of exec ${id.slice(0, 12)}/exec-[0-9a-f]+`));
   assert.deepEqual(journals(), []);
+  assert.deepEqual(fifos(), [], 'gc ran the journal\'s undo');
   assert.equal((await ok(['gc'])).trim(), 'nothing to clean up', 'a second gc does nothing');
   assert.equal(stateOf(id).status, 'running', 'the container lives on');
 });

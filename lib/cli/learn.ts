@@ -6,22 +6,24 @@ import { GlassboxError } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
 import { preloadSpawner } from '../exec/spawn.ts';
 import { requireRoot } from '../host/privilege.ts';
-import type { LearnFlags, LearnGlobal } from '../learn/flags.ts';
+import type { LearnFlags, LearnGlobal, LearnWhat } from '../learn/flags.ts';
 import { listLessons } from '../learn/lesson.ts';
 import { listSteps, runLearn } from '../learn/session.ts';
-import { resolveTarget } from '../learn/target.ts';
+import { execTarget, resolveTarget, type TargetOptions } from '../learn/target.ts';
 import { T } from '../learn/text.ts';
 import { planNames } from '../render/names.ts';
 import { roots } from '../state/paths.ts';
 import { enableTrace, setTraceNames, useColour, withSpinner } from './output.ts';
 
-// glassbox learn TARGET
-export async function cmdLearn(arg: string, flags: LearnFlags, g: LearnGlobal): Promise<number> {
+// glassbox learn TARGET, or learn --exec NAME COMMAND
+export async function cmdLearn(what: LearnWhat, flags: LearnFlags, g: LearnGlobal): Promise<number> {
   const lang = flags.lang ?? g.lang;
   const json = flags.format === 'json';
   const r = roots();
+  // An exec is planned against the running container (its recorded plan, its PID 1), without building anything.
+  const resolve = async (opts: TargetOptions) => ('exec' in what ? execTarget(what.exec, what.command, r, (await readHostFacts()).bootId) : resolveTarget(what.target, r, opts));
   if (flags.list) {
-    const target = await resolveTarget(arg, r, { buildBase: false });
+    const target = await resolve({ buildBase: false });
     listSteps(target, { lang, json, colour: useColour() && process.stdout.isTTY === true });
     return 0;
   }
@@ -32,7 +34,7 @@ export async function cmdLearn(arg: string, flags: LearnFlags, g: LearnGlobal): 
   requireRoot('glassbox learn');
   preloadSpawner();
   enableTrace(g.verbose);
-  const target = await resolveTarget(arg, r, { buildBase: true, progress: withSpinner });
+  const target = await resolve({ buildBase: true, progress: withSpinner });
   setTraceNames(planNames(target.plan));
   const total = target.plan.steps.length;
   if (flags.from !== undefined && flags.from > total) {

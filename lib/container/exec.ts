@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { GlassboxError, placed } from '../errors.ts';
-import { Executor } from '../exec/runner.ts';
+import { Executor, type ExecOptions } from '../exec/runner.ts';
 import { planExec, type ExecPlan } from '../plan/exec.ts';
 import { helpersDir } from '../plan/planner.ts';
 import type { Plan } from '../plan/types.ts';
@@ -37,6 +37,8 @@ export interface ExecRequestArgs {
 export interface PreparedExec extends ExecPlan {
   id: string;
   token: string;
+  /** The container's PID 1 (host PID), whose namespaces the command enters. */
+  pid1: number;
 }
 
 const short = (id: string) => id.slice(0, 12);
@@ -73,21 +75,24 @@ export async function prepareExec(r: Roots, bootId: string, args: ExecRequestArg
     tty: !!args.tty,
     loader: existsSync(`${bin}/${LOADER_NAME}`),
   });
-  return { ...exec, id, token };
+  return { ...exec, id, token, pid1 };
+}
+
+// How the executor runs an exec, whoever drives it (exec, learn mode): its own journal beside the container's,
+// signals for the command (not PID 1), the journal dropped once every undo ran.
+export function execRunOptions(r: Roots, bootId: string, prepared: PreparedExec): Pick<ExecOptions, 'journal' | 'owner' | 'forward' | 'dropJournal'> {
+  return { journal: execJournalFile(stateDir(r, prepared.id), prepared.token), owner: selfOwner(bootId), forward: 'child', dropJournal: true };
 }
 
 // Runs a planned exec through the executor; returns the command's exit status.
 export async function runExec(r: Roots, bootId: string, prepared: PreparedExec, io: { interactive?: boolean; tty?: boolean }): Promise<number> {
   const out = await new Executor(prepared.plan, {
-    journal: execJournalFile(stateDir(r, prepared.id), prepared.token),
-    owner: selfOwner(bootId),
+    ...execRunOptions(r, bootId, prepared),
     stdio: 'inherit',
     stdin: io.interactive || io.tty ? 'inherit' : 'ignore',
     terminal: !!io.tty,
     handleSignals: true,
-    forward: 'child',
     directStderr: true,
-    dropJournal: true,
   }).run();
   return out.exitCode ?? 125;
 }

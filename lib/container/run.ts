@@ -9,7 +9,7 @@ import type { PreparedContainer } from '../plan/planner.ts';
 import type { Plan } from '../plan/types.ts';
 import { dropClaims } from '../net/release.ts';
 import { shJoin } from '../render/quote.ts';
-import { claimContainer, releaseContainer, selfOwner, stateText, writeState } from '../state/containers.ts';
+import { claimContainer, releaseContainer, selfOwner, stateText, writeState, type Owner } from '../state/containers.ts';
 import { journalFile } from '../state/journal.ts';
 import type { Roots } from '../state/paths.ts';
 import { limitsHit } from './limits.ts';
@@ -27,34 +27,61 @@ export interface RunOptions {
   warn?: (message: string) => void;
 }
 
+/** A container's record while one process runs it in the foreground: claimed with its plan, then marked as it goes. */
+export interface RunRecord {
+  /** The undo journal's file, in the container's state directory. */
+  journal: string;
+  owner: Owner;
+  /** The container runs: its PID 1 goes into state.json. */
+  running(pid1: number): void;
+  /** PID 1 ended (with what the limits say about how). */
+  exited(exitCode: number, oomKilled?: boolean): void;
+  /** Gives the name and the claim back (the directory goes with the last undo). */
+  release(): void;
+}
+
+// Claims a container's state directory with its state and plan in it (one rename: gc never finds it ownerless).
+// run and learn mode both record a container through here, so ps and gc see them alike.
+export function openRun(plan: Plan, r: Roots, bootId: string): RunRecord {
+  const { id, name } = plan.info;
+  const owner = selfOwner(bootId);
+  const state = createdState(plan, owner);
+  const dir = claimContainer(r, id, name, { 'state.json': stateText(state), 'config.json': planText(plan) });
+  return {
+    journal: journalFile(dir),
+    owner,
+    running: (pid1) => {
+      state.status = 'running';
+      state.pid = pid1;
+      state.startedAt = new Date().toISOString();
+      writeState(r, state);
+    },
+    exited: (exitCode, oomKilled = false) => {
+      const { pid: _gone, ...rest } = state;
+      writeState(r, { ...rest, status: 'exited', exitCode, oomKilled, finishedAt: new Date().toISOString() } as RunState);
+    },
+    release: () => releaseContainer(r, id, name),
+  };
+}
+
 // Executes a container plan with state on disk, so ps and gc can see it; returns the container's exit code.
 export async function runPlan(plan: Plan, r: Roots, facts: HostFacts, opts: RunOptions = {}): Promise<number> {
   const { notice, warn, ...io } = opts;
-  const { id, name } = plan.info;
-  const owner = selfOwner(facts.bootId);
   const cgroup = plan.info.cgroup;
-  const state = createdState(plan, owner);
-  // The directory appears with its state and plan in it (one rename): gc never finds it ownerless.
-  const dir = claimContainer(r, id, name, { 'state.json': stateText(state), 'config.json': planText(plan) });
+  const record = openRun(plan, r, facts.bootId);
   const exec = new Executor(plan, {
-    journal: journalFile(dir),
-    owner,
+    journal: record.journal,
+    owner: record.owner,
     stdio: 'inherit',
     ...io,
     handleSignals: true,
     hooks: {
       beforeRelease: lookUpCommand(plan),
-      onRunning: (pid1) => {
-        state.status = 'running';
-        state.pid = pid1;
-        state.startedAt = new Date().toISOString();
-        writeState(r, state);
-      },
+      onRunning: (pid1) => record.running(pid1),
       afterExit: ({ exitCode }) => {
         const { oomKilled, notices } = cgroup ? limitsHit(cgroup, exitCode) : { oomKilled: false, notices: [] };
         for (const n of notices) notice?.(n);
-        const { pid: _gone, ...rest } = state;
-        writeState(r, { ...rest, status: 'exited', exitCode, oomKilled, finishedAt: new Date().toISOString() } as RunState);
+        record.exited(exitCode, oomKilled);
       },
     },
   });
@@ -63,7 +90,7 @@ export async function runPlan(plan: Plan, r: Roots, facts: HostFacts, opts: RunO
     for (const f of out.undoFailures) warn?.(`cleanup command failed: ${shJoin(f.argv)}: ${f.stderr.trim()}`);
     return out.exitCode ?? 125;
   } finally {
-    releaseContainer(r, id, name);
+    record.release();
   }
 }
 

@@ -134,6 +134,11 @@ export class Executor {
   private running = false;
   private mainEnded = false;
 
+  // The values found while running (the main process's PID, PID 1's): learn mode shows commands with them filled in.
+  runtimeValues(): Readonly<RuntimeValues> {
+    return this.vars;
+  }
+
   // Runs everything: journal, setup, start, boot, wait, teardown.
   async run(): Promise<ExecOutcome> {
     journalUndos(this.plan, this.opts.journal, this.opts.owner);

@@ -17,4 +17,9 @@ export interface LearnFlags {
   record?: string;
   format: 'text' | 'json';
   xray?: boolean;
+  /** --exec NAME: step through an exec in this running container. */
+  exec?: string;
 }
+
+/** What learn steps through: a lesson or a recipe file, or a command for a running container (--exec). */
+export type LearnWhat = { target: string } | { exec: string; command: string[] };

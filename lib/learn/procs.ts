@@ -1,47 +1,8 @@
-// Small reads of /proc that learn mode needs and the executor keeps to itself: the container's PID 1 (a grandchild
-// of this process), whether a process still lives, and which namespace files are bound where.
+// Small reads of /proc that learn mode needs beside the executor's own: whether a process still lives, which
+// namespace files are bound where, and what is still mounted below a directory.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-
-// This process's children (the kernel lists them per thread that forked them).
-function childrenOf(pid: number | 'self'): number[] {
-  const out: number[] = [];
-  let tasks: string[] = [];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const t of tasks) {
-    try {
-      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/)) if (c) out.push(Number(c));
-    } catch {}
-  }
-  return out;
-}
-
-// The last PID in /proc/PID/status's NSpid line: the process's number in its own PID namespace.
-function innermostPid(pid: number): number | undefined {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('NSpid:'));
-    const ids = line?.split(/\s+/).slice(1).filter(Boolean);
-    return ids && ids.length > 1 ? Number(ids.at(-1)) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Finds the container started by this process: its main process (unshare, our child) and PID 1 (unshare's child,
- * number 1 in a PID namespace of its own).
- */
-export function findContainerPids(): { pid: number; pid1: number } | undefined {
-  for (const c of childrenOf('self')) {
-    for (const g of childrenOf(c)) if (innermostPid(g) === 1) return { pid: c, pid1: g };
-  }
-  return undefined;
-}
 
 // True while the process exists and is not a zombie.
 export function alive(pid: number): boolean {

@@ -10,7 +10,7 @@
 
 import { existsSync, writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { GlassboxError } from '../errors.ts';
 import { Executor, type StepResult } from '../exec/runner.ts';
@@ -27,15 +27,16 @@ import { sectionRuns, SECTION_TITLES, type SectionRun } from '../plan/sections.t
 import { planNames, type ShortNames } from '../render/names.ts';
 import { nameDefinitions, renderArg, shellVar, shJoin } from '../render/quote.ts';
 import { renderStepCommand, renderUndo } from '../render/script.ts';
-import { claimContainer, releaseContainer, selfOwner, writeState, type ContainerState } from '../state/containers.ts';
-import { journalFile } from '../state/journal.ts';
+import { openRun } from '../container/run.ts';
+import { execRunOptions } from '../container/exec.ts';
+import { execJournalFile } from '../state/journal.ts';
 import type { Roots } from '../state/paths.ts';
 import { changed, diffLines, observedText, type DiffLine, type Observed } from './diff.ts';
 import { explainArgv, formatExplain } from './explain.ts';
 import { fileChanges, snapshot, type FileSnapshot } from './files.ts';
 import { actionOf, KeyReader } from './keys.ts';
 import { undoVerdict } from './cleanup.ts';
-import { alive, boundNamespaceFiles, findContainerPids, mountsBelow } from './procs.ts';
+import { alive, boundNamespaceFiles, mountsBelow } from './procs.ts';
 import type { LearnTarget, ShellPlace } from './target.ts';
 import { T, wrapText } from './text.ts';
 import { renderTranscript, type StepStatus } from './transcript.ts';
@@ -139,6 +140,7 @@ class Session {
   private runUntil = 0;
   private foldRun?: SectionRun;
   private lastRan?: { n: number; step: Step };
+  private executor?: Executor;
   /** The container's output, framed; held while a prompt waits, so it never runs through the question. */
   private prompting = false;
   private held: string[] = [];
@@ -159,6 +161,8 @@ class Session {
     this.names = planNames(this.plan);
     this.runs = sectionRuns(this.plan.steps);
     this.outputClosed = new Promise((resolve) => (this.closeOutput = resolve));
+    // With --format json the container's output is not framed (it goes nowhere): there is no end of it to wait for.
+    if (opts.json) this.closeOutput();
   }
 
   // ---- the container's output, framed --------------------------------------------------------------------------
@@ -233,12 +237,13 @@ class Session {
     };
   }
 
+  // The PIDs the executor found (the main process, and the one at the barrier): later commands are shown with them.
   private learnPids(): void {
     if (this.vars.pid1) return;
-    const found = findContainerPids();
-    if (found) {
-      this.vars.pid = String(found.pid);
-      this.vars.pid1 = String(found.pid1);
+    const found = this.executor?.runtimeValues();
+    if (found?.pid1 && found.pid) {
+      this.vars.pid = found.pid;
+      this.vars.pid1 = found.pid1;
       if (this.target.container?.chroot) this.rootSwitched = true;
     }
   }
@@ -253,18 +258,14 @@ class Session {
       this.xrayDir = mkdtempSync(join(tmpdir(), 'glassbox-xray-'));
     }
     const execPlan = this.execPlan();
-    const { id, name } = plan.info;
-    const owner = selfOwner(opts.bootId);
-    const dir = claimContainer(this.r, id, name);
-    const state: ContainerState = { id, name, image: plan.info.image, command: plan.info.command, created: new Date().toISOString(), status: 'created', owner };
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(plan, null, 1) + '\n');
-    writeState(this.r, state);
+    // The application layer records the container (a lesson's or a recipe's), or says how an exec runs beside one.
+    const record = target.exec ? undefined : openRun(plan, this.r, opts.bootId);
+    const how = target.exec ? execRunOptions(this.r, opts.bootId, target.exec) : { journal: record!.journal, owner: record!.owner };
 
     this.intro();
     let missing: GlassboxError | undefined;
     const exec = new Executor(execPlan, {
-      journal: journalFile(dir),
-      owner,
+      ...how,
       stdio: opts.json ? 'ignore' : 'inherit',
       // The keys are read from the terminal: the container gets /dev/null as its input (like run without -i).
       stdin: 'ignore',
@@ -278,19 +279,22 @@ class Session {
           this.pending = this.pending.then(() => this.afterStep(step, result)).catch((e) => this.say(this.c.red(String(e))));
         },
         beforeRelease: async (pid1) => {
-          missing = await resolveCommandInRoot(`/proc/${pid1}/root`, plan.info.command[0]!, plan.info.env.PATH ?? '');
+          // An exec's waiting process is still on the host: its command is looked up in the container's root.
+          missing = await resolveCommandInRoot(`/proc/${target.exec?.pid1 ?? pid1}/root`, plan.info.command[0]!, plan.info.env.PATH ?? '');
           if (missing) throw missing;
         },
         afterExit: (exit) => {
-          this.say('', this.tr(T.containerExited(exit.exitCode)));
+          this.say('', this.tr(target.exec ? T.commandExited(exit.exitCode) : T.containerExited(exit.exitCode)));
           this.emit({ type: 'exit', exitCode: exit.exitCode, signal: exit.signal });
+          record?.exited(exit.exitCode);
         },
         onRunning: (pid1) => {
           this.cleaning = true;
-          writeState(this.r, { ...state, status: 'running', pid: pid1, startedAt: new Date().toISOString() });
+          record?.running(pid1);
         },
       },
     });
+    this.executor = exec;
     const stopListening = onCommand((c) => this.maybeCleanup(c));
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
     const onSignal = (sig: NodeJS.Signals) => {
@@ -308,7 +312,7 @@ class Session {
       const out = await exec.run();
       await this.pending;
       for (const f of out.undoFailures) this.say(this.c.yellow(`glassbox: warning: cleanup command failed: ${shJoin(f.argv)}: ${f.stderr.trim()}`));
-      if (out.exitCode !== undefined && target.kind === 'recipe') code = out.exitCode;
+      if (out.exitCode !== undefined && target.kind !== 'lesson') code = out.exitCode;
     } catch (e) {
       await this.pending;
       if (this.quitAsked && e instanceof GlassboxError && e.exitCode === 130) code = this.signalled ? 128 + signalNumber(this.signalled) : 130;
@@ -318,7 +322,7 @@ class Session {
       for (const [s, h] of handlers) process.off(s, h);
       stopListening();
       this.keys?.close();
-      releaseContainer(this.r, id, name);
+      record?.release();
       if (this.xrayDir) rmSync(this.xrayDir, { recursive: true, force: true });
     }
     this.finish(code, failure);
@@ -343,6 +347,7 @@ class Session {
       this.say(c.bold(`━━ ${this.tr(T.lessonLine(l.lesson, l.year, l.title[lang]))} ━━`), '', ...wrapText(l.story[lang], this.width - 2));
     } else {
       this.say(c.bold(`━━ glassbox learn ${target.label} ━━`));
+      if (target.exec) this.say('', ...wrapText(this.tr(T.execIntro(target.exec.plan.info.name, shJoin(target.exec.plan.info.command))), this.width - 2));
     }
     const extra = this.opts.from > 1 ? ` ${this.tr(T.fromNote(this.opts.from))}` : '';
     this.say('', `${this.tr(T.stepsCount(total))}${extra}${this.opts.yes ? '' : `  ${c.dim(this.tr(T.keysLine))}`}`);
@@ -398,7 +403,8 @@ class Session {
   // glassbox's own records in the state directory: they change as learn mode goes, not because of a step.
   private get bookkeeping(): Set<string> {
     const { state } = this.plan.info.paths;
-    return new Set(['state.json', 'config.json', 'journal.json', 'journal.json.tmp', 'state.json.tmp'].map((f) => join(state, f)));
+    const exec = this.target.exec ? [basename(execJournalFile(state, this.target.exec.token))] : [];
+    return new Set(['state.json', 'config.json', 'journal.json', 'journal.json.tmp', 'state.json.tmp', ...exec.flatMap((f) => [f, `${f}.tmp`])].map((f) => join(state, f)));
   }
 
   // The directories whose files learn mode lists around every step: the container's (and lesson's) own.
@@ -468,7 +474,7 @@ class Session {
     this.say(`  ${c.dim(this.label(T.why))} ${why[0] ?? ''}`, ...why.slice(1).map((l) => `       ${l}`));
     const touches = step.touches.length ? step.touches.map((k) => (T.touch[k] ? this.tr(T.touch[k]) : k)).join(this.lang === 'zh' ? '、' : ', ') : '—';
     this.say(`  ${c.dim(this.label(T.touches))} ${touches}${undo ? `   ${c.dim(this.label(T.undo))} ${undo}` : ''}`);
-    if (step.role === 'release' && this.target.kind === 'recipe') this.say(`  ${c.dim(this.tr(T.releaseNote))}`);
+    if (step.role === 'release' && this.target.kind !== 'lesson') this.say(`  ${c.dim(this.tr(this.target.exec ? T.execReleaseNote : T.releaseNote))}`);
     this.emit({
       type: 'step',
       n,
@@ -644,11 +650,12 @@ class Session {
     if (result.exitCode !== 0) this.cleaning = true;
 
     // Opening the barrier lets a recipe's command run: its output (framed) comes first, then this step's status.
-    const release = orig.role === 'release' && this.target.kind === 'recipe';
+    const release = orig.role === 'release' && this.target.kind !== 'lesson';
     if (release) await Promise.race([this.outputClosed, new Promise((r) => setTimeout(r, 2000).unref())]);
     const brief = !!this.foldRun && index >= this.foldRun.from && index < this.foldRun.to;
     if (orig.kind === 'start') {
-      this.say(c.green(`  ✓ ${this.vars.pid1 ? this.tr(T.started(Number(this.vars.pid1), Number(this.vars.pid))) : 'started'}`));
+      const started = !this.vars.pid1 ? undefined : this.target.exec ? T.execStarted(Number(this.vars.pid1)) : T.started(Number(this.vars.pid1), Number(this.vars.pid));
+      this.say(c.green(`  ✓ ${started ? this.tr(started) : 'started'}`));
     } else if (brief && result.exitCode === 0) {
       // A folded section: one line per step, the status only.
     } else {
@@ -773,7 +780,8 @@ class Session {
     let argv: string[] | undefined;
     let where: ShellWhere | undefined;
     let note: string;
-    const pid1 = this.vars.pid1 ? Number(this.vars.pid1) : undefined;
+    // An exec's container runs from the first step on: `s` always enters it (its PID 1, not the exec's process).
+    const pid1 = this.target.exec?.pid1 ?? (this.vars.pid1 ? Number(this.vars.pid1) : undefined);
     const place = pid1 === undefined ? this.lessonPlace(step) : undefined;
     if (place) {
       argv = place.argv;
@@ -790,7 +798,7 @@ class Session {
       // nsenter forks into the container's PID namespace: the container's read-only mount of it, when there is one.
       const bound = container ? `${container.paths.run}/bin/nsenter` : '';
       where = { container: { pid1, nsenter: bound && existsSync(bound) ? bound : undefined } };
-      note = this.rootSwitched ? this.tr(T.shellInside) : this.tr(T.shellBarrier(container?.paths.rootfs ?? '?'));
+      note = this.rootSwitched || this.target.exec ? this.tr(T.shellInside) : this.tr(T.shellBarrier(container?.paths.rootfs ?? '?'));
     } else {
       const files = boundNamespaceFiles(this.target.nsDirs);
       const dir = this.plan.info.paths.state;
@@ -864,13 +872,13 @@ class Session {
   private finish(code: number, failure: unknown): void {
     const { c, target } = this;
     if (!this.cleanupShown && !this.ran.some((s) => s.undo)) this.say('', c.dim(this.tr(T.cleanupNone)));
-    const dirs = [this.plan.info.paths.run, this.plan.info.paths.state];
-    const left = mountsBelow(dirs);
+    // An exec leaves the container's own mounts where they are: only a container's run is checked for leftovers.
+    const left = target.exec ? [] : mountsBelow([this.plan.info.paths.run, this.plan.info.paths.state]);
     if (left.length) this.say(c.red(this.tr(T.leftovers(left.join(', ')))));
     if (!failure) {
       if (this.quitAsked) this.say('', c.bold(this.tr(T.quitDone)));
       else {
-        this.say('', c.bold(this.tr(target.kind === 'lesson' ? T.finishedLesson : T.finishedRecipe)));
+        this.say('', c.bold(this.tr(target.kind === 'lesson' ? T.finishedLesson : target.exec ? T.finishedExec : T.finishedRecipe)));
         if (target.lesson) this.say('', c.bold(this.tr(T.tryIt)), ...wrapText(target.lesson.closing[this.lang], this.width - 2));
       }
     }

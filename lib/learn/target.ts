@@ -19,12 +19,13 @@ import { newId, randomName, stateDir } from '../state/containers.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
 import { ensureBaseImage, type Progress } from '../container/base-image.ts';
 import { planContext } from '../container/context.ts';
+import { prepareExec, type PreparedExec } from '../container/exec.ts';
 import { lessonNetworkVars } from './bridge.ts';
 import { hostRootFiles, staticBusybox } from './hostroot.ts';
 import { comingLesson, findLesson, loadLesson, type LessonDef, type RecipeContainerDef } from './lesson.ts';
 
 export interface LearnTarget {
-  kind: 'lesson' | 'recipe';
+  kind: 'lesson' | 'recipe' | 'exec';
   /** What the user asked for, for headers ("1", "recipes/hello.yaml"). */
   label: string;
   plan: Plan;
@@ -41,6 +42,8 @@ export interface LearnTarget {
   nsDirs: string[];
   /** Where `s` opens a shell from the step with this id on, until the container runs (a lesson's `shell:`). */
   shells: Map<string, ShellPlace>;
+  /** An exec into a running container: how it runs (its journal, its barrier), and whose namespaces `s` enters. */
+  exec?: PreparedExec;
 }
 
 export type { ShellPlace } from '../plan/lesson.ts';
@@ -66,6 +69,25 @@ export async function resolveTarget(arg: string, r: Roots, opts: TargetOptions):
   // A path (it has a slash or a file extension) that is not there: say so, from the current directory.
   if (/[/\\]|\.[a-z]+$/i.test(arg)) throw new GlassboxError(`${arg}: no such file`, { hint: `looked in ${process.cwd()}; glassbox lessons lists the lessons` });
   throw new GlassboxError(`"${arg}" is neither a lesson nor a recipe file`, { hint: 'glassbox lessons lists the lessons (by number or name); a recipe is a .yaml file' });
+}
+
+// One more command in a running container (learn --exec NAME CMD): the exec's plan, as `glassbox exec` makes it.
+// Every step of it is needed: skipping a cgroup join would leave the command outside the container's limits.
+export async function execTarget(ref: string, command: string[], r: Roots, bootId: string): Promise<LearnTarget> {
+  const exec = await prepareExec(r, bootId, { ref, command });
+  const { plan } = exec;
+  return {
+    kind: 'exec',
+    label: `--exec ${ref}`,
+    plan,
+    headings: new Map(),
+    checks: new Set(),
+    required: new Set(plan.steps.filter((s) => s.phase !== 'setup').map((s) => s.id)),
+    container: { paths: plan.info.paths, chroot: false },
+    nsDirs: [],
+    shells: new Map(),
+    exec,
+  };
 }
 
 // A recipe, planned with one mount command per mount.

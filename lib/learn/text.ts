@@ -114,6 +114,19 @@ export const T = {
     en: `started: the container's PID 1 is host PID ${pid1} (its parent, unshare, is ${pid}); it waits at the start barrier`,
     zh: `已启动：容器的 1 号进程在宿主机上的 PID 是 ${pid1}（它的父进程 unshare 是 ${pid}）；它正停在启动栅栏处等待`,
   }),
+  execStarted: (pid: number): Text => ({
+    en: `started: host PID ${pid} waits at the barrier, still outside the container; once in its cgroups it enters the container's namespaces (nsenter)`,
+    zh: `已启动：宿主机 PID ${pid} 停在栅栏处，还在容器外面；进入容器的控制组之后，它才进入容器的命名空间（nsenter）`,
+  }),
+  execReleaseNote: {
+    en: 'After this step the command runs in the container; what it prints appears here.',
+    zh: '这一步之后，命令在容器里运行；它的输出会显示在这里。',
+  },
+  execIntro: (name: string, command: string): Text => ({
+    en: `One more process in the running container ${name}: ${command}. The container itself is left as it is; only what these steps make is undone.`,
+    zh: `在运行中的容器 ${name} 里再运行一个进程：${command}。容器本身保持原样；只撤销这些步骤创建的东西。`,
+  }),
+  commandExited: (code: number): Text => ({ en: `The command exited with status ${code}.`, zh: `命令退出，退出码 ${code}。` }),
   releaseNote: {
     en: "After this step the container's command runs; what it prints appears here.",
     zh: '这一步之后，容器的命令开始运行；它的输出会显示在这里。',
@@ -153,6 +166,7 @@ export const T = {
   },
   finishedLesson: { en: 'Lesson complete; everything it made has been undone.', zh: '本课完成；它创建的一切都已撤销。' },
   finishedRecipe: { en: 'Done; everything has been undone.', zh: '完成；一切都已撤销。' },
+  finishedExec: { en: 'Done; what the exec made is undone, and the container still runs.', zh: '完成；exec 创建的东西已撤销，容器仍在运行。' },
   leftovers: (list: string): Text => ({ en: `still mounted after the cleanup: ${list}`, zh: `清理之后仍然挂载着：${list}` }),
   tryIt: { en: 'Try it yourself', zh: '自己动手试试' },
   stepsCount: (n: number): Text => ({ en: `${n} steps.`, zh: `共 ${n} 步。` }),

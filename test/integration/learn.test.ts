@@ -9,7 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GLASSBOX, REPO, run, Sandbox, waitFor, type Result } from './helpers.ts';
 import { Tmux } from './tmux.ts';
@@ -223,6 +223,88 @@ test('learn --yes while another container runs: the shared parent cgroup is left
     assert.doesNotMatch(r.stdout.slice(r.stdout.indexOf('Clean up')), /\(exit \d+\)$|✗/m, 'no bare exit code in the cleanup');
   } finally {
     await sb.gb(['rm', '-f', 'sharer'], { timeoutMs: 60_000 });
+  }
+  sb.assertNoLeaks();
+});
+
+test('learn --exec --yes: an exec into a running container, step by step; the command\'s output and status; the container runs on', T, async () => {
+  const bg = await sb.gb(['run', '-d', '--name', 'execbox', '--hostname', 'execbox', 'glassbox/base', 'sleep', '120']);
+  ok(bg, 'run -d');
+  try {
+    const id = bg.stdout.trim();
+    const list = await gl(['learn', '--exec', 'execbox', '--list', '--', 'sh', '-c', 'exit 3']);
+    ok(list, 'learn --exec --list');
+    assert.match(list.stdout, /^\[1\/\d+\] Make a start barrier for the command$/m);
+    assert.match(list.stdout, /^\[\d+\/\d+\] Move the command into the container's group/m);
+    const r = await gl(['learn', '--exec', 'execbox', '--yes', '--', 'sh', '-c', 'echo "in $(hostname) as $(id -u)"; exit 3']);
+    assert.equal(r.code, 3, `learn --exec passes the command's status on\n${r.stdout.slice(-3000)}\n${r.stderr}`);
+    assert.match(r.stdout, /^ {2}\$ mkfifo -m 600 "\$RUN"\/exec-[0-9a-f]+\.fifo$/m, 'the barrier step, as its plain command');
+    assert.match(r.stdout, /^ {2}\$ "\$RUN"\/bin\/setpriv --pdeathsig KILL "\$RUN"\/bin\/flock --no-fork /m, 'the start chain, as its plain command');
+    assert.match(r.stdout, /started: host PID \d+ waits at the barrier/);
+    assert.match(r.stdout, /^ {2}┃ in execbox as 0$/m, 'the command ran in the container, its output framed');
+    assert.match(r.stdout, /The command exited with status 3\./);
+    assert.match(r.stdout, /^ {2}\[1\] rm -f "\$RUN"\/exec-[0-9a-f]+\.fifo {2}✓$/m, 'the cleanup undoes the exec\'s own steps');
+    assert.match(r.stdout, /what the exec made is undone, and the container still runs/);
+    // The exec's journal and barrier are gone; the container is untouched and still runs.
+    const dir = join(sb.root, 'containers', id);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('exec-')), []);
+    assert.deepEqual(readdirSync(join(sb.run, id)).filter((f) => f.startsWith('exec-')), []);
+    const again = await sb.gb(['exec', 'execbox', 'hostname']);
+    assert.equal(again.stdout.trim(), 'execbox');
+    // --format json: the same session as events; the target says it is an exec.
+    const j = await gl(['learn', '--exec', 'execbox', '--yes', '--format', 'json', '--', 'true']);
+    ok(j, 'learn --exec --format json');
+    const events = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; kind?: string; steps?: number; exitCode?: number });
+    assert.equal(events[0]?.kind, 'exec');
+    assert.equal(events.filter((e) => e.type === 'step').length, events[0]?.steps);
+    assert.equal(events.at(-1)?.exitCode, 0);
+    // A container that is not running, and a missing command: clear errors, exit 125.
+    const none = await gl(['learn', '--exec', 'no-such-box', '--yes', '--', 'true']);
+    assert.equal(none.code, 125);
+    assert.match(none.stderr, /No such container: no-such-box/);
+    const bare = await gl(['learn', '--exec', 'execbox', '--yes']);
+    assert.equal(bare.code, 125);
+    assert.match(bare.stderr, /--exec needs a command/);
+  } finally {
+    await sb.gb(['rm', '-f', 'execbox'], { timeoutMs: 60_000 });
+  }
+  sb.assertNoLeaks();
+});
+
+test('learn --exec in a terminal: a shell in the container from the first step, then quit at the barrier and undo', T, async () => {
+  const bg = await sb.gb(['run', '-d', '--name', 'execterm', '--hostname', 'execterm', 'glassbox/base', 'sleep', '120']);
+  ok(bg, 'run -d');
+  const id = bg.stdout.trim();
+  const t = new Tmux('learn-exec');
+  try {
+    t.start([...learnCmd, 'learn', '--exec', 'execterm', '--', 'sh', '-c', 'echo should-not-run'], sb.env);
+    let s = await t.until('the first prompt', (x) => count(x, PROMPT) >= 1);
+    assert.match(s, /One more process in the running container execterm/);
+    // s: the container already runs, so the shell is inside it (its host name), even before the exec's first step.
+    answer(t, 's');
+    await t.until('the shell', (x) => /\(glassbox learn\) # $/m.test(x));
+    t.line('echo "inside: $(hostname)"; exit');
+    s = await t.until('back from the shell', (x) => /back in learn mode/.test(x) && count(x, PROMPT) >= 2);
+    assert.match(s, /^inside: execterm$/m);
+    let prompts = count(s, PROMPT);
+    for (let i = 0; i < 20 && !/Open the barrier/.test(lastTitle(s)?.[3] ?? ''); i++) {
+      t.keys('Enter');
+      s = await t.until('the next prompt', (x) => count(x, PROMPT) > prompts);
+      prompts = count(s, PROMPT);
+    }
+    assert.match(lastTitle(s)?.[3] ?? '', /Open the barrier/);
+    // A join cannot be skipped: the command would run outside the container's limits.
+    answer(t, 'q');
+    s = await t.until('the end', (x) => /\[exited \d+\]/.test(x));
+    assert.match(s, /Stopped\. Every step that ran has been undone\./);
+    assert.doesNotMatch(s, /┃ should-not-run/, 'the command never ran');
+    assert.deepEqual(readdirSync(join(sb.root, 'containers', id)).filter((f) => f.startsWith('exec-')), [], 'no exec journal left');
+    assert.deepEqual(readdirSync(join(sb.run, id)).filter((f) => f.startsWith('exec-')), [], 'no barrier left');
+    const ps = await sb.gb(['ps']);
+    assert.match(ps.stdout, /execterm +glassbox\/base:latest +"sleep 120" +running/);
+  } finally {
+    await t.stop();
+    await sb.gb(['rm', '-f', 'execterm'], { timeoutMs: 60_000 });
   }
   sb.assertNoLeaks();
 });

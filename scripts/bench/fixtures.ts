@@ -191,6 +191,9 @@ export interface Parts {
   bundle?: Bundle;
   podman?: PodmanHome;
   crunArgv?: (args: string[]) => string[];
+  /** The exec rows' long-running containers: glassbox's was started; podman's is removed by this argv. */
+  glassboxExec?: boolean;
+  podmanExecRm?: string[];
   scriptId?: string; // the container ID written into up.sh
 }
 

@@ -22,7 +22,9 @@ export interface Target {
   label: string;
   value: number;
   target: number;
-  met: boolean; // value < target
+  /** 'ms' for a difference; a ratio otherwise. */
+  unit?: 'ms';
+  met: boolean; // value ≤ target
 }
 
 export interface Report {
@@ -100,7 +102,10 @@ export function formatText(rep: Report): string {
     for (const d of rep.derived) out.push(`${d.label} = ${ms(d.ms)} ms`);
   }
   out.push('');
-  for (const t of rep.targets) out.push(`${t.label} = ${t.value.toFixed(2)} (target < ${t.target}) ${t.met ? 'met' : 'NOT met'}`);
+  for (const t of rep.targets) {
+    const v = t.unit === 'ms' ? `${ms(t.value)} ms` : t.value.toFixed(2);
+    out.push(`${t.label} = ${v} (target ≤ ${t.target}${t.unit === 'ms' ? ' ms' : ''}) ${t.met ? 'met' : 'NOT met'}`);
+  }
   if (!rep.targets.length) out.push('glassbox / podman = n/a (one of them did not run)');
   out.push('');
   out.push('Cleanup');

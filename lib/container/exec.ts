@@ -80,8 +80,8 @@ export async function prepareExec(r: Roots, bootId: string, args: ExecRequestArg
 
 // How the executor runs an exec, whoever drives it (exec, learn mode): its own journal beside the container's,
 // signals for the command (not PID 1), the journal dropped once every undo ran.
-export function execRunOptions(r: Roots, bootId: string, prepared: PreparedExec): Pick<ExecOptions, 'journal' | 'owner' | 'forward' | 'dropJournal'> {
-  return { journal: execJournalFile(stateDir(r, prepared.id), prepared.token), owner: selfOwner(bootId), forward: 'child', dropJournal: true };
+export function execRunOptions(r: Roots, bootId: string, prepared: PreparedExec): Pick<ExecOptions, 'journal' | 'owner' | 'forward' | 'dropJournal' | 'ownSession'> {
+  return { journal: execJournalFile(stateDir(r, prepared.id), prepared.token), owner: selfOwner(bootId), forward: 'child', dropJournal: true, ownSession: true };
 }
 
 // Runs a planned exec through the executor; returns the command's exit status.

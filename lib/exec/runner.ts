@@ -75,6 +75,13 @@ export interface ExecOptions {
    * escalated: the command decides.
    */
   forward?: 'pid1' | 'child';
+  /**
+   * exec without -t: the start chain gets a session of its own. Ctrl-C at the terminal signals glassbox's whole
+   * process group; nsenter, which waits for the command, would die of it and glassbox would return while the
+   * command runs on. In a session of its own only glassbox gets it, and passes it to the command (`forward`).
+   * Ignored with -t: `script` stays in the terminal's group, where SIGWINCH reaches it.
+   */
+  ownSession?: boolean;
   /** The container's output goes here instead of the terminal (learn mode frames it); end() once stdout closed. */
   output?: { write(stream: 'stdout' | 'stderr', text: string): void; end(): void };
 }
@@ -182,6 +189,7 @@ export class Executor {
         stdin: this.opts.stdin,
         ...(fds.length ? { fds } : {}),
         onStderr: filter || out ? (s) => stderr.push(s) : undefined,
+        ...(this.opts.ownSession && !this.opts.terminal ? { ownSession: true } : {}),
         ...(out ? { onStdout: (s: string) => out.write('stdout', s), onStdoutEnd: () => out.end() } : {}),
       });
     } finally {

@@ -95,6 +95,8 @@ export async function startCommand(
     /** Receives the process's standard output instead of the terminal (learn mode frames it); onEnd when it closes. */
     onStdout?: (chunk: string) => void;
     onStdoutEnd?: () => void;
+    /** A session (and process group) of its own: a signal the terminal sends to glassbox's group does not reach it. */
+    ownSession?: boolean;
   },
 ): Promise<Started> {
   const { execa } = await loadExeca();
@@ -108,6 +110,8 @@ export async function startCommand(
     env: opts.env,
     extendEnv: opts.extendEnv ?? true,
     encoding: 'utf8',
+    // Node's detached is setsid(2) in the child; the child is still waited for (never unref'd).
+    detached: !!opts.ownSession,
   });
   if (opts.onStderr) child.stderr?.on('data', (d: Buffer | string) => opts.onStderr!(String(d)));
   if (opts.onStdout) {

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { GLASSBOX, processDead, Sandbox, snapshot, waitFor } from './helpers.ts';
 
 const sb = new Sandbox('detach');
@@ -183,6 +183,19 @@ test('exec returns when its command ends, though a process it left behind still 
   });
   assert.ok(sleeping, `glassbox exec returned while the daemon still ran: ${readFileSync(out, 'utf8')}`);
   assert.match(readFileSync(out, 'utf8'), /^started$/m);
+});
+
+test('exec: Ctrl-C to glassbox\'s process group (as a terminal sends it) reaches the command once; glassbox waits for it and passes its status on', T, async () => {
+  // A process group of its own for glassbox, like a shell's job: SIGINT to the group is what Ctrl-C does.
+  const child = spawn(process.execPath, [GLASSBOX, 'exec', 'd1', '/bin/sh', '-c', 'trap "echo got-int" INT; echo ready; sleep 2 & wait; sleep 1; echo done; exit 4'], { env: { ...process.env, ...sb.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += String(d)));
+  const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor('the command to set its trap', () => out.includes('ready'), 30_000);
+  process.kill(-child.pid!, 'SIGINT');
+  const code = await ended;
+  assert.equal(code, 4, `glassbox exec passed on the command's own status, after it ended\n${out}`);
+  assert.deepEqual(lines(out), ['ready', 'got-int', 'done'], 'the command got SIGINT once and ran to its end');
 });
 
 test('exec journals its undos: a live exec\'s journal is left alone by gc; after kill -9 of glassbox exec, gc finishes it', T, async () => {

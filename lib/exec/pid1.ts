@@ -10,6 +10,7 @@
 
 import { readFileSync, readlinkSync } from 'node:fs';
 import { GlassboxError } from '../errors.ts';
+import { interruptedBy } from './signals.ts';
 
 // The PIDs of a process's children, as the kernel lists them (empty when it has none or has ended).
 function childrenOf(pid: number): string[] {
@@ -53,7 +54,7 @@ export async function waitForPid1(chain: number | (() => number), interrupted: (
     const child = pid ? childrenOf(pid)[0] : undefined;
     if (child && atBarrier(child) && exeOf(child) !== exeOf(pid)) return Number(child);
     const sig = interrupted();
-    if (sig) throw new GlassboxError(`interrupted by ${sig}`, { exitCode: 130 });
+    if (sig) throw interruptedBy(sig);
     if (i > 20000) throw new GlassboxError('the container did not start within 20 s');
     await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
   }
@@ -66,7 +67,7 @@ export async function waitAtBarrier(chain: number | (() => number), interrupted:
     const pid = typeof chain === 'number' ? chain : chain();
     if (pid && atBarrier(String(pid))) return pid;
     const sig = interrupted();
-    if (sig) throw new GlassboxError(`interrupted by ${sig}`, { exitCode: 130 });
+    if (sig) throw interruptedBy(sig);
     if (i > 20000) throw new GlassboxError('the process did not reach its barrier within 20 s');
     await new Promise((res) => setTimeout(res, i < 50 ? 0 : 1));
   }

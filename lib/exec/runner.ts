@@ -14,7 +14,7 @@ import { handJournalTo, recordReleased, recordStarted } from '../state/journal.t
 import { failedByFailpoint, failpoint, failpointFails } from './failpoint.ts';
 import { firstChildOf, waitAtBarrier, waitForChain, waitForPid1 } from './pid1.ts';
 import { runGraph } from './schedule.ts';
-import { catchSignals } from './signals.ts';
+import { catchSignals, interruptedBy } from './signals.ts';
 import { startCommand, type CommandResult, type Detached, type Started } from './spawn.ts';
 import { StderrFilter } from './stderr-filter.ts';
 import { bind, performStep, stepFailed, type RuntimeValues, type StepResult } from './step.ts';
@@ -286,7 +286,7 @@ export class Executor {
 
   // Stops the run with docker's exit code when a signal asked for it before the container ran.
   private checkAbort(): void {
-    if (this.aborted) throw new GlassboxError(`interrupted by ${this.aborted}`, { exitCode: this.aborted === 'SIGINT' ? 130 : 143 });
+    if (this.aborted) throw interruptedBy(this.aborted);
   }
 
   // Learn mode's question; true means run the step.

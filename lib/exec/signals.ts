@@ -27,6 +27,12 @@ export function signalNumber(name: string): number {
   return SIGNALS[name as NodeJS.Signals] ?? 0;
 }
 
+// glassbox stopped (and undid what it made) because a signal asked it to before the container ran: the error
+// exits with 128+N, as if the signal had ended glassbox (130 for Ctrl-C, 143 for SIGTERM); `quit` is learn mode's q.
+export function interruptedBy(sig: string): GlassboxError {
+  return new GlassboxError(`interrupted by ${sig}`, { exitCode: 128 + (signalNumber(sig) || signalNumber('SIGINT')) });
+}
+
 // Reads a signal as docker does (`KILL`, `SIGKILL`, `kill`, `9`) into its name; anything else is the user's error (125).
 export function parseSignal(s: string): NodeJS.Signals {
   const up = s.toUpperCase();

@@ -137,9 +137,9 @@ async function main(): Promise<void> {
     process.stderr.write('bench: glassbox run, runc, crun and podman need root: run it as root (sudo npm run bench)\n');
     process.exit(2);
   }
-  const bundleFile = join(repo, 'dist', 'glassbox.mjs');
+  const bundleFile = join(repo, 'dist', 'glassbox.cjs');
   if (!existsSync(bundleFile)) {
-    process.stderr.write('bench: dist/glassbox.mjs is missing: run `npm run build` first\n');
+    process.stderr.write('bench: dist/glassbox.cjs is missing: run `npm run build` first\n');
     process.exit(2);
   }
   const sources = Math.max(newest(join(repo, 'lib'), ['.ts']), newest(join(repo, 'recipes', 'blocks'), ['.yaml', '.yml']));

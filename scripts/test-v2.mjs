@@ -94,7 +94,7 @@ if (!argv) {
   const files = testFiles(o.words);
   if (!files.length) die(`no test files match ${o.words.join(', ') || 'test/v2/*.test.ts'}`);
   if (o.build) step(['npm', 'run', 'build']);
-  if (!existsSync(join(repo, 'dist', 'glassbox.mjs'))) die('glassbox is not built: run npm run build');
+  if (!existsSync(join(repo, 'dist', 'glassbox.cjs'))) die('glassbox is not built: run npm run build');
   // The probe the tests run inside containers, built here (the guest has gcc too, but at a hundredth of the speed).
   step(['gcc', '-static', '-O2', '-Wall', '-o', join(share, 'probe'), 'test/probe/probe.c']);
   env.GLASSBOX_TEST_PROBE = '/gb-share/probe';

@@ -20,13 +20,24 @@ import { runPlan, withClaims } from '../container/run.ts';
 import { VERSION } from '../version.ts';
 import type { Global } from './global.ts';
 import { enableTrace, setTraceNames, warn, withSpinner } from './output.ts';
+import { renderBrief } from '../render/brief.ts';
+
+/** The global options, also accepted after the verb (before the image or recipe), like docker's. */
+const GLOBAL_FLAGS = ['--verbose', '--no-color', '--lang'];
+
+// After a recipe, a global option would silently become the container's command: refuse it with the fix.
+export function refuseTrailingGlobal(verb: string, target: string, command: string[]): void {
+  const first = command[0]?.split('=')[0];
+  if (!first || !GLOBAL_FLAGS.includes(first) || !/\.ya?ml$/.test(target)) return;
+  const opt = command.slice(0, first === '--lang' && !command[0]!.includes('=') ? 2 : 1).join(' ');
+  throw new GlassboxError(`${first} after ${target} would become the container's command`, { hint: `put it before the recipe: glassbox ${verb} ${opt} ${target}` });
+}
 
 // glassbox plan: the plan as an annotated shell script, or as JSON.
 export async function cmdPlan(target: string, command: string[], flags: RunFlags & { format?: string; brief?: boolean }, g: Global): Promise<number> {
   const { plan } = await planFor(target, command, flags, { buildBase: false });
   const json = flags.format === 'json';
   if (flags.brief) {
-    const { renderBrief } = await import('../render/brief.ts');
     process.stdout.write(json ? renderPlanJsonBrief(plan, g.lang) : renderBrief(plan, g.lang));
     return 0;
   }

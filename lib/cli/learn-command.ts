@@ -2,19 +2,10 @@
 // one of these commands runs, so the rest of the CLI starts as fast as before.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { GlassboxError, GlassboxErrors } from '../errors.ts';
-import type { LearnFlags, LearnGlobal, LearnWhat } from '../learn/flags.ts';
+import type { LearnFlags, LearnGlobal } from '../learn/flags.ts';
+import type * as VerbsModule from './verbs.ts';
 
 export type { LearnFlags, LearnGlobal } from '../learn/flags.ts';
-
-/** Ends the command with an exit code and no message (reportError prints nothing for an empty GlassboxErrors). */
-export class ExitCode extends GlassboxErrors {
-  override readonly exitCode: number;
-  constructor(code: number) {
-    super([]);
-    this.exitCode = code;
-  }
-}
 
 const positive = (v: string) => {
   const n = Number(v);
@@ -22,23 +13,13 @@ const positive = (v: string) => {
   return n;
 };
 
-// What learn steps through: a lesson or recipe, or (--exec) a command for a running container.
-function learnWhat(target: string | undefined, command: string[], flags: LearnFlags): LearnWhat {
-  if (flags.exec !== undefined) {
-    const cmd = target === undefined ? [] : [target, ...command];
-    if (!cmd.length) throw new GlassboxError('--exec needs a command to run in the container', { field: '--exec', hint: 'glassbox learn --exec NAME -- COMMAND [ARG...]' });
-    return { exec: flags.exec, command: cmd };
-  }
-  if (target === undefined) throw new GlassboxError('learn needs a lesson or a recipe file', { hint: 'glassbox lessons lists the lessons; glassbox learn 1 starts the first' });
-  if (command.length) throw new GlassboxError(`unexpected argument "${command[0]}" after ${target}`, { hint: 'a command goes with --exec NAME: glassbox learn --exec NAME -- COMMAND' });
-  return { target };
-}
+type Verbs = typeof VerbsModule;
 
-// Adds `learn` and `lessons` to the program.
-export function registerLearn(program: Command, global: () => LearnGlobal): void {
-  const learn = program
-    .command('learn')
-    .description('run a lesson or a recipe one plain command at a time, explained (Enter runs, h shows the keys)')
+// Adds `learn` and `lessons` to the program; `verbs` loads the code behind them (lib/cli/verbs.ts, then learn.ts).
+// Only the ones `want` names are added.
+export function registerLearn(program: Command, want: (name: string) => boolean, global: () => LearnGlobal, verbs: () => Promise<Verbs>): void {
+  const learn = (want('learn') ? program.command('learn') : undefined)
+    ?.description('run a lesson or a recipe one plain command at a time, explained (Enter runs, h shows the keys)')
     .argument('[lesson|recipe.yaml]', 'a lesson (its number or name: see glassbox lessons) or a recipe file')
     .argument('[command...]', 'with --exec: the command to run in the container (put -- before it when it has options)')
     .option('--exec <container>', 'step through an exec instead: run COMMAND in this running container, one plain command at a time')
@@ -50,17 +31,15 @@ export function registerLearn(program: Command, global: () => LearnGlobal): void
     .addOption(new Option('--format <format>', 'text, or json: one JSON object per line on stdout').choices(['text', 'json']).default('text'))
     .option('--xray', 'also show the system calls each command makes (needs strace)')
     .action(async (target: string | undefined, command: string[], flags: LearnFlags) => {
-      const { cmdLearn } = await import('./learn.ts');
-      const code = await cmdLearn(learnWhat(target, command, flags), flags, global());
-      if (code !== 0) throw new ExitCode(code);
+      const { learnOrExit } = await (await verbs()).learn();
+      await learnOrExit(target, command, flags, global());
     });
-  const lessons = program
-    .command('lessons')
-    .description('list the lessons: the history of containers, one step of it each')
+  const lessons = (want('lessons') ? program.command('lessons') : undefined)
+    ?.description('list the lessons: the history of containers, one step of it each')
     .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'))
     .action(async (flags: { format: string }) => {
-      const { cmdLessons } = await import('./learn.ts');
+      const { cmdLessons } = await (await verbs()).learn();
       await cmdLessons(flags.format, global());
     });
-  for (const c of [learn, lessons]) c.helpOption('--help', 'show help').exitOverride();
+  for (const c of [learn, lessons]) c?.helpOption('--help', 'show help').exitOverride();
 }

@@ -2,7 +2,7 @@
 // and root, turn on the --verbose trace, and hand the lesson or recipe to learn mode (lib/learn/), which steps
 // through its plan.
 
-import { GlassboxError } from '../errors.ts';
+import { GlassboxError, GlassboxErrors } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
 import { preloadSpawner } from '../exec/spawn.ts';
 import { requireRoot } from '../host/privilege.ts';
@@ -14,6 +14,34 @@ import { T } from '../learn/text.ts';
 import { planNames } from '../render/names.ts';
 import { roots } from '../state/paths.ts';
 import { enableTrace, setTraceNames, useColour, withSpinner } from './output.ts';
+
+/** Ends the command with an exit code and no message (reportError prints nothing for an empty GlassboxErrors). */
+export class ExitCode extends GlassboxErrors {
+  override readonly exitCode: number;
+  constructor(code: number) {
+    super([]);
+    this.exitCode = code;
+  }
+}
+
+// What learn steps through: a lesson or recipe, or (--exec) a command for a running container.
+function learnWhat(target: string | undefined, command: string[], flags: LearnFlags): LearnWhat {
+  if (flags.exec !== undefined) {
+    const cmd = target === undefined ? [] : [target, ...command];
+    if (!cmd.length) throw new GlassboxError('--exec needs a command to run in the container', { field: '--exec', hint: 'glassbox learn --exec NAME -- COMMAND [ARG...]' });
+    return { exec: flags.exec, command: cmd };
+  }
+  if (target === undefined) throw new GlassboxError('learn needs a lesson or a recipe file', { hint: 'glassbox lessons lists the lessons; glassbox learn 1 starts the first' });
+  if (command.length) throw new GlassboxError(`unexpected argument "${command[0]}" after ${target}`, { hint: 'a command goes with --exec NAME: glassbox learn --exec NAME -- COMMAND' });
+  return { target };
+}
+
+// glassbox learn as the command line gives it (lib/cli/learn-command.ts): a non-zero exit code ends the program
+// with that code.
+export async function learnOrExit(target: string | undefined, command: string[], flags: LearnFlags, g: LearnGlobal): Promise<void> {
+  const code = await cmdLearn(learnWhat(target, command, flags), flags, g);
+  if (code !== 0) throw new ExitCode(code);
+}
 
 // glassbox learn TARGET, or learn --exec NAME COMMAND
 export async function cmdLearn(what: LearnWhat, flags: LearnFlags, g: LearnGlobal): Promise<number> {

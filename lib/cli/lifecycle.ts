@@ -19,6 +19,11 @@ import type { RunState } from '../container/record.ts';
 import { requireRoot } from '../host/privilege.ts';
 import { removeEnded, runningPid1, sendSignal, stopContainer, terminate, waitReleased } from '../container/lifecycle.ts';
 import { parseSignal } from '../exec/signals.ts';
+import { prepareExec, runExec } from '../container/exec.ts';
+import { restartable, startAgain } from '../container/restart.ts';
+import { renderPlanJson } from '../render/json.ts';
+import { renderScript } from '../render/script.ts';
+import { VERSION } from '../version.ts';
 
 const short = (id: string) => id.slice(0, 12);
 
@@ -314,13 +319,9 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   if (opts.format !== undefined && !opts.plan) throw new GlassboxError('--format goes with --plan', { field: '--format', hint: 'glassbox exec --plan --format json NAME COMMAND' });
   const r = roots();
   const { bootId } = await readHostFacts();
-  const { prepareExec, runExec } = await import('../container/exec.ts');
   const exec = await prepareExec(r, bootId, { ref, command, ...opts }, statusText);
   // --plan: print the steps exec would run, and run none of them.
   if (opts.plan) {
-    const { renderPlanJson } = await import('../render/json.ts');
-    const { renderScript } = await import('../render/script.ts');
-    const { VERSION } = await import('../version.ts');
     process.stdout.write(opts.format === 'json' ? renderPlanJson(exec.plan) : renderScript(exec.plan, { lang, mode: 'exec', glassboxVersion: VERSION }));
     return 0;
   }
@@ -349,7 +350,6 @@ export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 
   const r = roots();
   const facts = await readHostFacts();
   const ids = refs.map((ref) => resolveContainer(r, ref));
-  const { restartable, startAgain } = await import('../container/restart.ts');
   for (const [i, id] of ids.entries()) {
     const view = restartable(r, id, facts.bootId);
     if (view.status === 'running' || view.status === 'removing') await stopContainer(r, id, facts.bootId, graceSeconds(opts.time));

@@ -3,17 +3,20 @@
 // is docker's --hostname.
 
 import { Command, CommanderError, Option } from 'commander';
-import { GlassboxError } from '../errors.ts';
 import type { Lang } from '../plan/types.ts';
 import { registerImageCommands } from './image-commands.ts';
 import { registerLearn } from './learn-command.ts';
-import { enableTrace, reportError, setColour } from './output.ts';
 import { VERSION } from '../version.ts';
+import type * as VerbsModule from './verbs.ts';
+
+// Start-up stays small: this module imports only commander and the wiring. The code behind the verbs (and the
+// printing of errors, with chalk) is one module, loaded when a command runs; `--version`, `--help` and usage
+// errors never load it. test/unit/imports.test.ts keeps it that way.
+type Verbs = typeof VerbsModule;
+let loaded: Verbs | undefined;
+const verbs = async (): Promise<Verbs> => (loaded ??= await import('./verbs.ts'));
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** The global options, also accepted after the verb (before the image or recipe), like docker's. */
-const GLOBAL_FLAGS = ['--verbose', '--no-color', '--lang'];
 
 // Gives a command the global options it lacks, so `glassbox plan --lang zh recipes/hello.yaml` works as
 // `glassbox --lang zh plan recipes/hello.yaml` does.
@@ -24,12 +27,27 @@ function addGlobalOptions(cmd: Command): void {
   if (!has('--lang')) cmd.option('--lang <en|zh>', 'language of explanations (default from LANG)');
 }
 
-// After a recipe, a global option would silently become the container's command: refuse it with the fix.
-function refuseTrailingGlobal(verb: string, target: string, command: string[]): void {
-  const first = command[0]?.split('=')[0];
-  if (!first || !GLOBAL_FLAGS.includes(first) || !/\.ya?ml$/.test(target)) return;
-  const opt = command.slice(0, first === '--lang' && !command[0]!.includes('=') ? 2 : 1).join(' ');
-  throw new GlassboxError(`${first} after ${target} would become the container's command`, { hint: `put it before the recipe: glassbox ${verb} ${opt} ${target}` });
+/** Every command the program has at its top level (`help` is commander's own). */
+export const VERBS = [
+  'run', 'plan', 'script', 'ps', 'logs', 'stop', 'kill', 'rm', 'restart', 'exec', 'inspect', 'gc', 'stats', 'doctor', 'image', 'images',
+  'network', 'port', 'pull', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
+] as const;
+
+// The verb a command line runs, when that is all the program needs to know: the first word after the program's
+// own options. undefined (every command is added) for help, a misspelt verb, or no verb at all, so help and
+// commander's "did you mean" see them all; `--version` and `--help` before any verb need none of them.
+export function verbOf(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--verbose' || a === '--no-color' || a === '--rootless' || a.startsWith('--lang=')) continue;
+    if (a === '--lang') {
+      i++;
+      continue;
+    }
+    if (a === '--version') return i === args.length - 1 ? '' : undefined;
+    return (VERBS as readonly string[]).includes(a) ? a : undefined;
+  }
+  return undefined;
 }
 
 function lang(opts: { lang?: string }): Lang {
@@ -74,8 +92,10 @@ function runFlags(cmd: Command): Command {
     .passThroughOptions();
 }
 
-// Builds the program; kept separate so tests can parse without running.
-export function buildProgram(exit: (code: number) => void): Command {
+// Builds the program; kept separate so tests can parse without running. With `only` (see verbOf), just that
+// command is added: building all of them is most of commander's share of the start-up.
+export function buildProgram(exit: (code: number) => void, only?: string): Command {
+  const want = (name: string) => only === undefined || only === name;
   const program = new Command('glassbox')
     .description('containers made of plain commands you can read, copy and run by hand')
     .version(VERSION, '--version', 'print the version')
@@ -97,77 +117,73 @@ export function buildProgram(exit: (code: number) => void): Command {
       }
     }
   });
+  const options = () => ({ ...program.opts<{ verbose?: boolean; color?: boolean; lang?: string }>(), ...after });
   const global = () => {
-    const o = { ...program.opts<{ verbose?: boolean; color?: boolean; lang?: string }>(), ...after };
-    setColour(o.color !== false);
+    const o = options();
     return { verbose: o.verbose, lang: lang(o) };
   };
-  // Every command: --verbose prints each command it runs (stop's kill, exec's nsenter, gc's umount…).
-  const run = (fn: () => Promise<number>) => async () => {
-    enableTrace(global().verbose);
-    exit(await fn().catch(reportError));
+  // The verbs' code, with the colour set as the options say.
+  const ready = async () => {
+    const v = await verbs();
+    v.setColour(options().color !== false);
+    return v;
   };
+  // Every command: --verbose prints each command it runs (stop's kill, exec's nsenter, gc's umount…).
+  const run = (fn: (v: Verbs) => Promise<number>) => async () => {
+    const v = await ready();
+    v.enableTrace(global().verbose);
+    exit(await fn(v).catch(v.reportError));
+  };
+  const add = (name: string) => (want(name) ? program.command(name) : undefined);
 
-  runFlags(program.command('run').description('run a command in a new container (foreground, or -d in the background)').option('-d, --detach', 'run in the background and print the container ID')).action(async (target, command, flags) => {
-    const { cmdRun } = await import('./container.ts');
-    await run(async () => (refuseTrailingGlobal('run', target, command), cmdRun(target, command, flags, global())))();
-  });
-  runFlags(program.command('plan').description('print the plan: every command run would execute, explained'))
-    .addOption(new Option('--format <format>', 'sh or json').choices(['sh', 'json']).default('sh'))
-    .option('--brief', 'one line per step: its number, title and command (with --format json: the compact form)')
-    .action(async (target, command, flags) => {
-      const { cmdPlan } = await import('./container.ts');
-      await run(async () => (refuseTrailingGlobal('plan', target, command), cmdPlan(target, command, flags, global())))();
-    });
-  runFlags(program.command('script').description('write up.sh and down.sh that do what run does, with plain sh'))
-    .requiredOption('-o, --output <dir>', 'directory to write the scripts to')
-    .action(async (target, command, flags) => {
-      const { cmdScript } = await import('./container.ts');
-      await run(async () => (refuseTrailingGlobal('script', target, command), cmdScript(target, command, flags, global())))();
-    });
-  const life = async () => import('./lifecycle.ts');
-  program
-    .command('ps')
-    .description('list containers (running ones; -a for all)')
+  for (const verb of ['run', 'plan', 'script'] as const) {
+    const cmd = add(verb);
+    if (!cmd) continue;
+    if (verb === 'run') runFlags(cmd.description('run a command in a new container (foreground, or -d in the background)').option('-d, --detach', 'run in the background and print the container ID'));
+    if (verb === 'plan') {
+      runFlags(cmd.description('print the plan: every command run would execute, explained'))
+        .addOption(new Option('--format <format>', 'sh or json').choices(['sh', 'json']).default('sh'))
+        .option('--brief', 'one line per step: its number, title and command (with --format json: the compact form)');
+    }
+    if (verb === 'script') runFlags(cmd.description('write up.sh and down.sh that do what run does, with plain sh')).requiredOption('-o, --output <dir>', 'directory to write the scripts to');
+    const action = ({ run: 'cmdRun', plan: 'cmdPlan', script: 'cmdScript' } as const)[verb];
+    cmd.action(async (target, command, flags) => run(async (v) => (v.refuseTrailingGlobal(verb, target, command), v[action](target, command, flags, global())))());
+  }
+  add('ps')
+    ?.description('list containers (running ones; -a for all)')
     .option('-a, --all', 'show all containers, also exited and dead ones')
     .option('-q, --quiet', 'print only the IDs')
     .addOption(new Option('--format <format>', 'table or json (one object per line)').choices(['table', 'json']).default('table'))
-    .action(async (opts) => run(async () => (await life()).cmdPs(opts))());
-  program
-    .command('logs')
-    .description("print a detached container's output (stdout and stderr)")
+    .action(async (opts) => run((v) => v.cmdPs(opts))());
+  add('logs')
+    ?.description("print a detached container's output (stdout and stderr)")
     .option('-f, --follow', 'keep printing what it writes, until it ends')
     .option('-n, --tail <n>', 'only the last N lines of each stream ("all" by default)')
     .option('-t, --timestamps', 'show the time (UTC) each line was written')
     .argument('<container>', 'name, ID or ID prefix')
-    .action(async (ref, opts) => run(async () => (await life()).cmdLogs(ref, opts))());
-  program
-    .command('stop')
-    .description('stop running containers: SIGTERM to PID 1, then SIGKILL after the grace period')
+    .action(async (ref, opts) => run((v) => v.cmdLogs(ref, opts))());
+  add('stop')
+    ?.description('stop running containers: SIGTERM to PID 1, then SIGKILL after the grace period')
     .option('-t, --time <secs>', 'seconds to wait before SIGKILL', '10')
     .argument('<container...>', 'names, IDs or ID prefixes')
-    .action(async (refs, opts) => run(async () => (await life()).cmdStop(refs, opts))());
-  program
-    .command('kill')
-    .description("send a signal to containers' PID 1 (default SIGKILL)")
+    .action(async (refs, opts) => run((v) => v.cmdStop(refs, opts))());
+  add('kill')
+    ?.description("send a signal to containers' PID 1 (default SIGKILL)")
     .option('-s, --signal <signal>', 'signal name or number', 'KILL')
     .argument('<container...>', 'names, IDs or ID prefixes')
-    .action(async (refs, opts) => run(async () => (await life()).cmdKill(refs, opts))());
-  program
-    .command('rm')
-    .description('remove containers (a running one only with -f)')
+    .action(async (refs, opts) => run((v) => v.cmdKill(refs, opts))());
+  add('rm')
+    ?.description('remove containers (a running one only with -f)')
     .option('-f, --force', 'kill a running container first')
     .argument('<container...>', 'names, IDs or ID prefixes')
-    .action(async (refs, opts) => run(async () => (await life()).cmdRm(refs, opts))());
-  program
-    .command('restart')
-    .description('stop detached containers (like stop) and start them again: same ID, name, files and logs')
+    .action(async (refs, opts) => run((v) => v.cmdRm(refs, opts))());
+  add('restart')
+    ?.description('stop detached containers (like stop) and start them again: same ID, name, files and logs')
     .option('-t, --time <secs>', 'seconds to wait before SIGKILL', '10')
     .argument('<container...>', 'names, IDs or ID prefixes')
-    .action(async (refs, opts) => run(async () => (await life()).cmdRestart(refs, opts, global().lang))());
-  program
-    .command('exec')
-    .description("run a command in a running container: its namespaces, root, user and cgroups")
+    .action(async (refs, opts) => run((v) => v.cmdRestart(refs, opts, global().lang))());
+  add('exec')
+    ?.description("run a command in a running container: its namespaces, root, user and cgroups")
     .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collect)
     .option('-w, --workdir <dir>', 'working directory inside the container (default: PID 1\'s)')
     .option('-u, --user <user[:group]>', 'user to run as (default: the container\'s)')
@@ -178,120 +194,102 @@ export function buildProgram(exit: (code: number) => void): Command {
     .argument('<container>', 'name, ID or ID prefix')
     .argument('<command...>', 'the command and its arguments')
     .passThroughOptions()
-    .action(async (ref, command, opts) => run(async () => (await life()).cmdExec(ref, command, opts, global().lang))());
-  program
-    .command('inspect')
-    .description('print containers as a JSON array: config, state, mounts, the host objects they own')
+    .action(async (ref, command, opts) => run((v) => v.cmdExec(ref, command, opts, global().lang))());
+  add('inspect')
+    ?.description('print containers as a JSON array: config, state, mounts, the host objects they own')
     .argument('<container...>', 'names, IDs or ID prefixes')
-    .action(async (refs) => run(async () => (await life()).cmdInspect(refs))());
-  program
-    .command('gc')
-    .description('finish the cleanup of containers whose glassbox or monitor was killed (never touches a live one)')
-    .action(async () => {
-      const { cmdGc } = await import('./misc.ts');
-      await run(() => cmdGc(global()))();
-    });
-  program
-    .command('stats')
-    .description('live resource use of running containers: CPU %, memory used / limit, processes (like docker stats)')
+    .action(async (refs) => run((v) => v.cmdInspect(refs))());
+  add('gc')
+    ?.description('finish the cleanup of containers whose glassbox or monitor was killed (never touches a live one)')
+    .action(async () => run((v) => v.cmdGc(global()))());
+  add('stats')
+    ?.description('live resource use of running containers: CPU %, memory used / limit, processes (like docker stats)')
     .option('--no-stream', 'print one reading and exit')
     .addOption(new Option('--format <format>', 'table or json (one line per container)').choices(['table', 'json']).default('table'))
-    .action(async (opts) => {
-      const { cmdStats } = await import('./misc.ts');
-      await run(() => cmdStats(opts))();
-    });
-  program
-    .command('doctor')
-    .description('check this host: kernel, cgroups, overlay, tools')
+    .action(async (opts) => run((v) => v.cmdStats(opts))());
+  add('doctor')
+    ?.description('check this host: kernel, cgroups, overlay, tools')
     .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
-    .action(async (opts) => {
-      const { cmdDoctor } = await import('./misc.ts');
-      await run(() => cmdDoctor(opts.format, global()))();
-    });
-  const image = program.command('image').description('manage images');
+    .action(async (opts) => run((v) => v.cmdDoctor(opts.format, global()))());
+  const image = add('image')?.description('manage images');
   image
-    .command('from-host')
+    ?.command('from-host')
     .description("build glassbox's base image from this host's programs (static busybox, or binaries and their libraries)")
     .option('--tag <name:tag>', 'tag for the image', 'glassbox/base:latest')
     .option('--no-busybox', "copy host programs and their libraries even when a static busybox is installed")
-    .action(async (opts) => {
-      const { cmdImageFromHost } = await import('./misc.ts');
-      await run(() => cmdImageFromHost(opts.tag, global(), { busybox: opts.busybox }))();
-    });
-  const ls = async (opts: { format?: string }) => {
-    const { cmdImages } = await import('./misc.ts');
-    await run(() => cmdImages(opts.format ?? 'table'))();
-  };
-  image.command('ls').description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
-  program.command('images').description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
-  const net = async () => import('./network.ts');
-  const network = program.command('network').description('manage networks: bridges with a subnet, NAT and published ports');
+    .action(async (opts) => run((v) => v.cmdImageFromHost(opts.tag, global(), { busybox: opts.busybox }))());
+  const ls = async (opts: { format?: string }) => run((v) => v.cmdImages(opts.format ?? 'table'))();
+  image?.command('ls').description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
+  add('images')?.description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
+  const network = add('network')?.description('manage networks: bridges with a subnet, NAT and published ports');
   network
-    .command('create')
+    ?.command('create')
     .description('make a network (its bridge is created when a container first uses it)')
     .option('--subnet <cidr>', 'the subnet, like 10.10.0.0/24 (default: a free one)')
     .option('--gateway <ip>', "the bridge's address (default: the subnet's first)")
     .argument('<name>')
-    .action(async (name, opts) => run(async () => (await net()).cmdNetworkCreate(name, opts))());
+    .action(async (name, opts) => run((v) => v.cmdNetworkCreate(name, opts))());
   network
-    .command('ls')
+    ?.command('ls')
     .description('list networks')
     .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'))
-    .action(async (opts) => run(async () => (await net()).cmdNetworkLs(opts))());
+    .action(async (opts) => run((v) => v.cmdNetworkLs(opts))());
   network
-    .command('inspect')
+    ?.command('inspect')
     .description('print networks as JSON: subnet, bridge, chains, containers')
     .argument('<name...>')
-    .action(async (names) => run(async () => (await net()).cmdNetworkInspect(names))());
+    .action(async (names) => run((v) => v.cmdNetworkInspect(names))());
   network
-    .command('rm')
+    ?.command('rm')
     .description('remove networks no container uses (their bridge and iptables chains too)')
     .argument('<name...>')
-    .action(async (names) => run(async () => (await net()).cmdNetworkRm(names))());
-  program
-    .command('port')
-    .description("list a container's published ports")
+    .action(async (names) => run((v) => v.cmdNetworkRm(names))());
+  add('port')
+    ?.description("list a container's published ports")
     .argument('<container>', 'name, ID or ID prefix')
     .argument('[port]', 'only this container port (PORT[/PROTO])')
-    .action(async (ref, port) => run(async () => (await net()).cmdPort(ref, port))());
-  registerImageCommands(program, image, global, run);
-  registerLearn(program, global);
-  for (const c of [...program.commands, ...image.commands, ...network.commands]) {
+    .action(async (ref, port) => run((v) => v.cmdPort(ref, port))());
+  registerImageCommands(program, image, want, global, run);
+  registerLearn(program, want, global, ready);
+  for (const c of [...program.commands, ...(image?.commands ?? []), ...(network?.commands ?? [])]) {
     c.helpOption('--help', 'show help').exitOverride();
     addGlobalOptions(c);
   }
   return program;
 }
 
-const crashed = (e: Error) => process.exit(reportError(e));
+// An error thrown outside every command's promise (in an event handler) is reported the same way, no stack.
+const crashed = (e: Error) => {
+  if (loaded) process.exit(loaded.reportError(e));
+  verbs().then((v) => process.exit(v.reportError(e)), () => process.exit(125));
+};
 
 // Entry point: parse and run; commander's own errors are usage errors (125), help and version are 0.
 export async function main(argv: string[]): Promise<void> {
   let code: number | undefined;
-  // An error thrown outside every command's promise (in an event handler) is reported the same way, no stack.
   if (!process.listeners('uncaughtException').includes(crashed)) process.on('uncaughtException', crashed);
   // Rootless: this glassbox runs itself again inside a user namespace of its own (lib/rootless). Root's runs skip
-  // loading that code at all.
-  if (process.geteuid?.() !== 0 || argv.includes('--rootless')) {
+  // loading that code at all, and so do --help and --version (which maybeRunRootless leaves to this process).
+  if ((process.geteuid?.() !== 0 || argv.includes('--rootless')) && !argv.includes('--help') && !argv.includes('--version')) {
+    const v = await verbs();
     try {
-      const { maybeRunRootless } = await import('../rootless/reexec.ts');
-      code = await maybeRunRootless(argv);
+      code = await v.maybeRunRootless(argv);
     } catch (e) {
-      code = reportError(e);
+      code = v.reportError(e);
     }
   }
   if (code !== undefined) {
     process.exitCode = code;
     return;
   }
-  const program = buildProgram((c) => (code = c));
+  const program = buildProgram((c) => (code = c), verbOf(argv.slice(2)));
   try {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code);
       code = ok ? 0 : 125;
-    } else code = reportError(e);
+    } else code = (await verbs()).reportError(e);
   }
   process.exitCode = code ?? 0;
 }

@@ -12,6 +12,9 @@ import { readState, stateDir } from '../state/containers.ts';
 import { resolveContainer } from '../state/lifecycle.ts';
 import { roots, type Roots } from '../state/paths.ts';
 import { requireRoot } from '../host/privilege.ts';
+import { loadCatalog } from '../blocks/catalog.ts';
+import { planNetworkRemoval } from '../net/plan.ts';
+import { runSteps } from '../exec/steps.ts';
 
 // The containers holding an address on a network: ID, name and address.
 function membersOf(r: Roots, def: NetworkDef): Array<{ id: string; name: string; ip: string }> {
@@ -90,9 +93,6 @@ export async function cmdNetworkRm(names: string[]): Promise<number> {
       throw new GlassboxError(`network ${name} is in use by ${users.map((u) => u.name || u.id.slice(0, 12)).join(', ')}`, { hint: 'remove those containers first' });
     }
   }
-  const { loadCatalog } = await import('../blocks/catalog.ts');
-  const { planNetworkRemoval } = await import('../net/plan.ts');
-  const { runSteps } = await import('../exec/steps.ts');
   const k = await probeNetwork();
   for (const name of names) {
     const def = readNetwork(r, name)!;

@@ -21,6 +21,7 @@ import { execJournalFile } from '../state/journal.ts';
 import { resolveContainer, type ContainerView } from '../state/lifecycle.ts';
 import type { Roots } from '../state/paths.ts';
 import { runningPid1 } from './lifecycle.ts';
+import { resolveUser } from '../image/users.ts';
 
 export interface ExecRequestArgs {
   /** Name, ID or ID prefix. */
@@ -99,7 +100,6 @@ export async function runExec(r: Roots, bootId: string, prepared: PreparedExec, 
 
 // -u USER[:GROUP] by the container's own user and group files, read through PID 1's root.
 async function containerUser(pid1: number, spec: string): Promise<{ uid: number; gid: number; groups: number[] }> {
-  const { resolveUser } = await import('../image/users.ts');
   const readEtc = async (p: string) => {
     try {
       return readFileSync(`/proc/${pid1}/root${p}`, 'utf8');

@@ -13,6 +13,9 @@ import { undoJournal } from '../state/gc.ts';
 import { journalFile, readJournal } from '../state/journal.ts';
 import { readView, viewOf, type ContainerView } from '../state/lifecycle.ts';
 import type { Roots } from '../state/paths.ts';
+import { loadCatalog } from '../blocks/catalog.ts';
+import { planSignal } from '../plan/signal.ts';
+import { runSteps } from '../exec/steps.ts';
 
 // The running container's PID 1, checked to be the same process state.json names (a recycled PID never gets a signal).
 export function runningPid1(r: Roots, id: string, bootId: string): { view: ContainerView; pid1?: number } {
@@ -71,9 +74,6 @@ export async function terminate(r: Roots, id: string, bootId: string, secs: numb
 // A signal is a visible step too (the signal block: `kill -s NAME PID`, shown by --verbose). A process that ended
 // meanwhile is not an error: the caller waits for the release anyway.
 export async function sendSignal(pid: number, sig: NodeJS.Signals): Promise<void> {
-  const { loadCatalog } = await import('../blocks/catalog.ts');
-  const { planSignal } = await import('../plan/signal.ts');
-  const { runSteps } = await import('../exec/steps.ts');
   await runSteps([planSignal(await loadCatalog(), pid, sig)]);
 }
 

@@ -48,6 +48,11 @@ export function preloadSpawner(): void {
   void loadExeca();
 }
 
+// Loads execa now and waits for it (the build's code cache is made after this: scripts/build-cli.mjs).
+export async function loadSpawner(): Promise<void> {
+  await loadExeca();
+}
+
 // Runs argv to completion and captures its output; never throws for a non-zero exit.
 export async function runCommand(argv: string[], opts: RunOptions = {}): Promise<CommandResult> {
   const { execa } = await loadExeca();

@@ -2,13 +2,13 @@
 // carries file:line:col; nothing on the system is touched.
 
 import { readFileSync } from 'node:fs';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { resolve } from 'node:path';
 import { parseResources, type ResourceHost } from '../cgroup/resources.ts';
 import { GlassboxError, GlassboxErrors, type SourcePos } from '../errors.ts';
-import { DEFAULT_NAMESPACES, type ContainerSpec, type Volume } from './model.ts';
+import { DEFAULT_NAMESPACES, type ContainerSpec, type Origins, type Volume } from './model.ts';
 import { RecipeSchema, type Recipe } from './schema.ts';
 import { stringProblems } from './limits.ts';
-import { recipeOrigins } from './origins.ts';
 import { parseVolumeShort, validateSpec } from './validate.ts';
 import { fieldPath, parseYaml, positionOf, type ParsedYaml } from './yamlpos.ts';
 import { zodToErrors } from './zoderrors.ts';
@@ -116,4 +116,32 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
       ? { security: { privileged: r.security.privileged, capAdd: r.security.cap_add, capDrop: r.security.cap_drop, noNewPrivileges: r.security.no_new_privileges, seccomp: r.security.seccomp } }
       : {}),
   };
+}
+
+// The position of every node of a recipe, by path (each map value, each list item; the document itself is '').
+export function recipeOrigins(y: ParsedYaml): Origins {
+  const out: Origins = {};
+  const pos = (n: Node | null | undefined) => {
+    const p = y.lines.linePos(n?.range?.[0] ?? 0);
+    return { file: y.file, line: p.line, col: p.col };
+  };
+  out[''] = { file: y.file, line: 1, col: 1 };
+  // Iterative, so a deeply nested document cannot exhaust the stack here.
+  const todo: Array<[Node, string]> = [];
+  if (y.doc.contents) todo.push([y.doc.contents as Node, '']);
+  while (todo.length) {
+    const [node, at] = todo.pop()!;
+    const child = (k: string | number, n: Node | null | undefined, keyNode?: Node | null) => {
+      const p = at ? `${at}.${k}` : String(k);
+      out[p] = pos(n ?? keyNode);
+      if (n) todo.push([n, p]);
+    };
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const k = isScalar(pair.key) ? pair.key.value : undefined;
+        if (typeof k === 'string' || typeof k === 'number') child(k, pair.value as Node | null, pair.key as Node | null);
+      }
+    } else if (isSeq(node)) node.items.forEach((n, i) => child(i, n as Node | null));
+  }
+  return out;
 }

@@ -3,12 +3,11 @@
 // volume's source exists, the address lies in the network's subnet) — long after the YAML is gone. So the spec
 // carries a small map, field path → origin (a recipe's file:line:col, or the flag that set the value), and
 // every later check asks it where to point. Paths use the recipe's keys (`volumes.1.source`, `network.ip`); a
-// path without an entry takes the entry of its nearest parent.
+// path without an entry takes the entry of its nearest parent. (A recipe's positions are read in load.ts, with the
+// YAML: this module stays free of the parser, which plans of an image never load.)
 
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import type { Place } from '../errors.ts';
 import type { ContainerSpec, Origin, Origins } from './model.ts';
-import type { ParsedYaml } from './yamlpos.ts';
 
 type Path = readonly (string | number)[];
 const key = (path: Path) => path.map(String).join('.');
@@ -31,30 +30,3 @@ export function setOrigin(origins: Origins, path: Path, origin: Origin): void {
   origins[k] = origin;
 }
 
-// The position of every node of a recipe, by path (each map value, each list item; the document itself is '').
-export function recipeOrigins(y: ParsedYaml): Origins {
-  const out: Origins = {};
-  const pos = (n: Node | null | undefined) => {
-    const p = y.lines.linePos(n?.range?.[0] ?? 0);
-    return { file: y.file, line: p.line, col: p.col };
-  };
-  out[''] = { file: y.file, line: 1, col: 1 };
-  // Iterative, so a deeply nested document cannot exhaust the stack here.
-  const todo: Array<[Node, string]> = [];
-  if (y.doc.contents) todo.push([y.doc.contents as Node, '']);
-  while (todo.length) {
-    const [node, at] = todo.pop()!;
-    const child = (k: string | number, n: Node | null | undefined, keyNode?: Node | null) => {
-      const p = at ? `${at}.${k}` : String(k);
-      out[p] = pos(n ?? keyNode);
-      if (n) todo.push([n, p]);
-    };
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        const k = isScalar(pair.key) ? pair.key.value : undefined;
-        if (typeof k === 'string' || typeof k === 'number') child(k, pair.value as Node | null, pair.key as Node | null);
-      }
-    } else if (isSeq(node)) node.items.forEach((n, i) => child(i, n as Node | null));
-  }
-  return out;
-}

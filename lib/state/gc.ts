@@ -27,6 +27,7 @@ import { monitorFiles } from './lifecycle.ts';
 import { EXEC_JOURNAL, journalFile, journalFor, readJournal, type Journal } from './journal.ts';
 import type { Roots } from './paths.ts';
 import type { Plan, Step } from '../plan/types.ts';
+import { collectNetwork } from '../net/gc.ts';
 
 export interface GcReport {
   /** glassbox/<id> cgroups removed (with their processes killed). */
@@ -87,7 +88,7 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
     releaseContainer(roots, id, state?.name ?? nameOf(roots, id));
     report.containers.push(id);
   }
-  report.network = await (await import('../net/gc.ts')).collectNetwork(roots, bootId);
+  report.network = await collectNetwork(roots, bootId);
   for (const name of danglingNames(roots)) {
     removeName(roots, name);
     report.names.push(name);

@@ -170,7 +170,7 @@ export class Sandbox {
   // Makes the temp dir, takes the leak snapshot, builds the probe, the base image and the rootdir.
   async setup(): Promise<void> {
     if (process.geteuid?.() !== 0) throw new Error('the integration tests need root (run them with sudo)');
-    if (!existsSync(join(REPO, 'dist', 'glassbox.mjs'))) throw new Error('glassbox is not built: run `npm run build`');
+    if (!existsSync(join(REPO, 'dist', 'glassbox.cjs'))) throw new Error('glassbox is not built: run `npm run build`');
     // realpath: /tmp may be a link, and mountinfo shows real paths.
     this.dir = mkdtempSync(join(realpathSync(tmpdir()), `glassbox-it-${this.label}-`));
     // mkdtemp makes it 0700; /var/lib and /run are 0755, and a container run with -u USER opens its start barrier
@@ -270,7 +270,7 @@ export class Sandbox {
   async cleanup(): Promise<void> {
     if (!this.dir) return;
     const problems: string[] = [];
-    if (existsSync(join(REPO, 'dist', 'glassbox.mjs'))) {
+    if (existsSync(join(REPO, 'dist', 'glassbox.cjs'))) {
       // Detached containers a failed test left running: gc never touches a live container, so remove them first.
       const left = this.containerIds();
       if (left.length) await this.gb(['rm', '-f', ...left], { timeoutMs: 60_000 });

@@ -212,3 +212,32 @@ test('the application layer (lib/container/) prints nothing itself: what the use
   const printing = modules.filter((m) => /\bprocess\.(stdout|stderr)\b|\bconsole\.\w+\(/.test(readFileSync(join(repo, m), 'utf8')));
   assert.deepEqual(printing, [], 'modules of lib/container/ that write to the terminal');
 });
+
+// The value imports of a source text (not `import type`, not `import('…')`): what loading the module loads.
+function valueImports(source: string): string[] {
+  const re = /(?:^|[\s;])import\s+(?!type\s)(?:[\w*{}\s,$]+?\s+from\s+)?['"]([^'"]+)['"]/g;
+  return [...source.matchAll(re)].map((m) => m[1]!);
+}
+
+test('start-up loads only commander and the wiring: lib/cli/main.ts reaches the verbs through import() of verbs.ts alone', () => {
+  // `glassbox --version`, `--help` and usage errors must not pay for the verbs' code (chalk, the planner, execa…).
+  const WIRING = ['lib/cli/main.ts', 'lib/cli/image-commands.ts', 'lib/cli/learn-command.ts', 'lib/version.ts'];
+  const seen = new Set<string>();
+  const todo = ['lib/cli/main.ts'];
+  const external = new Set<string>();
+  while (todo.length) {
+    const m = todo.pop()!;
+    if (seen.has(m)) continue;
+    seen.add(m);
+    const src = readFileSync(join(repo, m), 'utf8');
+    for (const s of valueImports(src)) {
+      if (s.startsWith('.')) todo.push(relative(repo, resolve(repo, dirname(m), s)));
+      else external.add(s);
+    }
+    const dynamic = [...src.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((d) => d[1]!).filter((d) => d !== './verbs.ts');
+    assert.deepEqual(dynamic, [], `${m} imports more than ./verbs.ts lazily`);
+  }
+  assert.deepEqual([...seen].sort(), [...WIRING].sort(), 'modules lib/cli/main.ts loads at start-up');
+  assert.deepEqual([...external], ['commander']);
+  assert.deepEqual(valueImports(`import type { A } from './a.ts';\nimport { b } from './b.ts';\nimport './c.ts';`), ['./b.ts', './c.ts']);
+});

@@ -17,6 +17,7 @@ import { runGraph } from './schedule.ts';
 import { catchSignals } from './signals.ts';
 import { startCommand, type CommandResult, type Detached, type Started } from './spawn.ts';
 import { StderrFilter } from './stderr-filter.ts';
+import { StepShell } from './stepshell.ts';
 import { bind, performStep, stepFailed, type RuntimeValues, type StepResult } from './step.ts';
 import { dropJournal, handOverToMonitor, journalUndos, runTeardownSteps, undoSteps } from './teardown.ts';
 
@@ -101,6 +102,8 @@ export class Executor {
   private aborted?: string;
   private signalCount = 0;
   private cleaned = false;
+  /** Every command of the run (its steps, teardown steps and undos) goes to this one shell (stepshell.ts). */
+  private readonly shell = new StepShell();
 
   constructor(plan: Plan, opts: ExecOptions) {
     this.plan = plan;
@@ -136,6 +139,7 @@ export class Executor {
 
   // Runs everything: journal, setup, start, boot, wait, teardown.
   async run(): Promise<ExecOutcome> {
+    this.shell.prepare();
     journalUndos(this.plan, this.opts.journal, this.opts.owner);
     const stopCatching = this.opts.handleSignals ? catchSignals((sig) => this.signal(sig)) : () => {};
     let error: unknown;
@@ -147,6 +151,7 @@ export class Executor {
     }
     const undoFailures = error || (!this.opts.keepOnSuccess && !outcome.detached) ? await this.teardown() : [];
     if (this.opts.dropJournal && this.cleaned && undoFailures.length === 0) dropJournal(this.opts.journal);
+    this.shell.close();
     stopCatching();
     if (error) throw error;
     return { ...outcome, results: this.results, undoFailures };
@@ -307,7 +312,7 @@ export class Executor {
   private async runOne(step: Step): Promise<StepResult> {
     await failpoint(this.plan.steps, step, 'before');
     this.done.push(step);
-    const work = failpointFails(this.plan.steps, step) ? Promise.resolve(failedByFailpoint(step)) : performStep(step, this.vars);
+    const work = failpointFails(this.plan.steps, step) ? Promise.resolve(failedByFailpoint(step)) : performStep(step, this.vars, this.shell.run);
     void failpoint(this.plan.steps, step, 'during');
     const r = await work;
     this.record(r);
@@ -325,11 +330,19 @@ export class Executor {
   async teardown(): Promise<CommandResult[]> {
     if (this.cleaned) return [];
     this.cleaned = true;
+    try {
+      return await this.undoAll();
+    } finally {
+      this.shell.close();
+    }
+  }
+
+  private async undoAll(): Promise<CommandResult[]> {
     if (this.monitor) {
       // Detached: the monitor owns the cleanup once it has the chain; before that, glassbox undoes itself.
       const chain = Number(this.vars.pid ?? 0);
       await handOverToMonitor(this.monitor, chain);
-      return chain ? [] : undoSteps(this.done, this.vars);
+      return chain ? [] : undoSteps(this.done, this.vars, this.shell.run);
     }
     if (this.main && !this.mainEnded) {
       // Our own unreaped child cannot have a reused PID; --kill-child passes the SIGKILL on to PID 1.
@@ -338,8 +351,8 @@ export class Executor {
       } catch {}
       await this.main.done;
     }
-    await runTeardownSteps(this.plan.teardown ?? [], this.done, this.vars);
-    return undoSteps(this.done, this.vars);
+    await runTeardownSteps(this.plan.teardown ?? [], this.done, this.vars, this.shell.run);
+    return undoSteps(this.done, this.vars, this.shell.run);
   }
 }
 

@@ -1,8 +1,10 @@
-// The only module in glassbox that starts processes. Every command is an argv array handed to execa: no shell
-// ever parses a string of ours, so a value can never turn into two arguments or a shell construct.
-// execa is imported lazily so commands that spawn nothing (plan, script, ps) start faster.
+// The only module in glassbox that starts processes. Every command is an argv array, handed to execa (runCommand:
+// a command run to completion outside the executor) or to Node's child_process (the executor's step shell, the
+// container's start chain, a detached monitor); never with shell: true, so no shell parses a string of ours and a
+// value can never turn into two arguments or a shell construct. The step shell (stepshell.ts) is fed only lines
+// the quoting module renders. execa is imported lazily, on the first runCommand.
 
-import type { ResultPromise } from 'execa';
+import type { ChildProcess } from 'node:child_process';
 import { signalNumber } from './signals.ts';
 
 export interface CommandResult {
@@ -43,9 +45,11 @@ async function loadExeca(): Promise<typeof import('execa')> {
   return execaModule;
 }
 
-// Starts loading execa early, so its parse and compile overlap with planning instead of delaying the first step.
+// Called by verbs that will spawn (run, learn). A run's own processes (the step shell, the start chain, a detached
+// monitor) are spawned by Node's child_process, so execa (a large module) is not loaded ahead: a verb that runs a
+// command to completion outside the executor loads it then.
 export function preloadSpawner(): void {
-  void loadExeca();
+  void import('node:child_process');
 }
 
 // Runs argv to completion and captures its output; never throws for a non-zero exit.
@@ -81,7 +85,9 @@ export interface Started {
   done: Promise<CommandResult>;
 }
 
-// Starts a long-running process with the terminal attached (the container's main process).
+// Starts a long-running process with the terminal attached (the container's main process). Spawned by Node's own
+// child_process (argv array, no shell), not execa: a run spawns nothing else through execa, so its module is never
+// loaded, and its first call alone costs about 8 ms of JavaScript.
 export async function startCommand(
   argv: string[],
   opts: RunOptions & {
@@ -97,41 +103,99 @@ export async function startCommand(
     onStdoutEnd?: () => void;
   },
 ): Promise<Started> {
-  const { execa } = await loadExeca();
   const started = performance.now();
-  const child: ResultPromise = execa(argv[0]!, argv.slice(1), {
-    reject: false,
-    // Extra descriptor numbers are passed as they are; execa's types spell them out as literals, hence the cast.
-    stdio: [opts.stdin ?? opts.stdio, opts.onStdout ? 'pipe' : opts.stdio, opts.onStderr ? 'pipe' : opts.stdio, ...((opts.fds ?? []) as 3[])],
-    buffer: false,
+  const child = await spawnChild(argv, {
+    stdio: [opts.stdin ?? opts.stdio, opts.onStdout ? 'pipe' : opts.stdio, opts.onStderr ? 'pipe' : opts.stdio, ...(opts.fds ?? [])],
     cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: opts.extendEnv ?? true,
-    encoding: 'utf8',
+    env: environment(opts),
   });
-  if (opts.onStderr) child.stderr?.on('data', (d: Buffer | string) => opts.onStderr!(String(d)));
+  if (opts.onStderr) {
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => opts.onStderr!(d));
+  }
   if (opts.onStdout) {
-    child.stdout?.on('data', (d: Buffer | string) => opts.onStdout!(String(d)));
-    child.stdout?.on('close', () => opts.onStdoutEnd?.());
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => opts.onStdout!(d));
+    child.stdout!.on('close', () => opts.onStdoutEnd?.());
   }
-  const pid = child.pid;
-  if (pid === undefined) {
-    const r = await child;
-    throw new Error(`could not start ${argv[0]}: ${r.message}`);
-  }
-  const done = child.then((r) => {
-    const result: CommandResult = {
-      argv,
-      exitCode: r.exitCode ?? (r.signal ? 128 + signalNumber(r.signal) : 125),
-      signal: r.signal ?? undefined,
-      stdout: typeof r.stdout === 'string' ? r.stdout : '',
-      stderr: typeof r.stderr === 'string' ? r.stderr : '',
-      durationMs: performance.now() - started,
-    };
+  const done = closed(child).then((e) => {
+    const result: CommandResult = { argv, ...e, stdout: '', stderr: '', durationMs: performance.now() - started };
     for (const l of listeners) l(result);
     return result;
   });
-  return { pid, done };
+  return { pid: child.pid!, done };
+}
+
+export interface Fed {
+  pid: number;
+  /** Sends text to the process's standard input (a pipe). */
+  write(text: string): void;
+  /** Closes its standard input: a shell reading commands from it then exits. */
+  end(): void;
+  /** Whether glassbox's event loop waits for the process and its pipes (while a command is in flight) or not. */
+  hold(on: boolean): void;
+  /** Resolves when the process has ended, with its exit code (128+N for signal N). */
+  exited: Promise<{ exitCode: number; signal?: string }>;
+}
+
+// Starts a process that reads what glassbox writes to its standard input (the step shell, stepshell.ts) and hands
+// its standard output and error, as text, to the callbacks. Not reported to the command listeners: it is a
+// transport, and each command it is given is reported on its own. Spawned like startCommand's.
+export async function startFed(argv: string[], onStdout: (s: string) => void, onStderr: (s: string) => void): Promise<Fed> {
+  const child = await spawnChild(argv, { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => onStdout(d));
+  child.stderr!.on('data', (d: string) => onStderr(d));
+  // A write after the shell has gone (EPIPE) is answered by `exited`, not by an uncaught error.
+  child.stdin!.on('error', () => {});
+  const streams = [child.stdin, child.stdout, child.stderr] as unknown as { ref(): void; unref(): void }[];
+  return {
+    pid: child.pid!,
+    write: (text) => void child.stdin!.write(text),
+    end: () => child.stdin!.end(),
+    hold: (on) => {
+      if (on) child.ref();
+      else child.unref();
+      for (const s of streams) (on ? s.ref : s.unref).call(s);
+    },
+    // 'exit', not 'close': a command the killed shell left behind may hold its pipes open a while.
+    exited: closed(child, 'exit'),
+  };
+}
+
+type Stdio = 'inherit' | 'ignore' | 'pipe' | number;
+
+// The child's environment: glassbox's, extended by opts.env, or opts.env alone (extendEnv false).
+function environment(opts: RunOptions): NodeJS.ProcessEnv {
+  if (opts.extendEnv === false) return opts.env ?? {};
+  return opts.env ? { ...process.env, ...opts.env } : process.env;
+}
+
+// Spawns argv (never through a shell); throws when it cannot be started (no such program). Like execa's default, a
+// child still running when glassbox exits is sent SIGTERM then.
+async function spawnChild(argv: string[], opts: { stdio: Stdio[]; cwd?: string; env: NodeJS.ProcessEnv }): Promise<ChildProcess> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: opts.stdio, cwd: opts.cwd, env: opts.env, shell: false });
+  if (child.pid === undefined) {
+    const e = await new Promise<Error>((res) => child.once('error', res));
+    throw new Error(`could not start ${argv[0]}: ${e.message}`);
+  }
+  const cleanup = () => {
+    try {
+      child.kill('SIGTERM');
+    } catch {}
+  };
+  process.once('exit', cleanup);
+  child.once('exit', () => process.off('exit', cleanup));
+  return child;
+}
+
+// Resolves once the child has ended and (for 'close') its pipes are closed: its exit code, or 128+N for signal N.
+function closed(child: ChildProcess, event: 'close' | 'exit' = 'close'): Promise<{ exitCode: number; signal?: string }> {
+  return new Promise((res) => {
+    child.once(event, (code: number | null, signal: NodeJS.Signals | null) => res(signal ? { exitCode: 128 + signalNumber(signal), signal } : { exitCode: code ?? 125 }));
+  });
 }
 
 export interface Detached {
@@ -141,23 +205,24 @@ export interface Detached {
 }
 
 // Starts a process that outlives glassbox (the monitor of a detached container): no stdin, its stdout and stderr
-// appended to a file, not waited for. The process is still glassbox's child until glassbox exits.
+// appended to a file, not waited for. The process is still glassbox's child until glassbox exits. Spawned by Node's
+// child_process, like startCommand's, but never sent a signal when glassbox exits: outliving it is the point.
 export async function startDetached(argv: string[], logFile: string): Promise<Detached> {
-  const { execa } = await loadExeca();
+  const { spawn } = await import('node:child_process');
   const { openSync, closeSync } = await import('node:fs');
-  // A descriptor number is handed to the child as it is (no pipe through glassbox, which is about to exit); execa's
-  // types spell descriptor numbers out as literals, hence the cast.
-  const fd = openSync(logFile, 'a', 0o600) as 3;
+  // A descriptor number is handed to the child as it is (no pipe through glassbox, which is about to exit).
+  const fd = openSync(logFile, 'a', 0o600);
   const started = performance.now();
   try {
-    // cleanup: false — execa must not kill the monitor when glassbox exits; that is the point of it.
-    const child = execa(argv[0]!, argv.slice(1), { stdin: 'ignore', stdout: fd, stderr: fd, reject: false, cleanup: false });
-    const pid = child.pid;
-    if (pid === undefined) throw new Error(`could not start ${argv[0]}: ${(await child).message}`);
-    const exited = child.then(() => undefined);
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd], shell: false });
+    if (child.pid === undefined) {
+      const e = await new Promise<Error>((res) => child.once('error', res));
+      throw new Error(`could not start ${argv[0]}: ${e.message}`);
+    }
+    const exited = new Promise<void>((res) => child.once('exit', () => res()));
     child.unref();
     for (const l of listeners) l({ argv, exitCode: 0, stdout: '', stderr: '', durationMs: performance.now() - started });
-    return { pid, exited };
+    return { pid: child.pid, exited };
   } finally {
     closeSync(fd);
   }

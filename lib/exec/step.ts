@@ -11,6 +11,7 @@ import { GlassboxError } from '../errors.ts';
 import { RT_CLOSE, RT_OPEN, type RuntimeVar, type Step } from '../plan/types.ts';
 import { inProcessArgv, isInProcess } from '../render/inprocess.ts';
 import { emitCommand, runCommand, type CommandResult } from './spawn.ts';
+import type { CommandRunner } from './stepshell.ts';
 
 /** The values known only at run time (pid: the start chain, pid1: the container's PID 1), as text. */
 export type RuntimeValues = Partial<Record<RuntimeVar, string>>;
@@ -54,8 +55,8 @@ function hintForFailure(r: StepResult): string {
 }
 
 // Does what one run, write, mkdir or remove step says, exactly as its rendered line would. File operations run
-// in-process (printf > F, mkdir -p, rm -f); commands are spawned. Never throws for a failure: it is in the result.
-export async function performStep(step: Step, vars: RuntimeValues = {}): Promise<StepResult> {
+// in-process (printf > F, mkdir -p, rm -f); commands are spawned, or sent to the executor's step shell (`run`). Never throws for a failure: it is in the result.
+export async function performStep(step: Step, vars: RuntimeValues = {}, run: CommandRunner = runCommand): Promise<StepResult> {
   if (isInProcess(step)) {
     const paths = step.kind === 'write' ? [bind(step.write!.path, vars)] : step.paths!.map((p) => bind(p, vars));
     const argv = inProcessArgv(step.kind === 'write' ? { ...step, write: { ...step.write!, path: paths[0]! } } : { ...step, paths });
@@ -81,7 +82,7 @@ export async function performStep(step: Step, vars: RuntimeValues = {}): Promise
     return r;
   }
   const argv = step.argv!.map((a) => bind(a, vars));
-  const c = await runCommand(argv, { stdin: step.stdin });
+  const c = await run(argv, step.stdin === undefined ? {} : { stdin: step.stdin });
   // A shared object another container made first ("File exists", "Chain already exists"): the work is done.
   const exitCode = step.existsOk && c.exitCode !== 0 && EXISTS.test(c.stderr) ? 0 : c.exitCode;
   return { step, argv, exitCode, stdout: c.stdout, stderr: c.stderr, durationMs: c.durationMs };
@@ -96,9 +97,9 @@ export const BUSY_DELAY_MS = 100;
 
 // Runs a command again while it fails saying "busy" (EBUSY): removing a cgroup succeeds only once the kernel has
 // let go of its last process, which can take a moment after that process has exited. Bounded.
-export async function runWhileBusy(argv: string[]): Promise<CommandResult> {
+export async function runWhileBusy(argv: string[], run: CommandRunner = runCommand): Promise<CommandResult> {
   for (let i = 1; ; i++) {
-    const r = await runCommand(argv);
+    const r = await run(argv);
     if (r.exitCode === 0 || !/busy/i.test(r.stderr) || i >= BUSY_TRIES) return r;
     await new Promise((res) => setTimeout(res, BUSY_DELAY_MS));
   }

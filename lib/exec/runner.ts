@@ -17,13 +17,16 @@ import { runGraph } from './schedule.ts';
 import { catchSignals } from './signals.ts';
 import { startCommand, type CommandResult, type Detached, type Started } from './spawn.ts';
 import { StderrFilter } from './stderr-filter.ts';
-import { StepShell } from './stepshell.ts';
+import { StepShells } from './stepshell.ts';
 import { bind, performStep, stepFailed, type RuntimeValues, type StepResult } from './step.ts';
 import { dropJournal, handOverToMonitor, journalUndos, runTeardownSteps, undoSteps } from './teardown.ts';
 
 export type { StepResult } from './step.ts';
 
 export type StdioMode = 'inherit' | 'ignore';
+
+/** At most this many step shells per run (setup's independent commands side by side). */
+const SHELLS = 2;
 
 export interface ExecHooks {
   /** Learn mode: asked before each step; 'skip' leaves it out, 'quit' stops and undoes. */
@@ -102,12 +105,13 @@ export class Executor {
   private aborted?: string;
   private signalCount = 0;
   private cleaned = false;
-  /** Every command of the run (its steps, teardown steps and undos) goes to this one shell (stepshell.ts). */
-  private readonly shell = new StepShell();
+  /** Every command of the run (its steps, teardown steps and undos) goes to a step shell (stepshell.ts). */
+  private readonly shell: StepShells;
 
   constructor(plan: Plan, opts: ExecOptions) {
     this.plan = plan;
     this.opts = opts;
+    this.shell = new StepShells(opts.hooks?.beforeStep ? 1 : Math.min(opts.concurrency ?? 4, SHELLS));
   }
 
   // Ctrl-C or SIGTERM: before the container runs, stop and undo; while it runs, pass the signal on.

@@ -46,10 +46,13 @@ export class StepShell {
   private err = '';
   private pending?: Pending;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Commands given and not yet done (the one in flight and those queued behind it). */
+  busy = 0;
 
   // Runs argv in the shell, after the commands sent before it; reports it to the command listeners.
   run: CommandRunner = (argv, opts = {}) => {
-    const r = this.queue.then(() => this.send(argv, opts.stdin));
+    this.busy++;
+    const r = this.queue.then(() => this.send(argv, opts.stdin)).finally(() => this.busy--);
     this.queue = r.catch(() => {});
     return r;
   };
@@ -156,5 +159,41 @@ export class StepShell {
       const f = await fed;
       f.end();
     }).catch(() => {});
+  }
+}
+
+/**
+ * The executor's shells: up to `most` (setup steps that do not need each other run side by side, as many as the
+ * scheduler allows at once), each started when a command finds every shell busy. A command goes to an idle shell.
+ */
+export class StepShells {
+  private readonly shells: StepShell[] = [];
+  private readonly most: number;
+
+  constructor(most = 2) {
+    this.most = Math.max(1, most);
+  }
+
+  /** Starts the first shell ahead of its first command. */
+  prepare(): void {
+    this.shell().prepare();
+  }
+
+  private shell(): StepShell {
+    const idle = this.shells.find((s) => s.busy === 0);
+    if (idle) return idle;
+    if (this.shells.length < this.most) {
+      const s = new StepShell();
+      this.shells.push(s);
+      return s;
+    }
+    return this.shells.reduce((a, b) => (b.busy < a.busy ? b : a));
+  }
+
+  run: CommandRunner = (argv, opts) => this.shell().run(argv, opts);
+
+  /** Closes every shell's input (each exits once its command in flight is done). */
+  close(): void {
+    for (const s of this.shells) s.close();
   }
 }

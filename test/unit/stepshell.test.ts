@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { onCommand, type CommandResult } from '../../lib/exec/spawn.ts';
-import { StepShell, stepLine } from '../../lib/exec/stepshell.ts';
+import { StepShell, StepShells, stepLine } from '../../lib/exec/stepshell.ts';
 
 // Values a shell would read something into if they were not quoted.
 const AWKWARD = ['', ' ', "it's", '$HOME', '`id`', '$(id)', 'a\nb', '*', '~', 'x;y', '"q"', '\\', '-n', '#', 'if', 'A=B', '日本'];
@@ -91,5 +91,24 @@ test('StepShell: the terminal\'s signals do not end the shell (it stays for the 
     assert.equal(s.exitCode, 130);
   } finally {
     shell.close();
+  }
+});
+
+test('StepShells: commands given at once run side by side in up to `most` shells, each shell one at a time', async () => {
+  const shells = new StepShells(2);
+  try {
+    // Each command waits until both are running (a FIFO-free rendezvous: each touches its file and waits for the
+    // other's), so the pair finishes only if they ran at the same time in two shells.
+    const dir = (await shells.run(['mktemp', '-d'])).stdout.trim();
+    const wait = (me: string, other: string) => ['sh', '-c', `: > ${dir}/${me}; i=0; while [ ! -e ${dir}/${other} ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done; [ -e ${dir}/${other} ] && echo $PPID`];
+    const [a, b] = await Promise.all([shells.run(wait('a', 'b')), shells.run(wait('b', 'a'))]);
+    assert.deepEqual([a.exitCode, b.exitCode], [0, 0]);
+    assert.notEqual(a.stdout.trim(), b.stdout.trim());
+    // A third command at once waits for a shell: there are only two.
+    const three = await Promise.all([1, 2, 3].map((n) => shells.run(['sh', '-c', `echo ${n} $PPID`])));
+    assert.equal(new Set(three.map((r) => r.stdout.split(' ')[1])).size <= 2, true);
+    await shells.run(['rm', '-rf', dir]);
+  } finally {
+    shells.close();
   }
 });

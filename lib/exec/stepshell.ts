@@ -101,7 +101,9 @@ export class StepShell {
     return fed;
   }
 
-  private readonly status = new RegExp(`${this.mark} (\\d+)\\n`);
+  // The markers end their streams (a shell runs one command at a time), so only the tail is looked at: a command
+  // with megabytes of output costs no rescans.
+  private readonly status = new RegExp(`${this.mark} (\\d+)\\n$`);
 
   private stdout(s: string): void {
     this.out += s;
@@ -117,14 +119,13 @@ export class StepShell {
   private check(): void {
     const p = this.pending;
     if (!p) return;
-    const e = this.err.indexOf(`${this.mark}\n`);
-    if (e < 0) return;
-    const m = this.status.exec(this.out);
+    if (!this.err.endsWith(`${this.mark}\n`)) return;
+    const tail = this.out.slice(-(this.mark.length + 16));
+    const m = this.status.exec(tail);
     if (!m) return;
-    const stdout = this.out.slice(0, m.index);
-    const stderr = this.err.slice(0, e);
-    this.out = this.out.slice(m.index + m[0].length);
-    this.err = this.err.slice(e + this.mark.length + 1);
+    const stdout = this.out.slice(0, this.out.length - m[0].length);
+    const stderr = this.err.slice(0, this.err.length - this.mark.length - 1);
+    this.out = this.err = '';
     this.pending = undefined;
     p.resolve({ argv: p.argv, exitCode: Number(m[1]), stdout, stderr, durationMs: performance.now() - p.started });
   }

@@ -29,10 +29,14 @@ test('StepShell: exit status, stdout and stderr of each command, in order, repor
     // Output without its last newline, on both streams, is kept as it is.
     const b = await shell.run(['sh', '-c', 'printf no-newline; printf e >&2']);
     assert.deepEqual([b.exitCode, b.stdout, b.stderr], [0, 'no-newline', 'e']);
+    // A large output arrives whole, in many chunks.
+    const big = await shell.run(['sh', '-c', 'i=0; while [ $i -lt 20000 ]; do echo "line $i of the output"; i=$((i+1)); done']);
+    assert.equal(big.stdout.split('\n').length, 20001);
+    assert.equal(big.stdout.split('\n')[19999], 'line 19999 of the output');
     // Several commands sent at once run one after another, each with its own result.
     const many = await Promise.all([1, 2, 3, 4].map((n) => shell.run(['sh', '-c', `echo ${n}; exit ${n}`])));
     assert.deepEqual(many.map((r) => [r.exitCode, r.stdout]), [[1, '1\n'], [2, '2\n'], [3, '3\n'], [4, '4\n']]);
-    assert.equal(seen.length, 6);
+    assert.equal(seen.length, 7);
     assert.deepEqual(seen[0]!.argv, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
   } finally {
     stop();

@@ -155,7 +155,7 @@ export class Executor {
     }
     const undoFailures = error || (!this.opts.keepOnSuccess && !outcome.detached) ? await this.teardown() : [];
     if (this.opts.dropJournal && this.cleaned && undoFailures.length === 0) dropJournal(this.opts.journal);
-    this.shell.close();
+    await this.shell.close();
     stopCatching();
     if (error) throw error;
     return { ...outcome, results: this.results, undoFailures };
@@ -337,7 +337,7 @@ export class Executor {
     try {
       return await this.undoAll();
     } finally {
-      this.shell.close();
+      await this.shell.close();
     }
   }
 

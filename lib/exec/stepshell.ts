@@ -148,18 +148,24 @@ export class StepShell {
   }
 
   /**
-   * Closes the shell's input: it exits once the command in flight is done. Between commands the shell never holds
-   * glassbox's event loop, so glassbox does not wait for it.
+   * Closes the shell's input and resolves once the shell has exited (after the command in flight, if any). Between
+   * commands the shell holds no reference on glassbox's event loop.
    */
-  close(): void {
+  close(): Promise<void> {
     const fed = this.fed;
-    if (!fed) return;
-    this.queue = this.queue.then(async () => {
+    if (!fed) return Promise.resolve();
+    const closed = this.queue.then(async () => {
       if (this.fed !== fed) return;
       this.fed = undefined;
       const f = await fed;
       f.end();
-    }).catch(() => {});
+      // The shell exits at once (end of its input); waiting for it means no process of the run outlives glassbox.
+      f.hold(true);
+      await f.exited;
+      f.hold(false);
+    });
+    this.queue = closed.catch(() => {});
+    return this.queue as Promise<void>;
   }
 }
 
@@ -194,7 +200,7 @@ export class StepShells {
   run: CommandRunner = (argv, opts) => this.shell().run(argv, opts);
 
   /** Closes every shell's input (each exits once its command in flight is done). */
-  close(): void {
-    for (const s of this.shells) s.close();
+  async close(): Promise<void> {
+    await Promise.all(this.shells.map((s) => s.close()));
   }
 }

@@ -40,7 +40,7 @@ test('StepShell: exit status, stdout and stderr of each command, in order, repor
     assert.deepEqual(seen[0]!.argv, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
   } finally {
     stop();
-    shell.close();
+    await shell.close();
   }
 });
 
@@ -62,7 +62,7 @@ test('StepShell: the shell splits the line into exactly the argv, awkward values
     assert.equal(e.exitCode, 127);
     assert.match(e.stderr, /not found/);
   } finally {
-    shell.close();
+    await shell.close();
   }
 });
 
@@ -78,7 +78,7 @@ test('StepShell: a shell killed mid-command fails that command; the next command
     assert.equal(again.exitCode, 0);
     assert.notEqual(Number(again.stdout.trim()), first);
   } finally {
-    shell.close();
+    await shell.close();
   }
 });
 
@@ -93,8 +93,11 @@ test('StepShell: the terminal\'s signals do not end the shell (it stays for the 
     // A trapped signal is reset to its default in the commands the shell starts: SIGINT ends this one (130).
     const s = await shell.run(['sh', '-c', 'kill -INT $$; sleep 5']);
     assert.equal(s.exitCode, 130);
+    // Closed, the shell has exited by the time close() resolves: nothing of the run outlives glassbox.
+    await shell.close();
+    assert.throws(() => process.kill(pid, 0), /ESRCH/);
   } finally {
-    shell.close();
+    await shell.close();
   }
 });
 
@@ -113,6 +116,6 @@ test('StepShells: commands given at once run side by side in up to `most` shells
     assert.equal(new Set(three.map((r) => r.stdout.split(' ')[1])).size <= 2, true);
     await shells.run(['rm', '-rf', dir]);
   } finally {
-    shells.close();
+    await shells.close();
   }
 });

@@ -17,12 +17,16 @@ import { runGraph } from './schedule.ts';
 import { catchSignals, interruptedBy } from './signals.ts';
 import { startCommand, type CommandResult, type Detached, type Started } from './spawn.ts';
 import { StderrFilter } from './stderr-filter.ts';
+import { StepShells } from './stepshell.ts';
 import { bind, performStep, stepFailed, type RuntimeValues, type StepResult } from './step.ts';
 import { dropJournal, handOverToMonitor, journalUndos, runTeardownSteps, undoSteps } from './teardown.ts';
 
 export type { StepResult } from './step.ts';
 
 export type StdioMode = 'inherit' | 'ignore';
+
+/** At most this many step shells per run (setup's independent commands side by side). */
+const SHELLS = 2;
 
 export interface ExecHooks {
   /** Learn mode: asked before each step; 'skip' leaves it out, 'quit' stops and undoes. */
@@ -108,10 +112,13 @@ export class Executor {
   private aborted?: string;
   private signalCount = 0;
   private cleaned = false;
+  /** Every command of the run (its steps, teardown steps and undos) goes to a step shell (stepshell.ts). */
+  private readonly shell: StepShells;
 
   constructor(plan: Plan, opts: ExecOptions) {
     this.plan = plan;
     this.opts = opts;
+    this.shell = new StepShells(opts.hooks?.beforeStep ? 1 : Math.min(opts.concurrency ?? 4, SHELLS));
   }
 
   // Ctrl-C or SIGTERM: before the container runs, stop and undo; while it runs, pass the signal on.
@@ -148,6 +155,7 @@ export class Executor {
 
   // Runs everything: journal, setup, start, boot, wait, teardown.
   async run(): Promise<ExecOutcome> {
+    this.shell.prepare();
     journalUndos(this.plan, this.opts.journal, this.opts.owner);
     const stopCatching = this.opts.handleSignals ? catchSignals((sig) => this.signal(sig)) : () => {};
     let error: unknown;
@@ -159,6 +167,7 @@ export class Executor {
     }
     const undoFailures = error || (!this.opts.keepOnSuccess && !outcome.detached) ? await this.teardown() : [];
     if (this.opts.dropJournal && this.cleaned && undoFailures.length === 0) dropJournal(this.opts.journal);
+    await this.shell.close();
     stopCatching();
     if (error) throw error;
     return { ...outcome, results: this.results, undoFailures };
@@ -320,7 +329,7 @@ export class Executor {
   private async runOne(step: Step): Promise<StepResult> {
     await failpoint(this.plan.steps, step, 'before');
     this.done.push(step);
-    const work = failpointFails(this.plan.steps, step) ? Promise.resolve(failedByFailpoint(step)) : performStep(step, this.vars);
+    const work = failpointFails(this.plan.steps, step) ? Promise.resolve(failedByFailpoint(step)) : performStep(step, this.vars, this.shell.run);
     void failpoint(this.plan.steps, step, 'during');
     const r = await work;
     this.record(r);
@@ -338,11 +347,19 @@ export class Executor {
   async teardown(): Promise<CommandResult[]> {
     if (this.cleaned) return [];
     this.cleaned = true;
+    try {
+      return await this.undoAll();
+    } finally {
+      await this.shell.close();
+    }
+  }
+
+  private async undoAll(): Promise<CommandResult[]> {
     if (this.monitor) {
       // Detached: the monitor owns the cleanup once it has the chain; before that, glassbox undoes itself.
       const chain = Number(this.vars.pid ?? 0);
       await handOverToMonitor(this.monitor, chain);
-      return chain ? [] : undoSteps(this.done, this.vars);
+      return chain ? [] : undoSteps(this.done, this.vars, this.shell.run);
     }
     if (this.main && !this.mainEnded) {
       // Our own unreaped child cannot have a reused PID; --kill-child passes the SIGKILL on to PID 1.
@@ -351,8 +368,8 @@ export class Executor {
       } catch {}
       await this.main.done;
     }
-    await runTeardownSteps(this.plan.teardown ?? [], this.done, this.vars);
-    return undoSteps(this.done, this.vars);
+    await runTeardownSteps(this.plan.teardown ?? [], this.done, this.vars, this.shell.run);
+    return undoSteps(this.done, this.vars, this.shell.run);
   }
 }
 

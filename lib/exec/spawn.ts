@@ -1,8 +1,10 @@
-// The only module in glassbox that starts processes. Every command is an argv array handed to execa: no shell
-// ever parses a string of ours, so a value can never turn into two arguments or a shell construct.
-// execa is imported lazily so commands that spawn nothing (plan, script, ps) start faster.
+// The only module in glassbox that starts processes. Every command is an argv array handed to execa — a command run
+// to completion (runCommand), the executor's step shell (startFed), the container's start chain (startCommand), a
+// detached monitor (startDetached) — never with shell: true, so no shell parses a string of ours and a value can
+// never turn into two arguments or a shell construct. The step shell (stepshell.ts) is fed only lines the quoting
+// module renders. execa is imported lazily; verbs that will spawn start loading it early (preloadSpawner).
 
-import type { ResultPromise } from 'execa';
+import type { ChildProcess } from 'node:child_process';
 import { signalNumber } from './signals.ts';
 
 export interface CommandResult {
@@ -43,7 +45,7 @@ async function loadExeca(): Promise<typeof import('execa')> {
   return execaModule;
 }
 
-// Starts loading execa early, so its parse and compile overlap with planning instead of delaying the first step.
+// Starts loading execa early, so its load overlaps with planning instead of delaying the first step.
 export function preloadSpawner(): void {
   void loadExeca();
 }
@@ -104,43 +106,105 @@ export async function startCommand(
     ownSession?: boolean;
   },
 ): Promise<Started> {
-  const { execa } = await loadExeca();
   const started = performance.now();
-  const child: ResultPromise = execa(argv[0]!, argv.slice(1), {
-    reject: false,
-    // Extra descriptor numbers are passed as they are; execa's types spell them out as literals, hence the cast.
-    stdio: [opts.stdin ?? opts.stdio, opts.onStdout ? 'pipe' : opts.stdio, opts.onStderr ? 'pipe' : opts.stdio, ...((opts.fds ?? []) as 3[])],
-    buffer: false,
+  const { child } = await spawnChild(argv, {
+    stdio: [opts.stdin ?? opts.stdio, opts.onStdout ? 'pipe' : opts.stdio, opts.onStderr ? 'pipe' : opts.stdio, ...(opts.fds ?? [])],
     cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: opts.extendEnv ?? true,
-    encoding: 'utf8',
-    // Node's detached is setsid(2) in the child; the child is still waited for (never unref'd).
-    detached: !!opts.ownSession,
+    env: environment(opts),
+    ownSession: !!opts.ownSession,
   });
-  if (opts.onStderr) child.stderr?.on('data', (d: Buffer | string) => opts.onStderr!(String(d)));
+  if (opts.onStderr) {
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => opts.onStderr!(d));
+  }
   if (opts.onStdout) {
-    child.stdout?.on('data', (d: Buffer | string) => opts.onStdout!(String(d)));
-    child.stdout?.on('close', () => opts.onStdoutEnd?.());
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => opts.onStdout!(d));
+    child.stdout!.on('close', () => opts.onStdoutEnd?.());
   }
-  const pid = child.pid;
-  if (pid === undefined) {
-    const r = await child;
-    throw new Error(`could not start ${argv[0]}: ${r.message}`);
-  }
-  const done = child.then((r) => {
-    const result: CommandResult = {
-      argv,
-      exitCode: r.exitCode ?? (r.signal ? 128 + signalNumber(r.signal) : 125),
-      signal: r.signal ?? undefined,
-      stdout: typeof r.stdout === 'string' ? r.stdout : '',
-      stderr: typeof r.stderr === 'string' ? r.stderr : '',
-      durationMs: performance.now() - started,
-    };
+  const done = closed(child).then((e) => {
+    const result: CommandResult = { argv, ...e, stdout: '', stderr: '', durationMs: performance.now() - started };
     for (const l of listeners) l(result);
     return result;
   });
-  return { pid, done };
+  return { pid: child.pid!, done };
+}
+
+export interface Fed {
+  pid: number;
+  /** Sends text to the process's standard input (a pipe). */
+  write(text: string): void;
+  /** Closes its standard input: a shell reading commands from it then exits. */
+  end(): void;
+  /** Whether glassbox's event loop waits for the process and its pipes (while a command is in flight) or not. */
+  hold(on: boolean): void;
+  /** Resolves when the process has ended, with its exit code (128+N for signal N). */
+  exited: Promise<{ exitCode: number; signal?: string }>;
+}
+
+// Starts a process that reads what glassbox writes to its standard input (the step shell, stepshell.ts) and hands
+// its standard output and error, as text, to the callbacks. Not reported to the command listeners: it is a
+// transport, and each command it is given is reported on its own. Spawned like startCommand's.
+export async function startFed(argv: string[], onStdout: (s: string) => void, onStderr: (s: string) => void): Promise<Fed> {
+  const { child } = await spawnChild(argv, { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => onStdout(d));
+  child.stderr!.on('data', (d: string) => onStderr(d));
+  // A write after the shell has gone (EPIPE) is answered by `exited`, not by an uncaught error.
+  child.stdin!.on('error', () => {});
+  const streams = [child.stdin, child.stdout, child.stderr] as unknown as { ref(): void; unref(): void }[];
+  return {
+    pid: child.pid!,
+    write: (text) => void child.stdin!.write(text),
+    end: () => child.stdin!.end(),
+    hold: (on) => {
+      if (on) child.ref();
+      else child.unref();
+      for (const s of streams) (on ? s.ref : s.unref).call(s);
+    },
+    // 'exit', not 'close': a command the killed shell left behind may hold its pipes open a while.
+    exited: closed(child, 'exit'),
+  };
+}
+
+type Stdio = 'inherit' | 'ignore' | 'pipe' | number;
+
+// The child's environment: glassbox's, extended by opts.env, or opts.env alone (extendEnv false).
+function environment(opts: RunOptions): NodeJS.ProcessEnv {
+  if (opts.extendEnv === false) return opts.env ?? {};
+  return opts.env ? { ...process.env, ...opts.env } : process.env;
+}
+
+// Spawns argv through execa (never through a shell); throws when it cannot be started (no such program). execa's
+// cleanup sends a child still running when glassbox exits SIGTERM. Output is not buffered: the callers read the
+// pipes themselves. The result is execa's subprocess, a ChildProcess, whose events the callers wait on; it comes
+// wrapped, because the subprocess is also a promise of its end, which an async function's result would wait for.
+async function spawnChild(argv: string[], opts: { stdio: Stdio[]; cwd?: string; env: NodeJS.ProcessEnv; ownSession?: boolean }): Promise<{ child: ChildProcess }> {
+  const { execa } = await loadExeca();
+  const child = execa(argv[0]!, argv.slice(1), {
+    // Extra descriptor numbers are passed as they are; execa's types spell them out as literals, hence the cast.
+    stdio: opts.stdio as ['pipe', 'pipe', 'pipe'],
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: false,
+    buffer: false,
+    reject: false,
+    // Node's detached is setsid(2) in the child; the child is still waited for (never unref'd here).
+    detached: !!opts.ownSession,
+  });
+  if (child.pid === undefined) {
+    const r = await child;
+    throw new Error(`could not start ${argv[0]}: ${r.message}`);
+  }
+  return { child: child as unknown as ChildProcess };
+}
+
+// Resolves once the child has ended and (for 'close') its pipes are closed: its exit code, or 128+N for signal N.
+function closed(child: ChildProcess, event: 'close' | 'exit' = 'close'): Promise<{ exitCode: number; signal?: string }> {
+  return new Promise((res) => {
+    child.once(event, (code: number | null, signal: NodeJS.Signals | null) => res(signal ? { exitCode: 128 + signalNumber(signal), signal } : { exitCode: code ?? 125 }));
+  });
 }
 
 export interface Detached {

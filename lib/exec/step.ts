@@ -6,11 +6,12 @@
 // module also holds the two ways a step tolerates the kernel's answers: an object that already exists (EXISTS, for
 // shared bridges and chains) and a cgroup still busy for a moment after its last process ended (runWhileBusy).
 
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { closeSync, constants, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { GlassboxError } from '../errors.ts';
 import { RT_CLOSE, RT_OPEN, type RuntimeVar, type Step } from '../plan/types.ts';
 import { inProcessArgv, isInProcess } from '../render/inprocess.ts';
 import { emitCommand, runCommand, type CommandResult } from './spawn.ts';
+import type { CommandRunner } from './stepshell.ts';
 
 /** The values known only at run time (pid: the start chain, pid1: the container's PID 1), as text. */
 export type RuntimeValues = Partial<Record<RuntimeVar, string>>;
@@ -54,23 +55,27 @@ function hintForFailure(r: StepResult): string {
 }
 
 // Does what one run, write, mkdir or remove step says, exactly as its rendered line would. File operations run
-// in-process (printf > F, mkdir -p, rm -f); commands are spawned. Never throws for a failure: it is in the result.
-export async function performStep(step: Step, vars: RuntimeValues = {}): Promise<StepResult> {
+// in-process (printf > F, mkdir -p, rm -f); commands are spawned, or sent to the executor's step shell (`run`). Never throws for a failure: it is in the result.
+export async function performStep(step: Step, vars: RuntimeValues = {}, run: CommandRunner = runCommand): Promise<StepResult> {
   if (isInProcess(step)) {
     const paths = step.kind === 'write' ? [bind(step.write!.path, vars)] : step.paths!.map((p) => bind(p, vars));
     const argv = inProcessArgv(step.kind === 'write' ? { ...step, write: { ...step.write!, path: paths[0]! } } : { ...step, paths });
     const started = performance.now();
     let r: StepResult;
     try {
-      if (step.kind === 'write') await writeFile(paths[0]!, step.write!.value === '' ? '' : bind(step.write!.value, vars) + '\n');
-      else if (step.kind === 'mkdir') for (const p of paths) await mkdir(p, { recursive: true });
+      // Done with synchronous calls: each is a system call or two that returns at once (a round trip through
+      // libuv's thread pool cost more than the call), and none can block: a write opens its file non-blocking.
+      if (step.kind === 'write') writeNow(paths[0]!, step.write!.value === '' ? '' : bind(step.write!.value, vars) + '\n');
+      else if (step.kind === 'mkdir') for (const p of paths) mkdirSync(p, { recursive: true });
       else {
         for (const p of paths) {
           // ESRCH: a path through /proc/PID of a process that has just ended (a container whose command was done
           // before its start barrier was removed): the file went with the process, as rm -f wants.
-          await rm(p, { force: true }).catch((e: NodeJS.ErrnoException) => {
-            if (e.code !== 'ESRCH') throw e;
-          });
+          try {
+            rmSync(p, { force: true });
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+          }
         }
       }
       r = { step, argv, exitCode: 0, stdout: '', stderr: '', durationMs: performance.now() - started };
@@ -81,10 +86,22 @@ export async function performStep(step: Step, vars: RuntimeValues = {}): Promise
     return r;
   }
   const argv = step.argv!.map((a) => bind(a, vars));
-  const c = await runCommand(argv, { stdin: step.stdin });
+  const c = await run(argv, step.stdin === undefined ? {} : { stdin: step.stdin });
   // A shared object another container made first ("File exists", "Chain already exists"): the work is done.
   const exitCode = step.existsOk && c.exitCode !== 0 && EXISTS.test(c.stderr) ? 0 : c.exitCode;
   return { step, argv, exitCode, stdout: c.stdout, stderr: c.stderr, durationMs: c.durationMs };
+}
+
+// `printf '%s\n' VALUE > FILE`: open (create, truncate), write, close. Non-blocking, so that the start barrier (a
+// FIFO) is opened at once when PID 1 waits at it — a reader blocked in open(2) counts as one — and fails (ENXIO)
+// instead of hanging glassbox when nobody is there to read it; for any other file O_NONBLOCK changes nothing.
+function writeNow(file: string, text: string): void {
+  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK, 0o666);
+  try {
+    if (text) writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** What ip and iptables say when the object a step makes is already there. */
@@ -96,9 +113,9 @@ export const BUSY_DELAY_MS = 100;
 
 // Runs a command again while it fails saying "busy" (EBUSY): removing a cgroup succeeds only once the kernel has
 // let go of its last process, which can take a moment after that process has exited. Bounded.
-export async function runWhileBusy(argv: string[]): Promise<CommandResult> {
+export async function runWhileBusy(argv: string[], run: CommandRunner = runCommand): Promise<CommandResult> {
   for (let i = 1; ; i++) {
-    const r = await runCommand(argv);
+    const r = await run(argv);
     if (r.exitCode === 0 || !/busy/i.test(r.stderr) || i >= BUSY_TRIES) return r;
     await new Promise((res) => setTimeout(res, BUSY_DELAY_MS));
   }

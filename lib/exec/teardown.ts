@@ -14,6 +14,7 @@ import type { Owner } from '../state/containers.ts';
 import { journalFor, writeJournal } from '../state/journal.ts';
 import { runCommand, type CommandResult, type Detached } from './spawn.ts';
 import { bind, performStep, runWhileBusy, type RuntimeValues } from './step.ts';
+import type { CommandRunner } from './stepshell.ts';
 
 // Writes every undo the plan may need to the journal, before the first step changes anything (undo-before-do).
 export function journalUndos(plan: Plan, file: string, owner?: Owner): void {
@@ -27,22 +28,22 @@ export function dropJournal(file: string): void {
 
 // Runs the teardown steps (kill what is left in the container's cgroup) whose needs began; their failures are
 // expected (nothing left to kill) and ignored.
-export async function runTeardownSteps(teardown: Step[], begun: Step[], vars: RuntimeValues): Promise<void> {
+export async function runTeardownSteps(teardown: Step[], begun: Step[], vars: RuntimeValues, run?: CommandRunner): Promise<void> {
   const ran = new Set(begun.map((s) => s.id));
   for (const step of teardown) {
     if (!step.needs.every((n) => ran.has(n))) continue;
-    await performStep(step, vars);
+    await performStep(step, vars, run);
     ran.add(step.id);
   }
 }
 
 // Runs the undo of every step that began, newest first; returns the failures of undos that were not allowed to fail.
-export async function undoSteps(begun: Step[], vars: RuntimeValues): Promise<CommandResult[]> {
+export async function undoSteps(begun: Step[], vars: RuntimeValues, run: CommandRunner = runCommand): Promise<CommandResult[]> {
   const failures: CommandResult[] = [];
   for (const step of [...begun].reverse()) {
     if (!step.undo) continue;
     const argv = step.undo.map((a) => bind(a, vars));
-    const r = step.undoRetry === 'while-busy' ? await runWhileBusy(argv) : await runCommand(argv);
+    const r = step.undoRetry === 'while-busy' ? await runWhileBusy(argv, run) : await run(argv);
     if (r.exitCode !== 0 && !step.undoMayFail) failures.push(r);
   }
   return failures;

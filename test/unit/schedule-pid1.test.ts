@@ -13,10 +13,10 @@ import { atBarrier, firstChildOf, waitForPid1 } from '../../lib/exec/pid1.ts';
 import { runGraph } from '../../lib/exec/schedule.ts';
 import type { Step } from '../../lib/plan/types.ts';
 
-// A setup step with only an id and what it needs.
-function step(id: string, needs: string[] = []): Step {
+// A setup step with only an id and what it needs (a command, or a write glassbox does in-process).
+function step(id: string, needs: string[] = [], kind: 'run' | 'write' = 'run'): Step {
   const text = { en: id, zh: id };
-  return { id, kind: 'run', argv: ['true'], block: 'test', phase: 'setup', title: text, why: text, touches: [], observe: [], needs };
+  return { id, kind, argv: ['true'], block: 'test', phase: 'setup', title: text, why: text, touches: [], observe: [], needs };
 }
 
 const tick = () => new Promise((res) => setTimeout(res, 2));
@@ -41,6 +41,20 @@ test('runGraph: a step starts only after what it needs; independent steps overla
   for (const s of steps) for (const n of s.needs.filter((x) => x !== 'left-out')) assert.ok(at(`end ${n}`) < at(`start ${s.id}`), `${s.id} after ${n}: ${log}`);
   assert.equal(log.filter((l) => l.startsWith('start')).length, steps.length, 'a need on a step not in the set counts as met');
   assert.equal(most, 2);
+});
+
+test('runGraph: of the steps that are ready, commands start before in-process writes', async () => {
+  const steps = [step('w1', [], 'write'), step('w2', [], 'write'), step('w3', [], 'write'), step('r1'), step('w4', ['w1'], 'write'), step('r2', ['w1'])];
+  const log: string[] = [];
+  await runGraph(steps, {
+    limit: 1,
+    stopped: () => false,
+    run: async (s) => {
+      log.push(s.id);
+      await tick();
+    },
+  });
+  assert.deepEqual(log, ['r1', 'w1', 'r2', 'w2', 'w3', 'w4']);
 });
 
 test('runGraph: the first failure starts nothing new, waits for the steps in flight, and is thrown', async () => {

@@ -9,7 +9,7 @@
 // whose object is already gone fails harmlessly. A detached container's monitor runs the same teardown in sh.
 
 import { rmSync } from 'node:fs';
-import type { Plan, Step } from '../plan/types.ts';
+import { goneOnly, type Plan, type Step } from '../plan/types.ts';
 import type { Owner } from '../state/containers.ts';
 import { journalFor, writeJournal } from '../state/journal.ts';
 import { runCommand, type CommandResult, type Detached } from './spawn.ts';
@@ -44,7 +44,8 @@ export async function undoSteps(begun: Step[], vars: RuntimeValues, run: Command
     if (!step.undo) continue;
     const argv = step.undo.map((a) => bind(a, vars));
     const r = step.undoRetry === 'while-busy' ? await runWhileBusy(argv, run) : await run(argv);
-    if (r.exitCode !== 0 && !step.undoMayFail) failures.push(r);
+    // A while-busy undo's objects that an earlier try removed answer "No such file or directory": done (goneOnly).
+    if (r.exitCode !== 0 && !step.undoMayFail && !(step.undoRetry === 'while-busy' && goneOnly(r.stderr))) failures.push(r);
   }
   return failures;
 }

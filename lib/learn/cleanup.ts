@@ -4,7 +4,7 @@
 // says which of them happened: ENOENT and its relatives mean gone, EBUSY or ENOTEMPTY mean still in use. An undo
 // that fails for another reason is shown as the failure it is.
 
-import type { Step } from '../plan/types.ts';
+import { goneOnly, type Step } from '../plan/types.ts';
 
 export type Verdict = 'ok' | 'gone' | 'shared' | 'allowed' | 'failed';
 
@@ -12,8 +12,10 @@ const GONE = /no such file|not found|cannot find|does not exist|not mounted|no s
 const IN_USE = /busy|not empty|in use/i;
 
 // Classifies one undo's result against what its step declared.
-export function undoVerdict(step: Pick<Step, 'undoTolerate' | 'undoMayFail'>, exitCode: number, stderr: string): Verdict {
+export function undoVerdict(step: Pick<Step, 'undoTolerate' | 'undoMayFail' | 'undoRetry'>, exitCode: number, stderr: string): Verdict {
   if (exitCode === 0) return 'ok';
+  // One rmdir for several groups, tried again while busy: the groups an earlier try removed are gone.
+  if (step.undoRetry === 'while-busy' && goneOnly(stderr)) return 'gone';
   const tolerate = step.undoTolerate ?? [];
   if (tolerate.includes('gone') && GONE.test(stderr)) return 'gone';
   if (tolerate.includes('shared') && IN_USE.test(stderr)) return 'shared';

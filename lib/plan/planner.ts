@@ -119,10 +119,9 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     ? networkInstances({ id: c.id, net: c.network ?? { mode: 'none', ports: [], ipForward: true, claims: [] }, paths: p, netNs: nsFile('net'), etc: c.etc ?? {} })
     : undefined;
   const has = (ns: Namespace) => c.namespaces.includes(ns);
-  // With cgroups, the cgroup namespace is made from inside the container's groups (the cgroupns block), not with
-  // the others: its root is the creator's group.
+  // With cgroups, the namespaces are made from inside the container's groups (cgexec in front of unshare): a cgroup
+  // namespace's root is its creator's group.
   const cgroupNs = has('cgroup') && ctx.cgroup !== undefined;
-  const unshared = cgroupNs ? held.filter((ns) => ns !== 'cgroup') : held;
   const inRoot = (path: string) => (path === '/' ? p.rootfs : p.rootfs + path);
   const chroot = c.root === 'chroot';
   const steps: Step[] = [];
@@ -211,9 +210,11 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       ns_dir: p.nsDir,
       rootfs: p.rootfs,
       state_dir: p.state,
+      bin_dir: helpersDir(p.run),
       upper: p.upper,
       work: p.work,
-      namespaces: unshared,
+      namespaces: held,
+      ...(cgroupNs && cgroupInfo ? { cgroup_groups: cgroupGroups(cgroupInfo, c.id) } : {}),
       ...(ctx.rootless && ctx.pinCpu ? { pin_cpu: ctx.pinCpu } : {}),
       ...(batch ? { fstab_file: `${p.run}/fstab`, fstab: renderFstab(entries) } : {}),
       ...(joinNet ? { join_net: joinNet } : {}),
@@ -221,6 +222,11 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     after: idsOf('runroot'),
   });
   const dirsId = byRole(nsSteps, 'dirs').id;
+  // cgexec needs the container's groups made and their limits written.
+  if (cgroupNs && cgroup) {
+    const hold = byRole(nsSteps, 'hold');
+    hold.needs = [...new Set([...hold.needs, ...lastOnly(steps, cgroup.setup.map((s) => s.id))])];
+  }
   // The network's files go between the directories and the unshare that mounts them.
   // Empty files for file volumes the image lacks: in the writable layer (or the root directory), before it is mounted.
   const holders = c.volumes.flatMap((v) => (v.type === 'bind' && v.placeholder ? [(c.overlay ? p.upper : c.lowerDirs[0]!) + v.placeholder] : []));
@@ -234,9 +240,6 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     steps.splice(steps.indexOf(unshare), 0, ...netFiles);
   }
   let mounted = nsSteps.map((s) => s.id);
-  if (cgroupNs && cgroup) {
-    add({ block: 'cgroupns', as: 'cgroupns', params: { ns_file: nsFile('cgroup'), groups: cgroupGroups(cgroupInfo!, c.id) }, after: [...lastOnly(steps, cgroup.setup.map((s) => s.id)), dirsId] });
-  }
   if (c.hostname !== undefined && has('uts')) {
     add({ block: 'hostname', as: 'hostname', params: { uts_ns: nsFile('uts'), hostname: c.hostname }, after: mounted });
   }

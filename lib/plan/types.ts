@@ -62,6 +62,17 @@ export type StepRole = (typeof STEP_ROLES)[number];
 export const RETRY_POLICIES = ['while-busy'] as const;
 export type RetryPolicy = (typeof RETRY_POLICIES)[number];
 
+/**
+ * A while-busy undo may remove several objects in one command (one rmdir for the container's group in every cgroup
+ * v1 tree): when one is still busy, the next try finds the others already gone. An answer whose every line says
+ * "No such file or directory" therefore means every object is gone, and the undo counts as done. The scripts'
+ * gb_retry_busy says the same in sh.
+ */
+export function goneOnly(stderr: string): boolean {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  return lines.length > 0 && lines.every((l) => /No such file or directory/.test(l));
+}
+
 /** The PATH a container's process gets when its image sets none (a lesson's own container too). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

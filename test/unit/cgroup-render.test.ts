@@ -12,6 +12,7 @@ import { loadCatalog } from '../../lib/blocks/catalog.ts';
 import type { CgroupLayout } from '../../lib/cgroup/layout.ts';
 import { runWhileBusy } from '../../lib/exec/step.ts';
 import { planContainer, type PreparedContainer } from '../../lib/plan/planner.ts';
+import { goneOnly } from '../../lib/plan/types.ts';
 import { renderScript } from '../../lib/render/script.ts';
 import { undoJournal } from '../../lib/state/gc.ts';
 import { journalFor } from '../../lib/state/journal.ts';
@@ -45,11 +46,11 @@ const plan = planContainer(catalog, container, { runRoot: '/run/glassbox', runRo
 const up = renderScript(plan, { lang: 'en', mode: 'up', glassboxVersion: '0.1.0', fullValues: true });
 const down = renderScript(plan, { lang: 'en', mode: 'down', glassboxVersion: '0.1.0', fullValues: true });
 
-// The gb_retry_busy function as the script defines it.
+// The gb_retry_busy function as the script defines it, with gb_gone, which it calls.
 const retryFn = (script: string) => {
   const lines = script.split('\n');
   const from = lines.indexOf('gb_retry_busy() {');
-  return lines.slice(from, lines.indexOf('}', from) + 1).join('\n');
+  return lines.slice(from, lines.indexOf('}', lines.indexOf('gb_gone() {', from)) + 1).join('\n');
 };
 const sh = (script: string) => spawnSync('sh', ['-c', script], { encoding: 'utf8' });
 
@@ -64,9 +65,12 @@ test('cgroup scripts parse (sh -n), in every mode and language', () => {
 
 test('up script: group removals go through gb_retry_busy; the teardown kills before any undo, once the groups exist', () => {
   const cleanup = up.slice(up.indexOf('gb_cleanup() {'));
-  const group = `/sys/fs/cgroup/pids/glassbox/${ID}`;
-  const dirStep = plan.steps.findIndex((s) => s.undo?.join(' ') === `rmdir ${group}`) + 1;
-  assert.ok(cleanup.includes(`[ "$gb_step" -lt ${dirStep} ] || gb_retry_busy rmdir ${group}\n`), cleanup);
+  // One rmdir for the container's group in every tree.
+  const groups = ['memory', 'pids', 'freezer', 'cpuacct'].map((t) => `/sys/fs/cgroup/${t}/glassbox/${ID}`).join(' ');
+  const dirStep = plan.steps.findIndex((s) => s.undo?.join(' ') === `rmdir ${groups}`) + 1;
+  assert.ok(dirStep > 0, JSON.stringify(plan.steps.map((s) => s.undo)));
+  assert.equal(plan.steps.filter((s) => s.undoRetry).length, 1);
+  assert.ok(cleanup.includes(`[ "$gb_step" -lt ${dirStep} ] || gb_retry_busy rmdir ${groups}\n`), cleanup);
   const lastDir = Math.max(...plan.steps.map((s, i) => (s.undoRetry ? i + 1 : 0)));
   const freeze = `  [ "$gb_step" -lt ${lastDir} ] || printf '%s\\n' FROZEN > /sys/fs/cgroup/freezer/glassbox/${ID}/freezer.state`;
   assert.ok(cleanup.includes(freeze), cleanup);
@@ -78,7 +82,7 @@ test('up script: group removals go through gb_retry_busy; the teardown kills bef
 
 test('down script: the teardown first, then the undos newest first, each allowed to fail', () => {
   assert.ok(down.indexOf('FROZEN') < down.indexOf('gb_retry_busy rmdir'));
-  assert.ok(down.includes(`gb_retry_busy rmdir /sys/fs/cgroup/memory/glassbox/${ID} || true`));
+  assert.ok(down.includes(`gb_retry_busy rmdir /sys/fs/cgroup/memory/glassbox/${ID} /sys/fs/cgroup/pids/glassbox/${ID}`));
   assert.equal(retryFn(down), retryFn(up));
 });
 
@@ -91,9 +95,25 @@ test('gb_retry_busy: tries again while the message says busy, gives up at once o
   assert.equal(r.stdout.trim(), 'status 0');
   assert.equal(sh(`cat ${counter}`).stdout.trim(), '3');
   // Another error: reported once, status 1.
-  r = sh(`${fn}\ngb_retry_busy sh -c 'echo "No such file or directory" >&2; exit 1'; echo "status $?"`);
+  r = sh(`${fn}\ngb_retry_busy sh -c 'echo "Permission denied" >&2; exit 1'; echo "status $?"`);
   assert.equal(r.stdout.trim(), 'status 1');
-  assert.equal(r.stderr.trim(), 'No such file or directory');
+  assert.equal(r.stderr.trim(), 'Permission denied');
+  // One rmdir of several groups: busy once, then the groups the first try removed are gone (done, quietly)…
+  const several = join(tmp, 'several');
+  const partly = `n=$(cat ${several} 2>/dev/null || echo 0); n=$((n + 1)); echo $n > ${several}; if [ $n -lt 2 ]; then echo "rmdir: failed to remove 'b': Device or resource busy" >&2; else echo "rmdir: failed to remove 'a': No such file or directory" >&2; echo "rmdir: failed to remove 'c': No such file or directory" >&2; fi; exit 1`;
+  r = sh(`${fn}\ngb_retry_busy sh -c '${partly}'; echo "status $?"`);
+  assert.equal(r.stdout.trim(), 'status 0');
+  assert.equal(r.stderr, '');
+  // …but a line that says something else is still a failure.
+  r = sh(`${fn}\ngb_retry_busy sh -c 'echo "x: No such file or directory" >&2; echo "y: Permission denied" >&2; exit 1'; echo "status $?"`);
+  assert.equal(r.stdout.trim(), 'status 1');
+  assert.equal(r.stderr.trim(), 'x: No such file or directory\ny: Permission denied');
+});
+
+test('goneOnly: every line says No such file or directory', () => {
+  assert.equal(goneOnly("rmdir: failed to remove 'a': No such file or directory\nrmdir: failed to remove 'c': No such file or directory\n"), true);
+  assert.equal(goneOnly("rmdir: failed to remove 'a': No such file or directory\nrmdir: failed to remove 'b': Device or resource busy"), false);
+  assert.equal(goneOnly(''), false);
 });
 
 test('the executor retries while busy the same way', async () => {

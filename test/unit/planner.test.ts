@@ -415,19 +415,30 @@ test('planner variant: cgroups are made first, PID 1 joins them at the barrier, 
   assert.deepEqual(plan.teardown!.map((s) => s.id), ['cgroup-record.copy', 'cgroup-kill.freeze', 'cgroup-kill.kill-0', 'cgroup-kill.thaw']);
   assert.deepEqual(plan.info.cgroup?.limits, { memory: 64 * MiB, cpus: 0.5, cpuShares: 512, cpusetCpus: '1', pids: 64 });
   assert.equal(plan.info.cgroup?.dirs.memory, `/sys/fs/cgroup/memory/glassbox/${ID}`);
-  // The journal lists the group removals, so gc can finish them.
+  // The journal lists the group removals, so gc can finish them: one rmdir for every tree's group, retried while busy.
   const journal = journalFor(plan);
-  assert.ok(journal.entries.some((e) => e.undo.join(' ') === `rmdir /sys/fs/cgroup/pids/glassbox/${ID}` && !e.mayFail));
+  const groups = (plan.steps.find((s) => s.id === 'cgroup.dir')!.paths ?? []);
+  assert.equal(groups.length, 7);
+  assert.ok(groups.includes(`/sys/fs/cgroup/pids/glassbox/${ID}`));
+  assert.ok(journal.entries.some((e) => e.undo.join(' ') === `rmdir ${groups.join(' ')}` && !e.mayFail && e.retry === 'while-busy'));
 });
 
-test('planner variant: the cgroup namespace is made by cgexec inside the container\'s groups, after they exist', () => {
+test('planner variant: the namespaces are made by cgexec inside the container\'s groups, after they exist', () => {
   const steps = planOf('cgroup v1: memory, cpus, shares, cpuset and pids limits').steps;
-  const ns = steps.find((s) => s.id === 'cgroupns.unshare')!;
-  assert.deepEqual(ns.argv, ['cgexec', '-g', `memory,cpu,cpuset,pids,freezer,cpuacct,devices:glassbox/${ID}`, 'unshare', `--cgroup=${PATHS.nsDir}/cgroup`, 'true']);
+  const ns = steps.find((s) => s.id === 'ns.unshare')!;
+  assert.deepEqual(ns.argv!.slice(0, 4), ['cgexec', '-g', `memory,cpu,cpuset,pids,freezer,cpuacct,devices:glassbox/${ID}`, 'unshare']);
+  assert.ok(ns.argv!.includes(`--cgroup=${PATHS.nsDir}/cgroup`) && ns.argv!.includes(`--mount=${PATHS.nsDir}/mount`));
+  assert.deepEqual(ns.undo!.slice(-1), [`${PATHS.nsDir}/cgroup`], 'one umount for every namespace file');
   const ids = steps.map((s) => s.id);
   for (const dep of steps.filter((s) => s.block === 'cgroup' && s.phase === 'setup')) assert.ok(ids.indexOf(dep.id) < ids.indexOf(ns.id), dep.id);
-  // The other namespaces are made as before, without the cgroup one; PID 1 enters it with the rest.
-  assert.ok(!steps.find((s) => s.id === 'ns.unshare')!.argv!.some((a) => a.startsWith('--cgroup')));
+  // Every setup step of the groups is done before cgexec moves into them (the dependency graph says so too).
+  const reach = (id: string, seen = new Set<string>()): Set<string> => {
+    for (const n of steps.find((s) => s.id === id)!.needs) if (!seen.has(n)) reach(n, seen.add(n));
+    return seen;
+  };
+  for (const dep of steps.filter((s) => s.block === 'cgroup' && s.phase === 'setup')) assert.ok(reach(ns.id).has(dep.id), dep.id);
+  assert.ok(!steps.some((s) => s.block === 'cgroupns'));
+  // PID 1 enters it with the rest.
   assert.ok(startArgv('cgroup v1: memory, cpus, shares, cpuset and pids limits').includes(`--cgroup=${PATHS.nsDir}/cgroup`));
   // Without cgroups on the host, a cgroup namespace is an ordinary one.
   const bare = planContainer(catalog, hello({ namespaces: ['mount', 'pid', 'cgroup'] }), READY);

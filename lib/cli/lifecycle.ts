@@ -200,23 +200,28 @@ export async function cmdRm(refs: string[], opts: { force?: boolean }): Promise<
   const r = roots();
   const { bootId } = await readHostFacts();
   const ids = refs.map((ref) => resolveContainer(r, ref));
-  for (const [i, id] of ids.entries()) {
-    if (readView(r, id, bootId).status === 'damaged') {
-      // Its state cannot be read, so whether it runs is judged by its journal's owner (the monitor once it runs).
-      if (containerLive(r, id, bootId) && !opts.force) throw new GlassboxError(`cannot remove container ${short(id)}: its state is damaged and it may still run`, { hint: 'force remove with -f: its processes are killed and its undos run' });
-      await removeDamaged(r, id);
-      process.stdout.write(`${refs[i]}\n`);
-      continue;
-    }
+  // Every container is checked before anything is done to any of them: a refusal changes nothing.
+  const work = ids.map((id) => {
+    const damaged = readView(r, id, bootId).status === 'damaged';
+    // Its state cannot be read, so whether it runs is judged by its journal's owner (the monitor once it runs).
+    if (damaged && containerLive(r, id, bootId) && !opts.force) throw new GlassboxError(`cannot remove container ${short(id)}: its state is damaged and it may still run`, { hint: 'force remove with -f: its processes are killed and its undos run' });
+    if (damaged) return { id, damaged };
     const { view, pid1 } = runningPid1(r, id, bootId);
     const live = view.status === 'running' || view.status === 'created' || view.status === 'removing';
     if (live && !opts.force) {
       throw new GlassboxError(`cannot remove container "${view.name}": container is ${view.status === 'removing' ? 'stopping' : 'running'}`, { hint: 'stop the container before removing or force remove with -f' });
     }
     if (live && !view.detached) throw new GlassboxError(`cannot remove container "${view.name}": it runs in the foreground of another glassbox`, { hint: 'stop it there (Ctrl-C) or with glassbox stop' });
-    if (pid1) await sendSignal(pid1, 'SIGKILL');
-    if (live && !(await waitReleased(r, id, bootId, 15_000))) throw new GlassboxError(`container ${short(id)} did not stop in time`);
-    await removeEnded(r, id, bootId, view.name);
+    return { id, damaged, view, pid1, live };
+  });
+  // All the kills first: the monitors then tear their containers down side by side while we wait for each.
+  for (const w of work) if (w.pid1) await sendSignal(w.pid1, 'SIGKILL');
+  for (const [i, w] of work.entries()) {
+    if (w.damaged) await removeDamaged(r, w.id);
+    else {
+      if (w.live && !(await waitReleased(r, w.id, bootId, 15_000))) throw new GlassboxError(`container ${short(w.id)} did not stop in time`);
+      await removeEnded(r, w.id, bootId, w.view!.name);
+    }
     process.stdout.write(`${refs[i]}\n`);
   }
   return 0;

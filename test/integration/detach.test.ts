@@ -319,12 +319,16 @@ test('PID 1 exits on its own: mounts, namespace files and cgroups are gone withi
   assert.equal(row.exitCode, 4);
 });
 
-test('rm: refuses a running container without -f; removes exited ones; -f kills first', T, async () => {
+test('rm: refuses a running container without -f (and then removes none of those named); removes exited ones; -f kills first', T, async () => {
   const id = await detached(['--name', 'r1', sb.rootdir, 'sleep', '100']);
   const refused = await sb.gb(['rm', 'r1']);
   assert.equal(refused.code, 125);
   assert.match(refused.stderr, /cannot remove container "r1": container is running/);
   assert.ok(!processDead(stateOf(id).pid), 'still running');
+  // Several at once: every one is checked before any is touched, so one refusal removes nothing.
+  const mixed = await sb.gb(['rm', 'e1', 'r1']);
+  assert.equal(mixed.code, 125);
+  assert.ok((await psJson()).some((r) => r.name === 'e1'), 'e1 is still there: nothing was removed');
   await ok(['rm', '-f', 'r1']);
   assert.ok(!existsSync(join(sb.root, 'containers', id)));
   assert.ok(!existsSync(join(sb.run, id)));

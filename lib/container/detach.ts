@@ -42,8 +42,11 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
   const remove = opts.remove ? { nameLink: join(r.root, 'names', name), linkTarget: join('..', 'containers', id) } : undefined;
   const monitorSteps = expandMonitor(await loadCatalog(), files, remove?.nameLink);
   recordOrRelease(r, id, name, () => {
-    writeFileSync(join(dir, 'config.json'), planText(plan));
-    writeState(r, state);
+    // A new container's claim already holds its state and plan; a restart's directory holds the old ones.
+    if (opts.restart) {
+      writeFileSync(join(dir, 'config.json'), planText(plan));
+      writeState(r, state);
+    }
     writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, steps: monitorSteps, remove }), { mode: 0o600 });
   });
   let monitor: Owner | undefined;

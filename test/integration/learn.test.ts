@@ -78,6 +78,16 @@ const lastTitle = (s: string) => [...s.matchAll(HEADER)].at(-1);
 // An answer at the prompt: letters need Enter.
 const answer = (t: Tmux, key: string) => t.keys(key, 'Enter');
 
+// A detached glassbox/base container named and host-named NAME, for learn --exec; returns its ID.
+async function runningBox(name: string): Promise<string> {
+  const bg = await sb.gb(['run', '-d', '--name', name, '--hostname', name, 'glassbox/base', 'sleep', '120']);
+  ok(bg, 'run -d');
+  return bg.stdout.trim();
+}
+
+// What an exec leaves beside a container: its journal in the state directory, its barrier in the run directory.
+const execFiles = (id: string) => [join(sb.root, 'containers', id), join(sb.run, id)].flatMap((d) => readdirSync(d).filter((f) => f.startsWith('exec-')));
+
 // ---- without a terminal -----------------------------------------------------------------------------------------
 
 test('lessons: lists every lesson with its year and its title in both languages', T, async () => {
@@ -228,10 +238,8 @@ test('learn --yes while another container runs: the shared parent cgroup is left
 });
 
 test('learn --exec --yes: an exec into a running container, step by step; the command\'s output and status; the container runs on', T, async () => {
-  const bg = await sb.gb(['run', '-d', '--name', 'execbox', '--hostname', 'execbox', 'glassbox/base', 'sleep', '120']);
-  ok(bg, 'run -d');
+  const id = await runningBox('execbox');
   try {
-    const id = bg.stdout.trim();
     const list = await gl(['learn', '--exec', 'execbox', '--list', '--', 'sh', '-c', 'exit 3']);
     ok(list, 'learn --exec --list');
     assert.match(list.stdout, /^\[1\/\d+\] Make a start barrier for the command$/m);
@@ -246,9 +254,7 @@ test('learn --exec --yes: an exec into a running container, step by step; the co
     assert.match(r.stdout, /^ {2}\[1\] rm -f "\$RUN"\/exec-[0-9a-f]+\.fifo {2}✓$/m, 'the cleanup undoes the exec\'s own steps');
     assert.match(r.stdout, /what the exec made is undone, and the container still runs/);
     // The exec's journal and barrier are gone; the container is untouched and still runs.
-    const dir = join(sb.root, 'containers', id);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('exec-')), []);
-    assert.deepEqual(readdirSync(join(sb.run, id)).filter((f) => f.startsWith('exec-')), []);
+    assert.deepEqual(execFiles(id), []);
     const again = await sb.gb(['exec', 'execbox', 'hostname']);
     assert.equal(again.stdout.trim(), 'execbox');
     // --format json: the same session as events; the target says it is an exec.
@@ -272,9 +278,7 @@ test('learn --exec --yes: an exec into a running container, step by step; the co
 });
 
 test('learn --exec in a terminal: a shell in the container from the first step, then quit at the barrier and undo', T, async () => {
-  const bg = await sb.gb(['run', '-d', '--name', 'execterm', '--hostname', 'execterm', 'glassbox/base', 'sleep', '120']);
-  ok(bg, 'run -d');
-  const id = bg.stdout.trim();
+  const id = await runningBox('execterm');
   const t = new Tmux('learn-exec');
   try {
     t.start([...learnCmd, 'learn', '--exec', 'execterm', '--', 'sh', '-c', 'echo should-not-run'], sb.env);
@@ -298,8 +302,7 @@ test('learn --exec in a terminal: a shell in the container from the first step, 
     s = await t.until('the end', (x) => /\[exited \d+\]/.test(x));
     assert.match(s, /Stopped\. Every step that ran has been undone\./);
     assert.doesNotMatch(s, /┃ should-not-run/, 'the command never ran');
-    assert.deepEqual(readdirSync(join(sb.root, 'containers', id)).filter((f) => f.startsWith('exec-')), [], 'no exec journal left');
-    assert.deepEqual(readdirSync(join(sb.run, id)).filter((f) => f.startsWith('exec-')), [], 'no barrier left');
+    assert.deepEqual(execFiles(id), [], 'no exec journal or barrier left');
     const ps = await sb.gb(['ps']);
     assert.match(ps.stdout, /execterm +glassbox\/base:latest +"sleep 120" +running/);
   } finally {

@@ -26,6 +26,7 @@ import {
 } from './bench/fixtures.ts';
 import { must, run, versionOf, why, type Cmd } from './bench/proc.ts';
 import { buildReport, formatText, medianOf, type Group, type Report, type Result, type Target } from './bench/report.ts';
+import { summariseRuns, traceOnce, type OneRun, type TimelineReport } from './bench/timeline.ts';
 
 const USAGE = `usage: npm run bench -- [--runs N] [--warmup N] [--json]
   --runs N     timed runs per contender (default 20)
@@ -160,6 +161,8 @@ async function main(): Promise<void> {
   const contenders: Contender[] = [];
   let fatal: Error | undefined;
   let cleanupReport: CleanupReport = { done: [], leftovers: [], notes: [] };
+  const timelines: TimelineReport[] = [];
+  let noNecEnv: NodeJS.ProcessEnv = process.env;
   const started = new Date();
   const loadAtStart = loadavg().map((l) => l.toFixed(2)).join(' ');
 
@@ -183,6 +186,7 @@ async function main(): Promise<void> {
     const skip = (key: string, label: string, group: Group, reason: string) =>
       contenders.push({ key, label, group, what: '', reason, status: 'skipped', samples: [], failures: [], argv: [], cmd: () => ({ argv: [] }) });
     const necNote = nec ? ' [NODE_EXTRA_CA_CERTS removed]' : '';
+    noNecEnv = noNec(ws.env);
 
     // (1) glassbox itself, in the environment as it is.
     add({
@@ -441,6 +445,24 @@ async function main(): Promise<void> {
     }
     if (process.stderr.isTTY) process.stderr.write('\n');
     if (interrupted) fatal = new Error('interrupted');
+    // Where the time goes: run, run -d and exec again with --verbose, each command's interval on one clock.
+    if (!interrupted) {
+      const traced: [string, string[]][] = [
+        ['glassbox run', ['run', 'glassbox/base', '/bin/true']],
+        ['glassbox run -d --rm', ['run', '-d', '--rm', 'glassbox/base', '/bin/true']],
+        ...(parts.glassboxExec ? ([['glassbox exec', ['exec', 'gbbench-exec', '/bin/true']]] as [string, string[]][]) : []),
+      ];
+      log(`bench: where the time goes (${Math.min(opts.runs, 8)} traced runs each)…`);
+      for (const [label, args] of traced) {
+        const runs: OneRun[] = [];
+        try {
+          for (let i = 0; i < Math.min(opts.runs, 8) && !interrupted; i++) runs.push(await traceOnce({ argv: [glassbox, '--verbose', '--no-color', ...args], env: noNecEnv }));
+          timelines.push(summariseRuns(`${label}${necNote}`, runs));
+        } catch (e) {
+          log(`bench: ${label} --verbose: ${(e as Error).message}`);
+        }
+      }
+    }
   } catch (e) {
     fatal = e as Error;
     log(`bench: ${fatal.message}`);
@@ -491,6 +513,7 @@ async function main(): Promise<void> {
       settings: { runs: opts.runs, warmup: opts.warmup, order: 'round robin, first contender rotating each round' },
       targets,
       derived,
+      timelines,
       cleanup: cleanupReport,
     },
     results,

@@ -3,6 +3,7 @@
 
 import type { CleanupReport } from './fixtures.ts';
 import { summarize, type Summary } from './stats.ts';
+import { formatTimeline, type TimelineReport } from './timeline.ts';
 
 export type Group = 'container' | 'startup';
 
@@ -34,6 +35,8 @@ export interface Report {
   results: (Result & { summary?: Summary; ratio?: number; reference: string })[];
   targets: Target[];
   derived: { label: string; ms: number }[];
+  /** Where the time goes: glassbox commands run again with --verbose (scripts/bench/timeline.ts). */
+  timelines: TimelineReport[];
   cleanup: CleanupReport;
 }
 
@@ -100,6 +103,11 @@ export function formatText(rep: Report): string {
   if (rep.derived.length) {
     out.push('');
     for (const d of rep.derived) out.push(`${d.label} = ${ms(d.ms)} ms`);
+  }
+  if (rep.timelines.length) {
+    out.push('');
+    out.push('Where the time goes');
+    for (const t of rep.timelines) out.push(formatTimeline(t));
   }
   out.push('');
   for (const t of rep.targets) {

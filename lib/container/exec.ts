@@ -6,7 +6,7 @@
 // and 4, joins the cgroups at the barrier and runs; Ctrl-C and SIGTERM go to it; gc finishes the journal of an exec
 // whose glassbox was killed.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/crypto.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { GlassboxError, placed } from '../errors.ts';

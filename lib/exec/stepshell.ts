@@ -15,7 +15,7 @@
 // traps the terminal's signals itself, so it stays to run the undos: a trapped signal is reset to its default in
 // the commands it starts.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/crypto.ts';
 import { shJoin, shQuote } from '../render/quote.ts';
 import { emitCommand, runCommand, startFed, type CommandResult, type Fed } from './spawn.ts';
 

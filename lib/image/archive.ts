@@ -12,7 +12,7 @@
 // a layer before `tar` unpacks it into the store's scratch directory.
 
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
+import { createHash } from '../util/crypto.ts';
 import path from 'node:path';
 import { GlassboxError } from '../errors.ts';
 import { parseImageConfig, type ParsedConfig } from './imageconfig.ts';

@@ -3,7 +3,7 @@
 // shared libraries `ldd` lists — the root file system the containers-from-scratch article builds by hand. It is built by plain commands
 // from the image-from-host block, packed as a tar to name the layer by its digest, and stored like any image.
 
-import { createHash } from 'node:crypto';
+import { createHash } from '../util/crypto.ts';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { expandBlock } from '../blocks/expand.ts';

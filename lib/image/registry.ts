@@ -10,7 +10,7 @@
 //                                                           "Authorization: Bearer TOKEN"
 // Every blob is hashed while it streams to disk and refused when the hash is not the digest it was asked by.
 
-import { createHash } from 'node:crypto';
+import { createHash } from '../util/crypto.ts';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { GlassboxError } from '../errors.ts';

@@ -20,7 +20,7 @@
 // other's tags. A layer dir becomes visible only once complete: extract into `layers/tmp-<random>`, then
 // commitLayer() renames it into place.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from '../util/crypto.ts';
 import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { GlassboxError } from '../errors.ts';

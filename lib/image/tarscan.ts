@@ -8,7 +8,8 @@
 // would escape the layer directory (lib/image/layersafety.ts), and it tells which OCI whiteouts need converting.
 // Reading is done here; writing is always done by plain `tar`.
 
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { createHash } from '../util/crypto.ts';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { GlassboxError } from '../errors.ts';

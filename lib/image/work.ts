@@ -7,7 +7,7 @@
 // The plain commands an operation needs come from blocks and run through the executor, each group with its own
 // journal beside the scratch directory, so their undos are found by gc too.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/crypto.ts';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expandBlock, type Instance } from '../blocks/expand.ts';

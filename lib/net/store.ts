@@ -9,7 +9,7 @@
 //   hosts          every member's line, remade from leases/ whenever a container comes or goes
 // Published host ports are claimed the same way, in GLASSBOX_ROOT/ports/PROTO-PORT.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/crypto.ts';
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Owner } from '../state/containers.ts';

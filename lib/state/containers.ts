@@ -3,7 +3,7 @@
 // link <root>/names/<name> → ../containers/<id>, which the kernel creates atomically or refuses (EEXIST: taken).
 // Every write goes through writeFileAtomic, so two glassbox processes never see a half-written file.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/crypto.ts';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassboxError } from '../errors.ts';

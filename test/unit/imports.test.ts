@@ -241,3 +241,9 @@ test('start-up loads only commander and the wiring: lib/cli/main.ts reaches the 
   assert.deepEqual([...external], ['commander']);
   assert.deepEqual(valueImports(`import type { A } from './a.ts';\nimport { b } from './b.ts';\nimport './c.ts';`), ['./b.ts', './c.ts']);
 });
+
+test('only lib/util/crypto.ts loads node:crypto: every command pays ≈ 3 ms for it at start-up otherwise', () => {
+  const loaders = tsFiles(lib).filter((f) => f !== 'lib/util/crypto.ts' && valueImports(readFileSync(join(repo, f), 'utf8')).some((s) => /^(node:)?crypto$/.test(s)));
+  assert.deepEqual(loaders, [], 'take randomBytes and createHash from lib/util/crypto.ts');
+  assert.deepEqual(valueImports(`import type { Hash } from 'node:crypto';\nimport { createHash } from 'node:crypto';`), ['node:crypto']);
+});

@@ -3,11 +3,11 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { GlassboxError, GlassboxErrors } from '../errors.ts';
+import { GlassboxError } from '../errors.ts';
 import { requireRoot } from '../host/privilege.ts';
 import { roots } from '../state/paths.ts';
 import { parseVolumeFilters, volumeMatches } from '../volume/filter.ts';
-import { removeVolumeDirs, removeVolumes } from '../volume/remove.ts';
+import { noSuchVolume, removeVolumeDirs, removeVolumes } from '../volume/remove.ts';
 import { ANONYMOUS_LABEL, anonymousName, containerMounts, createVolume, listVolumes, readVolume, type VolumeRecord } from '../volume/store.ts';
 import { danglingVolumes } from '../volume/usage.ts';
 import { reportError } from './output.ts';
@@ -65,8 +65,8 @@ export async function cmdVolumeInspect(names: string[]): Promise<number> {
   const found = names.map((n) => readVolume(root, n));
   process.stdout.write(JSON.stringify(found.filter(Boolean), null, 4) + '\n');
   const missing = names.filter((_, i) => !found[i]);
-  if (missing.length) throw new GlassboxErrors(missing.map((n) => new GlassboxError(`get ${n}: no such volume`, { exitCode: 1 })));
-  return 0;
+  for (const n of missing) reportError(noSuchVolume(n));
+  return missing.length ? 1 : 0;
 }
 
 // glassbox volume rm [-f] NAME…: prints each removed name; refuses one in use (even with -f, as docker).

@@ -293,8 +293,9 @@ export async function cmdInspect(refs: string[]): Promise<number> {
             Devices: plan.info.security.devices,
           }
         : null,
-      // docker shows the user mounts (volumes, binds, tmpfs); a plan from before lib/volume, its fstab.
-      Mounts: plan?.info.mounts ?? mountsOf(plan),
+      // The user mounts first, in docker's form (Type volume|bind|tmpfs, Name, Source, Destination in the container,
+      // RW…), then the rest of the fstab glassbox mounts itself (root, /dev, /sys…).
+      Mounts: [...(plan?.info.mounts ?? []), ...mountsOf(plan).filter((e) => !plan?.info.mounts?.some((u) => e.Destination === (plan.info.paths.rootfs + u.Destination)))],
       NetworkSettings: plan?.info.network
         ? {
             Mode: plan.info.network.mode,

@@ -41,7 +41,8 @@ async function ok(args: string[]): Promise<string> {
 const volumeNames = async () => (await ok(['volume', 'ls', '-q'])).split('\n').filter(Boolean);
 const volDir = (name: string) => join(sb.root, 'volumes', name);
 type Mount = { Type: string; Name?: string; Source: string; Destination: string; RW: boolean };
-const mountsOf = async (ref: string) => (JSON.parse(await ok(['inspect', ref])) as Array<{ Mounts: Mount[] }>)[0]!.Mounts;
+// The user mounts (docker's form); glassbox's own fstab entries follow them.
+const mountsOf = async (ref: string) => (JSON.parse(await ok(['inspect', ref])) as Array<{ Mounts: Mount[] }>)[0]!.Mounts.filter((m) => ['volume', 'bind'].includes(m.Type));
 const waitExited = (name: string) =>
   waitFor(`${name} to exit`, () => {
     const r = JSON.parse(readFileSync(join(sb.root, 'names', name, 'state.json'), 'utf8')) as { status: string };

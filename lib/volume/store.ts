@@ -5,7 +5,7 @@
 // the same new volume at once both end up using one volume, made once.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassboxError } from '../errors.ts';
 import type { Plan } from '../plan/types.ts';
@@ -131,5 +131,22 @@ export function containerMounts(root: string): ContainerMounts[] {
       // A container half-made by a crash has no plan yet: it uses nothing we can see.
       return { id, mounts: [], anonymous: [] };
     }
+  });
+}
+
+// Temporary volume directories a create was still filling when it was killed (`.tmp-PID-…`): gc removes those
+// whose process is gone and returns their paths.
+export function removeStaleTemps(root: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(volumesDir(root)).filter((n) => n.startsWith('.tmp-'));
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => {
+    const pid = Number(n.split('-')[1]);
+    if (pid && existsSync(`/proc/${pid}`)) return [];
+    rmSync(join(volumesDir(root), n), { recursive: true, force: true });
+    return [join(volumesDir(root), n)];
   });
 }

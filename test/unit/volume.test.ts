@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -19,7 +19,7 @@ import { renderMonitor } from '../../lib/render/script.ts';
 import { monitorFiles } from '../../lib/state/lifecycle.ts';
 import { parseVolumeFilters, volumeMatches } from '../../lib/volume/filter.ts';
 import { parseMount, parseVolumeShort, parseVolumesFrom } from '../../lib/volume/spec.ts';
-import { createVolume, listVolumes, newRecord, readVolume } from '../../lib/volume/store.ts';
+import { createVolume, listVolumes, newRecord, readVolume, removeStaleTemps } from '../../lib/volume/store.ts';
 import { containersUsingVolume, danglingVolumes, matchesVolumeFilter } from '../../lib/volume/usage.ts';
 import { helloContainer } from './fixtures.ts';
 
@@ -214,6 +214,12 @@ test('volume store: eight threads creating one new volume make it once, all get 
     assert.equal(readVolume(root, 'shared')?.Mountpoint, join(root, 'volumes', 'shared', '_data'));
     assert.equal(createVolume(root, 'shared').created, false);
     assert.throws(() => createVolume(root, '../x'), /includes invalid characters/);
+    // A create killed half-way leaves a temporary directory: gc removes it once its process is gone.
+    mkdirSync(join(root, 'volumes', '.tmp-999999999-dead', '_data'), { recursive: true });
+    mkdirSync(join(root, 'volumes', `.tmp-${process.pid}-live`));
+    assert.deepEqual(removeStaleTemps(root), [join(root, 'volumes', '.tmp-999999999-dead')]);
+    assert.ok(existsSync(join(root, 'volumes', `.tmp-${process.pid}-live`)));
+    assert.deepEqual(listVolumes(root).map((x) => x.Name), ['shared']);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -241,4 +247,51 @@ test('volume plan: the monitor of a detached container keeps its anonymous volum
   assert.ok(removed.includes(`rm -rf --one-file-system ${anon}`), 'removed with --rm');
   assert.ok(!existsSync(anon));
   void readFileSync;
+});
+
+test("volume prepare: docker's order (volumes-from, the run's own, the image's VOLUMEs), copies only into new volumes", async () => {
+  const { prepareVolumes } = await import('../../lib/volume/prepare.ts');
+  const { claimContainer } = await import('../../lib/state/containers.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'gb-volprep-'));
+  try {
+    const r = { root: join(dir, 'root'), run: join(dir, 'run') };
+    const layer = join(dir, 'layer');
+    mkdirSync(join(layer, 'srv', 'seed'), { recursive: true });
+    mkdirSync(join(layer, 'etc'), { recursive: true });
+    const webMounts: PlanMount[] = [
+      mount({ Name: 'shared', Source: `${r.root}/volumes/shared/_data`, Destination: '/s' }),
+      mount({ Type: 'bind', Source: layer, Destination: '/b', RW: false }),
+      mount({ Type: 'tmpfs', Source: '', Destination: '/t' }),
+      mount({ Name: 'over', Destination: '/data' }),
+    ];
+    const id = 'c'.repeat(64);
+    claimContainer(r, id, 'web', { 'config.json': JSON.stringify({ info: { name: 'web', mounts: webMounts } }) });
+    const spec = specFromFlags(undefined, 'img', [], { volume: ['v1:/data', 'v2:/etc'], volumesFrom: ['web:ro'] });
+    const at = () => ({});
+    const dry = await prepareVolumes(spec, r, [layer], { Volumes: { '/srv/seed': {}, '/data': {}, '/s': {} } }, at, {}, true);
+    assert.deepEqual(dry.mounts.map((m) => [m.Type, m.Name ?? m.Source, m.Destination, m.RW]), [
+      ['volume', 'shared', '/s', false],
+      ['bind', layer, '/b', false],
+      ['volume', 'v1', '/data', true],
+      ['volume', 'v2', '/etc', true],
+      ['volume', dry.mounts[4]!.Name, '/srv/seed', true],
+    ]);
+    assert.match(dry.mounts[4]!.Name!, /^[0-9a-f]{64}$/);
+    assert.deepEqual(dry.setup!.named, ['shared', 'v1', 'v2'].map((n) => `${r.root}/volumes/${n}/_data`));
+    assert.deepEqual(dry.setup!.anonymous.map((a) => a.name), [dry.mounts[4]!.Name]);
+    // Copies: /etc and /srv/seed are directories in the image; /data is not; volumes-from never copies.
+    assert.deepEqual(dry.setup!.copies.map((c) => c.target), ['/etc', '/srv/seed']);
+    dry.create();
+    assert.equal(readVolume(r.root, 'v1'), undefined, 'planning creates nothing');
+    const real = await prepareVolumes(spec, r, [layer], {}, at, {}, false);
+    real.create();
+    assert.deepEqual(listVolumes(r.root).map((v) => v.Name), ['shared', 'v1', 'v2']);
+    // v2 now holds a file: no copy any more.
+    writeFileSync(join(r.root, 'volumes', 'v2', '_data', 'x'), '');
+    const again = await prepareVolumes(spec, r, [layer], {}, at, {}, false);
+    assert.deepEqual(again.setup!.copies, []);
+    await assert.rejects(prepareVolumes(specFromFlags(undefined, 'img', [], { volumesFrom: ['nobody'] }), r, [layer], {}, at, {}, true), /No such container: nobody/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -108,9 +108,14 @@ const human = (n: number) => (n < 1000 ? `${n}B` : n < 1e6 ? `${(n / 1e3).toFixe
 async function confirm(question: string): Promise<boolean> {
   process.stderr.write(question);
   const rl = createInterface({ input: process.stdin });
+  let answered = false;
   const answer = await new Promise<string>((res) => {
-    rl.once('line', res);
-    rl.once('close', () => res(''));
+    rl.once('line', (l) => ((answered = true), res(l)));
+    rl.once('close', () => {
+      // End of input without an answer: end the question's line (docker takes it as no).
+      if (!answered) process.stderr.write('\n');
+      res('');
+    });
   });
   rl.close();
   return /^y(es)?$/i.test(answer.trim());

@@ -89,6 +89,19 @@ test("a new volume gets the image's files (owner, mode) on first use, never agai
   assert.equal(await ok(['volume', 'rm', 'seeded', 'bare', 'bare2']), 'seeded\nbare\nbare2\n');
 });
 
+test('restart does not copy the image\'s files again (docker copies only into an empty volume)', T, async () => {
+  // Each start notes whether the image's file is there, then removes it.
+  const cmd = 'if [ -e /srv/seed/hello ]; then echo seen >> /srv/seed/starts; else echo none >> /srv/seed/starts; fi; rm -f /srv/seed/hello; sleep 100';
+  await ok(['run', '-d', '--name', 'rs', '-v', 'rsv:/srv/seed', IMG, 'sh', '-c', cmd]);
+  const starts = join(volDir('rsv'), '_data', 'starts');
+  await waitFor('the first start', () => existsSync(starts));
+  await ok(['restart', '-t', '1', 'rs']);
+  await waitFor('the second start', () => readFileSync(starts, 'utf8').split('\n').filter(Boolean).length === 2);
+  assert.equal(readFileSync(starts, 'utf8'), 'seen\nnone\n');
+  await ok(['rm', '-f', '-v', 'rs']);
+  await ok(['volume', 'rm', 'rsv']);
+});
+
 test('a volume in use by a running or stopped container is refused removal, -f too; free once it is gone', T, async () => {
   const id = (await ok(['run', '-d', '--name', 'busy', '-v', 'busy:/b', IMG, 'sleep', '100'])).trim();
   for (const args of [['volume', 'rm', 'busy'], ['volume', 'rm', '-f', 'busy']]) {

@@ -5,6 +5,9 @@
 // are the application layer's (lib/container/lifecycle.ts: the signals too, restart.ts, exec.ts); this module
 // parses the flags and prints.
 
+import { warn } from './output.ts';
+import { removeAnonymousOf } from '../volume/remove.ts';
+import { containerMounts } from '../volume/store.ts';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readUsage } from '../cgroup/stats.ts';
 import { GlassboxError } from '../errors.ts';
@@ -195,7 +198,7 @@ export async function cmdStop(refs: string[], opts: { time?: string }): Promise<
 
 // glassbox rm [-f] NAME…: refuses a running container unless forced; a dead one (its monitor was killed) is
 // finished from its journal first, like gc does.
-export async function cmdRm(refs: string[], opts: { force?: boolean }): Promise<number> {
+export async function cmdRm(refs: string[], opts: { force?: boolean; volumes?: boolean }): Promise<number> {
   requireRoot('glassbox rm');
   const r = roots();
   const { bootId } = await readHostFacts();
@@ -220,7 +223,10 @@ export async function cmdRm(refs: string[], opts: { force?: boolean }): Promise<
     if (w.damaged) await removeDamaged(r, w.id);
     else {
       if (w.live && !(await waitReleased(r, w.id, bootId, 15_000))) throw new GlassboxError(`container ${short(w.id)} did not stop in time`);
+      // rm -v: the anonymous volumes it made go too (read before its state goes).
+      const own = opts.volumes ? containerMounts(r.root).find((c) => c.id === w.id) : undefined;
       await removeEnded(r, w.id, bootId, w.view!.name);
+      if (own) for (const n of (await removeAnonymousOf(r.root, own)).kept) warn(`volume ${n} is still in use by another container: kept`);
     }
     process.stdout.write(`${refs[i]}\n`);
   }
@@ -287,7 +293,9 @@ export async function cmdInspect(refs: string[]): Promise<number> {
             Devices: plan.info.security.devices,
           }
         : null,
-      Mounts: mountsOf(plan),
+      // The user mounts first, in docker's form (Type volume|bind|tmpfs, Name, Source, Destination in the container,
+      // RW…), then the rest of the fstab glassbox mounts itself (root, /dev, /sys…).
+      Mounts: [...(plan?.info.mounts ?? []), ...mountsOf(plan).filter((e) => !plan?.info.mounts?.some((u) => e.Destination === (plan.info.paths.rootfs + u.Destination)))],
       NetworkSettings: plan?.info.network
         ? {
             Mode: plan.info.network.mode,

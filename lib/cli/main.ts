@@ -30,7 +30,7 @@ function addGlobalOptions(cmd: Command): void {
 /** Every command the program has at its top level (`help` is commander's own). */
 export const VERBS = [
   'run', 'plan', 'script', 'ps', 'logs', 'stop', 'kill', 'rm', 'restart', 'exec', 'inspect', 'gc', 'stats', 'doctor', 'image', 'images',
-  'network', 'port', 'pull', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
+  'network', 'volume', 'port', 'pull', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
 ] as const;
 
 // The verb a command line runs, when that is all the program needs to know: the first word after the program's
@@ -64,7 +64,9 @@ function runFlags(cmd: Command): Command {
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user[:group]>', 'user to run as (name or UID, from the image)')
     .option('-h, --hostname <name>', 'host name of the container')
-    .option('-v, --volume <src:dst[:ro]>', 'bind-mount a host directory (repeatable)', collect)
+    .option('-v, --volume <src:dst[:ro]>', 'bind-mount a host directory (/src), or mount a named volume (NAME: created on first use) or an anonymous one (dst alone) (repeatable)', collect)
+    .option('--mount <type=…,src=…,dst=…>', 'docker\'s long form: type=bind|volume|tmpfs, source, target, readonly, volume-nocopy, tmpfs-size, tmpfs-mode, bind-propagation (repeatable)', collect)
+    .option('--volumes-from <container[:ro|rw]>', "mount another container's volumes and binds at the same paths (repeatable)", collect)
     .option('--tmpfs <dst[:size=64m,mode=1777]>', 'mount a tmpfs (repeatable)', collect)
     .option('--read-only', 'mount the root file system read-only')
     .option('--init', 'run a small init as PID 1 (tini or catatonit): it reaps zombies and forwards signals')
@@ -175,6 +177,7 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
   add('rm')
     ?.description('remove containers (a running one only with -f)')
     .option('-f, --force', 'kill a running container first')
+    .option('-v, --volumes', 'remove the anonymous volumes the containers made, too')
     .argument('<container...>', 'names, IDs or ID prefixes')
     .action(async (refs, opts) => run((v) => v.cmdRm(refs, opts))());
   add('restart')
@@ -244,6 +247,41 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     .description('remove networks no container uses (their bridge and iptables chains too)')
     .argument('<name...>')
     .action(async (names) => run((v) => v.cmdNetworkRm(names))());
+  const volume = add('volume')?.description('manage volumes: directories under GLASSBOX_ROOT/volumes that outlive containers');
+  volume
+    ?.command('create')
+    .description('make a volume (run -v NAME:/path also makes one on first use)')
+    .option('-l, --label <key=value>', 'set a label (repeatable)', collect)
+    .option('-d, --driver <name>', 'volume driver (only local)', 'local')
+    .argument('[name]', 'its name (default: 64 random hex digits)')
+    .action(async (name, opts) => run((v) => v.cmdVolumeCreate(name, opts))());
+  volume
+    ?.command('ls')
+    .alias('list')
+    .description('list volumes')
+    .option('-q, --quiet', 'print only the names')
+    .option('-f, --filter <key=value>', 'name=, label=KEY[=VALUE], dangling=true|false, driver=local (repeatable)', collect)
+    .addOption(new Option('--format <format>', 'table or json (one object per line)').choices(['table', 'json']).default('table'))
+    .action(async (opts) => run((v) => v.cmdVolumeLs(opts))());
+  volume
+    ?.command('inspect')
+    .description('print volumes as a JSON array: Name, Mountpoint, Driver, CreatedAt, Labels, Scope')
+    .argument('<name...>')
+    .action(async (names) => run((v) => v.cmdVolumeInspect(names))());
+  volume
+    ?.command('rm')
+    .alias('remove')
+    .description('remove volumes no container (running or stopped) uses')
+    .option('-f, --force', 'a missing volume is no error (one in use is still refused)')
+    .argument('<name...>')
+    .action(async (names, opts) => run((v) => v.cmdVolumeRm(names, opts))());
+  volume
+    ?.command('prune')
+    .description('remove the anonymous volumes no container uses (-a: every unused volume)')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('-a, --all', 'all unused volumes, not only anonymous ones')
+    .option('--filter <key=value>', 'label=KEY[=VALUE] (repeatable)', collect)
+    .action(async (opts) => run((v) => v.cmdVolumePrune(opts))());
   add('port')
     ?.description("list a container's published ports")
     .argument('<container>', 'name, ID or ID prefix')
@@ -251,7 +289,7 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     .action(async (ref, port) => run((v) => v.cmdPort(ref, port))());
   registerImageCommands(program, image, want, global, run);
   registerLearn(program, want, global, ready);
-  for (const c of [...program.commands, ...(image?.commands ?? []), ...(network?.commands ?? [])]) {
+  for (const c of [...program.commands, ...(image?.commands ?? []), ...(network?.commands ?? []), ...(volume?.commands ?? [])]) {
     c.helpOption('--help', 'show help').exitOverride();
     addGlobalOptions(c);
   }

@@ -8,6 +8,7 @@ export { cmdPlan, cmdRun, cmdScript, refuseTrailingGlobal } from './container.ts
 export { cmdExec, cmdInspect, cmdKill, cmdLogs, cmdPs, cmdRestart, cmdRm, cmdStop } from './lifecycle.ts';
 export { cmdDoctor, cmdGc, cmdImageFromHost, cmdImages, cmdStats } from './misc.ts';
 export { cmdNetworkCreate, cmdNetworkInspect, cmdNetworkLs, cmdNetworkRm, cmdPort } from './network.ts';
+export { cmdVolumeCreate, cmdVolumeInspect, cmdVolumeLs, cmdVolumePrune, cmdVolumeRm } from './volume.ts';
 export { enableTrace, reportError, setColour } from './output.ts';
 export { maybeRunRootless } from '../rootless/reexec.ts';
 export { loadSpawner } from '../exec/spawn.ts';

@@ -36,7 +36,8 @@ export async function startAgain(r: Roots, facts: HostFacts, id: string, lang: L
   const f = monitorFiles(dir);
   for (const file of [f.exit, f.done, f.pid1, f.chain]) rmSync(file, { force: true });
   const plan = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8')) as Plan;
-  plan.steps = plan.steps.filter((s) => s.block !== 'runroot');
+  // The image's files were copied into the new volumes on the first start; docker copies only into empty ones.
+  plan.steps = plan.steps.filter((s) => s.block !== 'runroot' && s.block !== 'volume-copy');
   const state = readState(r, id) as RunState;
   await runDetachedPlan(plan, r, facts, { remove: !!state.autoRemove, lang, restart: state });
 }

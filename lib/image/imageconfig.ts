@@ -41,6 +41,7 @@ export function parseImageConfig(bytes: Buffer | string, where: string): ParsedC
   if (str(c.WorkingDir)) config.WorkingDir = str(c.WorkingDir);
   if (str(c.User)) config.User = str(c.User);
   if (c.ExposedPorts && typeof c.ExposedPorts === 'object') config.ExposedPorts = Object.fromEntries(Object.keys(c.ExposedPorts).sort().map((k) => [k, {}]));
+  if (c.Volumes && typeof c.Volumes === 'object') config.Volumes = Object.fromEntries(Object.keys(c.Volumes).sort().map((k) => [k, {}]));
   if (c.Labels && typeof c.Labels === 'object') {
     const labels = Object.entries(c.Labels as Record<string, unknown>).filter(([, v]) => typeof v === 'string') as [string, string][];
     if (labels.length) config.Labels = Object.fromEntries(labels);
@@ -61,7 +62,7 @@ export function parseImageConfig(bytes: Buffer | string, where: string): ParsedC
 export function buildImageConfig(record: ImageRecord, diffIds: string[]): string {
   const c = record.config;
   const config: Record<string, unknown> = {};
-  for (const k of ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'WorkingDir', 'Labels'] as const) if (c[k] !== undefined) config[k] = c[k];
+  for (const k of ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'WorkingDir', 'Labels', 'Volumes'] as const) if (c[k] !== undefined) config[k] = c[k];
   const j = {
     created: record.created,
     architecture: record.architecture ?? 'amd64',

@@ -34,6 +34,8 @@ export interface ImageConfig {
   User?: string;
   ExposedPorts?: Record<string, object>;
   Labels?: Record<string, string>;
+  /** The image's VOLUMEs (container paths): each gets an anonymous volume unless the run mounts something there. */
+  Volumes?: Record<string, object>;
 }
 
 export interface ImageRecord {

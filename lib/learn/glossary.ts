@@ -336,6 +336,7 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '-r': sw('copy directories recursively', '递归复制目录'),
       '-p': sw('keep modes, owners and times', '保留权限、属主和时间'),
       '-n': sw('no clobber: never overwrite a file that is already there', '不覆盖：已经存在的文件不动'),
+      '--no-clobber': sw('never overwrite a file that is already there (the long form of -n)', '已经存在的文件不动（-n 的长写法）'),
       '-t': val('the destination directory (given first, so the sources can follow)', '目标目录（放在前面，后面就可以跟源文件）'),
     },
     operands: [t('a source', '源'), t('… and the last word is the destination', '……最后一个词是目标')],

@@ -18,7 +18,9 @@ import type { KernelPaths } from '../security/defaults.ts';
 import { planSecurity, securitySteps } from '../security/plan.ts';
 import { LOADER_NAME } from '../security/defaults.ts';
 import { checkRootlessPlan, rootlessDev, rootlessEnter } from '../rootless/plan.ts';
-import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type PlanProcess, type Step, type StepRole } from './types.ts';
+import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type PlanMount, type PlanProcess, type Step, type StepRole } from './types.ts';
+import type { VolumeSetup } from '../volume/types.ts';
+import { volumeCopySteps, volumeDirSteps } from '../volume/plan.ts';
 
 export interface PreparedContainer {
   id: string;
@@ -41,9 +43,15 @@ export interface PreparedContainer {
   user: { uid: number; gid: number; groups: number[] };
   /** Volumes with targets already resolved inside the root (container paths). */
   volumes: Array<
-    | { type: 'bind'; source: string; target: string; readOnly: boolean; /** The source is a file. */ file?: boolean; /** The image lacks the target file: made empty first (container path). */ placeholder?: string }
-    | { type: 'tmpfs'; target: string; size?: string; mode?: string }
+    | { type: 'bind'; source: string; target: string; readOnly: boolean; /** The source is a file. */ file?: boolean; /** The image lacks the target file: made empty first (container path). */ placeholder?: string; propagation?: string }
+    | { type: 'tmpfs'; target: string; size?: string; mode?: string; readOnly?: boolean }
   >;
+  /** Named and anonymous volumes: directories to make, and the image's files to copy into new, empty ones. */
+  volumeSetup?: VolumeSetup;
+  /** The user mounts in docker's Mounts form (plan.info.mounts). */
+  mounts?: PlanMount[];
+  /** The anonymous volumes this container makes (plan.info.anonymousVolumes). */
+  anonymousVolumes?: string[];
   paths: ContainerPaths;
   /** Resource limits; the default pids limit applies whenever the host has cgroups. */
   resources?: Resources;
@@ -188,9 +196,9 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       block: 'volumes',
       as: 'volumes',
       params: {
-        binds: c.volumes.flatMap((v) => (v.type === 'bind' ? [{ source: v.source, target: inRoot(v.target), options: (v.file ? (x: string[]) => x.join(',') : opts)(['bind', 'nodev', ...(v.readOnly ? ['ro'] : [])]) }] : [])),
+        binds: c.volumes.flatMap((v) => (v.type === 'bind' ? [{ source: v.source, target: inRoot(v.target), options: (v.file ? (x: string[]) => x.join(',') : opts)(['bind', 'nodev', ...(v.readOnly ? ['ro'] : []), ...(v.propagation ? [v.propagation] : [])]) }] : [])),
         tmpfs: c.volumes.flatMap((v) =>
-          v.type === 'tmpfs' ? [{ target: inRoot(v.target), options: opts(['nosuid', 'nodev', `mode=${v.mode ?? '1777'}`, ...(v.size ? [`size=${v.size}`] : [])]) }] : [],
+          v.type === 'tmpfs' ? [{ target: inRoot(v.target), options: opts(['nosuid', 'nodev', `mode=${v.mode ?? '1777'}`, ...(v.size ? [`size=${v.size}`] : []), ...(v.readOnly ? ['ro'] : [])]) }] : [],
         ),
       },
     });
@@ -231,7 +239,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   // Empty files for file volumes the image lacks: in the writable layer (or the root directory), before it is mounted.
   const holders = c.volumes.flatMap((v) => (v.type === 'bind' && v.placeholder ? [(c.overlay ? p.upper : c.lowerDirs[0]!) + v.placeholder] : []));
   const volumeFiles = holders.length ? expandBlock(catalog, { block: 'volume-files', as: 'volume-files', params: { dirs: [...new Set(holders.map((h) => h.slice(0, h.lastIndexOf('/')) || '/'))], files: holders } }) : [];
-  const netFiles = [...volumeFiles, ...netBefore.filter((s) => s.kind !== 'mount')];
+  const netFiles = [...volumeDirSteps(catalog, c.volumeSetup), ...volumeFiles, ...netBefore.filter((s) => s.kind !== 'mount')];
   if (netFiles.length) {
     const dirs = dirsId;
     const unshare = byRole(nsSteps, 'hold');
@@ -262,6 +270,8 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     s.needs = [...new Set([...s.needs.filter((n) => !mountIds.has(n)), ...lastOnly(steps, mounted)])];
     steps.push(s);
   }
+  // New, empty volumes get the image's files, once everything is mounted and before the container starts.
+  steps.push(...volumeCopySteps(catalog, c.volumeSetup, { mountNs: nsFile('mount'), rootfs: p.rootfs, source: `${p.run}/volume-src`, flock: ctx.flock, after: lastOnly(steps, mounted) }));
   if (c.init) add({ block: 'init', as: 'init', params: { mount_ns: nsFile('mount'), init: c.init, target: inRoot(INIT) }, after: idsOf('dev') });
 
   // The host programs that run inside the container's namespaces are reached through read-only bind mounts, made
@@ -331,7 +341,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   steps.splice(firstBoot < 0 ? steps.length : firstBoot, 0, ...secSteps.boot);
   return {
     version: 1,
-    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, layers: c.lowerDirs, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, process: processInfo(c, sec.start), ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}) },
+    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, layers: c.lowerDirs, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, process: processInfo(c, sec.start), ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}), ...(c.mounts ? { mounts: c.mounts } : {}), ...(c.anonymousVolumes?.length ? { anonymousVolumes: c.anonymousVolumes } : {}) },
     steps,
     ...(cgroup?.teardown.length ? { teardown: [...recordEvents(catalog, cgroupInfo!, p.state, cgroup.setup), ...cgroup.teardown] } : {}),
   };

@@ -17,6 +17,7 @@ import { containerPaths, type Roots } from '../state/paths.ts';
 import type { PreparedContainer } from './planner.ts';
 import { etcTargets, prepareNetwork } from '../net/prepare.ts';
 import { probeNetwork } from '../net/probe.ts';
+import { prepareVolumes } from '../volume/prepare.ts';
 
 import { DEFAULT_PATH } from './types.ts';
 export { DEFAULT_PATH };
@@ -99,23 +100,8 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   const wd = await placed(workdirAt, () => resolveInLayers(lowerDirs, workdirWanted));
   if (wd.kind === 'file' || wd.kind === 'other') throw new GlassboxError(`the working directory ${workdirWanted} is not a directory in the image`, workdirAt);
   const workdir = wd.path;
-  const volumes: PreparedContainer['volumes'] = [];
-  for (const [i, v] of spec.volumes.entries()) {
-    const resolved = await placed(at('volumes', i, 'target'), () => resolveInLayers(lowerDirs, v.target));
-    const target = resolved.path;
-    if (isReservedTarget(target)) {
-      throw new GlassboxError(`volume target ${v.target} resolves to ${target} inside the image`, { ...at('volumes', i, 'target'), hint: 'choose another mount point' });
-    }
-    if (v.type === 'bind') {
-      if (!existsSync(v.source)) throw new GlassboxError(`volume source ${v.source} does not exist`, { ...at('volumes', i, 'source'), hint: 'create it first, or fix the path' });
-      // A file is bound onto a file (docker's -v /etc/resolv.conf:…): the target must not be a directory, and an
-      // empty one is made when the image lacks it (X-mount.mkdir would make a directory).
-      if (!statSync(v.source).isDirectory()) {
-        if (resolved.kind === 'dir') throw new GlassboxError(`volume ${v.source} is a file but its target ${v.target} is a directory in the image`, { ...at('volumes', i, 'target'), hint: 'bind a file onto a file path' });
-        volumes.push({ ...v, target, file: true, ...(resolved.kind === 'missing' ? { placeholder: target } : {}) });
-      } else volumes.push({ ...v, target });
-    } else volumes.push({ ...v, target });
-  }
+  const vols = await prepareVolumes(spec, roots, lowerDirs, config, at, image, !!input.dryNetwork);
+  const volumes = vols.volumes;
   // The mount points glassbox itself uses must be real directories (or missing), never links out of the image.
   let makeProc = false;
   for (const p of ['/dev', '/proc', '/sys']) {
@@ -131,6 +117,7 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   // Networking last: it claims an address and ports (files), which must not happen for input that fails above.
   // A bridge network: what the kernel has is read from the namespace the steps will act in (lib/net/probe.ts).
   const kernel = spec.network && !['none', 'host', 'container'].includes(spec.network.mode) ? await probeNetwork() : undefined;
+  vols.create();
   const network = await prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId, at: (path) => at('network', ...path), ...(kernel ? { kernel } : {}) });
   const etc = network.mode === 'none' ? undefined : await placed(image, () => etcTargets((p) => resolveInLayers(lowerDirs, p), paths.rootfs, overlay ? paths.upper : undefined));
   return {
@@ -153,6 +140,9 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     makeProc,
     user: { uid: user.uid, gid: user.gid, groups: user.groups },
     volumes,
+    ...(vols.setup ? { volumeSetup: vols.setup } : {}),
+    mounts: vols.mounts,
+    ...(vols.setup?.anonymous.length ? { anonymousVolumes: vols.setup.anonymous.map((a) => a.name) } : {}),
     paths,
     ...(spec.resources ? { resources: spec.resources } : {}),
     ...(spec.init ? { init: await placed(at('init'), findInit) } : {}),

@@ -53,9 +53,11 @@ export interface MountEntry {
  * - dirs:    makes the container's directories, the first setup step that later steps are placed after;
  * - helpers: bind-mounts the host programs the start chain runs; the hold step waits for it;
  * - detach:  the start chain leaves the host's root (from here PID 1's root is the container's);
- * - teardown: removes what the container leaves behind when its processes are gone (a cgroup kill).
+ * - teardown: removes what the container leaves behind when its processes are gone (a cgroup kill);
+ * - anon-volumes: makes the container's anonymous volumes; its undo (removing them) runs only when the container
+ *            is removed with them (a foreground run, --rm; `rm -v` later), so a detached monitor skips it otherwise.
  */
-export const STEP_ROLES = ['start', 'release', 'hold', 'dirs', 'helpers', 'detach', 'teardown'] as const;
+export const STEP_ROLES = ['start', 'release', 'hold', 'dirs', 'helpers', 'detach', 'teardown', 'anon-volumes'] as const;
 export type StepRole = (typeof STEP_ROLES)[number];
 
 /** A retry policy (of a step or its undo): `while-busy` tries again while it fails with EBUSY (50 tries, 0.1 s apart). */
@@ -182,6 +184,25 @@ export interface PlanInfo {
   network?: PlanNetwork;
   /** Rootless: the steps run as root of a user namespace; `enter` is the userns block's argv, before the program. */
   rootless?: { enter: string[] };
+  /** Its volumes, binds and tmpfs mounts in docker's Mounts form (inspect; who uses a volume: lib/volume/usage.ts). */
+  mounts?: PlanMount[];
+  /** The anonymous volumes this container made (removed with it by --rm, a foreground run's end, or rm -v). */
+  anonymousVolumes?: string[];
+}
+
+/** One user mount as docker's inspect shows it (Mounts[]). */
+export interface PlanMount {
+  Type: 'volume' | 'bind' | 'tmpfs';
+  /** volume: its name. */
+  Name?: string;
+  /** The host path (a volume's _data directory); empty for tmpfs. */
+  Source: string;
+  /** The container path. */
+  Destination: string;
+  Driver?: 'local';
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
 }
 
 /** PID 1's identity and restrictions, as the start chain applies them. */

@@ -12,6 +12,7 @@ import { placeOf, setOrigin } from './origins.ts';
 import { parseVolumeShort, validateSpec } from './validate.ts';
 import { parseNetwork } from '../net/model.ts';
 import { applySecurityOpt } from '../security/model.ts';
+import { parseMount, parseVolumesFrom } from '../volume/spec.ts';
 
 export interface RunFlags {
   name?: string;
@@ -21,6 +22,10 @@ export interface RunFlags {
   user?: string;
   hostname?: string;
   volume?: string[];
+  /** --mount type=bind|volume|tmpfs,… (docker's keys, lib/volume/spec.ts). */
+  mount?: string[];
+  /** --volumes-from CONTAINER[:ro|rw]. */
+  volumesFrom?: string[];
   tmpfs?: string[];
   readOnly?: boolean;
   init?: boolean;
@@ -78,7 +83,7 @@ function flagStringProblems(image: string | undefined, command: string[], f: Run
 // checked against this machine (CPU count, online CPUs).
 export function specFromFlags(base: ContainerSpec | undefined, image: string | undefined, command: string[], f: RunFlags, host?: ResourceHost): ContainerSpec {
   const spec: ContainerSpec = base
-    ? { ...base, env: { ...base.env }, volumes: [...base.volumes], ...(base.resources ? { resources: { ...base.resources } } : {}) }
+    ? { ...base, env: { ...base.env }, volumes: [...base.volumes], ...(base.volumesFrom ? { volumesFrom: [...base.volumesFrom] } : {}), ...(base.resources ? { resources: { ...base.resources } } : {}) }
     : { env: {}, namespaces: [...DEFAULT_NAMESPACES], root: 'pivot_root', rootfs: 'overlay', readOnly: false, volumes: [] };
   const early = flagStringProblems(image, command, f);
   if (early.length) throw new GlassboxErrors(early);
@@ -124,6 +129,19 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     const parsed = parseVolumeShort(v);
     if (typeof parsed === 'string') problems.push(new GlassboxError(parsed, { field: '--volume' }));
     else from(['volumes', spec.volumes.push(parsed) - 1], '--volume');
+  }
+  for (const m of f.mount ?? []) {
+    const parsed = parseMount(m);
+    if (parsed.problem) problems.push(new GlassboxError(`invalid argument "${m}" for "--mount" flag: ${parsed.problem}`, { field: '--mount' }));
+    else from(['volumes', spec.volumes.push(parsed.volume!) - 1], '--mount');
+  }
+  for (const v of f.volumesFrom ?? []) {
+    const parsed = parseVolumesFrom(v);
+    if (typeof parsed === 'string') problems.push(new GlassboxError(parsed, { field: '--volumes-from' }));
+    else {
+      spec.volumesFrom = [...(spec.volumesFrom ?? []), parsed];
+      from(['volumes_from', spec.volumesFrom.length - 1], '--volumes-from');
+    }
   }
   for (const t of f.tmpfs ?? []) {
     const [target, opts] = splitOnce(t, ':');

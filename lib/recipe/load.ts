@@ -13,6 +13,7 @@ import { parseVolumeShort, validateSpec } from './validate.ts';
 import { fieldPath, parseYaml, positionOf, type ParsedYaml } from './yamlpos.ts';
 import { zodToErrors } from './zoderrors.ts';
 import { parseNetwork } from '../net/model.ts';
+import { parseVolumesFrom } from '../volume/spec.ts';
 
 export interface RecipeOptions {
   /** The host, for the checks that depend on it (CPU count, online CPUs); without it they are skipped. */
@@ -74,8 +75,15 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
       const parsed = parseVolumeShort(v);
       if (typeof parsed === 'string') errors.push(new GlassboxError(parsed, { pos: positionOf(y, ['volumes', i]), field: `volumes.${i}` }));
       else volumes.push(parsed);
-    } else if (v.type === 'bind') volumes.push({ type: 'bind', source: v.source, target: v.target, readOnly: v.readonly });
-    else volumes.push({ type: 'tmpfs', target: v.target, size: v.size, mode: v.mode });
+    } else if (v.type === 'bind') volumes.push({ type: 'bind', source: v.source, target: v.target, readOnly: v.readonly || !!v.read_only, ...(v.bind?.propagation ? { propagation: v.bind.propagation } : {}) });
+    else if (v.type === 'volume') volumes.push({ type: 'volume', ...(v.source !== undefined ? { source: v.source } : {}), target: v.target, readOnly: v.read_only, ...(v.volume?.nocopy ? { noCopy: true } : {}) });
+    else volumes.push({ type: 'tmpfs', target: v.target, size: v.size, mode: v.mode, ...(v.read_only ? { readOnly: true } : {}) });
+  });
+  const volumesFrom: NonNullable<ContainerSpec['volumesFrom']> = [];
+  r.volumes_from?.forEach((f, i) => {
+    const parsed = parseVolumesFrom(f);
+    if (typeof parsed === 'string') errors.push(new GlassboxError(parsed, { pos: positionOf(y, ['volumes_from', i]), field: `volumes_from.${i}` }));
+    else volumesFrom.push(parsed);
   });
   const shell = (c: string | string[] | undefined) => (typeof c === 'string' ? ['/bin/sh', '-c', c] : c);
   let resources: ContainerSpec['resources'];
@@ -109,6 +117,7 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     rootfs: r.rootfs,
     readOnly: r.read_only,
     volumes,
+    ...(volumesFrom.length ? { volumesFrom } : {}),
     ...(resources ? { resources } : {}),
     ...(r.init ? { init: true } : {}),
     ...(network ? { network } : {}),

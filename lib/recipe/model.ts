@@ -10,9 +10,14 @@ export const NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as con
 export type Namespace = (typeof NAMESPACES)[number];
 export const DEFAULT_NAMESPACES: Namespace[] = ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'];
 
+/** Mount propagation of a bind (docker's bind-propagation; the default is the kernel's private). */
+export type Propagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
+
 export type Volume =
-  | { type: 'bind'; source: string; target: string; readOnly: boolean }
-  | { type: 'tmpfs'; target: string; size?: string; mode?: string };
+  | { type: 'bind'; source: string; target: string; readOnly: boolean; propagation?: Propagation }
+  /** A named volume (GLASSBOX_ROOT/volumes/NAME/_data, lib/volume); without a source, an anonymous one. */
+  | { type: 'volume'; source?: string; target: string; readOnly: boolean; /** Do not copy the image's content in. */ noCopy?: boolean }
+  | { type: 'tmpfs'; target: string; size?: string; mode?: string; readOnly?: boolean };
 
 export interface ContainerSpec {
   name?: string;
@@ -33,6 +38,8 @@ export interface ContainerSpec {
   rootfs: 'overlay' | 'bind';
   readOnly: boolean;
   volumes: Volume[];
+  /** --volumes-from: every volume and bind of these containers, at the same targets (ro/rw overrides the mode). */
+  volumesFrom?: Array<{ container: string; readOnly?: boolean }>;
   /** Resource limits (lib/cgroup/resources.ts); absent means none asked for (the default pids limit applies). */
   resources?: Resources;
   /** Run a small init (tini or catatonit) as PID 1 in front of the command. */

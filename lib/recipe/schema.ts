@@ -20,12 +20,22 @@ export const VolumeSchema = z.union([
     source: Path(),
     target: Path(),
     readonly: z.boolean().default(false),
+    read_only: z.boolean().optional().describe('compose spelling of readonly'),
+    bind: z.strictObject({ propagation: z.enum(['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']).optional() }).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('volume'),
+    source: z.string().min(1).optional().describe("the volume's name (created on first use); none: an anonymous volume"),
+    target: Path(),
+    read_only: z.boolean().default(false),
+    volume: z.strictObject({ nocopy: z.boolean().optional().describe("do not copy the image's files into a new volume") }).optional(),
   }),
   z.strictObject({
     type: z.literal('tmpfs'),
     target: Path(),
     size: z.string().optional(),
     mode: z.string().regex(/^[0-7]{3,4}$/, 'an octal mode like 1777').optional(),
+    read_only: z.boolean().optional(),
   }),
 ]);
 
@@ -76,7 +86,8 @@ export const RecipeSchema = z.strictObject({
   rootfs: z.enum(['overlay', 'bind']).default('overlay').describe('overlay over the image layers (changes are thrown away), or a plain bind of a single directory'),
   read_only: z.boolean().default(false).describe('mount the root read-only'),
   init: z.boolean().optional().describe('run a small init (tini or catatonit) as PID 1: it reaps orphans and forwards signals'),
-  volumes: z.array(VolumeSchema).default([]).describe('SRC:DST[:ro] strings, or {type: bind|tmpfs, …} objects'),
+  volumes: z.array(VolumeSchema).default([]).describe('SRC:DST[:ro] strings (a SRC without a slash is a named volume, DST alone an anonymous one), or {type: bind|volume|tmpfs, …} objects'),
+  volumes_from: z.array(z.string().min(1)).optional().describe('containers whose volumes and binds to mount too: NAME[:ro|rw]'),
   network: NetworkSchema.optional().describe('networking: a mode (none, host, bridge, container:NAME, a network name) or {mode, ports, ip, dns, add_hosts}'),
   security: SecuritySchema.optional().describe('capabilities, no_new_privs, seccomp, privileged'),
   resources: ResourcesSchema.optional().describe('resource limits, enforced with cgroups (memory, memory_swap, cpus, cpu_shares, cpuset_cpus, pids)'),

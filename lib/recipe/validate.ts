@@ -6,6 +6,7 @@ import { resolveSecurity } from '../security/model.ts';
 import { ARGS_TOTAL_MAX, argBytes, NAME_MAX, pathLengthProblem, stringProblems } from './limits.ts';
 import type { ContainerSpec, Volume } from './model.ts';
 import type { Problem } from './problem.ts';
+import { volumeNameProblem } from '../volume/spec.ts';
 
 export type { Problem } from './problem.ts';
 
@@ -81,6 +82,7 @@ export function validateSpec(spec: ContainerSpec, host?: ResourceHost): Problem[
     bad([argvBytes >= envBytes ? 'command' : 'env'], `the command and environment take ${envBytes + argvBytes} bytes; glassbox accepts at most ${ARGS_TOTAL_MAX}`, "half of the kernel's usual ARG_MAX (2 MiB): the rest is for the start chain");
   }
   spec.volumes.forEach((v, i) => validateVolume(v, i, bad));
+  spec.volumesFrom?.forEach((f, i) => NAME_RE.test(f.container) || /^[0-9a-f]{1,64}$/.test(f.container) || bad(['volumes_from', i], `invalid container name "${f.container}"`));
   const targets = spec.volumes.map((v) => v.target.replace(/\/+$/, '') || '/');
   targets.forEach((t, i) => {
     if (targets.indexOf(t) !== i) bad(['volumes', i, 'target'], `duplicate mount point ${t}`);
@@ -106,18 +108,14 @@ function validateVolume(v: Volume, i: number, bad: (p: Problem['path'], m: strin
     if (tooLong('source', v.source)) return;
     if (!v.source.startsWith('/')) bad(['volumes', i, 'source'], `volume source must be an absolute host path, got "${v.source}"`, 'write it as /full/path or $PWD/path');
     else if (CONTROL_CHARS.test(v.source)) bad(['volumes', i, 'source'], 'volume source must not contain control characters');
+  } else if (v.type === 'volume') {
+    const why = v.source === undefined ? undefined : volumeNameProblem(v.source);
+    if (why) bad(['volumes', i, 'source'], why);
   } else {
     if (v.size !== undefined && !SIZE_RE.test(v.size)) bad(['volumes', i, 'size'], `invalid size "${v.size}"`, 'a number with an optional k, m or g suffix, like 64m');
     if (v.mode !== undefined && !/^[0-7]{3,4}$/.test(v.mode)) bad(['volumes', i, 'mode'], `invalid mode "${v.mode}"`, 'an octal mode like 1777');
   }
 }
 
-// Parses docker's short volume form SRC:DST[:ro|rw]; returns a problem message for anything else.
-export function parseVolumeShort(s: string): Volume | string {
-  const parts = s.split(':');
-  if (parts.length < 2 || parts.length > 3) return `expected SOURCE:TARGET[:ro], got "${s}"`;
-  const [source, target, mode] = parts as [string, string, string | undefined];
-  const opts = (mode ?? 'rw').split(',');
-  for (const o of opts) if (!['ro', 'rw'].includes(o)) return `unknown volume option "${o}" (ro or rw)`;
-  return { type: 'bind', source, target, readOnly: opts.includes('ro') };
-}
+// docker's short volume form (SRC:DST[:MODE], DST alone for an anonymous volume): lib/volume/spec.ts.
+export { parseVolumeShort } from '../volume/spec.ts';

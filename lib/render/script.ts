@@ -606,6 +606,10 @@ const M = {
     zh: '在后台启动容器的第一个进程：没有终端，输出写进这两个 FIFO；把它的 PID 告诉 glassbox。',
   },
   wait: { en: 'Wait for it; its exit status is the container\'s.', zh: '等待它结束；它的退出码就是容器的退出码。' },
+  keepVolumes: {
+    en: 'The anonymous volumes stay until glassbox rm -v (without --rm, docker keeps them too).',
+    zh: '匿名卷保留到 glassbox rm -v 为止（没有 --rm 时 docker 也保留它们）。',
+  },
   keep: {
     en: 'The state directory (logs, exit status, the writable layer) stays until glassbox rm.',
     zh: '状态目录（日志、退出码、可写层）保留到 glassbox rm 为止。',
@@ -655,6 +659,11 @@ export function renderMonitor(plan: Plan, opts: MonitorOptions): string {
     const s = plan.steps[i]!;
     if (!s.undo) continue;
     let undo = s.undo;
+    // Anonymous volumes go with the container (--rm), or later with rm -v.
+    if (!opts.remove && s.role === 'anon-volumes') {
+      out.push('', ...comment(M.keepVolumes[lang]));
+      continue;
+    }
     if (!opts.remove && undo.includes(state)) {
       undo = undo.filter((a) => a !== state);
       out.push('', ...comment(M.keep[lang]));

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { expandBlock } from '../blocks/expand.ts';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { runCommand } from '../exec/spawn.ts';
+import { removeStaleTemps } from '../volume/store.ts';
 import { CLAIM_DIR_TMP, danglingNames, listIds, nameOf, ownerAlive, processStart, readState, releaseContainer, removeName, stateDir } from './containers.ts';
 import { containerLive } from './liveness.ts';
 import { monitorFiles } from './lifecycle.ts';
@@ -94,6 +95,8 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
     report.names.push(name);
   }
   collectClaimDirs(roots, report);
+  // Volumes a killed create left half-made (lib/volume/store.ts).
+  for (const d of removeStaleTemps(roots.root)) (report.unfinished ??= []).push(d);
   await collectRunDirs(roots, report);
   await collectBuilds(roots, bootId, report);
   await collectRunRoot(roots, report);

@@ -460,7 +460,7 @@ test('block error: a bad role or undo_retry names the allowed values; undo_retry
     run: [mkdir, /x]
 ${extra}`;
   assert.deepEqual(loadErrors(step('    role: opener\n    undo: [rmdir, /x]\n    undo_retry: always\n')), [
-    'FILE:11:11: steps.0.role: not a step role (one of: start, release, hold, dirs, helpers, detach, teardown)',
+    'FILE:11:11: steps.0.role: not a step role (one of: start, release, hold, dirs, helpers, detach, teardown, anon-volumes)',
     'FILE:13:17: steps.0.undo_retry: not a retry policy (one of: while-busy)',
   ]);
   assert.deepEqual(loadErrors(step('    undo_retry: while-busy\n')), ['FILE:11:17: steps.0.undo_retry: undo_retry is a policy for the undo, and the step has no undo']);

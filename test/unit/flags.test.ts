@@ -87,10 +87,10 @@ test('flags: --tmpfs TARGET[:size=…,mode=…]', () => {
 });
 
 test('flags: --volume errors name --volume', () => {
-  assert.deepEqual(problems(undefined, 'alpine', [], { volume: ['a:b:c:d', '/x:/y:rx', 'rel:/z', '/q:/proc', '/w:/a/../b'] }), [
-    '--volume: expected SOURCE:TARGET[:ro], got "a:b:c:d"',
-    '--volume: unknown volume option "rx" (ro or rw)',
-    '--volume: volume source must be an absolute host path, got "rel" (write it as /full/path or $PWD/path)',
+  assert.deepEqual(problems(undefined, 'alpine', [], { volume: ['a:b:c:d', '/x:/y:rx', 'rel/x:/z', '/q:/proc', '/w:/a/../b'] }), [
+    '--volume: invalid spec: a:b:c:d: too many colons',
+    '--volume: invalid mode: rx',
+    '--volume: volume source must be an absolute host path, got "rel/x" (write it as /full/path or $PWD/path)',
     '--volume: cannot mount a volume on /proc (glassbox mounts /, /proc, /sys and /dev itself)',
     '--volume: volume target must be an absolute path without "..", got "/a/../b"',
   ]);
@@ -124,9 +124,9 @@ test('flags: errors name --name, --hostname, --workdir, --user, IMAGE and --netw
 });
 
 test('flags: several bad flags are reported together', () => {
-  assert.deepEqual(problems(undefined, 'alpine', [], { name: '-x', env: ['=1'], volume: ['/a'] }), [
+  assert.deepEqual(problems(undefined, 'alpine', [], { name: '-x', env: ['=1'], volume: ['/a:/b:c:d'] }), [
     '--env: invalid environment variable "=1"',
-    '--volume: expected SOURCE:TARGET[:ro], got "/a"',
+    '--volume: invalid spec: /a:/b:c:d: too many colons',
     `--name: invalid container name "-x" (${NAME_HINT})`,
   ]);
 });

@@ -338,6 +338,8 @@ const FLAG_VALUES: Record<string, (r: Rng) => unknown> = {
     tmpfs: many(['/t', '/t:size=64m,mode=1777']), publish: many(['80', '8080:80', '127.0.0.1:9000:90/udp']), dns: many(['192.0.2.53']),
     addHost: many(['db:10.0.0.5']), capAdd: many(['NET_ADMIN', 'ALL']), capDrop: many(['NET_RAW']), securityOpt: many(['no-new-privileges=false', 'seccomp=unconfined']),
     envFile: many(['/nonexistent/env']),
+    mount: many([`type=bind,src=${w.src},dst=/m`, 'type=volume,src=data,dst=/v,readonly', 'type=tmpfs,dst=/t2,tmpfs-size=1m', 'dst=/anon,volume-nocopy']),
+    volumesFrom: many(['web', 'web:ro']),
   readOnly: () => true, init: () => true, privileged: () => true, interactive: () => true, tty: () => true,
 };
 

@@ -81,6 +81,25 @@ const variants: Variant[] = [
     ctx: FIRST_RUN,
     lang: 'en',
   },
+  {
+    name: 'named and anonymous volumes, the image\'s files copied into the new ones',
+    golden: 'named-volumes-plan.en.sh.txt',
+    container: hello({
+      volumes: [
+        { type: 'bind', source: '/var/lib/glassbox/volumes/data/_data', target: '/data', readOnly: false },
+        { type: 'bind', source: `/var/lib/glassbox/volumes/${'a'.repeat(64)}/_data`, target: '/var/cache', readOnly: false },
+      ],
+      volumeSetup: {
+        named: ['/var/lib/glassbox/volumes/data/_data'],
+        anonymous: [{ name: 'a'.repeat(64), dir: `/var/lib/glassbox/volumes/${'a'.repeat(64)}`, data: `/var/lib/glassbox/volumes/${'a'.repeat(64)}/_data`, meta: `/var/lib/glassbox/volumes/${'a'.repeat(64)}/volume.json`, value: '{"Name":"aaaa"}' }],
+        copies: [{ target: '/data', data: '/var/lib/glassbox/volumes/data/_data', lock: '/var/lib/glassbox/volumes/data/lock' }],
+      },
+      mounts: [{ Type: 'volume', Name: 'data', Source: '/var/lib/glassbox/volumes/data/_data', Destination: '/data', Driver: 'local', Mode: '', RW: true, Propagation: '' }],
+      anonymousVolumes: ['a'.repeat(64)],
+    }),
+    ctx: READY,
+    lang: 'en',
+  },
   { name: 'read-only root', golden: 'readonly-plan.en.sh.txt', container: hello({ readOnly: true }), ctx: FIRST_RUN, lang: 'en' },
   {
     name: 'user 1000 with supplementary groups',

@@ -126,7 +126,7 @@ colour: blue
 `,
     want: [
       'bad.yaml:2:1: colour: unknown key "colour" in recipe (known keys: name, description, image, rootdir, command, ' +
-        'entrypoint, env, workdir, hostname, user, namespaces, root, rootfs, read_only, init, volumes, network, security, resources)',
+        'entrypoint, env, workdir, hostname, user, namespaces, root, rootfs, read_only, init, volumes, volumes_from, network, security, resources)',
     ],
   },
   {
@@ -360,7 +360,7 @@ image: glassbox/base
 volumes:
   - a:b:c:d
 `,
-    want: ['bad.yaml:3:5: volumes.0: expected SOURCE:TARGET[:ro], got "a:b:c:d"'],
+    want: ['bad.yaml:3:5: volumes.0: invalid spec: a:b:c:d: too many colons'],
   },
   {
     name: 'short volume with an unknown option',
@@ -369,7 +369,7 @@ image: glassbox/base
 volumes:
   - /a:/b:rx
 `,
-    want: ['bad.yaml:3:5: volumes.0: unknown volume option "rx" (ro or rw)'],
+    want: ['bad.yaml:3:5: volumes.0: invalid mode: rx'],
   },
   {
     // The short form has no `source` node: the position falls back to the whole entry.
@@ -377,9 +377,9 @@ volumes:
     text: `
 image: glassbox/base
 volumes:
-  - data:/data
+  - data/x:/data
 `,
-    want: ['bad.yaml:3:5: volumes.0.source: volume source must be an absolute host path, got "data" (write it as /full/path or $PWD/path)'],
+    want: ['bad.yaml:3:5: volumes.0.source: volume source must be an absolute host path, got "data/x" (write it as /full/path or $PWD/path)'],
   },
   {
     name: 'a volume target that climbs out with ..',

@@ -4,7 +4,7 @@
 // filled, then renamed onto its name (rename onto an existing, non-empty directory fails), so two runs that name
 // the same new volume at once both end up using one volume, made once.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/crypto.ts';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassboxError } from '../errors.ts';

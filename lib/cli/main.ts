@@ -86,6 +86,8 @@ function runFlags(cmd: Command): Command {
     .option('--cap-add <cap>', 'add a capability to docker\'s default 14, or ALL (repeatable)', collect)
     .option('--cap-drop <cap>', 'drop a capability, or ALL (repeatable)', collect)
     .option('--security-opt <opt>', 'no-new-privileges[=true|false], seccomp=unconfined (repeatable)', collect)
+    .option('-l, --label <KEY=VALUE>', 'set a label on the container (repeatable; over the image\'s labels)', collect)
+    .option('--label-file <file>', 'read KEY=VALUE label lines from a file (repeatable)', collect)
     .option('--privileged', 'turn off the protections: all capabilities, no seccomp, no masked paths, /sys writable, every device')
     .argument('<image|recipe.yaml>', 'an image from the store, a root directory, or a recipe file')
     .argument('[command...]', 'the command and its arguments')
@@ -153,8 +155,12 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     ?.description('list containers (running ones; -a for all)')
     .option('-a, --all', 'show all containers, also exited and dead ones')
     .option('-q, --quiet', 'print only the IDs')
-    .addOption(new Option('--format <format>', 'table or json (one object per line)').choices(['table', 'json']).default('table'))
-    .action(async (opts) => run((v) => v.cmdPs(opts))());
+    .option('--format <format>', "table, json (one object per line, docker's fields) or a Go template: 'table {{.Names}}\\t{{.Status}}'")
+    .option('-f, --filter <key=value>', 'label=K[=V], name=, status=, health=, ancestor=, id=, network=, volume=, exited= (repeatable)', collect)
+    .option('--no-trunc', 'full IDs and commands')
+    .option('-n, --last <n>', 'the N most recently created containers (all states)')
+    .option('-l, --latest', 'the most recently created container (all states)')
+    .action(async (opts) => run((v) => v.cmdPs({ ...opts, noTrunc: opts.trunc === false }))());
   add('logs')
     ?.description("print a detached container's output (stdout and stderr)")
     .option('-f, --follow', 'keep printing what it writes, until it ends')
@@ -197,8 +203,9 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     .action(async (ref, command, opts) => run((v) => v.cmdExec(ref, command, opts, global().lang))());
   add('inspect')
     ?.description('print containers as a JSON array: config, state, mounts, the host objects they own')
+    .option('-f, --format <template>', "a Go template, like '{{.State.Pid}}' or '{{json .Config}}'; json for one line each")
     .argument('<container...>', 'names, IDs or ID prefixes')
-    .action(async (refs) => run((v) => v.cmdInspect(refs))());
+    .action(async (refs, opts) => run((v) => v.cmdInspect(refs, opts))());
   add('gc')
     ?.description('finish the cleanup of containers whose glassbox or monitor was killed (never touches a live one)')
     .action(async () => run((v) => v.cmdGc(global()))());
@@ -218,9 +225,12 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     .option('--tag <name:tag>', 'tag for the image', 'glassbox/base:latest')
     .option('--no-busybox', "copy host programs and their libraries even when a static busybox is installed")
     .action(async (opts) => run((v) => v.cmdImageFromHost(opts.tag, global(), { busybox: opts.busybox }))());
-  const ls = async (opts: { format?: string }) => run((v) => v.cmdImages(opts.format ?? 'table'))();
-  image?.command('ls').description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
-  add('images')?.description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
+  const ls = async (opts: { format?: string; filter?: string[] }) => run((v) => v.cmdImages(opts.format ?? 'table', opts.filter))();
+  const lsFormat = '--format <format>';
+  const lsFormatHelp = "table, json or a Go template ('{{.Repository}}:{{.Tag}}')";
+  const lsFilter = ['-f, --filter <key=value>', 'reference=GLOB, label=K[=V], dangling=true|false (repeatable)'] as const;
+  image?.command('ls').description('list images').option(lsFormat, lsFormatHelp).option(lsFilter[0], lsFilter[1], collect).action(ls);
+  add('images')?.description('list images').option(lsFormat, lsFormatHelp).option(lsFilter[0], lsFilter[1], collect).action(ls);
   const network = add('network')?.description('manage networks: bridges with a subnet, NAT and published ports');
   network
     ?.command('create')

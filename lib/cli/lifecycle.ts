@@ -218,7 +218,8 @@ export async function cmdRm(refs: string[], opts: { force?: boolean }): Promise<
     if (damaged && containerLive(r, id, bootId) && !opts.force) throw new GlassboxError(`cannot remove container ${short(id)}: its state is damaged and it may still run`, { hint: 'force remove with -f: its processes are killed and its undos run' });
     if (damaged) return { id, damaged };
     const { view, pid1 } = runningPid1(r, id, bootId);
-    const live = view.status === 'running' || view.status === 'created' || view.status === 'removing';
+    // A container made by `create` and never started has no owner: nothing of it runs.
+    const live = view.status === 'running' || (view.status === 'created' && !!view.owner) || view.status === 'removing';
     if (live && !opts.force) {
       throw new GlassboxError(`cannot remove container "${view.name}": container is ${view.status === 'removing' ? 'stopping' : 'running'}`, { hint: 'stop the container before removing or force remove with -f' });
     }

@@ -31,6 +31,7 @@ function addGlobalOptions(cmd: Command): void {
 export const VERBS = [
   'run', 'plan', 'script', 'ps', 'logs', 'stop', 'kill', 'rm', 'restart', 'exec', 'inspect', 'gc', 'stats', 'doctor', 'image', 'images',
   'network', 'port', 'pull', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
+  'create', 'start', 'wait', 'rename', 'pause', 'unpause', 'top', 'cp', 'system', 'info', 'version',
 ] as const;
 
 // The verb a command line runs, when that is all the program needs to know: the first word after the program's
@@ -259,9 +260,72 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     .argument('<container>', 'name, ID or ID prefix')
     .argument('[port]', 'only this container port (PORT[/PROTO])')
     .action(async (ref, port) => run((v) => v.cmdPort(ref, port))());
+  // docker's everyday verbs (lib/cli/everyday.ts).
+  const create = add('create');
+  if (create) {
+    runFlags(create.description('create a container (recorded, state created) without starting it; start runs it'));
+    create.action(async (target, command, flags) => run(async (v) => (v.refuseTrailingGlobal('create', target, command), v.cmdCreate(target, command, flags, global())))());
+  }
+  add('start')
+    ?.description('start created or stopped containers (in the background, under their monitor)')
+    .option('-a, --attach', "print the container's output until it ends, and exit with its code")
+    .argument('<container...>', 'names, IDs or ID prefixes')
+    .action(async (refs, opts) => run((v) => v.cmdStart(refs, opts, global()))());
+  add('wait')
+    ?.description('wait until containers stop, then print their exit codes')
+    .argument('<container...>', 'names, IDs or ID prefixes')
+    .action(async (refs) => run((v) => v.cmdWait(refs))());
+  add('rename')
+    ?.description('rename a container')
+    .argument('<container>', 'name, ID or ID prefix')
+    .argument('<new-name>')
+    .action(async (ref, name) => run((v) => v.cmdRename(ref, name))());
+  for (const verb of ['pause', 'unpause'] as const) {
+    add(verb)
+      ?.description(verb === 'pause' ? "freeze every process of containers (the cgroup freezer)" : 'thaw paused containers')
+      .argument('<container...>', 'names, IDs or ID prefixes')
+      .action(async (refs) => run((v) => v.cmdPause(refs, verb === 'pause', global()))());
+  }
+  add('top')
+    ?.description("a container's processes, as the host's ps shows them (ps options after the name; default -ef)")
+    .argument('<container>', 'name, ID or ID prefix')
+    .argument('[ps-options...]', "ps's options, like -o pid,cmd")
+    .passThroughOptions()
+    .action(async (ref, psArgs) => run((v) => v.cmdTop(ref, psArgs, global()))());
+  add('cp')
+    ?.description('copy files between a container and the host: CONTAINER:SRC DEST or SRC CONTAINER:DEST (- is a tar stream)')
+    .argument('<from>', 'CONTAINER:SRC_PATH, a host path, or - (a tar on stdin)')
+    .argument('<to>', 'a host path, CONTAINER:DEST_PATH, or - (a tar on stdout)')
+    .action(async (from, to) => run((v) => v.cmdCp(from, to, global()))());
+  const system = add('system')?.description('disk use, cleanup and information for the whole store');
+  system
+    ?.command('df')
+    .description('disk use of images, containers and volumes')
+    .option('--format <format>', 'table, json or a Go template')
+    .action(async (opts) => run((v) => v.cmdSystemDf(opts))());
+  system
+    ?.command('prune')
+    .description('remove stopped containers, dangling images and unused layers (-a: every unused image; --volumes: unused volumes)')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('-a, --all', 'remove every image no container uses, not only untagged ones')
+    .option('--volumes', 'remove volumes no container uses too')
+    .action(async (opts) => run((v) => v.cmdSystemPrune(opts, global()))());
+  system
+    ?.command('info')
+    .description('the host and the store (like docker info)')
+    .option('-f, --format <format>', 'json or a Go template')
+    .action(async (opts) => run((v) => v.cmdInfo(opts))());
+  add('info')
+    ?.description('the host and the store (like docker info)')
+    .option('-f, --format <format>', 'json or a Go template')
+    .action(async (opts) => run((v) => v.cmdInfo(opts))());
+  add('version')
+    ?.description("glassbox's version (like docker version)")
+    .option('-f, --format <format>', 'json or a Go template')
+    .action(async (opts) => run((v) => v.cmdVersion(opts))());
   registerImageCommands(program, image, want, global, run);
   registerLearn(program, want, global, ready);
-  for (const c of [...program.commands, ...(image?.commands ?? []), ...(network?.commands ?? [])]) {
+  for (const c of [...program.commands, ...(image?.commands ?? []), ...(network?.commands ?? []), ...(system?.commands ?? [])]) {
     c.helpOption('--help', 'show help').exitOverride();
     addGlobalOptions(c);
   }

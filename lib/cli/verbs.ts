@@ -9,6 +9,7 @@ export { cmdExec, cmdInspect, cmdKill, cmdLogs, cmdPs, cmdRestart, cmdRm, cmdSto
 export { cmdDoctor, cmdGc, cmdImageFromHost, cmdImages, cmdStats } from './misc.ts';
 export { cmdNetworkCreate, cmdNetworkInspect, cmdNetworkLs, cmdNetworkRm, cmdPort } from './network.ts';
 export { enableTrace, reportError, setColour } from './output.ts';
+export { cmdCp, cmdCreate, cmdInfo, cmdPause, cmdRename, cmdStart, cmdSystemDf, cmdSystemPrune, cmdTop, cmdVersion, cmdWait } from './everyday.ts';
 export { maybeRunRootless } from '../rootless/reexec.ts';
 export { loadSpawner } from '../exec/spawn.ts';
 

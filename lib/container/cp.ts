@@ -147,7 +147,9 @@ async function access(work: StoreWork, r: Roots, id: string, bootId: string, wri
 async function runCopy(work: StoreWork, a: Access, instances: Instance[], label: string): Promise<void> {
   await a.freeze?.();
   try {
-    await work.run([...(a.mount ? [a.mount] : []), ...instances], label, { undo: true });
+    // The copy waits for the private mount (the executor runs independent steps side by side).
+    const after = a.mount ? instances.map((i) => ({ ...i, after: [`${a.mount!.as}.mount`] })) : instances;
+    await work.run([...(a.mount ? [a.mount] : []), ...after], label, { undo: true });
   } finally {
     await a.thaw?.();
   }

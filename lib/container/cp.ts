@@ -37,15 +37,15 @@ export function parseCpArg(a: string): { container?: string; path: string } {
 }
 
 /** A view of a container's files from the host: lstat and readlink of a container path. */
-interface FsView {
+export interface FsView {
   lstat(p: string): Promise<Stats | undefined>;
   readlink(p: string): Promise<string>;
 }
 
 const missing = (e: unknown) => ['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '');
 
-// A running container's files through /proc/PID/root (its mount namespace: volumes included).
-function procView(root: string): FsView {
+// A running container's files through /proc/PID/root (its mount namespace: volumes included); any root dir.
+export function procView(root: string): FsView {
   return {
     lstat: (p) => lstat(root + p).catch((e) => (missing(e) ? undefined : Promise.reject(e))),
     readlink: (p) => readlink(root + p),
@@ -53,7 +53,7 @@ function procView(root: string): FsView {
 }
 
 // A stopped container's files through its layers, top first (a whiteout hides what is below).
-function layerView(layers: string[]): FsView {
+export function layerView(layers: string[]): FsView {
   const find = async (p: string): Promise<{ st: Stats; layer: string } | undefined> => {
     for (const l of layers) {
       const st = await lstat(l + p).catch((e) => (missing(e) ? undefined : Promise.reject(e)));
@@ -156,7 +156,7 @@ async function runCopy(work: StoreWork, a: Access, instances: Instance[], label:
 }
 
 // Reads a tar and checks it with the layer rules; refuses whiteout names (a copy carries none).
-async function checkTar(file: string): Promise<string[]> {
+export async function checkTar(file: string): Promise<string[]> {
   const { entries } = await scanTarFile(file);
   const plan = checkLayer(entries);
   if (plan.whiteouts.length || plan.opaque.length) throw new GlassboxError('unsafe archive: it holds whiteout (.wh.) members', { hint: 'nothing was copied' });
@@ -165,7 +165,7 @@ async function checkTar(file: string): Promise<string[]> {
 
 // No member may pass through a symlink (or a non-directory) already at the destination, except where the
 // archive itself makes that directory first (tar then replaces the link).
-async function checkDestination(view: FsView, dest: string, members: string[]): Promise<void> {
+export async function checkDestination(view: FsView, dest: string, members: string[]): Promise<void> {
   const made = new Set<string>();
   for (const m of members) {
     const parts = memberPath(m);

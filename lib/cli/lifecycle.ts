@@ -17,7 +17,7 @@ import { listViews, monitorFiles, readView, resolveContainer, viewOf, type Conta
 import { roots, type Roots } from '../state/paths.ts';
 import type { RunState } from '../container/record.ts';
 import { requireRoot } from '../host/privilege.ts';
-import { removeEnded, runningPid1, sendSignal, stopContainer, terminate, waitReleased } from '../container/lifecycle.ts';
+import { removeEnded, runningPid1, sendSignal, stopContainer, terminate, thawAfterSignal, waitReleased } from '../container/lifecycle.ts';
 import { parseSignal } from '../exec/signals.ts';
 import { prepareExec, runExec } from '../container/exec.ts';
 import { restartable, startAgain } from '../container/restart.ts';
@@ -182,6 +182,7 @@ export async function cmdKill(refs: string[], opts: { signal?: string }): Promis
     const { view, pid1 } = runningPid1(r, id, bootId);
     if (!pid1) throw new GlassboxError(`cannot kill container ${view.name}: container ${short(id)} is not running`);
     await sendSignal(pid1, sig);
+    await thawAfterSignal((view as RunState).cgroup);
     if (sig === 'SIGKILL' && view.detached) await waitReleased(r, id, bootId, 10_000);
     process.stdout.write(`${refs[ids.indexOf(id)]}\n`);
   }
@@ -227,7 +228,7 @@ export async function cmdRm(refs: string[], opts: { force?: boolean }): Promise<
     return { id, damaged, view, pid1, live };
   });
   // All the kills first: the monitors then tear their containers down side by side while we wait for each.
-  for (const w of work) if (w.pid1) await sendSignal(w.pid1, 'SIGKILL');
+  for (const w of work) if (w.pid1) await sendSignal(w.pid1, 'SIGKILL').then(() => thawAfterSignal((w.view as RunState).cgroup));
   for (const [i, w] of work.entries()) {
     if (w.damaged) await removeDamaged(r, w.id);
     else {

@@ -134,3 +134,28 @@ export function imageMatches(f: Filters, i: ImageFacts): boolean {
   if (refs && !refs.some((p) => i.tags.some((t) => globMatch(p, t) || globMatch(p, t.slice(0, t.lastIndexOf(':')))))) return false;
   return true;
 }
+
+export const VOLUME_FILTERS = ['name', 'label', 'dangling', 'driver'] as const;
+
+/** What `volume ls --filter` looks at, for one volume. */
+export interface VolumeFacts {
+  name: string;
+  labels?: Record<string, string>;
+  /** True when a container mounts it. */
+  inUse: boolean;
+  driver?: string;
+}
+
+// volume ls --filter: name= a substring of the name (docker's), label= as for containers, dangling=true for a
+// volume no container uses, driver= (always local here).
+export function volumeMatches(f: Filters, v: VolumeFacts): boolean {
+  for (const d of f.get('dangling') ?? []) if (!['true', 'false', '1', '0'].includes(d)) throw new GlassboxError(`invalid filter 'dangling=${d}'`, { field: '--filter', hint: 'dangling=true or dangling=false' });
+  const dangling = f.get('dangling');
+  if (dangling && !dangling.some((d) => (d === 'true' || d === '1') === !v.inUse)) return false;
+  if (!labelsMatch(f.get('label'), v.labels)) return false;
+  const names = f.get('name');
+  if (names && !names.some((n) => v.name.includes(n))) return false;
+  const drivers = f.get('driver');
+  if (drivers && !drivers.includes(v.driver ?? 'local')) return false;
+  return true;
+}

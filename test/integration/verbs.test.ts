@@ -120,6 +120,10 @@ test('pause freezes the container (a counter stops), unpause thaws it; top lists
   const o = lines(await ok(['top', 'p1', '-o', 'pid,args']));
   assert.match(o[0]!, /^\s*PID\s+COMMAND/);
   assert.ok(o.slice(1).every((l) => !l.includes('glassbox')), 'only the container\'s processes');
+  // A paused container can still be stopped and removed: the signal is sent, then the group thawed.
+  await ok(['pause', 'p1']);
+  await ok(['stop', '-t', '1', 'p1']);
+  assert.match(await ok(['ps', '-a', '--filter', 'name=p1', '--format', '{{.Status}}']), /^Exited \(\d+\)/);
   await ok(['rm', '-f', 'p1']);
   sb.assertNoLeaks();
 });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { renderTemplate, goString } from '../../lib/format/template.ts';
 import { formatList, formatOne, tabwrite } from '../../lib/format/output.ts';
 import { humanDuration, psStatus, runningFor, goTime } from '../../lib/format/status.ts';
-import { containerMatches, globMatch, imageMatches, parseFilters, checkPsFilters, PS_FILTERS, IMAGE_FILTERS, type ContainerFacts } from '../../lib/format/filters.ts';
+import { containerMatches, globMatch, imageMatches, parseFilters, checkPsFilters, PS_FILTERS, IMAGE_FILTERS, VOLUME_FILTERS, volumeMatches, type ContainerFacts } from '../../lib/format/filters.ts';
 
 const inspect = {
   Id: 'abc123',
@@ -160,4 +160,14 @@ test('images filters: reference globs, labels, dangling', () => {
   assert.deepEqual(pick('label=maintainer'), [0]);
   assert.equal(globMatch('a?c', 'abc'), true);
   assert.equal(globMatch('a*', 'a/b'), false);
+});
+
+test('volume filters: name substring, labels, dangling, driver (for volume ls)', () => {
+  const vols = [{ name: 'data-1', labels: { env: 'prod' }, inUse: true }, { name: 'cache', inUse: false }];
+  const pick = (...f: string[]) => vols.filter((v) => volumeMatches(parseFilters(f, VOLUME_FILTERS), v)).map((v) => v.name);
+  assert.deepEqual(pick('name=data'), ['data-1']);
+  assert.deepEqual(pick('dangling=true'), ['cache']);
+  assert.deepEqual(pick('label=env=prod'), ['data-1']);
+  assert.deepEqual(pick('driver=local'), ['data-1', 'cache']);
+  assert.throws(() => pick('dangling=maybe'), /invalid filter/);
 });

@@ -26,7 +26,9 @@ const names = async (...filters: string[]) => lines(await ok(['ps', '-a', ...fil
 test('labels and ps --filter select exactly the right containers', T, async () => {
   const labels = join(sb.dir, 'labels.env');
   writeFileSync(labels, '# a comment\ntier=back\n');
-  await ok(['run', '-d', '--name', 'f-web', '-l', 'app=web', '-l', 'tier=front', 'glassbox/base', 'sleep', '100']);
+  const data = join(sb.dir, 'f-data');
+  mkdirSync(data, { recursive: true });
+  await ok(['run', '-d', '--name', 'f-web', '-l', 'app=web', '-l', 'tier=front', '-v', `${data}:/data`, 'glassbox/base', 'sleep', '100']);
   await ok(['run', '-d', '--name', 'f-db', '--label', 'app=db', '--label-file', labels, '--network', 'host', sb.rootdir, 'sleep', '100']);
   await ok(['run', '-d', '--name', 'f-job', '-l', 'app=web', 'glassbox/base', 'sh', '-c', 'exit 3']);
   await ok(['create', '--name', 'f-new', '-l', 'app=new', 'glassbox/base', 'true']);
@@ -43,6 +45,9 @@ test('labels and ps --filter select exactly the right containers', T, async () =
   assert.deepEqual(await names('ancestor=glassbox/base', 'label=app'), ['f-job', 'f-new', 'f-web']);
   assert.deepEqual(await names('network=host'), ['f-db']);
   assert.deepEqual(await names('health=none', 'label=app=db'), ['f-db']);
+  assert.deepEqual(await names('volume=/data'), ['f-web'], 'by mount destination');
+  assert.deepEqual(await names(`volume=${data}`), ['f-web'], 'by source');
+  assert.deepEqual(await names('volume=/nowhere'), []);
   const webId = lines(await ok(['ps', '-q', '--no-trunc', '--filter', 'name=f-web']))[0]!;
   assert.deepEqual(await names(`id=${webId.slice(0, 10)}`), ['f-web']);
   // Without -a only running ones; a status filter shows stopped ones as docker does.

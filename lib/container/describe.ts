@@ -135,6 +135,7 @@ export function psRow(d: Described, now = Date.now(), trunc = true): Record<stri
     RunningFor: runningFor(v.created, now),
     Size: '0B',
     State: d.state,
-    Status: psStatus({ state: d.state, ...(v.exitCode !== undefined ? { exitCode: v.exitCode } : {}), ...(v.startedAt ? { startedAt: v.startedAt } : {}), ...(v.finishedAt ? { finishedAt: v.finishedAt } : {}), ...(d.health ? { health: d.health } : {}) }, now),
+    // damaged is glassbox's own: state.json cannot be read (docker's nearest is dead).
+    Status: v.status === 'damaged' ? 'Dead (damaged state)' : psStatus({ state: d.state, ...(v.exitCode !== undefined ? { exitCode: v.exitCode } : {}), ...(v.startedAt ? { startedAt: v.startedAt } : {}), ...(v.finishedAt ? { finishedAt: v.finishedAt } : {}), ...(d.health ? { health: d.health } : {}) }, now),
   };
 }

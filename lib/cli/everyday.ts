@@ -225,9 +225,11 @@ export async function cmdSystemPrune(opts: { force?: boolean; all?: boolean; vol
   const out: string[] = [];
   const views = listViews(r, bootId);
   const gone: string[] = [];
+  let reclaimed = 0;
   for (const v of views) {
     const stopped = v.status === 'exited' || v.status === 'dead' || createdOnly(v);
     if (!stopped || (v.detached && v.status === 'exited' && !existsSync(monitorFiles(stateDir(r, v.id)).done))) continue;
+    reclaimed += dirSize(join(stateDir(r, v.id), 'upper'));
     await removeEnded(r, v.id, bootId, v.name);
     gone.push(v.id);
   }
@@ -235,6 +237,7 @@ export async function cmdSystemPrune(opts: { force?: boolean; all?: boolean; vol
   const usedLayers = new Set(containersUsingLayers(r).flatMap((c) => c.lowerDirs));
   const layerDir = (l: string) => join(r.root, 'layers', 'sha256', l.replace('sha256:', ''));
   const deleted: string[] = [];
+  const before = dirSize(join(r.root, 'layers'));
   for (const i of await listImages(r.root)) {
     if (i.record.layers.some((l) => usedLayers.has(layerDir(l)))) continue;
     if (i.tags.length && !opts.all) continue;
@@ -244,6 +247,7 @@ export async function cmdSystemPrune(opts: { force?: boolean; all?: boolean; vol
   }
   const keep = new Set([...usedLayers].map((d) => `sha256:${d.split('/').pop()}`));
   const layers = await pruneLayers(r.root, keep);
+  reclaimed += Math.max(0, before - dirSize(join(r.root, 'layers')));
   if (deleted.length || layers.length) out.push('Deleted Images:', ...deleted, ...layers.map((l) => `deleted layer: ${l}`), '');
   if (opts.volumes) {
     const mounted = new Set(listViews(r, bootId).flatMap((v) => describe(r, v).mounts.map((m) => m.Name).filter(Boolean)));
@@ -251,12 +255,13 @@ export async function cmdSystemPrune(opts: { force?: boolean; all?: boolean; vol
     const vols: string[] = [];
     for (const n of volumeNames(r.root)) {
       if (mounted.has(n)) continue;
+      reclaimed += dirSize(join(r.root, 'volumes', n));
       await rm(join(r.root, 'volumes', n), { recursive: true, force: true });
       vols.push(n);
     }
     if (vols.length) out.push('Deleted Volumes:', ...vols, '');
   }
-  out.push(`Total reclaimed space: ${gone.length + deleted.length + layers.length ? 'see above' : '0B'}`);
+  out.push(`Total reclaimed space: ${human(reclaimed)}`);
   process.stdout.write(out.join('\n') + '\n');
   return 0;
 }

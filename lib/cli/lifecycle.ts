@@ -20,13 +20,16 @@ import { listViews, monitorFiles, readView, resolveContainer, viewOf, type Conta
 import { roots, type Roots } from '../state/paths.ts';
 import type { RunState } from '../container/record.ts';
 import { requireRoot } from '../host/privilege.ts';
-import { removeEnded, runningPid1, sendSignal, stopContainer, terminate, waitReleased } from '../container/lifecycle.ts';
+import { removeEnded, runningPid1, sendSignal, stopContainer, terminate, thawAfterSignal, waitReleased } from '../container/lifecycle.ts';
 import { parseSignal } from '../exec/signals.ts';
 import { prepareExec, runExec } from '../container/exec.ts';
 import { restartable, startAgain } from '../container/restart.ts';
 import { renderPlanJson } from '../render/json.ts';
 import { renderScript } from '../render/script.ts';
 import { VERSION } from '../version.ts';
+import { checkPsFilters, containerMatches, parseFilters, PS_FILTERS } from '../format/filters.ts';
+import { formatList, formatOne } from '../format/output.ts';
+import { describe, filterFacts, mountsOf, psRow, PS_HEADERS } from '../container/describe.ts';
 
 const short = (id: string) => id.slice(0, 12);
 
@@ -45,14 +48,6 @@ function netText(n: Plan['info']['network']): string {
   return [n.ip ?? (n.mode === 'container' ? `container:${n.name}` : n.mode === 'host' ? 'host' : ''), ...n.ports.map((p) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.proto}`)].filter(Boolean).join(', ');
 }
 
-// "3 seconds ago", docker's way.
-function ago(iso: string | undefined): string {
-  if (!iso) return '';
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  const [n, unit] = s < 60 ? [s, 'second'] : s < 3600 ? [Math.floor(s / 60), 'minute'] : s < 86400 ? [Math.floor(s / 3600), 'hour'] : [Math.floor(s / 86400), 'day'];
-  return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
-}
-
 function statusText(v: ContainerView): string {
   if (v.status === 'exited' || v.status === 'removing') return `exited (${v.exitCode ?? '?'}${(v as RunState).oomKilled ? ', OOM killed' : ''})`;
   return v.status;
@@ -68,21 +63,35 @@ function pidsOf(v: ContainerView): number {
   }
 }
 
-// glassbox ps [-a] [-q] [--format json]
-export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: string }): Promise<number> {
+// glassbox ps [-a] [-q] [--filter K=V]… [--format table|json|TEMPLATE] [--no-trunc] [-n N | -l]: docker's ps. The
+// default table keeps glassbox's columns (NAME, PIDS, NETWORK); STATUS reads as docker's ("Up 2 seconds"). json
+// prints docker's fields (ID, Names, Status, Labels, …) and, after them, glassbox's own lowercase ones.
+export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: string; filter?: string[]; noTrunc?: boolean; last?: string; latest?: boolean }): Promise<number> {
   const { bootId } = await readHostFacts();
   const r = roots();
-  const views = listViews(r, bootId).filter((v) => opts.all || v.status === 'running');
+  const filters = parseFilters(opts.filter, PS_FILTERS);
+  checkPsFilters(filters);
+  // docker: a status filter, -n or -l shows stopped containers without -a.
+  const all = opts.all || filters.has('status') || filters.has('exited') || opts.last !== undefined || opts.latest;
+  let described = listViews(r, bootId).map((v) => describe(r, v));
+  described = described.filter((d) => (all || d.state === 'running' || d.state === 'paused' || d.state === 'restarting') && containerMatches(filters, filterFacts(d)));
+  const last = opts.latest ? 1 : opts.last !== undefined ? Number(opts.last) : -1;
+  if (opts.last !== undefined && (!Number.isInteger(last) || last < -1)) throw new GlassboxError(`--last: expected a number, got "${opts.last}"`);
+  if (last >= 0) described = described.slice(0, last);
+  const views = described.map((d) => d.view);
   if (opts.quiet) {
-    process.stdout.write(views.map((v) => short(v.id) + '\n').join(''));
+    process.stdout.write(views.map((v) => (opts.noTrunc ? v.id : short(v.id)) + '\n').join(''));
     return 0;
   }
-  if (opts.format === 'json') {
-    for (const v of views) {
-      process.stdout.write(
-        JSON.stringify({ id: v.id, name: v.name, image: v.image, command: v.command, state: v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, oomKilled: !!(v as RunState).oomKilled, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached, ip: networkOf(r, v.id)?.ip ?? null, ports: networkOf(r, v.id)?.ports ?? [] }) + '\n',
-      );
-    }
+  const now = Date.now();
+  if (opts.format !== undefined && opts.format !== 'table') {
+    const rows = described.map((d) => {
+      const v = d.view;
+      const row = psRow(d, now, !opts.noTrunc);
+      // glassbox's own fields, kept for the scripts that read them.
+      return opts.format === 'json' ? { ...row, id: v.id, name: v.name, image: v.image, command: v.command, state: v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, oomKilled: !!(v as RunState).oomKilled, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached, ip: networkOf(r, v.id)?.ip ?? null, ports: networkOf(r, v.id)?.ports ?? [] } : row;
+    });
+    process.stdout.write(formatList(opts.format, rows, PS_HEADERS, ''));
     return 0;
   }
   const rows = [['CONTAINER ID', 'NAME', 'IMAGE', 'COMMAND', 'STATUS', 'CREATED', 'PIDS']];
@@ -90,9 +99,11 @@ export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: str
   const nets = views.map((v) => netText(networkOf(r, v.id)));
   const withNet = nets.some(Boolean);
   if (withNet) rows[0]!.push('NETWORK');
-  for (const [i, v] of views.entries()) {
-    const cmd = v.command.join(' ');
-    rows.push([short(v.id), v.name, v.image, JSON.stringify(cmd.length > 20 ? cmd.slice(0, 19) + '…' : cmd), statusText(v), ago(v.created), String(pidsOf(v)), ...(withNet ? [nets[i]!] : [])]);
+  for (const [i, d] of described.entries()) {
+    const v = d.view;
+    const row = psRow(d, now, !opts.noTrunc);
+    const status = row.Status + ((v as RunState).oomKilled ? ' (OOM killed)' : '');
+    rows.push([row.ID, v.name, v.image, row.Command, status, row.RunningFor, String(pidsOf(v)), ...(withNet ? [nets[i]!] : [])]);
   }
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   process.stdout.write(rows.map((r) => r.map((x, c) => x.padEnd(w[c]!)).join('   ').trimEnd()).join('\n') + '\n');
@@ -174,6 +185,7 @@ export async function cmdKill(refs: string[], opts: { signal?: string }): Promis
     const { view, pid1 } = runningPid1(r, id, bootId);
     if (!pid1) throw new GlassboxError(`cannot kill container ${view.name}: container ${short(id)} is not running`);
     await sendSignal(pid1, sig);
+    await thawAfterSignal((view as RunState).cgroup);
     if (sig === 'SIGKILL' && view.detached) await waitReleased(r, id, bootId, 10_000);
     process.stdout.write(`${refs[ids.indexOf(id)]}\n`);
   }
@@ -210,7 +222,8 @@ export async function cmdRm(refs: string[], opts: { force?: boolean; volumes?: b
     if (damaged && containerLive(r, id, bootId) && !opts.force) throw new GlassboxError(`cannot remove container ${short(id)}: its state is damaged and it may still run`, { hint: 'force remove with -f: its processes are killed and its undos run' });
     if (damaged) return { id, damaged };
     const { view, pid1 } = runningPid1(r, id, bootId);
-    const live = view.status === 'running' || view.status === 'created' || view.status === 'removing';
+    // A container made by `create` and never started has no owner: nothing of it runs.
+    const live = view.status === 'running' || (view.status === 'created' && !!view.owner) || view.status === 'removing';
     if (live && !opts.force) {
       throw new GlassboxError(`cannot remove container "${view.name}": container is ${view.status === 'removing' ? 'stopping' : 'running'}`, { hint: 'stop the container before removing or force remove with -f' });
     }
@@ -218,7 +231,7 @@ export async function cmdRm(refs: string[], opts: { force?: boolean; volumes?: b
     return { id, damaged, view, pid1, live };
   });
   // All the kills first: the monitors then tear their containers down side by side while we wait for each.
-  for (const w of work) if (w.pid1) await sendSignal(w.pid1, 'SIGKILL');
+  for (const w of work) if (w.pid1) await sendSignal(w.pid1, 'SIGKILL').then(() => thawAfterSignal((w.view as RunState).cgroup));
   for (const [i, w] of work.entries()) {
     if (w.damaged) await removeDamaged(r, w.id);
     else {
@@ -233,21 +246,8 @@ export async function cmdRm(refs: string[], opts: { force?: boolean; volumes?: b
   return 0;
 }
 
-// The container's mounts, from the fstab its plan writes (one line per mount; fstab escapes as octal).
-function mountsOf(plan: Plan | undefined): Array<{ Source: string; Destination: string; Type: string; Options: string }> {
-  const fstab = plan?.steps.find((s) => s.kind === 'write' && s.write?.path.endsWith('/fstab'))?.write?.value ?? '';
-  const un = (x: string) => x.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return fstab
-    .split('\n')
-    .filter((l) => l.trim() && !l.startsWith('#'))
-    .map((l) => {
-      const [src = '', dst = '', type = '', opts = ''] = l.split(/\s+/);
-      return { Source: un(src), Destination: un(dst), Type: type, Options: opts };
-    });
-}
-
 // glassbox inspect NAME…: a JSON array like docker's, from the container's plan and state.
-export async function cmdInspect(refs: string[]): Promise<number> {
+export async function cmdInspect(refs: string[], opts: { format?: string } = {}): Promise<number> {
   const r = roots();
   const { bootId } = await readHostFacts();
   const ids = refs.map((ref) => resolveContainer(r, ref));
@@ -260,6 +260,7 @@ export async function cmdInspect(refs: string[]): Promise<number> {
     } catch {}
     const f = monitorFiles(dir);
     const p = plan?.info.paths;
+    const d = describe(r, v);
     return {
       Id: id,
       Name: v.name,
@@ -268,8 +269,10 @@ export async function cmdInspect(refs: string[]): Promise<number> {
       Path: v.command[0],
       Args: v.command.slice(1),
       State: {
-        Status: v.status === 'removing' ? 'exited' : v.status,
+        Status: d.state,
         Running: v.status === 'running',
+        Paused: d.state === 'paused',
+        Restarting: d.state === 'restarting',
         Dead: v.status === 'dead',
         Pid: v.status === 'running' ? (v.pid ?? 0) : 0,
         ExitCode: v.exitCode ?? 0,
@@ -277,7 +280,8 @@ export async function cmdInspect(refs: string[]): Promise<number> {
         StartedAt: v.startedAt ?? null,
         FinishedAt: v.finishedAt ?? null,
       },
-      Config: { Env: plan ? Object.entries(plan.info.env).map(([k, val]) => `${k}=${val}`) : [], Cmd: v.command, Image: v.image, Detached: !!v.detached, AutoRemove: !!v.autoRemove },
+      Config: { Hostname: plan?.info.env.HOSTNAME ?? '', Env: plan ? Object.entries(plan.info.env).map(([k, val]) => `${k}=${val}`) : [], Cmd: v.command, Image: v.image, Labels: d.labels, Detached: !!v.detached, AutoRemove: !!v.autoRemove },
+      ImageID: plan?.info.imageId ?? '',
       HostConfig: plan?.info.security
         ? {
             // docker's names for the limits (bytes, nano-CPUs, relative weight); 0 means none, -1 unlimited swap.
@@ -320,6 +324,11 @@ export async function cmdInspect(refs: string[]): Promise<number> {
       },
     };
   });
+  // -f/--format: docker's template, once per container (json: one line each).
+  if (opts.format !== undefined) {
+    process.stdout.write(out.map((o) => formatOne(opts.format!, o)).join(''));
+    return 0;
+  }
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   return 0;
 }

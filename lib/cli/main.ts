@@ -30,7 +30,8 @@ function addGlobalOptions(cmd: Command): void {
 /** Every command the program has at its top level (`help` is commander's own). */
 export const VERBS = [
   'run', 'plan', 'script', 'ps', 'logs', 'stop', 'kill', 'rm', 'restart', 'exec', 'inspect', 'gc', 'stats', 'doctor', 'image', 'images',
-  'network', 'volume', 'port', 'pull', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
+    'network', 'volume', 'port', 'pull', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
+    'create', 'start', 'wait', 'rename', 'pause', 'unpause', 'top', 'cp', 'system', 'info', 'version',
 ] as const;
 
 // The verb a command line runs, when that is all the program needs to know: the first word after the program's
@@ -88,6 +89,8 @@ function runFlags(cmd: Command): Command {
     .option('--cap-add <cap>', 'add a capability to docker\'s default 14, or ALL (repeatable)', collect)
     .option('--cap-drop <cap>', 'drop a capability, or ALL (repeatable)', collect)
     .option('--security-opt <opt>', 'no-new-privileges[=true|false], seccomp=unconfined (repeatable)', collect)
+    .option('-l, --label <KEY=VALUE>', 'set a label on the container (repeatable; over the image\'s labels)', collect)
+    .option('--label-file <file>', 'read KEY=VALUE label lines from a file (repeatable)', collect)
     .option('--privileged', 'turn off the protections: all capabilities, no seccomp, no masked paths, /sys writable, every device')
     .argument('<image|recipe.yaml>', 'an image from the store, a root directory, or a recipe file')
     .argument('[command...]', 'the command and its arguments')
@@ -155,8 +158,12 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     ?.description('list containers (running ones; -a for all)')
     .option('-a, --all', 'show all containers, also exited and dead ones')
     .option('-q, --quiet', 'print only the IDs')
-    .addOption(new Option('--format <format>', 'table or json (one object per line)').choices(['table', 'json']).default('table'))
-    .action(async (opts) => run((v) => v.cmdPs(opts))());
+    .option('--format <format>', "table, json (one object per line, docker's fields) or a Go template: 'table {{.Names}}\\t{{.Status}}'")
+    .option('-f, --filter <key=value>', 'label=K[=V], name=, status=, health=, ancestor=, id=, network=, volume=, exited= (repeatable)', collect)
+    .option('--no-trunc', 'full IDs and commands')
+    .option('-n, --last <n>', 'the N most recently created containers (all states)')
+    .option('-l, --latest', 'the most recently created container (all states)')
+    .action(async (opts) => run((v) => v.cmdPs({ ...opts, noTrunc: opts.trunc === false }))());
   add('logs')
     ?.description("print a detached container's output (stdout and stderr)")
     .option('-f, --follow', 'keep printing what it writes, until it ends')
@@ -200,8 +207,9 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     .action(async (ref, command, opts) => run((v) => v.cmdExec(ref, command, opts, global().lang))());
   add('inspect')
     ?.description('print containers as a JSON array: config, state, mounts, the host objects they own')
+    .option('-f, --format <template>', "a Go template, like '{{.State.Pid}}' or '{{json .Config}}'; json for one line each")
     .argument('<container...>', 'names, IDs or ID prefixes')
-    .action(async (refs) => run((v) => v.cmdInspect(refs))());
+    .action(async (refs, opts) => run((v) => v.cmdInspect(refs, opts))());
   add('gc')
     ?.description('finish the cleanup of containers whose glassbox or monitor was killed (never touches a live one)')
     .action(async () => run((v) => v.cmdGc(global()))());
@@ -221,9 +229,12 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     .option('--tag <name:tag>', 'tag for the image', 'glassbox/base:latest')
     .option('--no-busybox', "copy host programs and their libraries even when a static busybox is installed")
     .action(async (opts) => run((v) => v.cmdImageFromHost(opts.tag, global(), { busybox: opts.busybox }))());
-  const ls = async (opts: { format?: string }) => run((v) => v.cmdImages(opts.format ?? 'table'))();
-  image?.command('ls').description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
-  add('images')?.description('list images').addOption(new Option('--format <format>').choices(['table', 'json'])).action(ls);
+  const ls = async (opts: { format?: string; filter?: string[] }) => run((v) => v.cmdImages(opts.format ?? 'table', opts.filter))();
+  const lsFormat = '--format <format>';
+  const lsFormatHelp = "table, json or a Go template ('{{.Repository}}:{{.Tag}}')";
+  const lsFilter = ['-f, --filter <key=value>', 'reference=GLOB, label=K[=V], dangling=true|false (repeatable)'] as const;
+  image?.command('ls').description('list images').option(lsFormat, lsFormatHelp).option(lsFilter[0], lsFilter[1], collect).action(ls);
+  add('images')?.description('list images').option(lsFormat, lsFormatHelp).option(lsFilter[0], lsFilter[1], collect).action(ls);
   const network = add('network')?.description('manage networks: bridges with a subnet, NAT and published ports');
   network
     ?.command('create')
@@ -287,9 +298,72 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     .argument('<container>', 'name, ID or ID prefix')
     .argument('[port]', 'only this container port (PORT[/PROTO])')
     .action(async (ref, port) => run((v) => v.cmdPort(ref, port))());
+  // docker's everyday verbs (lib/cli/everyday.ts).
+  const create = add('create');
+  if (create) {
+    runFlags(create.description('create a container (recorded, state created) without starting it; start runs it'));
+    create.action(async (target, command, flags) => run(async (v) => (v.refuseTrailingGlobal('create', target, command), v.cmdCreate(target, command, flags, global())))());
+  }
+  add('start')
+    ?.description('start created or stopped containers (in the background, under their monitor)')
+    .option('-a, --attach', "print the container's output until it ends, and exit with its code")
+    .argument('<container...>', 'names, IDs or ID prefixes')
+    .action(async (refs, opts) => run((v) => v.cmdStart(refs, opts, global()))());
+  add('wait')
+    ?.description('wait until containers stop, then print their exit codes')
+    .argument('<container...>', 'names, IDs or ID prefixes')
+    .action(async (refs) => run((v) => v.cmdWait(refs))());
+  add('rename')
+    ?.description('rename a container')
+    .argument('<container>', 'name, ID or ID prefix')
+    .argument('<new-name>')
+    .action(async (ref, name) => run((v) => v.cmdRename(ref, name))());
+  for (const verb of ['pause', 'unpause'] as const) {
+    add(verb)
+      ?.description(verb === 'pause' ? "freeze every process of containers (the cgroup freezer)" : 'thaw paused containers')
+      .argument('<container...>', 'names, IDs or ID prefixes')
+      .action(async (refs) => run((v) => v.cmdPause(refs, verb === 'pause', global()))());
+  }
+  add('top')
+    ?.description("a container's processes, as the host's ps shows them (ps options after the name; default -ef)")
+    .argument('<container>', 'name, ID or ID prefix')
+    .argument('[ps-options...]', "ps's options, like -o pid,cmd")
+    .passThroughOptions()
+    .action(async (ref, psArgs) => run((v) => v.cmdTop(ref, psArgs, global()))());
+  add('cp')
+    ?.description('copy files between a container and the host: CONTAINER:SRC DEST or SRC CONTAINER:DEST (- is a tar stream)')
+    .argument('<from>', 'CONTAINER:SRC_PATH, a host path, or - (a tar on stdin)')
+    .argument('<to>', 'a host path, CONTAINER:DEST_PATH, or - (a tar on stdout)')
+    .action(async (from, to) => run((v) => v.cmdCp(from, to, global()))());
+  const system = add('system')?.description('disk use, cleanup and information for the whole store');
+  system
+    ?.command('df')
+    .description('disk use of images, containers and volumes')
+    .option('--format <format>', 'table, json or a Go template')
+    .action(async (opts) => run((v) => v.cmdSystemDf(opts))());
+  system
+    ?.command('prune')
+    .description('remove stopped containers, dangling images and unused layers (-a: every unused image; --volumes: unused volumes)')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('-a, --all', 'remove every image no container uses, not only untagged ones')
+    .option('--volumes', 'remove volumes no container uses too')
+    .action(async (opts) => run((v) => v.cmdSystemPrune(opts, global()))());
+  system
+    ?.command('info')
+    .description('the host and the store (like docker info)')
+    .option('-f, --format <format>', 'json or a Go template')
+    .action(async (opts) => run((v) => v.cmdInfo(opts))());
+  add('info')
+    ?.description('the host and the store (like docker info)')
+    .option('-f, --format <format>', 'json or a Go template')
+    .action(async (opts) => run((v) => v.cmdInfo(opts))());
+  add('version')
+    ?.description("glassbox's version (like docker version)")
+    .option('-f, --format <format>', 'json or a Go template')
+    .action(async (opts) => run((v) => v.cmdVersion(opts))());
   registerImageCommands(program, image, want, global, run);
   registerLearn(program, want, global, ready);
-  for (const c of [...program.commands, ...(image?.commands ?? []), ...(network?.commands ?? []), ...(volume?.commands ?? [])]) {
+  for (const c of [...program.commands, ...(image?.commands ?? []), ...(network?.commands ?? []), ...(volume?.commands ?? []), ...(system?.commands ?? [])]) {
     c.helpOption('--help', 'show help').exitOverride();
     addGlobalOptions(c);
   }

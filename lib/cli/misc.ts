@@ -17,6 +17,9 @@ import { roots } from '../state/paths.ts';
 import { requireRoot } from '../host/privilege.ts';
 import type { Global } from './global.ts';
 import { enableTrace, useColour } from './output.ts';
+import { IMAGE_FILTERS, imageMatches, parseFilters } from '../format/filters.ts';
+import { formatList } from '../format/output.ts';
+import { goTime, runningFor } from '../format/status.ts';
 
 const GROUP_LEN = 'glassbox/'.length + 12;
 
@@ -59,10 +62,27 @@ export async function cmdImageFromHost(tag: string, g: Global, opts: { busybox?:
 }
 
 // glassbox images
-export async function cmdImages(format: string): Promise<number> {
-  const list = await listImages(roots().root);
-  if (format === 'json') {
-    for (const i of list) process.stdout.write(JSON.stringify({ id: i.record.id, tags: i.tags, layers: i.record.layers.length, created: i.record.created, source: i.record.source }) + '\n');
+export async function cmdImages(format: string, filter?: string[]): Promise<number> {
+  const filters = parseFilters(filter, IMAGE_FILTERS);
+  const list = (await listImages(roots().root)).filter((i) => imageMatches(filters, { tags: i.tags, labels: i.record.config.Labels }));
+  if (format !== 'table') {
+    // docker's fields (one object per image here: glassbox lists every tag of it in tags), then glassbox's own.
+    const rows = list.map((i) => {
+      const t = i.tags[0];
+      const colon = t ? t.lastIndexOf(':') : -1;
+      return {
+        Containers: 'N/A',
+        CreatedAt: goTime(i.record.created),
+        CreatedSince: runningFor(i.record.created),
+        Digest: i.record.repoDigests?.[0]?.split('@')[1] ?? '<none>',
+        ID: i.record.id.replace('sha256:', '').slice(0, 12),
+        Labels: Object.entries(i.record.config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+        Repository: t ? t.slice(0, colon) : '<none>',
+        Tag: t ? t.slice(colon + 1) : '<none>',
+        ...(format === 'json' ? { id: i.record.id, tags: i.tags, layers: i.record.layers.length, created: i.record.created, source: i.record.source } : {}),
+      };
+    });
+    process.stdout.write(formatList(format, rows, { Containers: 'CONTAINERS', CreatedAt: 'CREATED AT', CreatedSince: 'CREATED', Digest: 'DIGEST', ID: 'IMAGE ID', Labels: 'LABELS', Repository: 'REPOSITORY', Tag: 'TAG' }, ''));
     return 0;
   }
   const rows = [['REPOSITORY:TAG', 'IMAGE ID', 'LAYERS', 'CREATED']];

@@ -10,6 +10,7 @@ export { cmdDoctor, cmdGc, cmdImageFromHost, cmdImages, cmdStats } from './misc.
 export { cmdNetworkCreate, cmdNetworkInspect, cmdNetworkLs, cmdNetworkRm, cmdPort } from './network.ts';
 export { cmdVolumeCreate, cmdVolumeInspect, cmdVolumeLs, cmdVolumePrune, cmdVolumeRm } from './volume.ts';
 export { enableTrace, reportError, setColour } from './output.ts';
+export { cmdCp, cmdCreate, cmdInfo, cmdPause, cmdRename, cmdStart, cmdSystemDf, cmdSystemPrune, cmdTop, cmdVersion, cmdWait } from './everyday.ts';
 export { maybeRunRootless } from '../rootless/reexec.ts';
 export { loadSpawner } from '../exec/spawn.ts';
 

@@ -16,6 +16,9 @@ import type { Roots } from '../state/paths.ts';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { planSignal } from '../plan/signal.ts';
 import { runSteps } from '../exec/steps.ts';
+import { isFrozen, planFreeze } from '../cgroup/freeze.ts';
+import type { PlanCgroup } from '../plan/types.ts';
+import type { RunState } from './record.ts';
 
 // The running container's PID 1, checked to be the same process state.json names (a recycled PID never gets a signal).
 export function runningPid1(r: Roots, id: string, bootId: string): { view: ContainerView; pid1?: number } {
@@ -66,6 +69,7 @@ export async function terminate(r: Roots, id: string, bootId: string, secs: numb
   const { view, pid1 } = runningPid1(r, id, bootId);
   if (pid1) {
     await sendSignal(pid1, 'SIGTERM');
+    await thawAfterSignal((view as RunState).cgroup);
     if (!(await waitExit(pid1, view.pidStart, secs * 1000))) await sendSignal(pid1, 'SIGKILL');
   }
   return view;
@@ -81,4 +85,12 @@ export async function sendSignal(pid: number, sig: NodeJS.Signals): Promise<void
 export async function stopContainer(r: Roots, id: string, bootId: string, secs: number): Promise<void> {
   await terminate(r, id, bootId, secs);
   if (!(await waitReleased(r, id, bootId, 15_000))) throw new GlassboxError(`container ${id.slice(0, 12)} did not stop in time`);
+}
+
+// A signal to a paused container's PID 1 waits until its group thaws (a frozen process cannot even die): stop,
+// kill and rm thaw it after sending theirs, as docker does. Returns true when it was frozen.
+export async function thawAfterSignal(cg: PlanCgroup | undefined): Promise<boolean> {
+  if (!cg || !isFrozen(cg)) return false;
+  await runSteps(planFreeze(await loadCatalog(), cg, false));
+  return true;
 }

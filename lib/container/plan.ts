@@ -25,6 +25,11 @@ export interface PlanForOptions {
   buildBase: boolean;
   /** Shown while the base image is made. */
   progress?: Progress;
+  /** create: plan without claiming an address or ports (start plans again and claims them). */
+  dryNetwork?: boolean;
+  /** start of a created container: its ID and name, given at create. */
+  id?: string;
+  name?: string;
 }
 
 // Builds the plan for `run`/`plan`/`script` arguments: TARGET is an image, a root directory or a recipe file.
@@ -37,10 +42,10 @@ export async function planFor(target: string, command: string[], flags: RunFlags
   const spec = specFromFlags(base, base ? undefined : target, command, flags, host);
   if (rootlessActive()) await placed(placeOf(spec, ['network', 'mode']), () => checkRootlessSpec(spec));
   if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image, opts.progress);
-  const id = newId();
-  const name = spec.name ?? randomName();
+  const id = opts.id ?? newId();
+  const name = opts.name ?? spec.name ?? randomName();
   // Planning only (no base image made) also means no address is claimed: the network is prepared dry.
-  const prepared = await prepareContainer({ spec, id, name, roots: r, facts, dryNetwork: !opts.buildBase });
+  const prepared = await prepareContainer({ spec, id, name, roots: r, facts, dryNetwork: !opts.buildBase || !!opts.dryNetwork });
   const catalog = await loadCatalog();
   const ctx = planContext(r);
   // The planner's refusals name the field they are about (resources, network.mode, user): point at its input.

@@ -281,6 +281,11 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '--sticky': sw('keep the cgroup rules daemon from moving the children', '不让 cgroup 规则守护进程移动子进程'),
     },
   },
+  cgset: {
+    text: t('set a control group\'s parameters: write each NAME=VALUE to the group\'s file NAME (libcgroup)', '设置控制组的参数：把每个 NAME=VALUE 写进组里名为 NAME 的文件（libcgroup）'),
+    flags: { '-r': val('NAME=VALUE: the control file and the value to write to it', 'NAME=VALUE：控制文件，以及要写进去的值') },
+    operands: [t('the group\'s path inside its tree, like glassbox/ID', '组在它那棵树里的路径，比如 glassbox/ID')],
+  },
   taskset: {
     text: t('run a program on the given CPUs only (its CPU affinity, inherited by its children)', '只在指定的 CPU 上运行程序（CPU 亲和性，子进程会继承）'),
     runs: 0,
@@ -343,7 +348,7 @@ export const GLOSSARY: Record<string, CommandInfo> = {
   },
   mv: {
     text: t('move or rename (rename(2): atomic within one file system)', '移动或改名（rename(2)：在同一文件系统内是原子的）'),
-    flags: { '-f': sw('replace the destination without asking', '不询问，直接替换目标') },
+    flags: { '-f': sw('replace the destination without asking', '不询问，直接替换目标'), '-T': sw('the destination is the new name itself, never a directory to move into', '目标就是新名字本身，而不是要移进去的目录') },
     operands: [t('the source', '源'), t('the destination', '目标')],
   },
   ln: {
@@ -383,6 +388,7 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '--gzip': sw('the archive is gzip-compressed', '归档是 gzip 压缩的'),
       '--same-owner': sw('give extracted files the owners stored in the archive', '让解出的文件使用归档里记录的属主'),
       '--same-permissions': sw('keep the stored modes exactly (setuid bits too)', '原样保留记录的权限（包括 setuid 位）'),
+      '--unlink-first': sw('remove a file before extracting over it (never write through a link that is there)', '解出前先删除已有的文件（绝不穿过那里的链接写入）'),
       '--no-same-owner': sw('extracted files belong to the user running tar', '解出的文件属于运行 tar 的用户'),
       '--no-same-permissions': sw('apply the umask to stored modes', '对记录的权限应用 umask'),
       '--xattrs': sw('store or restore extended attributes', '保存或恢复扩展属性'),
@@ -468,6 +474,7 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '-p': val('only this PID', '只显示这个 PID'),
       '--pid': val('only this PID', '只显示这个 PID'),
     },
+    operands: [t("ps's options (docker top passes them on; -ef: every process, full format)", 'ps 的选项（docker top 原样传下去；-ef：所有进程，完整格式）')],
   },
   true: { text: t('do nothing, successfully', '什么也不做，并且成功退出') },
   false: { text: t('do nothing, unsuccessfully', '什么也不做，并且失败退出') },

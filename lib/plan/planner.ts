@@ -26,6 +26,10 @@ export interface PreparedContainer {
   id: string;
   name: string;
   imageRef: string;
+  /** The image's ID (sha256:…), when it came from the store. */
+  imageId?: string;
+  /** The image's labels with the container's over them. */
+  labels?: Record<string, string>;
   /** overlay lowerdir list, top layer first (or the single directory to bind). */
   lowerDirs: string[];
   overlay: boolean;
@@ -341,7 +345,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   steps.splice(firstBoot < 0 ? steps.length : firstBoot, 0, ...secSteps.boot);
   return {
     version: 1,
-    info: { id: c.id, name: c.name, image: c.imageRef, command: c.command, env: c.env, paths: p, layers: c.lowerDirs, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, process: processInfo(c, sec.start), ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}), ...(c.mounts ? { mounts: c.mounts } : {}), ...(c.anonymousVolumes?.length ? { anonymousVolumes: c.anonymousVolumes } : {}) },
+    info: { id: c.id, name: c.name, image: c.imageRef, ...(c.imageId ? { imageId: c.imageId } : {}), ...(c.labels && Object.keys(c.labels).length ? { labels: c.labels } : {}), command: c.command, env: c.env, paths: p, layers: c.lowerDirs, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, process: processInfo(c, sec.start), ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}), ...(c.mounts ? { mounts: c.mounts } : {}), ...(c.anonymousVolumes?.length ? { anonymousVolumes: c.anonymousVolumes } : {}) },
     steps,
     ...(cgroup?.teardown.length ? { teardown: [...recordEvents(catalog, cgroupInfo!, p.state, cgroup.setup), ...cgroup.teardown] } : {}),
   };

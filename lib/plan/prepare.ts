@@ -56,11 +56,13 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   let lowerDirs: string[];
   let config: ImageConfig = {};
   let imageRef: string;
+  let imageId: string | undefined;
   if (spec.image !== undefined) {
     const img = await placed(image, () => resolveImage(roots.root, spec.image!));
     lowerDirs = img.lowerDirs;
     config = img.record.config;
     imageRef = img.ref;
+    imageId = img.record.id;
   } else {
     const dir = spec.rootdir!;
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -124,6 +126,8 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     id,
     name,
     imageRef,
+    ...(imageId ? { imageId } : {}),
+    ...(config.Labels || spec.labels ? { labels: { ...config.Labels, ...spec.labels } } : {}),
     lowerDirs,
     overlay,
     root: spec.root,

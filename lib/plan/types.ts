@@ -168,6 +168,10 @@ export interface PlanInfo {
   id: string;
   name: string;
   image: string;
+  /** The image's ID (sha256:…), when it came from the store (ancestor= filters, inspect's Image). */
+  imageId?: string;
+  /** Labels: the image's, with the container's own over them. */
+  labels?: Record<string, string>;
   command: string[];
   /** The container's environment, given to PID 1 as its whole environment. */
   env: Record<string, string>;

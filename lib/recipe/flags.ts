@@ -49,6 +49,9 @@ export interface RunFlags {
   capAdd?: string[];
   capDrop?: string[];
   securityOpt?: string[];
+  /** -l/--label KEY=VALUE (KEY alone: an empty value) and --label-file (lines of the same). */
+  label?: string[];
+  labelFile?: string[];
 }
 
 /** Each resource flag's value, by the recipe key it sets. */
@@ -153,6 +156,31 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
       else problems.push(new GlassboxError(`unknown tmpfs option "${o}"`, { field: '--tmpfs', hint: 'size=64m and mode=1777 are supported' }));
     }
     from(['volumes', spec.volumes.push(v) - 1], '--tmpfs');
+  }
+  if (f.label?.length || f.labelFile?.length) {
+    const labels = { ...spec.labels };
+    for (const file of f.labelFile ?? []) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        throw new GlassboxError(`cannot read ${file}`, { field: '--label-file', hint: 'check the path' });
+      }
+      for (const line of text.split('\n')) {
+        const t = line.trim();
+        if (t && !t.startsWith('#')) {
+          const [k, v] = splitOnce(t, '=');
+          labels[k] = v ?? '';
+        }
+      }
+    }
+    for (const l of f.label ?? []) {
+      const [k, v] = splitOnce(l, '=');
+      if (!k) problems.push(new GlassboxError(`invalid label "${l}"`, { field: '--label', hint: 'KEY=VALUE' }));
+      else labels[k] = v ?? '';
+    }
+    spec.labels = labels;
+    from(['labels'], f.label?.length ? '--label' : '--label-file');
   }
   const raw = resourceFlags(f);
   const fromFlags = new Set(Object.keys(raw));

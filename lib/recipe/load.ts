@@ -69,6 +69,17 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
       else env[kv.slice(0, eq)] = kv.slice(eq + 1);
     });
   } else for (const [k, v] of Object.entries(r.env ?? {})) env[k] = String(v);
+  let labels: Record<string, string> | undefined;
+  if (r.labels !== undefined) {
+    labels = {};
+    if (Array.isArray(r.labels)) {
+      for (const [i, kv] of r.labels.entries()) {
+        const eq = kv.indexOf('=');
+        if (eq === 0) errors.push(new GlassboxError(`expected KEY=VALUE, got "${kv}"`, { pos: positionOf(y, ['labels', i]), field: `labels.${i}` }));
+        else labels[eq < 0 ? kv : kv.slice(0, eq)] = eq < 0 ? '' : kv.slice(eq + 1);
+      }
+    } else for (const [k, v] of Object.entries(r.labels)) labels[k] = String(v);
+  }
   const volumes: Volume[] = [];
   r.volumes.forEach((v, i) => {
     if (typeof v === 'string') {
@@ -121,6 +132,7 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     ...(resources ? { resources } : {}),
     ...(r.init ? { init: true } : {}),
     ...(network ? { network } : {}),
+    ...(labels ? { labels } : {}),
     ...(r.security
       ? { security: { privileged: r.security.privileged, capAdd: r.security.cap_add, capDrop: r.security.cap_drop, noNewPrivileges: r.security.no_new_privileges, seccomp: r.security.seccomp } }
       : {}),

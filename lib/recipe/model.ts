@@ -50,6 +50,8 @@ export interface ContainerSpec {
   network?: NetworkSpec;
   /** Capabilities, no_new_privs, seccomp, --privileged (lib/security/model.ts); absent means docker's defaults. */
   security?: SecuritySpec;
+  /** Labels (docker's --label, recipe `labels:`); the image's labels are merged under them in prepare. */
+  labels?: Record<string, string>;
   /** The recipe file it came from, if any. */
   source?: string;
   /** Where each field came from, by field path (`volumes.1.source`), so the checks made after validation

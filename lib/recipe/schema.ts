@@ -91,6 +91,10 @@ export const RecipeSchema = z.strictObject({
   network: NetworkSchema.optional().describe('networking: a mode (none, host, bridge, container:NAME, a network name) or {mode, ports, ip, dns, add_hosts}'),
   security: SecuritySchema.optional().describe('capabilities, no_new_privs, seccomp, privileged'),
   resources: ResourcesSchema.optional().describe('resource limits, enforced with cgroups (memory, memory_swap, cpus, cpu_shares, cpuset_cpus, pids)'),
+  labels: z
+    .union([z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), z.array(z.string())])
+    .optional()
+    .describe("labels (docker's --label): a map, or a list of KEY=VALUE (KEY alone: an empty value); merged over the image's"),
 });
 
 export type RecipeInput = z.input<typeof RecipeSchema>;

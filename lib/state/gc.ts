@@ -80,6 +80,8 @@ export async function collectGarbage(roots: Roots, bootId: string, layout: Cgrou
   for (const id of listIds(roots)) {
     const state = readState(roots, id);
     if (state && ownerAlive(state.owner, bootId)) continue;
+    // Made by `glassbox create` and not started: only its state directory exists, kept until `glassbox rm`.
+    if (state?.status === 'created' && !state.owner) continue;
     // A stopped detached container whose monitor released everything is kept until `glassbox rm`.
     if (state?.detached && existsSync(monitorFiles(stateDir(roots, id)).done)) continue;
     if (state?.monitor && state.status === 'running' && ownerAlive(state.monitor, bootId)) continue;

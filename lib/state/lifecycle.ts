@@ -63,6 +63,8 @@ export function viewOf(r: Roots, s: ContainerState, bootId: string): ContainerVi
     return { ...rest, status: released ? 'exited' : 'removing', exitCode: Number(exit), finishedAt: statSync(f.exit).mtime.toISOString(), released, ...(oomKilled ? { oomKilled } : {}) };
   }
   if ((s.status === 'running' || s.status === 'created') && ownerAlive(s.owner, bootId)) return { ...s, released };
+  // Made by `glassbox create`: recorded, nothing of it exists on the host yet (no owner, no journal).
+  if (s.status === 'created' && !s.owner) return { ...s, released: true };
   if (s.status === 'exited') return { ...s, released };
   // The owner is gone without recording an exit (killed with -9, or the machine rebooted): gc finishes it.
   const { pid: _gone, ...rest } = s;

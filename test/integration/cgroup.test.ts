@@ -89,7 +89,7 @@ test('memory: a detached container ended by the OOM killer shows OOMKilled in ps
   }
   assert.ok(row, 'ps lists it');
   assert.deepEqual([row.state, row.exitCode, row.oomKilled], ['exited', 137, true]);
-  assert.match((await sb.gb(['ps', '-a'])).stdout, /exited \(137, OOM killed\)/);
+  assert.match((await sb.gb(['ps', '-a'])).stdout, /Exited \(137\) .* ago \(OOM killed\)/);
   const [c] = JSON.parse((await sb.gb(['inspect', 'oom'])).stdout) as Array<{ State: { OOMKilled: boolean; ExitCode: number }; HostConfig: { Memory: number; PidsLimit: number; CgroupPaths: string[] } }>;
   assert.equal(c!.State.OOMKilled, true);
   assert.equal(c!.HostConfig.Memory, 8 * 1024 * 1024);

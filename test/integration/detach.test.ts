@@ -88,7 +88,7 @@ test('ps: table, -q, --format json, -a; names and ID prefixes everywhere', T, as
   assert.ok(d1.pids >= 1);
   const table = await ok(['ps']);
   assert.match(lines(table)[0]!, /^CONTAINER ID\s+NAME\s+IMAGE\s+COMMAND\s+STATUS\s+CREATED\s+PIDS$/);
-  assert.match(table, new RegExp(`^${d1.id.slice(0, 12)}\\s+d1\\s+.*running`, 'm'));
+  assert.match(table, new RegExp(`^${d1.id.slice(0, 12)}\\s+d1\\s+.*Up `, 'm'));
   assert.ok(lines(await ok(['ps', '-q'])).includes(d1.id.slice(0, 12)));
   const byPrefix = JSON.parse(await ok(['inspect', d1.id.slice(0, 5)])) as Array<{ Id: string; Name: string }>;
   assert.equal(byPrefix[0]!.Id, d1.id);

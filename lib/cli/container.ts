@@ -71,6 +71,9 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   if (flags.tty && flags.detach) {
     throw new GlassboxError('-t with -d is not supported: glassbox has no attach, so nobody could use the terminal', { hint: 'run in the foreground with -it, or use glassbox exec -it on a detached container' });
   }
+  // A restart policy and health checks are the monitor's work: only detached containers have one.
+  if (flags.restart !== undefined && flags.restart !== 'no' && !flags.detach) throw new GlassboxError('--restart needs -d: the container\'s monitor restarts it, and only a detached container has one', { field: '--restart', hint: 'glassbox run -d --restart …' });
+  if (flags.restart !== undefined && flags.restart !== 'no' && flags.rm) throw new GlassboxError('conflicting options: --restart and --rm', { field: '--restart' });
   // docker's check: a terminal for the container needs one to copy from.
   if (flags.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
   const { plan, roots: r, facts, prepared } = await planFor(target, command, flags, { buildBase: true, progress: withSpinner });

@@ -17,13 +17,14 @@ import { listViews, monitorFiles, readView, resolveContainer, viewOf, type Conta
 import { roots, type Roots } from '../state/paths.ts';
 import type { RunState } from '../container/record.ts';
 import { requireRoot } from '../host/privilege.ts';
-import { removeEnded, runningPid1, sendSignal, stopContainer, terminate, waitReleased } from '../container/lifecycle.ts';
+import { markStopped, removeEnded, runningPid1, sendSignal, stopContainer, terminate, waitReleased, waitStopped } from '../container/lifecycle.ts';
 import { parseSignal } from '../exec/signals.ts';
 import { prepareExec, runExec } from '../container/exec.ts';
 import { restartable, startAgain } from '../container/restart.ts';
 import { renderPlanJson } from '../render/json.ts';
 import { renderScript } from '../render/script.ts';
 import { VERSION } from '../version.ts';
+import { readHealth } from '../health/state.ts';
 
 const short = (id: string) => id.slice(0, 12);
 
@@ -51,6 +52,8 @@ function ago(iso: string | undefined): string {
 }
 
 function statusText(v: ContainerView): string {
+  if (v.restarting) return `Restarting (${v.exitCode ?? '?'}) ${ago(v.finishedAt)}`;
+  if (v.status === 'running' && v.health) return `running (${v.health.status === 'starting' ? 'health: starting' : v.health.status})`;
   if (v.status === 'exited' || v.status === 'removing') return `exited (${v.exitCode ?? '?'}${(v as RunState).oomKilled ? ', OOM killed' : ''})`;
   return v.status;
 }
@@ -77,7 +80,7 @@ export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: str
   if (opts.format === 'json') {
     for (const v of views) {
       process.stdout.write(
-        JSON.stringify({ id: v.id, name: v.name, image: v.image, command: v.command, state: v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, oomKilled: !!(v as RunState).oomKilled, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached, ip: networkOf(r, v.id)?.ip ?? null, ports: networkOf(r, v.id)?.ports ?? [] }) + '\n',
+        JSON.stringify({ id: v.id, name: v.name, image: v.image, command: v.command, state: v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, oomKilled: !!(v as RunState).oomKilled, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached, restarting: !!v.restarting, restartCount: v.restartCount ?? 0, health: v.health?.status ?? null, ip: networkOf(r, v.id)?.ip ?? null, ports: networkOf(r, v.id)?.ports ?? [] }) + '\n',
       );
     }
     return 0;
@@ -170,6 +173,7 @@ export async function cmdKill(refs: string[], opts: { signal?: string }): Promis
   for (const id of ids) {
     const { view, pid1 } = runningPid1(r, id, bootId);
     if (!pid1) throw new GlassboxError(`cannot kill container ${view.name}: container ${short(id)} is not running`);
+    await markStopped(r, id, bootId);
     await sendSignal(pid1, sig);
     if (sig === 'SIGKILL' && view.detached) await waitReleased(r, id, bootId, 10_000);
     process.stdout.write(`${refs[ids.indexOf(id)]}\n`);
@@ -181,13 +185,13 @@ export async function cmdKill(refs: string[], opts: { signal?: string }): Promis
 // namespace kills every process in it; the monitor's teardown then empties the cgroup as well).
 export async function cmdStop(refs: string[], opts: { time?: string }): Promise<number> {
   requireRoot('glassbox stop');
-  const secs = graceSeconds(opts.time);
+  const secs = opts.time === undefined ? undefined : graceSeconds(opts.time);
   const r = roots();
   const { bootId } = await readHostFacts();
   const ids = refs.map((ref) => resolveContainer(r, ref));
   for (const [i, id] of ids.entries()) {
     const view = await terminate(r, id, bootId, secs);
-    if (view.detached) await waitReleased(r, id, bootId, 15_000);
+    if (view.detached) await waitStopped(r, id, bootId, 15_000 + (secs ?? 0) * 1000);
     process.stdout.write(`${refs[i]}\n`);
   }
   return 0;
@@ -215,11 +219,12 @@ export async function cmdRm(refs: string[], opts: { force?: boolean }): Promise<
     return { id, damaged, view, pid1, live };
   });
   // All the kills first: the monitors then tear their containers down side by side while we wait for each.
+  for (const w of work) if (w.live && w.view?.detached) await markStopped(r, w.id, bootId);
   for (const w of work) if (w.pid1) await sendSignal(w.pid1, 'SIGKILL');
   for (const [i, w] of work.entries()) {
     if (w.damaged) await removeDamaged(r, w.id);
     else {
-      if (w.live && !(await waitReleased(r, w.id, bootId, 15_000))) throw new GlassboxError(`container ${short(w.id)} did not stop in time`);
+      if (w.live && !(await waitStopped(r, w.id, bootId, 15_000))) throw new GlassboxError(`container ${short(w.id)} did not stop in time`);
       await removeEnded(r, w.id, bootId, w.view!.name);
     }
     process.stdout.write(`${refs[i]}\n`);
@@ -270,8 +275,11 @@ export async function cmdInspect(refs: string[]): Promise<number> {
         OOMKilled: (v as RunState).oomKilled ?? false,
         StartedAt: v.startedAt ?? null,
         FinishedAt: v.finishedAt ?? null,
+        Restarting: !!v.restarting,
+        ...(plan?.info.health ? { Health: readHealth(f.health) ?? { Status: 'starting', FailingStreak: 0, Log: [] } } : {}),
       },
-      Config: { Env: plan ? Object.entries(plan.info.env).map(([k, val]) => `${k}=${val}`) : [], Cmd: v.command, Image: v.image, Detached: !!v.detached, AutoRemove: !!v.autoRemove },
+      RestartCount: v.restartCount ?? 0,
+      Config: { Env: plan ? Object.entries(plan.info.env).map(([k, val]) => `${k}=${val}`) : [], Cmd: v.command, Image: v.image, Detached: !!v.detached, AutoRemove: !!v.autoRemove, ...lifecycleConfig(plan) },
       HostConfig: plan?.info.security
         ? {
             // docker's names for the limits (bytes, nano-CPUs, relative weight); 0 means none, -1 unlimited swap.
@@ -285,6 +293,8 @@ export async function cmdInspect(refs: string[]): Promise<number> {
             MaskedPaths: plan.info.security.maskedPaths,
             ReadonlyPaths: plan.info.security.readonlyPaths,
             Devices: plan.info.security.devices,
+            RestartPolicy: { Name: plan.info.lifecycle?.restart?.name ?? 'no', MaximumRetryCount: plan.info.lifecycle?.restart?.maxRetries ?? 0 },
+            ...(plan.info.lifecycle?.log ? { LogConfig: { Type: 'json-file', Config: { 'max-size': String(plan.info.lifecycle.log.maxSize), 'max-file': String(plan.info.lifecycle.log.maxFile ?? 1) } } } : {}),
           }
         : null,
       Mounts: mountsOf(plan),
@@ -334,6 +344,17 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   return runExec(r, bootId, exec, opts);
 }
 
+// docker inspect's Config fields for the stop signal and timeout and the health check (durations in nanoseconds).
+function lifecycleConfig(plan: Plan | undefined): Record<string, unknown> {
+  const life = plan?.info.lifecycle;
+  const h = plan?.info.health;
+  return {
+    StopSignal: life?.stopSignal ?? 'SIGTERM',
+    ...(life?.stopTimeout !== undefined ? { StopTimeout: life.stopTimeout } : {}),
+    ...(h ? { Healthcheck: { Test: h.test, Interval: h.intervalMs * 1e6, Timeout: h.timeoutMs * 1e6, StartPeriod: h.startPeriodMs * 1e6, Retries: h.retries } } : {}),
+  };
+}
+
 // The limits of a container in docker inspect's HostConfig fields.
 function limitsOf(cg: PlanCgroup | undefined): Record<string, number | string> {
   const l = cg?.limits ?? {};
@@ -357,7 +378,7 @@ export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 
   const ids = refs.map((ref) => resolveContainer(r, ref));
   for (const [i, id] of ids.entries()) {
     const view = restartable(r, id, facts.bootId);
-    if (view.status === 'running' || view.status === 'removing') await stopContainer(r, id, facts.bootId, graceSeconds(opts.time));
+    if (view.status === 'running' || view.status === 'removing') await stopContainer(r, id, facts.bootId, opts.time === undefined ? undefined : graceSeconds(opts.time));
     await startAgain(r, facts, id, lang);
     process.stdout.write(`${refs[i]}\n`);
   }

@@ -34,7 +34,7 @@ export function restartable(r: Roots, id: string, bootId: string): ContainerView
 export async function startAgain(r: Roots, facts: HostFacts, id: string, lang: Lang): Promise<void> {
   const dir = stateDir(r, id);
   const f = monitorFiles(dir);
-  for (const file of [f.exit, f.done, f.pid1, f.chain]) rmSync(file, { force: true });
+  for (const file of [f.exit, f.done, f.pid1, f.chain, f.stopped, f.restarts, f.backoff, f.health]) rmSync(file, { force: true, recursive: true });
   const plan = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8')) as Plan;
   plan.steps = plan.steps.filter((s) => s.block !== 'runroot');
   const state = readState(r, id) as RunState;

@@ -34,6 +34,10 @@ export interface ImageConfig {
   User?: string;
   ExposedPorts?: Record<string, object>;
   Labels?: Record<string, string>;
+  /** docker's HEALTHCHECK (durations in nanoseconds); Test ["NONE"] turns an inherited one off. */
+  Healthcheck?: import('../health/model.ts').ImageHealthcheck;
+  /** docker's STOPSIGNAL, like SIGTERM. */
+  StopSignal?: string;
 }
 
 export interface ImageRecord {

@@ -182,6 +182,10 @@ export interface PlanInfo {
   network?: PlanNetwork;
   /** Rootless: the steps run as root of a user namespace; `enter` is the userns block's argv, before the program. */
   rootless?: { enter: string[] };
+  /** Restart policy, stop signal and timeout, log rotation (lib/restart/policy.ts): the monitor and stop read them. */
+  lifecycle?: import('../restart/policy.ts').PlanLifecycle;
+  /** The health check the monitor runs (lib/health/model.ts), the image's merged with the recipe's and the flags'. */
+  health?: import('../health/model.ts').PlanHealth;
 }
 
 /** PID 1's identity and restrictions, as the start chain applies them. */

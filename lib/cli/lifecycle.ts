@@ -5,7 +5,8 @@
 // are the application layer's (lib/container/lifecycle.ts: the signals too, restart.ts, exec.ts); this module
 // parses the flags and prints.
 
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { readUsage } from '../cgroup/stats.ts';
 import { GlassboxError } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
@@ -126,15 +127,22 @@ export async function cmdLogs(ref: string, opts: { follow?: boolean; tail?: stri
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new GlassboxError(`--tail: expected a number of lines or "all", got "${opts.tail}"`);
   const ts = !!opts.timestamps;
   // Only whole lines are printed; a line still being written waits for its newline (awk writes whole lines).
-  const offsets = new Map([f.stdout, f.stderr].map((p) => [p, 0]));
+  // Files the monitor rotated (--log-opt max-file): LOG.N … LOG.1, oldest first, read once before LOG itself.
+  const rotated = (log: string) => readdirSync(dirname(log)).filter((n) => n.startsWith(`${basename(log)}.`) && /\.\d+$/.test(n)).map((n) => join(dirname(log), n)).sort((a, b) => Number(b.slice(b.lastIndexOf('.') + 1)) - Number(a.slice(a.lastIndexOf('.') + 1)));
+  const old = (log: string) => (tail === undefined ? rotated(log) : []);
+  const offsets = new Map([...old(f.stdout), f.stdout, ...old(f.stderr), f.stderr].map((p) => [p, 0]));
+  const streamOf = (file: string) => (file === f.stdout || file.startsWith(`${f.stdout}.`) ? process.stdout : process.stderr);
   const pump = (first: boolean) => {
-    for (const [file, off] of offsets) {
+    for (const [file, had] of offsets) {
+      if (!first && file !== f.stdout && file !== f.stderr) continue;
       let size = 0;
       try {
         size = statSync(file).size;
       } catch {
         continue;
       }
+      // A rotated file started again from nothing.
+      const off = size < had ? 0 : had;
       if (size <= off) continue;
       const fd = openSync(file, 'r');
       const buf = Buffer.alloc(size - off);
@@ -144,7 +152,7 @@ export async function cmdLogs(ref: string, opts: { follow?: boolean; tail?: stri
       offsets.set(file, off + end);
       let lines = logLines(buf.subarray(0, end).toString('utf8'), ts);
       if (first && tail !== undefined) lines = lines.slice(Math.max(0, lines.length - tail));
-      (file === f.stdout ? process.stdout : process.stderr).write(lines.join(''));
+      streamOf(file).write(lines.join(''));
     }
   };
   pump(true);

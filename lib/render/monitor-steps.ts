@@ -13,27 +13,10 @@ import { planExec } from '../plan/exec.ts';
 import { RT_CLOSE, RT_OPEN, runtimeRef, type Plan, type Step } from '../plan/types.ts';
 import { LOADER_NAME } from '../security/defaults.ts';
 import type { monitorFiles } from '../state/lifecycle.ts';
-import { MONITOR_AS as AS, type MonitorFiles } from './script.ts';
+import { MONITOR_AS as AS, type LogSteps, type MonitorDuties, type MonitorFiles } from './script.ts';
 
 // A variable of the monitor script only (never the executor's): rendered as "$gb_NAME".
 const scriptVar = (name: string) => `${RT_OPEN}${name}${RT_CLOSE}`;
-
-/** The log rotation steps of one stream (the monitor-logs block). */
-export interface LogSteps {
-  size: Step;
-  stamp: Step;
-  /** Run in this order by awk once the file reaches max-size. */
-  rotate: Step[];
-  maxSize: number;
-  log: string;
-}
-
-/** What the monitor does besides waiting: restarts, health checks, log rotation (each absent when not asked). */
-export interface MonitorDuties {
-  restart?: { steps: Step[]; policy: NonNullable<NonNullable<Plan['info']['lifecycle']>['restart']> };
-  health?: { steps: Step[]; check: Plan; health: NonNullable<Plan['info']['health']> };
-  logs?: { stdout: LogSteps; stderr: LogSteps };
-}
 
 // Seconds with a fraction, as sleep takes them: 1500 → 1.5.
 export const seconds = (ms: number) => String(ms / 1000);

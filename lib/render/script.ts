@@ -12,7 +12,6 @@
 
 import type { Lang, Phase, Plan, Step, Text } from '../plan/types.ts';
 import { inProcessLine } from './inprocess.ts';
-import type { MonitorDuties } from './monitor-steps.ts';
 import { planNames, type ShortNames } from './names.ts';
 import { nameDefinitions, renderArg, shellVar, shJoin, splitRefs } from './quote.ts';
 
@@ -547,6 +546,23 @@ export interface MonitorFiles {
   done: string;
 }
 
+/** The log rotation steps of one stream (the monitor-logs block). */
+export interface LogSteps {
+  size: Step;
+  stamp: Step;
+  /** Run in this order by awk once the file reaches max-size. */
+  rotate: Step[];
+  maxSize: number;
+  log: string;
+}
+
+/** What the monitor does besides waiting: restarts, health checks, log rotation (each absent when not asked). */
+export interface MonitorDuties {
+  restart?: { steps: Step[]; policy: NonNullable<NonNullable<Plan['info']['lifecycle']>['restart']> };
+  health?: { steps: Step[]; check: Plan; health: NonNullable<Plan['info']['health']> };
+  logs?: { stdout: LogSteps; stderr: LogSteps };
+}
+
 export interface MonitorOptions {
   lang: Lang;
   glassboxVersion: string;
@@ -724,7 +740,7 @@ export function renderMonitor(plan: Plan, opts: MonitorOptions): string {
   if (!d.restart) body.push(cmd(m.fifosRemove));
   body.push(...comment(m.sigkillNoise.why[lang]));
   body.push(`if [ "$gb_status" -eq 1 ] && ${cmd(m.sigkillTail)} 2>/dev/null | ${cmd(m.sigkillNoise)}; then gb_status=137; fi`);
-  if (d.restart && rs) body.push(...restartDecision(plan, d.restart.policy, rs, lang));
+  if (d.restart && rs) body.push(...comment(m.pid1.why[lang]), `gb_pid1=$(${cmd(m.pid1)} 2>/dev/null) || gb_pid1=`, ...restartDecision(plan, d.restart.policy, rs, lang));
   if (d.restart) {
     out.push('', ...comment(M.loop[lang]), 'while :; do', ...body.map((l) => (l ? indent + l : l)), 'done', cmd(m.fifosRemove));
   } else out.push(...body);

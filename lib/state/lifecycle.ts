@@ -131,7 +131,8 @@ export function viewOf(r: Roots, s: ContainerState, bootId: string): ContainerVi
   if (exit !== undefined && /^\d+$/.test(exit)) {
     const { pid: _gone, ...rest } = s;
     const oomKilled = Number(exit) === 137 && oomKilledFrom(dir);
-    return { ...rest, status: released ? 'exited' : 'removing', exitCode: Number(exit), finishedAt: statSync(f.exit).mtime.toISOString(), released, ...(oomKilled ? { oomKilled } : {}) };
+    const restartCount = readNumber(f.restarts);
+    return { ...rest, status: released ? 'exited' : 'removing', exitCode: Number(exit), finishedAt: statSync(f.exit).mtime.toISOString(), released, ...(oomKilled ? { oomKilled } : {}), ...(restartCount ? { restartCount } : {}) };
   }
   if ((s.status === 'running' || s.status === 'created') && ownerAlive(s.owner, bootId)) return s.detached && s.status === 'running' ? monitorView(f, s, released) : { ...s, released };
   if (s.status === 'exited') return { ...s, released };

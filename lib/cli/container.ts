@@ -81,6 +81,7 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   if (plan.info.security?.privileged) {
     warn('PRIVILEGED container: every capability, no seccomp filter, no no_new_privs, no masked /proc paths, /sys writable, every device allowed. Root in it is root on this host.');
   }
+  if (plan.info.health && !flags.detach) warn('the health check runs only for detached containers (run -d): their monitor runs it');
   if (plan.info.network?.ports.length && !flags.detach) process.stderr.write(`glassbox: ${portsText(plan.info.network.ports)}\n`);
   if (flags.detach) {
     const id = await withClaims(prepared, plan, () => runDetachedPlan(plan, r, facts, { remove: !!flags.rm, lang: g.lang }));

@@ -211,7 +211,8 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     .action(async (refs) => run((v) => v.cmdInspect(refs))());
   add('gc')
     ?.description('finish the cleanup of containers whose glassbox or monitor was killed (never touches a live one)')
-    .action(async () => run((v) => v.cmdGc(global()))());
+    .option('--restart', 'first start again the dead detached containers whose restart policy asks for it (host boot)')
+    .action(async (opts) => run((v) => v.cmdGc(global(), opts))());
   add('stats')
     ?.description('live resource use of running containers: CPU %, memory used / limit, processes (like docker stats)')
     .option('--no-stream', 'print one reading and exit')

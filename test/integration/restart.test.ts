@@ -150,6 +150,25 @@ test('--stop-signal USR1 is delivered to the container\'s trap; --stop-timeout i
   await ok(['rm', 'trap']);
 });
 
+test('host boot: a dead container (its monitor killed, as a reboot does) with a policy is started again by gc --restart', T, async () => {
+  const id = (await ok(['run', '-d', '--name', 'boot', '--restart', 'unless-stopped', IMAGE, '/bin/sh', '-c', 'echo up >> /runs; exec sleep 1000'])).trim();
+  const first = await inspect('boot');
+  await ok(['run', '-d', '--name', 'noboot', IMAGE, 'sleep', '1000']);
+  const other = await inspect('noboot');
+  // kill -9 of a monitor kills its container (parent-death signal): what a reboot leaves, minus the run root.
+  process.kill(first.Monitor!.Pid, 'SIGKILL');
+  process.kill(other.Monitor!.Pid, 'SIGKILL');
+  await until('both dead', async () => (await row('boot'))?.state === 'dead' && (await row('noboot'))?.state === 'dead');
+  const out = await ok(['gc', '--restart']);
+  assert.match(out, new RegExp(`started container ${id.slice(0, 12)} again`));
+  assert.match(out, /removed container/);
+  const back = await inspect('boot');
+  assert.equal(back.State.Status, 'running');
+  assert.equal(await ok(['exec', 'boot', 'cat', '/runs']), 'up\nup\n');
+  assert.equal(await row('noboot'), undefined);
+  await ok(['rm', '-f', 'boot']);
+});
+
 test('refusals: --restart without -d, --restart with --rm, a bad policy', T, async () => {
   for (const [args, msg] of [
     [['run', '--restart', 'always', IMAGE, 'true'], /--restart needs -d/],

@@ -14,7 +14,7 @@ import type { RunFlags } from '../recipe/flags.ts';
 import { renderPlanJson, renderPlanJsonBrief } from '../render/json.ts';
 import { planNames } from '../render/names.ts';
 import { renderScript } from '../render/script.ts';
-import { runDetachedPlan } from '../container/detach.ts';
+import { monitorScript, runDetachedPlan } from '../container/detach.ts';
 import { planFor } from '../container/plan.ts';
 import { runPlan, withClaims } from '../container/run.ts';
 import { VERSION } from '../version.ts';
@@ -34,8 +34,13 @@ export function refuseTrailingGlobal(verb: string, target: string, command: stri
 }
 
 // glassbox plan: the plan as an annotated shell script, or as JSON.
-export async function cmdPlan(target: string, command: string[], flags: RunFlags & { format?: string; brief?: boolean }, g: Global): Promise<number> {
-  const { plan } = await planFor(target, command, flags, { buildBase: false });
+export async function cmdPlan(target: string, command: string[], flags: RunFlags & { format?: string; brief?: boolean; monitor?: boolean }, g: Global): Promise<number> {
+  const { plan, roots: r } = await planFor(target, command, flags, { buildBase: false });
+  // --monitor: the script run -d writes for this plan, every duty's command in it (nothing is run or written).
+  if (flags.monitor) {
+    process.stdout.write(await monitorScript(plan, r, { remove: !!flags.rm, lang: g.lang }));
+    return 0;
+  }
   const json = flags.format === 'json';
   if (flags.brief) {
     process.stdout.write(json ? renderPlanJsonBrief(plan, g.lang) : renderBrief(plan, g.lang));

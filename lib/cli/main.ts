@@ -153,7 +153,8 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     if (verb === 'plan') {
       runFlags(cmd.description('print the plan: every command run would execute, explained'))
         .addOption(new Option('--format <format>', 'sh or json').choices(['sh', 'json']).default('sh'))
-        .option('--brief', 'one line per step: its number, title and command (with --format json: the compact form)');
+        .option('--brief', 'one line per step: its number, title and command (with --format json: the compact form)')
+        .option('--monitor', 'print the monitor script run -d would start (its restarts, health checks, log rotation)');
     }
     if (verb === 'script') runFlags(cmd.description('write up.sh and down.sh that do what run does, with plain sh')).requiredOption('-o, --output <dir>', 'directory to write the scripts to');
     const action = ({ run: 'cmdRun', plan: 'cmdPlan', script: 'cmdScript' } as const)[verb];

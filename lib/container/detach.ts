@@ -87,3 +87,13 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
   }
   return id;
 }
+
+// The monitor script run -d would write for a plan (glassbox plan --monitor): the same rendering, nothing written.
+export async function monitorScript(plan: Plan, r: Roots, opts: Pick<DetachOptions, 'remove' | 'lang'>): Promise<string> {
+  const { id, name } = plan.info;
+  const files = monitorFiles(stateDir(r, id));
+  const remove = opts.remove ? { nameLink: join(r.root, 'names', name), linkTarget: join('..', 'containers', id) } : undefined;
+  const catalog = await loadCatalog();
+  const steps = expandMonitor(catalog, files, remove?.nameLink);
+  return renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, steps, remove, duties: expandDuties(catalog, plan, files) });
+}

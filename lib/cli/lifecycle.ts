@@ -81,7 +81,7 @@ export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: str
   if (opts.format === 'json') {
     for (const v of views) {
       process.stdout.write(
-        JSON.stringify({ id: v.id, name: v.name, image: v.image, command: v.command, state: v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, oomKilled: !!(v as RunState).oomKilled, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached, restarting: !!v.restarting, restartCount: v.restartCount ?? 0, health: v.health?.status ?? null, ip: networkOf(r, v.id)?.ip ?? null, ports: networkOf(r, v.id)?.ports ?? [] }) + '\n',
+        JSON.stringify({ id: v.id, name: v.name, image: v.image, command: v.command, state: v.restarting ? 'restarting' : v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, oomKilled: !!(v as RunState).oomKilled, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached, restarting: !!v.restarting, restartCount: v.restartCount ?? 0, health: v.health?.status ?? null, ip: networkOf(r, v.id)?.ip ?? null, ports: networkOf(r, v.id)?.ports ?? [] }) + '\n',
       );
     }
     return 0;
@@ -275,7 +275,7 @@ export async function cmdInspect(refs: string[]): Promise<number> {
       Path: v.command[0],
       Args: v.command.slice(1),
       State: {
-        Status: v.status === 'removing' ? 'exited' : v.status,
+        Status: v.restarting ? 'restarting' : v.status === 'removing' ? 'exited' : v.status,
         Running: v.status === 'running',
         Dead: v.status === 'dead',
         Pid: v.status === 'running' ? (v.pid ?? 0) : 0,

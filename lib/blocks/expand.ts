@@ -101,7 +101,8 @@ function checkParams(block: BlockDef, inst: Instance): void {
       : typeof v === 'string';
     const article = spec.type === 'int' ? 'an' : 'a';
     if (!ok) throw bad(`must be ${spec.type === 'path' ? 'an absolute path' : `${article} ${spec.type}`}, got ${JSON.stringify(v)}`);
-    if (typeof v === 'string' && v.includes('\u0000') && spec.type !== 'runtime' && spec.type !== 'path') throw bad('contains a NUL byte');
+    // A value that is one runtime reference as a whole (the monitor's "$gb_ctr" for a health check's target) is fine.
+    if (typeof v === 'string' && v.includes('\u0000') && spec.type !== 'runtime' && spec.type !== 'path' && !/^\u0000\{[a-z0-9_]+\}\u0000$/.test(v)) throw bad('contains a NUL byte');
   }
   for (const name of Object.keys(inst.params)) {
     if (!(name in block.params)) throw new GlassboxError(`block ${block.block} (${inst.as}) has no parameter ${name}`);

@@ -14,7 +14,7 @@ import type { RunFlags } from '../recipe/flags.ts';
 import { renderPlanJson, renderPlanJsonBrief } from '../render/json.ts';
 import { planNames } from '../render/names.ts';
 import { renderScript } from '../render/script.ts';
-import { runDetachedPlan } from '../container/detach.ts';
+import { monitorScript, runDetachedPlan } from '../container/detach.ts';
 import { planFor } from '../container/plan.ts';
 import { runPlan, withClaims } from '../container/run.ts';
 import { VERSION } from '../version.ts';
@@ -34,8 +34,13 @@ export function refuseTrailingGlobal(verb: string, target: string, command: stri
 }
 
 // glassbox plan: the plan as an annotated shell script, or as JSON.
-export async function cmdPlan(target: string, command: string[], flags: RunFlags & { format?: string; brief?: boolean }, g: Global): Promise<number> {
-  const { plan } = await planFor(target, command, flags, { buildBase: false });
+export async function cmdPlan(target: string, command: string[], flags: RunFlags & { format?: string; brief?: boolean; monitor?: boolean }, g: Global): Promise<number> {
+  const { plan, roots: r } = await planFor(target, command, flags, { buildBase: false });
+  // --monitor: the script run -d writes for this plan, every duty's command in it (nothing is run or written).
+  if (flags.monitor) {
+    process.stdout.write(await monitorScript(plan, r, { remove: !!flags.rm, lang: g.lang }));
+    return 0;
+  }
   const json = flags.format === 'json';
   if (flags.brief) {
     process.stdout.write(json ? renderPlanJsonBrief(plan, g.lang) : renderBrief(plan, g.lang));
@@ -71,6 +76,9 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   if (flags.tty && flags.detach) {
     throw new GlassboxError('-t with -d is not supported: glassbox has no attach, so nobody could use the terminal', { hint: 'run in the foreground with -it, or use glassbox exec -it on a detached container' });
   }
+  // A restart policy and health checks are the monitor's work: only detached containers have one.
+  if (flags.restart !== undefined && flags.restart !== 'no' && !flags.detach) throw new GlassboxError('--restart needs -d: the container\'s monitor restarts it, and only a detached container has one', { field: '--restart', hint: 'glassbox run -d --restart …' });
+  if (flags.restart !== undefined && flags.restart !== 'no' && flags.rm) throw new GlassboxError('conflicting options: --restart and --rm', { field: '--restart' });
   // docker's check: a terminal for the container needs one to copy from.
   if (flags.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
   const { plan, roots: r, facts, prepared } = await planFor(target, command, flags, { buildBase: true, progress: withSpinner });
@@ -78,6 +86,7 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   if (plan.info.security?.privileged) {
     warn('PRIVILEGED container: every capability, no seccomp filter, no no_new_privs, no masked /proc paths, /sys writable, every device allowed. Root in it is root on this host.');
   }
+  if (plan.info.health && !flags.detach) warn('the health check runs only for detached containers (run -d): their monitor runs it');
   if (plan.info.network?.ports.length && !flags.detach) process.stderr.write(`glassbox: ${portsText(plan.info.network.ports)}\n`);
   if (flags.detach) {
     const id = await withClaims(prepared, plan, () => runDetachedPlan(plan, r, facts, { remove: !!flags.rm, lang: g.lang }));

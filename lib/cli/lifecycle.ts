@@ -8,7 +8,8 @@
 import { warn } from './output.ts';
 import { removeAnonymousOf } from '../volume/remove.ts';
 import { containerMounts } from '../volume/store.ts';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { readUsage } from '../cgroup/stats.ts';
 import { GlassboxError } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
@@ -20,7 +21,7 @@ import { listViews, monitorFiles, readView, resolveContainer, viewOf, type Conta
 import { roots, type Roots } from '../state/paths.ts';
 import type { RunState } from '../container/record.ts';
 import { requireRoot } from '../host/privilege.ts';
-import { removeEnded, runningPid1, sendSignal, stopContainer, terminate, thawAfterSignal, waitReleased } from '../container/lifecycle.ts';
+import { markStopped, removeEnded, runningPid1, sendSignal, stopContainer, terminate, thawAfterSignal, waitReleased, waitStopped } from '../container/lifecycle.ts';
 import { parseSignal } from '../exec/signals.ts';
 import { prepareExec, runExec } from '../container/exec.ts';
 import { restartable, startAgain } from '../container/restart.ts';
@@ -30,6 +31,7 @@ import { VERSION } from '../version.ts';
 import { checkPsFilters, containerMatches, parseFilters, PS_FILTERS } from '../format/filters.ts';
 import { formatList, formatOne } from '../format/output.ts';
 import { describe, filterFacts, mountsOf, psRow, PS_HEADERS } from '../container/describe.ts';
+import { readHealth } from '../health/state.ts';
 
 const short = (id: string) => id.slice(0, 12);
 
@@ -46,11 +48,6 @@ function networkOf(r: Roots, id: string): Plan['info']['network'] {
 function netText(n: Plan['info']['network']): string {
   if (!n) return '';
   return [n.ip ?? (n.mode === 'container' ? `container:${n.name}` : n.mode === 'host' ? 'host' : ''), ...n.ports.map((p) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.proto}`)].filter(Boolean).join(', ');
-}
-
-function statusText(v: ContainerView): string {
-  if (v.status === 'exited' || v.status === 'removing') return `exited (${v.exitCode ?? '?'}${(v as RunState).oomKilled ? ', OOM killed' : ''})`;
-  return v.status;
 }
 
 function pidsOf(v: ContainerView): number {
@@ -89,7 +86,7 @@ export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: str
       const v = d.view;
       const row = psRow(d, now, !opts.noTrunc);
       // glassbox's own fields, kept for the scripts that read them.
-      return opts.format === 'json' ? { ...row, id: v.id, name: v.name, image: v.image, command: v.command, state: v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, oomKilled: !!(v as RunState).oomKilled, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached, ip: networkOf(r, v.id)?.ip ?? null, ports: networkOf(r, v.id)?.ports ?? [] } : row;
+      return opts.format === 'json' ? { ...row, id: v.id, name: v.name, image: v.image, command: v.command, state: v.restarting ? 'restarting' : v.status === 'removing' ? 'exited' : v.status, exitCode: v.exitCode ?? null, oomKilled: !!(v as RunState).oomKilled, created: v.created, startedAt: v.startedAt ?? null, finishedAt: v.finishedAt ?? null, pid: v.pid ?? null, pids: pidsOf(v), detached: !!v.detached, restarting: !!v.restarting, restartCount: v.restartCount ?? 0, health: v.health?.status ?? null, ip: networkOf(r, v.id)?.ip ?? null, ports: networkOf(r, v.id)?.ports ?? [] } : row;
     });
     process.stdout.write(formatList(opts.format, rows, PS_HEADERS, ''));
     return 0;
@@ -137,15 +134,22 @@ export async function cmdLogs(ref: string, opts: { follow?: boolean; tail?: stri
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new GlassboxError(`--tail: expected a number of lines or "all", got "${opts.tail}"`);
   const ts = !!opts.timestamps;
   // Only whole lines are printed; a line still being written waits for its newline (awk writes whole lines).
-  const offsets = new Map([f.stdout, f.stderr].map((p) => [p, 0]));
+  // Files the monitor rotated (--log-opt max-file): LOG.N … LOG.1, oldest first, read once before LOG itself.
+  const rotated = (log: string) => readdirSync(dirname(log)).filter((n) => n.startsWith(`${basename(log)}.`) && /\.\d+$/.test(n)).map((n) => join(dirname(log), n)).sort((a, b) => Number(b.slice(b.lastIndexOf('.') + 1)) - Number(a.slice(a.lastIndexOf('.') + 1)));
+  const old = (log: string) => (tail === undefined ? rotated(log) : []);
+  const offsets = new Map([...old(f.stdout), f.stdout, ...old(f.stderr), f.stderr].map((p) => [p, 0]));
+  const streamOf = (file: string) => (file === f.stdout || file.startsWith(`${f.stdout}.`) ? process.stdout : process.stderr);
   const pump = (first: boolean) => {
-    for (const [file, off] of offsets) {
+    for (const [file, had] of offsets) {
+      if (!first && file !== f.stdout && file !== f.stderr) continue;
       let size = 0;
       try {
         size = statSync(file).size;
       } catch {
         continue;
       }
+      // A rotated file started again from nothing.
+      const off = size < had ? 0 : had;
       if (size <= off) continue;
       const fd = openSync(file, 'r');
       const buf = Buffer.alloc(size - off);
@@ -155,7 +159,7 @@ export async function cmdLogs(ref: string, opts: { follow?: boolean; tail?: stri
       offsets.set(file, off + end);
       let lines = logLines(buf.subarray(0, end).toString('utf8'), ts);
       if (first && tail !== undefined) lines = lines.slice(Math.max(0, lines.length - tail));
-      (file === f.stdout ? process.stdout : process.stderr).write(lines.join(''));
+      streamOf(file).write(lines.join(''));
     }
   };
   pump(true);
@@ -184,6 +188,7 @@ export async function cmdKill(refs: string[], opts: { signal?: string }): Promis
   for (const id of ids) {
     const { view, pid1 } = runningPid1(r, id, bootId);
     if (!pid1) throw new GlassboxError(`cannot kill container ${view.name}: container ${short(id)} is not running`);
+    await markStopped(r, id, bootId);
     await sendSignal(pid1, sig);
     await thawAfterSignal((view as RunState).cgroup);
     if (sig === 'SIGKILL' && view.detached) await waitReleased(r, id, bootId, 10_000);
@@ -196,13 +201,13 @@ export async function cmdKill(refs: string[], opts: { signal?: string }): Promis
 // namespace kills every process in it; the monitor's teardown then empties the cgroup as well).
 export async function cmdStop(refs: string[], opts: { time?: string }): Promise<number> {
   requireRoot('glassbox stop');
-  const secs = graceSeconds(opts.time);
+  const secs = opts.time === undefined ? undefined : graceSeconds(opts.time);
   const r = roots();
   const { bootId } = await readHostFacts();
   const ids = refs.map((ref) => resolveContainer(r, ref));
   for (const [i, id] of ids.entries()) {
     const view = await terminate(r, id, bootId, secs);
-    if (view.detached) await waitReleased(r, id, bootId, 15_000);
+    if (view.detached) await waitStopped(r, id, bootId, 15_000 + (secs ?? 0) * 1000);
     process.stdout.write(`${refs[i]}\n`);
   }
   return 0;
@@ -231,11 +236,12 @@ export async function cmdRm(refs: string[], opts: { force?: boolean; volumes?: b
     return { id, damaged, view, pid1, live };
   });
   // All the kills first: the monitors then tear their containers down side by side while we wait for each.
+  for (const w of work) if (w.live && w.view?.detached) await markStopped(r, w.id, bootId);
   for (const w of work) if (w.pid1) await sendSignal(w.pid1, 'SIGKILL').then(() => thawAfterSignal((w.view as RunState).cgroup));
   for (const [i, w] of work.entries()) {
     if (w.damaged) await removeDamaged(r, w.id);
     else {
-      if (w.live && !(await waitReleased(r, w.id, bootId, 15_000))) throw new GlassboxError(`container ${short(w.id)} did not stop in time`);
+      if (w.live && !(await waitStopped(r, w.id, bootId, 15_000))) throw new GlassboxError(`container ${short(w.id)} did not stop in time`);
       // rm -v: the anonymous volumes it made go too (read before its state goes).
       const own = opts.volumes ? containerMounts(r.root).find((c) => c.id === w.id) : undefined;
       await removeEnded(r, w.id, bootId, w.view!.name);
@@ -279,8 +285,10 @@ export async function cmdInspect(refs: string[], opts: { format?: string } = {})
         OOMKilled: (v as RunState).oomKilled ?? false,
         StartedAt: v.startedAt ?? null,
         FinishedAt: v.finishedAt ?? null,
+        ...(plan?.info.health ? { Health: readHealth(f.health) ?? { Status: 'starting', FailingStreak: 0, Log: [] } } : {}),
       },
-      Config: { Hostname: plan?.info.env.HOSTNAME ?? '', Env: plan ? Object.entries(plan.info.env).map(([k, val]) => `${k}=${val}`) : [], Cmd: v.command, Image: v.image, Labels: d.labels, Detached: !!v.detached, AutoRemove: !!v.autoRemove },
+      RestartCount: v.restartCount ?? 0,
+      Config: { Hostname: plan?.info.env.HOSTNAME ?? '', Env: plan ? Object.entries(plan.info.env).map(([k, val]) => `${k}=${val}`) : [], Cmd: v.command, Image: v.image, Labels: d.labels, Detached: !!v.detached, AutoRemove: !!v.autoRemove, ...lifecycleConfig(plan) },
       ImageID: plan?.info.imageId ?? '',
       HostConfig: plan?.info.security
         ? {
@@ -295,6 +303,8 @@ export async function cmdInspect(refs: string[], opts: { format?: string } = {})
             MaskedPaths: plan.info.security.maskedPaths,
             ReadonlyPaths: plan.info.security.readonlyPaths,
             Devices: plan.info.security.devices,
+            RestartPolicy: { Name: plan.info.lifecycle?.restart?.name ?? 'no', MaximumRetryCount: plan.info.lifecycle?.restart?.maxRetries ?? 0 },
+            ...(plan.info.lifecycle?.log ? { LogConfig: { Type: 'json-file', Config: { 'max-size': String(plan.info.lifecycle.log.maxSize), 'max-file': String(plan.info.lifecycle.log.maxFile ?? 1) } } } : {}),
           }
         : null,
       // The user mounts first, in docker's form (Type volume|bind|tmpfs, Name, Source, Destination in the container,
@@ -341,7 +351,7 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   if (opts.format !== undefined && !opts.plan) throw new GlassboxError('--format goes with --plan', { field: '--format', hint: 'glassbox exec --plan --format json NAME COMMAND' });
   const r = roots();
   const { bootId } = await readHostFacts();
-  const exec = await prepareExec(r, bootId, { ref, command, ...opts }, statusText);
+  const exec = await prepareExec(r, bootId, { ref, command, ...opts }, (v) => psRow(describe(r, v), Date.now(), true).Status);
   // --plan: print the steps exec would run, and run none of them.
   if (opts.plan) {
     process.stdout.write(opts.format === 'json' ? renderPlanJson(exec.plan) : renderScript(exec.plan, { lang, mode: 'exec', glassboxVersion: VERSION }));
@@ -349,6 +359,17 @@ export async function cmdExec(ref: string, command: string[], opts: { env?: stri
   }
   if (opts.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
   return runExec(r, bootId, exec, opts);
+}
+
+// docker inspect's Config fields for the stop signal and timeout and the health check (durations in nanoseconds).
+function lifecycleConfig(plan: Plan | undefined): Record<string, unknown> {
+  const life = plan?.info.lifecycle;
+  const h = plan?.info.health;
+  return {
+    StopSignal: life?.stopSignal ?? 'SIGTERM',
+    ...(life?.stopTimeout !== undefined ? { StopTimeout: life.stopTimeout } : {}),
+    ...(h ? { Healthcheck: { Test: h.test, Interval: h.intervalMs * 1e6, Timeout: h.timeoutMs * 1e6, StartPeriod: h.startPeriodMs * 1e6, Retries: h.retries } } : {}),
+  };
 }
 
 // The limits of a container in docker inspect's HostConfig fields.
@@ -374,7 +395,7 @@ export async function cmdRestart(refs: string[], opts: { time?: string }, lang: 
   const ids = refs.map((ref) => resolveContainer(r, ref));
   for (const [i, id] of ids.entries()) {
     const view = restartable(r, id, facts.bootId);
-    if (view.status === 'running' || view.status === 'removing') await stopContainer(r, id, facts.bootId, graceSeconds(opts.time));
+    if (view.status === 'running' || view.status === 'removing') await stopContainer(r, id, facts.bootId, opts.time === undefined ? undefined : graceSeconds(opts.time));
     await startAgain(r, facts, id, lang);
     process.stdout.write(`${refs[i]}\n`);
   }

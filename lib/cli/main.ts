@@ -92,6 +92,16 @@ function runFlags(cmd: Command): Command {
     .option('-l, --label <KEY=VALUE>', 'set a label on the container (repeatable; over the image\'s labels)', collect)
     .option('--label-file <file>', 'read KEY=VALUE label lines from a file (repeatable)', collect)
     .option('--privileged', 'turn off the protections: all capabilities, no seccomp, no masked paths, /sys writable, every device')
+    .option('--restart <policy>', 'with -d: no, on-failure[:MAX], always or unless-stopped; the monitor starts the container again when it ends')
+    .option('--health-cmd <command>', 'a shell command the monitor runs in the container to check its health (with -d)')
+    .option('--health-interval <duration>', 'time between health checks, like 30s or 1m30s (default 30s)')
+    .option('--health-timeout <duration>', 'time one health check may take (default 30s)')
+    .option('--health-retries <n>', 'failed checks in a row before the container is unhealthy (default 3)')
+    .option('--health-start-period <duration>', 'failed checks in this time after the start do not count (default 0s)')
+    .option('--no-healthcheck', "no health check (also none of the image's)")
+    .option('--stop-signal <signal>', 'the signal stop sends first (default SIGTERM, or the image\'s StopSignal)')
+    .option('--stop-timeout <secs>', 'seconds stop waits before SIGKILL (default 10)')
+    .option('--log-opt <key=value>', 'log rotation by the monitor: max-size=10m, max-file=3 (repeatable)', collect)
     .argument('<image|recipe.yaml>', 'an image from the store, a root directory, or a recipe file')
     .argument('[command...]', 'the command and its arguments')
     .passThroughOptions();
@@ -148,7 +158,8 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     if (verb === 'plan') {
       runFlags(cmd.description('print the plan: every command run would execute, explained'))
         .addOption(new Option('--format <format>', 'sh or json').choices(['sh', 'json']).default('sh'))
-        .option('--brief', 'one line per step: its number, title and command (with --format json: the compact form)');
+        .option('--brief', 'one line per step: its number, title and command (with --format json: the compact form)')
+        .option('--monitor', 'print the monitor script run -d would start (its restarts, health checks, log rotation)');
     }
     if (verb === 'script') runFlags(cmd.description('write up.sh and down.sh that do what run does, with plain sh')).requiredOption('-o, --output <dir>', 'directory to write the scripts to');
     const action = ({ run: 'cmdRun', plan: 'cmdPlan', script: 'cmdScript' } as const)[verb];
@@ -212,7 +223,8 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     .action(async (refs, opts) => run((v) => v.cmdInspect(refs, opts))());
   add('gc')
     ?.description('finish the cleanup of containers whose glassbox or monitor was killed (never touches a live one)')
-    .action(async () => run((v) => v.cmdGc(global()))());
+    .option('--restart', 'first start again the dead detached containers whose restart policy asks for it (host boot)')
+    .action(async (opts) => run((v) => v.cmdGc(global(), opts))());
   add('stats')
     ?.description('live resource use of running containers: CPU %, memory used / limit, processes (like docker stats)')
     .option('--no-stream', 'print one reading and exit')

@@ -24,12 +24,15 @@ import { goTime, runningFor } from '../format/status.ts';
 const GROUP_LEN = 'glassbox/'.length + 12;
 
 // glassbox gc
-export async function cmdGc(g: Global): Promise<number> {
+export async function cmdGc(g: Global, opts: { restart?: boolean } = {}): Promise<number> {
   requireRoot('glassbox gc');
   enableTrace(g.verbose);
   const facts = await readHostFacts();
+  // --restart (host boot): the dead containers whose restart policy asks for it are started again first.
+  const again = opts.restart ? await (await import('../container/restart.ts')).restartDead(roots(), facts, g.lang) : [];
   const rep = await collectGarbage(roots(), facts.bootId);
   const lines = [
+    ...again.map((id) => `started container ${id.slice(0, 12)} again (restart policy)`),
     ...rep.cgroups.map((c) => `removed cgroup ${c.slice(0, GROUP_LEN)}`),
     ...rep.containers.map((id) => `removed container ${id.slice(0, 12)}`),
     ...rep.runDirs.map((d) => `released ${d}`),

@@ -73,13 +73,13 @@ function networksOf(plan: Plan | undefined): string[] {
 
 export function describe(r: Roots, view: ContainerView): Described {
   const plan = recordedPlan(r, view.id);
-  const s = view as RunState & { health?: { Status?: string } | string; restarting?: boolean };
+  const s = view as RunState;
   let state: string = view.status;
   if (state === 'removing') state = 'exited';
   if (state === 'damaged') state = 'dead';
   if (state === 'running' && isFrozen(s.cgroup)) state = 'paused';
-  if (s.restarting) state = 'restarting';
-  const health = typeof s.health === 'string' ? s.health : s.health?.Status;
+  if (view.restarting) state = 'restarting';
+  const health = view.health?.status;
   return { view, plan, state, labels: plan?.info.labels ?? {}, networks: networksOf(plan), mounts: userMounts(plan), ...(health ? { health } : {}) };
 }
 

@@ -12,7 +12,7 @@ import { Executor } from '../exec/runner.ts';
 import { startDetached } from '../exec/spawn.ts';
 import type { HostFacts } from '../host/facts.ts';
 import type { Lang, Plan } from '../plan/types.ts';
-import { expandMonitor, monitorLaunch } from '../render/monitor-steps.ts';
+import { expandDuties, expandMonitor, monitorLaunch } from '../render/monitor-steps.ts';
 import { renderMonitor } from '../render/script.ts';
 import { writeFileAtomic } from '../state/atomic.ts';
 import { claimContainer, processStart, releaseContainer, selfOwner, stateDir, stateText, writeState, type Owner } from '../state/containers.ts';
@@ -40,14 +40,16 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
   const dir = opts.restart ? stateDir(r, id) : claimContainer(r, id, name, { 'state.json': stateText(state), 'config.json': planText(plan) });
   const files = monitorFiles(dir);
   const remove = opts.remove ? { nameLink: join(r.root, 'names', name), linkTarget: join('..', 'containers', id) } : undefined;
-  const monitorSteps = expandMonitor(await loadCatalog(), files, remove?.nameLink);
+  const catalog = await loadCatalog();
+  const monitorSteps = expandMonitor(catalog, files, remove?.nameLink);
+  const duties = expandDuties(catalog, plan, files);
   recordOrRelease(r, id, name, () => {
     // A new container's claim already holds its state and plan; a restart's directory holds the old ones.
     if (opts.restart) {
       writeFileSync(join(dir, 'config.json'), planText(plan));
       writeState(r, state);
     }
-    writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, steps: monitorSteps, remove }), { mode: 0o600 });
+    writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, steps: monitorSteps, remove, duties }), { mode: 0o600 });
   });
   let monitor: Owner | undefined;
   const exec = new Executor(plan, {
@@ -84,4 +86,14 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
     throw e;
   }
   return id;
+}
+
+// The monitor script run -d would write for a plan (glassbox plan --monitor): the same rendering, nothing written.
+export async function monitorScript(plan: Plan, r: Roots, opts: Pick<DetachOptions, 'remove' | 'lang'>): Promise<string> {
+  const { id, name } = plan.info;
+  const files = monitorFiles(stateDir(r, id));
+  const remove = opts.remove ? { nameLink: join(r.root, 'names', name), linkTarget: join('..', 'containers', id) } : undefined;
+  const catalog = await loadCatalog();
+  const steps = expandMonitor(catalog, files, remove?.nameLink);
+  return renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, steps, remove, duties: expandDuties(catalog, plan, files) });
 }

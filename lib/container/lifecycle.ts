@@ -11,7 +11,9 @@ import { GlassboxError } from '../errors.ts';
 import { ownerAlive, processStart, readState, releaseContainer, stateDir } from '../state/containers.ts';
 import { undoJournal } from '../state/gc.ts';
 import { journalFile, readJournal } from '../state/journal.ts';
-import { readView, viewOf, type ContainerView } from '../state/lifecycle.ts';
+import { monitorFiles, readView, viewOf, type ContainerView } from '../state/lifecycle.ts';
+import { writeFileAtomic } from '../state/atomic.ts';
+import type { Plan } from '../plan/types.ts';
 import type { Roots } from '../state/paths.ts';
 import { loadCatalog } from '../blocks/catalog.ts';
 import { planSignal } from '../plan/signal.ts';
@@ -64,13 +66,39 @@ export async function removeEnded(r: Roots, id: string, bootId: string, name: st
   releaseContainer(r, id, name);
 }
 
-// SIGTERM to PID 1, then SIGKILL once the grace period is over (PID 1's death ends its whole PID namespace).
-export async function terminate(r: Roots, id: string, bootId: string, secs: number): Promise<ReturnType<typeof runningPid1>['view']> {
+// The container's stop signal and grace period, as its plan recorded them (--stop-signal, --stop-timeout, the
+// image's StopSignal): SIGTERM and 10 s unless given.
+export function stopSettings(r: Roots, id: string): { signal: NodeJS.Signals; timeout: number } {
+  let life: Plan['info']['lifecycle'];
+  try {
+    life = (JSON.parse(readFileSync(`${stateDir(r, id)}/config.json`, 'utf8')) as Plan).info.lifecycle;
+  } catch {}
+  return { signal: (life?.stopSignal ?? 'SIGTERM') as NodeJS.Signals, timeout: life?.stopTimeout ?? 10 };
+}
+
+// Before stop, kill or rm -f signals a detached container: the marker its monitor checks, so the restart policy
+// does not start it again; a monitor waiting out its back-off is woken (SIGUSR1) to find it.
+export async function markStopped(r: Roots, id: string, bootId: string): Promise<void> {
+  const view = readView(r, id, bootId);
+  if (!view.detached) return;
+  writeFileAtomic(monitorFiles(stateDir(r, id)).stopped, '');
+  if (view.restarting && view.monitor && ownerAlive(view.monitor, bootId)) await sendSignal(view.monitor.pid, 'SIGUSR1');
+}
+
+// The stop signal (SIGTERM unless the container says otherwise) to PID 1, then SIGKILL once the grace period is
+// over (PID 1's death ends its whole PID namespace). `secs` undefined: the container's own --stop-timeout, else 10.
+export async function terminate(r: Roots, id: string, bootId: string, secs?: number): Promise<ReturnType<typeof runningPid1>['view']> {
+  await markStopped(r, id, bootId);
   const { view, pid1 } = runningPid1(r, id, bootId);
+  const settings = stopSettings(r, id);
+  const grace = secs ?? settings.timeout;
   if (pid1) {
-    await sendSignal(pid1, 'SIGTERM');
+    await sendSignal(pid1, grace === 0 ? 'SIGKILL' : settings.signal);
+    // A paused container takes the signal once it is thawed (a frozen process handles none).
     await thawAfterSignal((view as RunState).cgroup);
-    if (!(await waitExit(pid1, view.pidStart, secs * 1000))) await sendSignal(pid1, 'SIGKILL');
+    if (grace !== 0 && (grace < 0 || !(await waitExit(pid1, view.pidStart, grace * 1000)))) {
+      if (grace > 0) await sendSignal(pid1, 'SIGKILL');
+    }
   }
   return view;
 }
@@ -82,9 +110,21 @@ export async function sendSignal(pid: number, sig: NodeJS.Signals): Promise<void
 }
 
 // stop's work for one container: SIGTERM, SIGKILL after `secs`, then the wait for the monitor's release.
-export async function stopContainer(r: Roots, id: string, bootId: string, secs: number): Promise<void> {
+export async function stopContainer(r: Roots, id: string, bootId: string, secs?: number): Promise<void> {
   await terminate(r, id, bootId, secs);
-  if (!(await waitReleased(r, id, bootId, 15_000))) throw new GlassboxError(`container ${id.slice(0, 12)} did not stop in time`);
+  if (!(await waitStopped(r, id, bootId, 15_000))) throw new GlassboxError(`container ${id.slice(0, 12)} did not stop in time`);
+}
+
+// waitReleased for a container that was asked to stop: a PID 1 its monitor started again in the moment before it
+// saw the stop marker is killed as soon as it shows up.
+export async function waitStopped(r: Roots, id: string, bootId: string, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await waitReleased(r, id, bootId, 100)) return true;
+    const { pid1 } = runningPid1(r, id, bootId);
+    if (pid1) await sendSignal(pid1, 'SIGKILL');
+    if (Date.now() > until) return false;
+  }
 }
 
 // A signal to a paused container's PID 1 waits until its group thaws (a frozen process cannot even die): stop,

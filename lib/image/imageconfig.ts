@@ -3,6 +3,7 @@
 // (rootfs.diff_ids: the sha256 of each UNCOMPRESSED layer tar, bottom first). Manifests point at it by digest.
 
 import { GlassboxError } from '../errors.ts';
+import { readImageHealthcheck } from '../health/model.ts';
 import type { ImageConfig, ImageRecord } from './store.ts';
 
 export interface ParsedConfig {
@@ -46,6 +47,9 @@ export function parseImageConfig(bytes: Buffer | string, where: string): ParsedC
     const labels = Object.entries(c.Labels as Record<string, unknown>).filter(([, v]) => typeof v === 'string') as [string, string][];
     if (labels.length) config.Labels = Object.fromEntries(labels);
   }
+  const health = readImageHealthcheck(c.Healthcheck);
+  if (health) config.Healthcheck = health;
+  if (str(c.StopSignal)) config.StopSignal = str(c.StopSignal);
   return {
     config,
     diffIds,
@@ -62,7 +66,7 @@ export function parseImageConfig(bytes: Buffer | string, where: string): ParsedC
 export function buildImageConfig(record: ImageRecord, diffIds: string[]): string {
   const c = record.config;
   const config: Record<string, unknown> = {};
-  for (const k of ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'WorkingDir', 'Labels', 'Volumes'] as const) if (c[k] !== undefined) config[k] = c[k];
+  for (const k of ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'WorkingDir', 'Labels', 'Volumes', 'Healthcheck', 'StopSignal'] as const) if (c[k] !== undefined) config[k] = c[k];
   const j = {
     created: record.created,
     architecture: record.architecture ?? 'amd64',

@@ -36,6 +36,10 @@ export interface ImageConfig {
   Labels?: Record<string, string>;
   /** The image's VOLUMEs (container paths): each gets an anonymous volume unless the run mounts something there. */
   Volumes?: Record<string, object>;
+  /** docker's HEALTHCHECK (durations in nanoseconds); Test ["NONE"] turns an inherited one off. */
+  Healthcheck?: import('../health/model.ts').ImageHealthcheck;
+  /** docker's STOPSIGNAL, like SIGTERM. */
+  StopSignal?: string;
 }
 
 export interface ImageRecord {

@@ -481,8 +481,21 @@ export const GLOSSARY: Record<string, CommandInfo> = {
   cat: { text: t('print files', '打印文件内容'), operands: [t('a file to print', '要打印的文件')] },
   head: {
     text: t('print the first lines of files; given several, each under a "==> NAME <==" line', '打印文件的开头几行；给出多个文件时，每个文件打印在一行 "==> 文件名 <==" 的下面'),
-    flags: { '-n': val('how many lines of each file', '每个文件打印多少行') },
+    flags: { '-n': val('how many lines of each file', '每个文件打印多少行'), '-c': val('how many bytes', '打印多少字节') },
     operands: [t('a file to print', '要打印的文件')],
+  },
+  wc: {
+    text: t('count the lines, words or bytes of its input', '统计输入的行数、单词数或字节数'),
+    flags: { '-c': sw('count bytes', '统计字节数') },
+  },
+  date: {
+    text: t('print the date and time', '打印日期和时间'),
+    flags: { '-u': sw('in UTC', '使用 UTC 时间') },
+    operands: [t('+FORMAT: how to print it (%N: nanoseconds)', '+格式：怎样打印（%N：纳秒）')],
+  },
+  test: {
+    text: t('check a condition; the exit status is the answer (0: true)', '检查一个条件；退出码就是答案（0 表示真）'),
+    flags: { '-e': val('the file exists', '文件存在') },
   },
   tail: {
     text: t('print the last lines of a file', '打印文件的最后几行'),

@@ -22,6 +22,8 @@ export interface ExecRequest {
   container: Plan;
   /** The container's PID 1 (host PID), checked alive by the caller. */
   pid1: number;
+  /** Instead of pid1: a runtime reference the script sets (the monitor's health check, "$gb_ctr"). */
+  targetRef?: string;
   /** Random hex naming this exec's barrier and terminal wrapper in the container's run directory. */
   token: string;
   command: string[];
@@ -74,7 +76,7 @@ export function planExec(catalog: Catalog, req: ExecRequest): ExecPlan {
       // Without -t the command gets a session of its own with no terminal (with -t, script's new terminal is its).
       new_session: !!loader && !req.tty,
       setsid: !loader && !req.tty ? `${bin}/setsid` : undefined,
-      target: String(req.pid1),
+      target: req.targetRef ?? String(req.pid1),
       procs,
       wd: req.workdir === undefined ? undefined : `/proc/${req.pid1}/root${req.workdir}`,
       uid: String(user.uid),

@@ -69,6 +69,10 @@ export interface PreparedContainer {
   etc?: { hosts?: EtcTarget; resolv?: EtcTarget; hostname?: EtcTarget };
   /** Capabilities, no_new_privs, seccomp, --privileged (lib/security); absent means docker's defaults. */
   security?: SecurityChoice;
+  /** Restart policy, stop signal and timeout, log rotation. */
+  lifecycle?: import('../restart/policy.ts').PlanLifecycle;
+  /** The health check the monitor runs. */
+  health?: import('../health/model.ts').PlanHealth;
 }
 
 export interface PlanContext {
@@ -345,7 +349,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   steps.splice(firstBoot < 0 ? steps.length : firstBoot, 0, ...secSteps.boot);
   return {
     version: 1,
-    info: { id: c.id, name: c.name, image: c.imageRef, ...(c.imageId ? { imageId: c.imageId } : {}), ...(c.labels && Object.keys(c.labels).length ? { labels: c.labels } : {}), command: c.command, env: c.env, paths: p, layers: c.lowerDirs, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, process: processInfo(c, sec.start), ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}), ...(c.mounts ? { mounts: c.mounts } : {}), ...(c.anonymousVolumes?.length ? { anonymousVolumes: c.anonymousVolumes } : {}) },
+    info: { id: c.id, name: c.name, image: c.imageRef, ...(c.imageId ? { imageId: c.imageId } : {}), ...(c.labels && Object.keys(c.labels).length ? { labels: c.labels } : {}), command: c.command, env: c.env, paths: p, layers: c.lowerDirs, ...(cgroupInfo ? { cgroup: cgroupInfo } : {}), ...(c.network ? { network: planNetwork(c.network) } : {}), security: sec.info, process: processInfo(c, sec.start), ...(ctx.rootless ? { rootless: { enter: rootlessEnter(catalog) } } : {}), ...(c.mounts ? { mounts: c.mounts } : {}), ...(c.anonymousVolumes?.length ? { anonymousVolumes: c.anonymousVolumes } : {}), ...(c.lifecycle && Object.keys(c.lifecycle).length ? { lifecycle: c.lifecycle } : {}), ...(c.health ? { health: c.health } : {}) },
     steps,
     ...(cgroup?.teardown.length ? { teardown: [...recordEvents(catalog, cgroupInfo!, p.state, cgroup.setup), ...cgroup.teardown] } : {}),
   };

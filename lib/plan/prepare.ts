@@ -2,6 +2,8 @@
 // (Entrypoint + Cmd, Env, WorkingDir, User), looks users up in the image's /etc/passwd and resolves paths inside
 // the image, following its symbolic links as the container would. It reads files; it changes nothing.
 
+import { fromImage, mergeHealth, resolveHealth, type PlanHealth } from '../health/model.ts';
+import { parseStopSignal, type PlanLifecycle } from '../restart/policy.ts';
 import { existsSync, statSync } from 'node:fs';
 import { GlassboxError, placed, type Place } from '../errors.ts';
 import type { HostFacts } from '../host/facts.ts';
@@ -154,6 +156,20 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
     ...(network.mode !== 'none' || network.claims.length ? { network } : {}),
     ...(etc ? { etc } : {}),
     security: resolveSecurity(spec.security).choice,
+    ...lifecycleOf(spec, config),
     imageConfig: config,
   };
+}
+
+// The restart policy, stop signal and timeout, log rotation and health check: the spec's over the image's.
+function lifecycleOf(spec: ContainerSpec, config: ImageConfig): { lifecycle?: PlanLifecycle; health?: PlanHealth } {
+  const lifecycle: PlanLifecycle = {};
+  if (spec.restart && spec.restart.name !== 'no') lifecycle.restart = spec.restart;
+  const imageSignal = config.StopSignal ? parseStopSignal(config.StopSignal) : undefined;
+  const stopSignal = spec.stopSignal ?? (typeof imageSignal === 'string' ? imageSignal : undefined);
+  if (stopSignal && stopSignal !== 'SIGTERM') lifecycle.stopSignal = stopSignal;
+  if (spec.stopTimeout !== undefined) lifecycle.stopTimeout = spec.stopTimeout;
+  if (spec.logOpts?.maxSize) lifecycle.log = spec.logOpts;
+  const health = resolveHealth(mergeHealth(fromImage(config.Healthcheck), spec.healthcheck));
+  return { ...(Object.keys(lifecycle).length ? { lifecycle } : {}), ...(health ? { health } : {}) };
 }

@@ -192,6 +192,10 @@ export interface PlanInfo {
   mounts?: PlanMount[];
   /** The anonymous volumes this container made (removed with it by --rm, a foreground run's end, or rm -v). */
   anonymousVolumes?: string[];
+  /** Restart policy, stop signal and timeout, log rotation (lib/restart/policy.ts): the monitor and stop read them. */
+  lifecycle?: import('../restart/policy.ts').PlanLifecycle;
+  /** The health check the monitor runs (lib/health/model.ts), the image's merged with the recipe's and the flags'. */
+  health?: import('../health/model.ts').PlanHealth;
 }
 
 /** One user mount as docker's inspect shows it (Mounts[]). */

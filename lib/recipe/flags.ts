@@ -13,6 +13,8 @@ import { parseVolumeShort, validateSpec } from './validate.ts';
 import { parseNetwork } from '../net/model.ts';
 import { applySecurityOpt } from '../security/model.ts';
 import { parseMount, parseVolumesFrom } from '../volume/spec.ts';
+import { healthFromFlags, mergeHealth } from '../health/model.ts';
+import { parseLogOpts, parseRestart, parseStopSignal } from '../restart/policy.ts';
 
 export interface RunFlags {
   name?: string;
@@ -52,6 +54,18 @@ export interface RunFlags {
   /** -l/--label KEY=VALUE (KEY alone: an empty value) and --label-file (lines of the same). */
   label?: string[];
   labelFile?: string[];
+  restart?: string;
+  healthCmd?: string;
+  healthInterval?: string;
+  healthTimeout?: string;
+  healthRetries?: string;
+  healthStartPeriod?: string;
+  noHealthcheck?: boolean;
+  /** commander's form of --no-healthcheck: false when given. */
+  healthcheck?: boolean;
+  stopSignal?: string;
+  stopTimeout?: string;
+  logOpt?: string[];
 }
 
 /** Each resource flag's value, by the recipe key it sets. */
@@ -226,6 +240,7 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     for (const p of parsed.problems) problems.push(new GlassboxError(p.message, { field: p.flag, hint: p.hint }));
     if (parsed.spec) spec.network = parsed.spec;
   }
+  problems.push(...lifecycleFlags(spec, f, from));
   problems.push(...validateSpec(spec, host).map((p) => new GlassboxError(p.message, { ...placeOf(spec, p.path), hint: p.hint })));
   if (problems.length) throw new GlassboxErrors(problems);
   return spec;
@@ -242,4 +257,34 @@ function parseEnv(s: string): [string, string | undefined] | string {
 function splitOnce(s: string, sep: string): [string, string | undefined] {
   const i = s.indexOf(sep);
   return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+// --restart, --health-*, --stop-signal, --stop-timeout, --log-opt over the recipe's values.
+function lifecycleFlags(spec: ContainerSpec, f: RunFlags, from: (path: (string | number)[], flag: string) => void): GlassboxError[] {
+  const problems: GlassboxError[] = [];
+  if (f.restart !== undefined) {
+    const p = parseRestart(f.restart);
+    if (typeof p === 'string') problems.push(new GlassboxError(p, { field: '--restart' }));
+    else (spec.restart = p), from(['restart'], '--restart');
+  }
+  const h = healthFromFlags({ ...f, noHealthcheck: f.noHealthcheck || f.healthcheck === false });
+  for (const p of h.problems) problems.push(new GlassboxError(p.message, { field: p.flag }));
+  if (h.spec) (spec.healthcheck = mergeHealth(spec.healthcheck, h.spec)), from(['healthcheck'], f.noHealthcheck ? '--no-healthcheck' : '--health-cmd');
+  if (f.stopSignal !== undefined) {
+    const s = parseStopSignal(f.stopSignal);
+    if (typeof s === 'string') (spec.stopSignal = s), from(['stop_signal'], '--stop-signal');
+    else problems.push(new GlassboxError(s.error, { field: '--stop-signal' }));
+  }
+  if (f.stopTimeout !== undefined) {
+    const n = Number(f.stopTimeout);
+    if (!/^-?\d+$/.test(f.stopTimeout) || n < -1) problems.push(new GlassboxError(`expected a whole number of seconds, got "${f.stopTimeout}"`, { field: '--stop-timeout' }));
+    else (spec.stopTimeout = n), from(['stop_grace_period'], '--stop-timeout');
+  }
+  if (f.logOpt?.length) {
+    const parsed = parseLogOpts(f.logOpt);
+    for (const p of parsed.problems) problems.push(new GlassboxError(p, { field: '--log-opt' }));
+    spec.logOpts = { ...spec.logOpts, ...parsed.opts };
+    from(['logging'], '--log-opt');
+  }
+  return problems;
 }

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { resolve } from 'node:path';
 import { parseResources, type ResourceHost } from '../cgroup/resources.ts';
+import { healthFromRecipe, parseDuration } from '../health/model.ts';
+import { parseLogOpts, parseRestart, parseStopSignal } from '../restart/policy.ts';
 import { GlassboxError, GlassboxErrors, type SourcePos } from '../errors.ts';
 import { DEFAULT_NAMESPACES, type ContainerSpec, type Origins, type Volume } from './model.ts';
 import { RecipeSchema, type Recipe } from './schema.ts';
@@ -113,7 +115,9 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     }
     network = parsed.spec;
   }
+  const life = lifecycleOf(r, (message, path) => errors.push(new GlassboxError(message, { pos: positionOf(y, path), field: fieldPath(path) })));
   return {
+    ...life,
     name: r.name,
     image: r.image,
     rootdir: r.rootdir,
@@ -163,6 +167,38 @@ export function recipeOrigins(y: ParsedYaml): Origins {
         if (typeof k === 'string' || typeof k === 'number') child(k, pair.value as Node | null, pair.key as Node | null);
       }
     } else if (isSeq(node)) node.items.forEach((n, i) => child(i, n as Node | null));
+  }
+  return out;
+}
+
+// restart:, healthcheck:, stop_signal:, stop_grace_period:, logging: → the spec's lifecycle fields.
+function lifecycleOf(r: Recipe, problem: (message: string, path: (string | number)[]) => void): Partial<ContainerSpec> {
+  const out: Partial<ContainerSpec> = {};
+  if (r.restart !== undefined) {
+    const p = parseRestart(r.restart);
+    if (typeof p === 'string') problem(p, ['restart']);
+    else out.restart = p;
+  }
+  if (r.healthcheck) {
+    const h = healthFromRecipe(r.healthcheck);
+    for (const p of h.problems) problem(p.message, ['healthcheck', p.key]);
+    out.healthcheck = h.spec;
+  }
+  if (r.stop_signal !== undefined) {
+    const s = parseStopSignal(r.stop_signal);
+    if (typeof s === 'string') out.stopSignal = s;
+    else problem(s.error, ['stop_signal']);
+  }
+  if (r.stop_grace_period !== undefined) {
+    const d = parseDuration(r.stop_grace_period);
+    if (typeof d === 'string') problem(d, ['stop_grace_period']);
+    else out.stopTimeout = Math.ceil(d / 1000);
+  }
+  const o = r.logging?.options;
+  if (o) {
+    const parsed = parseLogOpts(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`));
+    for (const p of parsed.problems) problem(p, ['logging', 'options']);
+    out.logOpts = parsed.opts;
   }
   return out;
 }

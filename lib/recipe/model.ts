@@ -5,6 +5,8 @@ import type { Resources } from '../cgroup/resources.ts';
 import type { SourcePos } from '../errors.ts';
 import type { NetworkSpec } from '../net/model.ts';
 import type { SecuritySpec } from '../security/model.ts';
+import type { HealthSpec } from '../health/model.ts';
+import type { LogOpts, RestartPolicy } from '../restart/policy.ts';
 
 export const NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
@@ -52,6 +54,16 @@ export interface ContainerSpec {
   security?: SecuritySpec;
   /** Labels (docker's --label, recipe `labels:`); the image's labels are merged under them in prepare. */
   labels?: Record<string, string>;
+  /** --restart / `restart:`: what the monitor does when the container ends (detached containers only). */
+  restart?: RestartPolicy;
+  /** --health-* / `healthcheck:`: over the image's Healthcheck, field by field; test ['NONE'] turns it off. */
+  healthcheck?: HealthSpec;
+  /** --stop-signal / `stop_signal:` (canonical name, SIGTERM), over the image's StopSignal. */
+  stopSignal?: string;
+  /** --stop-timeout / `stop_grace_period:`: seconds between the stop signal and SIGKILL. */
+  stopTimeout?: number;
+  /** --log-opt max-size/max-file / `logging.options`: the monitor rotates the log files. */
+  logOpts?: LogOpts;
   /** The recipe file it came from, if any. */
   source?: string;
   /** Where each field came from, by field path (`volumes.1.source`), so the checks made after validation

@@ -67,6 +67,20 @@ export const SecuritySchema = z.strictObject({
   seccomp: z.enum(['default', 'unconfined']).optional().describe("the system-call filter: glassbox's default, or unconfined"),
 });
 
+const Duration = z.union([z.string().min(1), z.number().transform((n) => `${n}s`)]);
+export const HealthcheckSchema = z.strictObject({
+  test: z.union([z.string(), z.array(z.string())]).optional().describe('["CMD", ARG…], ["CMD-SHELL", "shell command"], a string (a shell command), or ["NONE"]'),
+  interval: Duration.optional().describe('time between checks, like 30s or 1m30s (default 30s)'),
+  timeout: Duration.optional().describe('time one check may take (default 30s)'),
+  retries: z.number().int().min(0).optional().describe('failures in a row before the container is unhealthy (default 3)'),
+  start_period: Duration.optional().describe('failures in this time after the start do not count (default 0s)'),
+  disable: z.boolean().optional().describe("true: no health check (also the image's)"),
+});
+export const LoggingSchema = z.strictObject({
+  driver: z.literal('json-file').optional().describe('only the monitor\'s log files (docker\'s json-file) are supported'),
+  options: z.strictObject({ 'max-size': z.union([z.string(), z.number()]).transform(String).optional(), 'max-file': z.union([z.string(), z.number()]).transform(String).optional() }).optional(),
+});
+
 export const RecipeSchema = z.strictObject({
   name: z.string().optional().describe('container name: lowercase letters, digits, _ . - (like docker --name)'),
   description: z.string().optional().describe('free text for people'),
@@ -95,6 +109,11 @@ export const RecipeSchema = z.strictObject({
     .union([z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), z.array(z.string())])
     .optional()
     .describe("labels (docker's --label): a map, or a list of KEY=VALUE (KEY alone: an empty value); merged over the image's"),
+  restart: z.string().min(1).optional().describe('run -d only: no, on-failure[:MAX], always, unless-stopped (docker --restart)'),
+  healthcheck: HealthcheckSchema.optional().describe("a health check run by the monitor, in docker-compose's syntax"),
+  stop_signal: z.union([z.string().min(1), z.number()]).transform(String).optional().describe('the signal stop sends first (default SIGTERM, or the image\'s)'),
+  stop_grace_period: Duration.optional().describe('time between the stop signal and SIGKILL, like 10s (default 10s)'),
+  logging: LoggingSchema.optional().describe('log rotation: options max-size (like 10m) and max-file'),
 });
 
 export type RecipeInput = z.input<typeof RecipeSchema>;

@@ -546,6 +546,23 @@ export interface MonitorFiles {
   done: string;
 }
 
+/** The log rotation steps of one stream (the monitor-logs block). */
+export interface LogSteps {
+  size: Step;
+  stamp: Step;
+  /** Run in this order by awk once the file reaches max-size. */
+  rotate: Step[];
+  maxSize: number;
+  log: string;
+}
+
+/** What the monitor does besides waiting: restarts, health checks, log rotation (each absent when not asked). */
+export interface MonitorDuties {
+  restart?: { steps: Step[]; policy: NonNullable<NonNullable<Plan['info']['lifecycle']>['restart']> };
+  health?: { steps: Step[]; check: Plan; health: NonNullable<Plan['info']['health']> };
+  logs?: { stdout: LogSteps; stderr: LogSteps };
+}
+
 export interface MonitorOptions {
   lang: Lang;
   glassboxVersion: string;
@@ -554,6 +571,8 @@ export interface MonitorOptions {
   steps: Step[];
   /** --rm: remove the state directory too, and release the name (this link, when it still points here). */
   remove?: { nameLink: string; linkTarget: string };
+  /** Restarts, health checks, log rotation (expandDuties in monitor-steps.ts). */
+  duties?: MonitorDuties;
 }
 
 /** The monitor block's steps by name (monitorSteps in monitor-steps.ts); --rm has the name steps, else `done`. */
@@ -610,6 +629,58 @@ const M = {
     en: 'The anonymous volumes stay until glassbox rm -v (without --rm, docker keeps them too).',
     zh: '匿名卷保留到 glassbox rm -v 为止（没有 --rm 时 docker 也保留它们）。',
   },
+  restartVars: (name: string, max: number): Text => ({
+    en: `Restart policy ${name}${max ? ` (at most ${max} restarts)` : ''}: the monitor starts the container again itself, in the same namespaces, cgroups and files. The restart count, the back-off in ms (docker's: 100 ms, doubled each time, reset after 10 s up), the runs so far, and the uptime at the last start.`,
+    zh: `重启策略 ${name}${max ? `（最多重启 ${max} 次）` : ''}：由监视脚本自己再次启动容器，使用同样的命名空间、控制组和文件。下面是重启次数、退避时间（毫秒；docker 的规则：100 毫秒，每次加倍，运行满 10 秒后重置）、已运行的次数，以及上次启动时的开机时长。`,
+  }),
+  wake: {
+    en: 'glassbox stop sends SIGUSR1 to cut a back-off short; the trap only notes it (a trapped signal is not passed on to the container: its PID 1 gets default handling).',
+    zh: 'glassbox stop 发送 SIGUSR1 来打断退避等待；trap 只是记下它（被 trap 的信号不会影响容器：它的 PID 1 得到默认的处理方式）。',
+  },
+  killTree: {
+    en: 'A process and everything under it, children first (their PIDs are listed by the kernel, read with the shell\'s own read).',
+    zh: '一个进程以及它下面的一切，先杀子进程（内核列出它们的 PID，用 shell 自带的 read 读取）。',
+  },
+  loop: {
+    en: 'Each turn of this loop is one run of the container: the first one glassbox boots, the next ones this script.',
+    zh: '这个循环每转一圈就是容器的一次运行：第一次由 glassbox 引导，以后由本脚本引导。',
+  },
+  reboot: {
+    en: 'A restart: glassbox is not here, so this script does its boot steps (the same commands, in the same order).',
+    zh: '重启：glassbox 不在，所以由本脚本执行它的引导步骤（同样的命令，同样的顺序）。',
+  },
+  bootAgain: {
+    en: 'The plan\'s boot steps, while PID 1 waits at the barrier; if one fails, the chain is killed and the policy decides again.',
+    zh: '计划中的引导步骤，此时 PID 1 在栅栏处等待；其中一步失败时杀死启动链，由策略重新决定。',
+  },
+  waitUsr1: {
+    en: 'Wait for it; its exit status is the container\'s. A trapped SIGUSR1 ends wait early, so wait again while the chain lives.',
+    zh: '等待它结束；它的退出码就是容器的退出码。被 trap 的 SIGUSR1 会让 wait 提前返回，所以只要启动链还活着就再等。',
+  },
+  healthEnd: {
+    en: 'The container ended: its health checks end too.',
+    zh: '容器结束了：它的健康检查也结束。',
+  },
+  teardownNow: {
+    en: "Kill what is left in the container's cgroup now, so the next run starts alone.",
+    zh: '现在就杀死容器控制组里剩下的一切，让下一次运行单独开始。',
+  },
+  policy: (name: string): Text => ({
+    en: name === 'on-failure' ? 'on-failure: only a non-zero exit status is restarted, within the count.' : `${name}: any end is restarted.`,
+    zh: name === 'on-failure' ? 'on-failure：只有非零退出码才重启，并且不超过次数。' : `${name}：任何结束都会重启。`,
+  }),
+  backoffReset: {
+    en: 'A run of 10 s or more resets the back-off to 100 ms (the integer seconds of /proc/uptime, read without a process).',
+    zh: '运行满 10 秒就把退避重置为 100 毫秒（取 /proc/uptime 的整数秒，不启动进程）。',
+  },
+  health: {
+    en: 'The health check, in the background beside the container: every interval, the same steps glassbox exec runs (a barrier, a chain into the container\'s namespaces, its cgroups joined before it goes on), allowed the timeout; its status and last five results in plain files.',
+    zh: '健康检查，在容器旁边后台运行：每个间隔执行一次和 glassbox exec 相同的步骤（栅栏、进入容器命名空间的命令链、放行之前加入它的控制组），限定超时；状态和最近五个结果保存在普通文件里。',
+  },
+  healthRule: (retries: number, startSecs: number): Text => ({
+    en: `A success makes it healthy; ${retries} failures in a row make it unhealthy; failures in the first ${startSecs} s (the start period) do not count while it is still starting.`,
+    zh: `一次成功就是 healthy；连续失败 ${retries} 次就是 unhealthy；还在 starting 时，头 ${startSecs} 秒（启动期）内的失败不计数。`,
+  }),
   keep: {
     en: 'The state directory (logs, exit status, the writable layer) stays until glassbox rm.',
     zh: '状态目录（日志、退出码、可写层）保留到 glassbox rm 为止。',
@@ -628,6 +699,8 @@ export function renderMonitor(plan: Plan, opts: MonitorOptions): string {
   const q = renderArg;
   const cmd = (s: Step) => renderStepCommand(s);
   const info = plan.info;
+  const d = opts.duties ?? {};
+  const rs = d.restart ? dutySteps(d.restart.steps, 'restart') : undefined;
   const out: string[] = [
     '#!/bin/sh',
     ...comment(T.container(info.name, info.id)[lang]),
@@ -640,14 +713,41 @@ export function renderMonitor(plan: Plan, opts: MonitorOptions): string {
     '',
   ];
   out.push('set -u', 'gb_pid=', 'gb_pid1=');
+  if (d.restart) {
+    out.push('', ...comment(M.restartVars(d.restart.policy.name, d.restart.policy.maxRetries)[lang]), 'gb_restarts=0', 'gb_delay=100', 'gb_run=0', 'gb_up0=0');
+    out.push(...comment(M.wake[lang]), "trap 'gb_wake=1' USR1");
+  }
   out.push(...retryFunction(plan, lang));
+  if (d.health || d.restart) out.push(...killTree(d, lang));
   out.push('', ...comment(m.stampStdout.why[lang]), cmd(m.fifosClear), cmd(m.fifos));
-  out.push(`${cmd(m.stampStdout)} <${q(files.stdoutFifo)} >>${q(files.stdout)} &`, 'gb_out=$!');
-  out.push(`${cmd(m.stampStderr)} <${q(files.stderrFifo)} >>${q(files.stderr)} &`, 'gb_err=$!');
-  out.push('', ...comment(M.start[lang]), `${shJoin(argvOf(start))} </dev/null >${q(files.stdoutFifo)} 2>${q(files.stderrFifo)} &`, 'gb_pid=$!', cmd(m.chain), cmd(m.chainPublish));
-  out.push('', ...comment(M.wait[lang]), 'gb_status=0', 'wait "$gb_pid" || gb_status=$?', 'wait "$gb_out" "$gb_err"', cmd(m.fifosRemove));
-  out.push(...comment(m.sigkillNoise.why[lang]));
-  out.push(`if [ "$gb_status" -eq 1 ] && ${cmd(m.sigkillTail)} 2>/dev/null | ${cmd(m.sigkillNoise)}; then gb_status=137; fi`);
+  const indent = d.restart ? '  ' : '';
+  const body: string[] = [];
+  if (d.logs) {
+    body.push(...comment(d.logs.stdout.stamp.why[lang]));
+    for (const [ls, fifo, v] of [[d.logs.stdout, files.stdoutFifo, 'gb_out'], [d.logs.stderr, files.stderrFifo, 'gb_err']] as const) {
+      const rotate = ls.rotate.map((r) => `${renderStepCommand(r)} 2>/dev/null`).join('; ');
+      body.push(`gb_size=$(${cmd(ls.size)} <${q(ls.log)} 2>/dev/null) || gb_size=0`);
+      body.push(`gb_log=${q(ls.log)} gb_max=${ls.maxSize} gb_size=$gb_size gb_rotate=${q(rotate)} ${cmd(ls.stamp)} <${q(fifo)} &`, `${v}=$!`);
+    }
+  } else {
+    body.push(`${cmd(m.stampStdout)} <${q(files.stdoutFifo)} >>${q(files.stdout)} &`, 'gb_out=$!');
+    body.push(`${cmd(m.stampStderr)} <${q(files.stderrFifo)} >>${q(files.stderr)} &`, 'gb_err=$!');
+  }
+  body.push('', ...comment(M.start[lang]), `${shJoin(argvOf(start))} </dev/null >${q(files.stdoutFifo)} 2>${q(files.stderrFifo)} &`, 'gb_pid=$!', cmd(m.chain), cmd(m.chainPublish));
+  if (d.restart && rs) body.push(...restartBoot(plan, rs, lang));
+  if (d.health) body.push(...healthLoop(d.health, lang));
+  if (d.restart) {
+    body.push('', ...comment(M.waitUsr1[lang]), 'while :; do', '  gb_status=0', '  wait "$gb_pid" || gb_status=$?', '  if [ "$gb_status" -gt 128 ] && kill -0 "$gb_pid" 2>/dev/null; then continue; fi', '  break', 'done');
+  } else body.push('', ...comment(M.wait[lang]), 'gb_status=0', 'wait "$gb_pid" || gb_status=$?');
+  if (d.health) body.push(...comment(M.healthEnd[lang]), 'gb_kill_tree "$gb_hpid"');
+  body.push('wait "$gb_out" "$gb_err"');
+  if (!d.restart) body.push(cmd(m.fifosRemove));
+  body.push(...comment(m.sigkillNoise.why[lang]));
+  body.push(`if [ "$gb_status" -eq 1 ] && ${cmd(m.sigkillTail)} 2>/dev/null | ${cmd(m.sigkillNoise)}; then gb_status=137; fi`);
+  if (d.restart && rs) body.push(...comment(m.pid1.why[lang]), `gb_pid1=$(${cmd(m.pid1)} 2>/dev/null) || gb_pid1=`, ...restartDecision(plan, d.restart.policy, rs, lang));
+  if (d.restart) {
+    out.push('', ...comment(M.loop[lang]), 'while :; do', ...body.map((l) => (l ? indent + l : l)), 'done', cmd(m.fifosRemove));
+  } else out.push(...body);
   out.push(...comment(m.exit.why[lang]), cmd(m.exit), cmd(m.exitPublish));
   out.push(...comment(m.pid1.why[lang]), `gb_pid1=$(${cmd(m.pid1)} 2>/dev/null) || gb_pid1=`);
   const teardown = plan.teardown ?? [];
@@ -680,4 +780,145 @@ export function renderMonitor(plan: Plan, opts: MonitorOptions): string {
   }
   out.push('exit "$gb_status"');
   return out.join('\n') + '\n';
+}
+
+// A duty block's expanded steps by their name in the block.
+function dutySteps(steps: Step[], as: string): (name: string) => Step {
+  return (name) => {
+    const s = steps.find((x) => x.id === `${as}.${name}`);
+    if (!s) throw new Error(`the ${as} block has no step ${name}`);
+    return s;
+  };
+}
+
+// gb_kill_tree PID: a process and everything under it (children first), with the kill step of a duty block.
+function killTree(d: MonitorDuties, lang: Lang): string[] {
+  const kill = d.health ? dutySteps(d.health.steps, 'health')('kill') : undefined;
+  const line = kill ? renderStepCommand(kill) : `kill -s KILL "$gb_victims"`;
+  return [
+    '',
+    ...comment(M.killTree[lang]),
+    'gb_kill_tree() {',
+    '  gb_kids=; read -r gb_kids 2>/dev/null < "/proc/$1/task/$1/children" || true',
+    '  for gb_k in $gb_kids; do gb_kill_tree "$gb_k"; done',
+    `  gb_victims=$1; ${line} 2>/dev/null || true`,
+    '}',
+  ];
+}
+
+// After the first run (glassbox booted that one): find the new PID 1 at its barrier and run the plan's boot steps
+// again, as glassbox did, then name it in the pid1 file.
+function restartBoot(plan: Plan, rs: (n: string) => Step, lang: Lang): string[] {
+  const c = (t: Text, indent = '') => comment(t[lang], '', indent);
+  const boot = plan.steps.filter((s) => s.phase === 'boot');
+  const out = [
+    '',
+    ...c(M.reboot),
+    'if [ "$gb_run" -gt 0 ]; then',
+    ...c(T.loopIntro, '  '),
+    '  gb_pid1=',
+    '  while [ -z "$gb_pid1" ] && kill -0 "$gb_pid" 2>/dev/null && [ -e "/proc/$gb_pid/exe" ]; do',
+    '    gb_children=; read -r gb_children 2>/dev/null < "/proc/$gb_pid/task/$gb_pid/children" || true',
+    '    for gb_child in $gb_children; do',
+    '      gb_wchan=; read -r gb_wchan 2>/dev/null < "/proc/$gb_child/wchan" || true',
+    '      if [ "$gb_wchan" = wait_for_partner ] && [ -e "/proc/$gb_child/exe" ] && ! [ "/proc/$gb_child/exe" -ef "/proc/$gb_pid/exe" ]; then gb_pid1=$gb_child; break; fi',
+    '    done',
+    '    [ -n "$gb_pid1" ] || sleep 0.01',
+    '  done',
+    ...c(M.bootAgain, '  '),
+    '  gb_boot=',
+    `  if [ -n "$gb_pid1" ] && ! ${renderStepCommand(rs('stopped-check'))}; then gb_boot=1; fi`,
+  ];
+  for (const s of boot) out.push(...c(s.title, '  '), `  [ -z "$gb_boot" ] || ${renderStepCommand(s)} || gb_boot=`);
+  out.push(`  if [ -n "$gb_boot" ]; then ${renderStepCommand(rs('pid1-write'))}; ${renderStepCommand(rs('pid1-publish'))}; else ${renderStepCommand(rs('abort'))} 2>/dev/null; fi`);
+  out.push('fi', 'read -r gb_up0 _ < /proc/uptime');
+  return out;
+}
+
+// Whether the policy starts the container again: not after stop/kill/rm -f (their marker), on-failure only after a
+// non-zero status and within its count; then the back-off (interruptible by stop's SIGUSR1), counted and visible.
+function restartDecision(plan: Plan, policy: { name: string; maxRetries: number }, rs: (n: string) => Step, lang: Lang): string[] {
+  const c = (t: Text) => comment(t[lang]);
+  const cmd = (s: Step) => renderStepCommand(s);
+  const wants =
+    policy.name === 'on-failure'
+      ? `[ "$gb_status" -ne 0 ]${policy.maxRetries > 0 ? ` && [ "$gb_restarts" -lt ${policy.maxRetries} ]` : ''}`
+      : 'true';
+  const out = ['', ...c(M.teardownNow)];
+  for (const t of plan.teardown ?? []) out.push(`${renderStepCommand(t)} || true`);
+  out.push(cmd(rs('pid1-clear')));
+  out.push(...comment(rs('stopped-check').why[lang]), `if ${cmd(rs('stopped-check'))}; then break; fi`);
+  out.push(...c(M.policy(policy.name)), `if ! { ${wants}; }; then break; fi`);
+  out.push(...c(M.backoffReset), 'read -r gb_up1 _ < /proc/uptime', 'if [ $(( ${gb_up1%.*} - ${gb_up0%.*} )) -ge 10 ]; then gb_delay=100; fi');
+  out.push(`gb_delay_s=$((gb_delay / 1000)).$(printf '%03d' $((gb_delay % 1000)))`);
+  out.push(...comment(rs('backoff-write').why[lang]), cmd(rs('backoff-write')), cmd(rs('backoff-publish')));
+  out.push(...comment(rs('sleep').why[lang]), `${cmd(rs('sleep'))} &`, 'gb_sleep=$!', 'gb_wake=', 'wait "$gb_sleep" || true', 'if [ -n "$gb_wake" ]; then gb_kill_tree "$gb_sleep"; fi');
+  out.push(`if ${cmd(rs('stopped-check'))}; then ${cmd(rs('backoff-clear'))}; break; fi`);
+  out.push('gb_delay=$((gb_delay * 2))', 'if [ "$gb_delay" -gt 60000 ]; then gb_delay=60000; fi');
+  out.push('gb_restarts=$((gb_restarts + 1))', ...comment(rs('count').why[lang]), cmd(rs('count')), cmd(rs('count-publish')));
+  out.push(...comment(rs('barrier').why[lang]), `if ! ${cmd(rs('barrier'))}; then ${cmd(rs('backoff-clear'))}; break; fi`, cmd(rs('backoff-clear')), 'gb_run=$((gb_run + 1))');
+  return out;
+}
+
+// The health check loop, in the background beside PID 1: every interval, the exec plan of the check (its barrier,
+// its chain in the container's namespaces, its cgroup joins) with a timeout; the state in plain files.
+function healthLoop(h: NonNullable<MonitorDuties['health']>, lang: Lang): string[] {
+  const c = (t: Text, indent = '') => comment(t[lang], '', indent);
+  const hs = dutySteps(h.steps, 'health');
+  const cmd = (s: Step) => renderStepCommand(s);
+  const dir = renderArg(hs('dir').argv!.at(-1)!);
+  const output = renderArg(hs('record').argv!.at(-1)!);
+  const { retries, startPeriodMs } = h.health;
+  const check: string[] = [];
+  for (const s of h.check.steps) {
+    if (s.kind === 'start') check.push(...startBlock(s, lang));
+    else check.push(renderStepCommand(s));
+  }
+  const undos = h.check.steps.filter((s) => s.undo).reverse().map((s) => `${shJoin(s.undo!)} || true`);
+  const inner = [
+    ...check,
+    ...c(hs('watchdog').why),
+    `( ${cmd(hs('watchdog'))}; gb_kill_tree "$gb_pid" ) &`,
+    'gb_dog=$!',
+    'gb_code=0',
+    'wait "$gb_pid" || gb_code=$?',
+    'gb_kill_tree "$gb_dog"',
+    ...undos,
+    'exit "$gb_code"',
+  ];
+  return [
+    '',
+    ...c(M.health),
+    '(',
+    `  ${cmd(hs('dir'))}`,
+    `  gb_health='starting 0'; ${cmd(hs('status'))}; ${cmd(hs('status-publish'))}`,
+    ...c(hs('pid1').why, '  '),
+    '  gb_ctr=',
+    `  while [ -z "$gb_ctr" ]; do gb_ctr=$(${cmd(hs('pid1'))} 2>/dev/null) || gb_ctr=; [ -n "$gb_ctr" ] || sleep 0.1; done`,
+    '  read -r gb_t0 _ < /proc/uptime',
+    '  gb_state=starting; gb_streak=0; gb_seq=0',
+    '  while :; do',
+    `    ${cmd(hs('interval'))}`,
+    `    gb_t1=$(${cmd(hs('clock'))})`,
+    '    gb_code=0',
+    '    (',
+    ...inner.map((l) => (l ? `      ${l}` : l)),
+    `    ) </dev/null >${output} 2>&1 || gb_code=$?`,
+    `    gb_t2=$(${cmd(hs('clock'))})`,
+    ...c(hs('record').why, '    '),
+    `    gb_seq=$((gb_seq + 1)); gb_entry=${dir}/$gb_seq; gb_old=${dir}/$((gb_seq - 5))`,
+    `    { printf '%s %s %s\\n' "$gb_t1" "$gb_t2" "$gb_code"; ${cmd(hs('record'))}; } > "$gb_entry"`,
+    `    ${cmd(hs('forget'))}`,
+    ...c(M.healthRule(retries, startPeriodMs / 1000), '    '),
+    '    if [ "$gb_code" -eq 0 ]; then gb_state=healthy; gb_streak=0',
+    '    else',
+    '      read -r gb_now _ < /proc/uptime',
+    `      if [ "$gb_state" = starting ] && [ $(( \${gb_now%.*} - \${gb_t0%.*} )) -lt ${Math.ceil(startPeriodMs / 1000)} ]; then :`,
+    `      else gb_streak=$((gb_streak + 1)); if [ "$gb_streak" -ge ${retries} ]; then gb_state=unhealthy; fi; fi`,
+    '    fi',
+    `    gb_health="$gb_state $gb_streak"; ${cmd(hs('status'))}; ${cmd(hs('status-publish'))}`,
+    '  done',
+    ') &',
+    'gb_hpid=$!',
+  ];
 }

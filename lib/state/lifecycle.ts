@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { MEMORY_EVENTS } from '../cgroup/events.ts';
 import { oomKills } from '../cgroup/stats.ts';
 import { GlassboxError } from '../errors.ts';
-import { listIds, nameOf, nameOwner, ownerAlive, readState, stateDir, type ContainerState, type Status } from './containers.ts';
+import { listIds, nameOf, nameOwner, ownerAlive, processStart, readState, stateDir, type ContainerState, type Status } from './containers.ts';
+import { readHealth, type HealthStatus } from '../health/state.ts';
 import type { Roots } from './paths.ts';
 
 export { MEMORY_EVENTS } from '../cgroup/events.ts';
@@ -27,6 +28,15 @@ export function monitorFiles(dir: string) {
     chain: join(dir, 'chain'),
     exit: join(dir, 'exit'),
     done: join(dir, 'done'),
+    /** Written by stop, kill and rm -f before their signal: the restart policy does not undo them. */
+    stopped: join(dir, 'stopped'),
+    /** The restart count, written by the monitor (State.RestartCount). */
+    restarts: join(dir, 'restarts'),
+    /** Present while the monitor waits to restart the container: the last exit status. */
+    backoff: join(dir, 'backoff'),
+    /** The health check's state: status (STATE STREAK) and the last five results (files named by sequence). */
+    health: join(dir, 'health'),
+    healthOut: join(dir, 'health.out'),
   };
 }
 
@@ -46,6 +56,67 @@ export interface ContainerView extends ContainerState {
   status: Status;
   /** True once the monitor ran every undo (a stopped detached container: only its state directory is left). */
   released: boolean;
+  /** The monitor waits to start it again (its restart policy's back-off); exitCode and finishedAt are the last run's. */
+  restarting?: boolean;
+  /** How often its monitor started it again. */
+  restartCount?: number;
+  /** The health check's status and failing streak (without the log: readHealth has it). */
+  health?: { status: HealthStatus; failingStreak: number };
+}
+
+// A number in a small file the monitor writes, or undefined.
+function readNumber(file: string): number | undefined {
+  try {
+    const t = readFileSync(file, 'utf8').trim();
+    return /^\d+$/.test(t) ? Number(t) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// The parent PID of a process (field 4 of /proc/PID/stat), or undefined.
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+// A running detached container as its monitor sees it now: a restart policy may have started a new PID 1 (named in
+// the pid1 file, accepted only as a grandchild of the monitor: its chain's child), or be waiting to (backoff).
+function monitorView(f: ReturnType<typeof monitorFiles>, s: ContainerState, released: boolean): ContainerView {
+  const v: ContainerView = { ...s, released };
+  const count = readNumber(f.restarts);
+  if (count !== undefined) v.restartCount = count;
+  const h = readHealth(f.health, false);
+  if (h) v.health = { status: h.Status, failingStreak: h.FailingStreak };
+  if (!s.monitor) return v;
+  const backoff = readNumber(f.backoff);
+  const pid1 = readNumber(f.pid1);
+  if (backoff !== undefined || pid1 === undefined) {
+    delete v.pid;
+    delete v.pidStart;
+    delete v.health;
+    if (backoff !== undefined) {
+      v.restarting = true;
+      v.exitCode = backoff;
+      try {
+        v.finishedAt = statSync(f.backoff).mtime.toISOString();
+      } catch {}
+    }
+    return v;
+  }
+  if (pid1 !== s.pid) {
+    const chain = parentOf(pid1);
+    if (chain !== undefined && parentOf(chain) === s.monitor.pid) {
+      v.pid = pid1;
+      const start = processStart(pid1);
+      if (start) v.pidStart = start;
+    } else delete v.pid;
+  }
+  return v;
 }
 
 // state.json corrected by what is true now: the monitor's exit file, and whether the owner still lives.
@@ -60,9 +131,10 @@ export function viewOf(r: Roots, s: ContainerState, bootId: string): ContainerVi
   if (exit !== undefined && /^\d+$/.test(exit)) {
     const { pid: _gone, ...rest } = s;
     const oomKilled = Number(exit) === 137 && oomKilledFrom(dir);
-    return { ...rest, status: released ? 'exited' : 'removing', exitCode: Number(exit), finishedAt: statSync(f.exit).mtime.toISOString(), released, ...(oomKilled ? { oomKilled } : {}) };
+    const restartCount = readNumber(f.restarts);
+    return { ...rest, status: released ? 'exited' : 'removing', exitCode: Number(exit), finishedAt: statSync(f.exit).mtime.toISOString(), released, ...(oomKilled ? { oomKilled } : {}), ...(restartCount ? { restartCount } : {}) };
   }
-  if ((s.status === 'running' || s.status === 'created') && ownerAlive(s.owner, bootId)) return { ...s, released };
+  if ((s.status === 'running' || s.status === 'created') && ownerAlive(s.owner, bootId)) return s.detached && s.status === 'running' ? monitorView(f, s, released) : { ...s, released };
   // Made by `glassbox create`: recorded, nothing of it exists on the host yet (no owner, no journal).
   if (s.status === 'created' && !s.owner) return { ...s, released: true };
   if (s.status === 'exited') return { ...s, released };

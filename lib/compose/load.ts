@@ -300,6 +300,7 @@ function loadFile(file: string, shown: string, text: string, lookup: Lookup, ctx
   }
   if (problems.length > before) {
     const errs = problems.splice(before).map((p) => new GlassboxError(p.message, { pos: positionOf(y, p.path), field: fieldPath(p.path), hint: p.hint }));
+    errs.sort((a, b) => a.pos!.line - b.pos!.line || a.pos!.col - b.pos!.col);
     throw new GlassboxErrors(errs);
   }
   return { model, tags: tagsOf(y), y };
@@ -359,7 +360,7 @@ export function loadComposeProject(opts: LoadOptions): ComposeProject {
       const at = `services.${n}.depends_on.${dep}`;
       if (dep === n) place(at, `service "${n}" depends on itself`);
       else if (!(dep in all)) {
-        if (d.required) place(at, `service "${n}" depends on undefined service "${dep}"`, hintFor(dep, Object.keys(all)));
+        if (d.required) place(at, `service "${n}" depends on undefined service "${dep}"`, hintFor(dep, Object.keys(all)) ?? `services: ${Object.keys(all).join(', ')}`);
         else (delete s.depends_on[dep], enabled && warn(`service "${n}" depends on undefined service "${dep}" (required: false: ignored)`));
       } else if (enabled && !(dep in services)) {
         if (d.required) place(at, `service "${n}" depends on "${dep}", which is not enabled by the active profiles`, `enable one of its profiles: ${all[dep]!.profiles.join(', ')}`);
@@ -397,7 +398,7 @@ export function loadComposeProject(opts: LoadOptions): ComposeProject {
 
 function hintFor(name: string, known: string[]): string | undefined {
   const near = known.find((k) => k.toLowerCase() === name.toLowerCase()) ?? known.find((k) => k.startsWith(name) || name.startsWith(k));
-  return near ? `did you mean "${near}"?` : known.length ? `known: ${known.join(', ')}` : undefined;
+  return near ? `did you mean "${near}"?` : undefined;
 }
 
 // -p, then COMPOSE_PROJECT_NAME, then the files' `name:` (normalised), then the project directory's name.

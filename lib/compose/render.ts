@@ -1,6 +1,6 @@
 // `docker compose config`: the merged, interpolated model printed back as a compose file, in the canonical long
 // forms (ports and volumes as mappings, depends_on as a map, environment as a map), durations in Go's spelling
-// (1m30s) and sizes in bytes, as compose-go prints them. Reading the output back gives the same project.
+// (1m30s), sizes in bytes and a literal `$` as `$$`, as compose-go prints them. Reading the output back gives the same project.
 
 import { stringify } from 'yaml';
 import type { ComposeProject, ComposeService } from './model.ts';
@@ -54,6 +54,14 @@ export function serviceConfig(s: ComposeService): Record<string, unknown> {
   return out;
 }
 
+// Every string with its `$` written `$$`, so that the printed file, read again, means the same (as compose does).
+function escapeDollars(v: unknown): unknown {
+  if (typeof v === 'string') return v.replaceAll('$', '$$$$');
+  if (Array.isArray(v)) return v.map(escapeDollars);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeDollars(x)]));
+  return v;
+}
+
 // The whole project as YAML.
 export function renderConfig(project: ComposeProject): string {
   const doc: Record<string, unknown> = { name: project.name };
@@ -61,5 +69,5 @@ export function renderConfig(project: ComposeProject): string {
   if (!empty(project.networks)) doc.networks = sorted(project.networks);
   if (!empty(project.volumes)) doc.volumes = sorted(project.volumes);
   for (const [k, v] of Object.entries(project.extensions ?? {})) doc[k] = v;
-  return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
+  return stringify(escapeDollars(doc), { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 }

@@ -148,7 +148,7 @@ function cast(path: Path, s: string): unknown {
   return rule[1] === 'int' && !Number.isInteger(Number(t)) ? s : Number(t);
 }
 
-// Maps whose keys are the user's (service names, variables, labels): `x-` and `<<` there are ordinary keys.
+// Maps whose keys are the user's (service names, variables, labels): an `x-` key there is an ordinary key.
 const FREE_MAPS: string[][] = [
   ['services'], ['networks'], ['volumes'],
   ['services', '*', 'environment'], ['services', '*', 'labels'], ['services', '*', 'depends_on'], ['services', '*', 'networks'],
@@ -191,7 +191,7 @@ function prepare(y: ParsedYaml, lookup: Lookup, warn: (w: string) => void): Prep
     if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
     if (v && typeof v === 'object') {
       const free = isFree(path);
-      const m = free ? (v as Record<string, unknown>) : applyMergeKeys(v as Record<string, unknown>);
+      const m = applyMergeKeys(v as Record<string, unknown>);
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(m)) {
         if (!free && k.startsWith('x-')) {

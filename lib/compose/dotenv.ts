@@ -45,7 +45,8 @@ export function parseDotenv(text: string, lookup: Lookup = () => undefined): { v
       body = body.slice(0, end);
       if (q === "'") values[key] = body;
       else {
-        const unescaped = body.replace(/\\([nrt"\\$])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c);
+        // \$ is a literal dollar: kept as $$ through interpolation, which turns it back into $.
+        const unescaped = body.replace(/\\([nrt"\\$])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t', $: '$$' })[c] ?? c);
         values[key] = interpolateString(unescaped, get);
       }
       continue;

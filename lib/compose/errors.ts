@@ -56,6 +56,12 @@ export function composeZodErrors(y: ParsedYaml, schema: z.ZodType, error: z.ZodE
       }
       continue;
     }
+    if (issue.code === 'invalid_key') {
+      // A map key the schema refuses (a service name): at the key, with the key's own message.
+      const inner = (issue as unknown as { issues?: Issue[] }).issues?.[0];
+      out.push(new GlassboxError(inner?.message ?? issue.message, { pos: positionOf(y, path.slice(0, -1), String(path.at(-1))), field: fieldPath(path) }));
+      continue;
+    }
     let message = issue.message;
     if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) {
       message = issue.input === undefined ? `is required (expected ${expectedName(issue.expected ?? '?')})` : `expected ${expectedName(issue.expected ?? '?')}, got ${typeName(issue.input)}`;

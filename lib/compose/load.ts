@@ -19,6 +19,7 @@ import { GlassboxError, GlassboxErrors, type SourcePos } from '../errors.ts';
 import { stringProblems } from '../recipe/limits.ts';
 import { fieldPath, parseYaml, positionOf, type ParsedYaml } from '../recipe/yamlpos.ts';
 import { parseDotenv } from './dotenv.ts';
+import { findCycle } from './graph.ts';
 import { composeZodErrors } from './errors.ts';
 import { interpolateString, InterpolationError, type Lookup } from './interpolate.ts';
 import { mergeFiles, type Tag, type Tags } from './merge.ts';
@@ -195,8 +196,8 @@ function prepare(y: ParsedYaml, lookup: Lookup, warn: (w: string) => void): Prep
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(m)) {
         if (!free && k.startsWith('x-')) {
-          if (path.length === 0) extensions[k] = x;
-          else if (path.length === 2 && path[0] === 'services') (serviceExtensions[String(path[1])] ??= {})[k] = x;
+          if (path.length === 0) extensions[k] = walk(x, [k]);
+          else if (path.length === 2 && path[0] === 'services') (serviceExtensions[String(path[1])] ??= {})[k] = walk(x, [...path, k]);
           continue;
         }
         out[k] = walk(x, [...path, k]);
@@ -247,7 +248,9 @@ function originsOf(y: ParsedYaml, into: Record<string, SourcePos>): void {
         const at = `${name}.${String(attr.key.value)}`;
         into[at] = pos(attr.value ?? attr.key);
         const v = attr.value;
-        if (!isCollection(v) || !['depends_on', 'networks', 'volumes'].includes(String(attr.key.value))) continue;
+        if (!['depends_on', 'networks', 'volumes'].includes(String(attr.key.value))) continue;
+        if (isScalar(v)) into[`${at}.${String(v.value)}`] = pos(v);
+        if (!isCollection(v)) continue;
         if (isSeq(v)) v.items.forEach((x, i) => {
           into[`${at}.${i}`] = pos(x);
           if (isScalar(x)) into[`${at}.${String(x.value)}`] = pos(x);
@@ -379,6 +382,9 @@ export function loadComposeProject(opts: LoadOptions): ComposeProject {
       if (v.type === 'volume' && v.source !== undefined && !(v.source in volumes)) place(`services.${n}.volumes`, `service "${n}" refers to undefined volume "${v.source}" (volumes.${i})`, hintFor(v.source, Object.keys(volumes)) ?? 'declare it under the top-level volumes:');
     });
   }
+  // A cycle is refused when the file is read, as docker compose does (startOrder refuses it too).
+  const cycle = errors.length ? undefined : findCycle(Object.keys(all), (n) => Object.keys(all[n]!.depends_on).filter((d) => d in all));
+  if (cycle) place(`services.${cycle[0]}.depends_on`, `dependency cycle: ${cycle.join(' → ')}`, 'a service cannot wait for a service that waits for it');
   if (errors.length) throw new GlassboxErrors(errors);
   return {
     name,

@@ -206,8 +206,9 @@ export function normaliseService(name: string, s: ServiceInput, ctx: NormaliseCo
   set('hostname', s.hostname);
   if (s.depends_on !== undefined) {
     const d: Record<string, ServiceDependency> = {};
-    if (Array.isArray(s.depends_on)) for (const n of s.depends_on) d[n] = { condition: 'service_started', restart: false, required: true };
-    else for (const [n, x] of Object.entries(s.depends_on)) d[n] = { condition: x.condition, restart: x.restart ?? false, required: x.required ?? true };
+    const list = typeof s.depends_on === 'string' ? [s.depends_on] : s.depends_on;
+    if (Array.isArray(list)) for (const n of list) d[n] = { condition: 'service_started', restart: false, required: true };
+    else for (const [n, x] of Object.entries(list)) d[n] = { condition: x.condition, restart: x.restart ?? false, required: x.required ?? true };
     out.depends_on = d;
   }
   if (s.healthcheck !== undefined) out.healthcheck = healthcheck(s.healthcheck, at('healthcheck'), ctx);

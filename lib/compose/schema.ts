@@ -53,6 +53,7 @@ export const Healthcheck = z.strictObject({
 });
 
 const DependsOn = z.union([
+  z.string().describe('one service (podman-compose accepts this; docker compose wants a list)'),
   z.array(z.string()),
   z.record(
     z.string(),
@@ -98,7 +99,7 @@ export const Service = z.strictObject({
   environment: ListOrDict.optional(),
   env_file: EnvFile.optional(),
   ports: z.array(z.union([Str, z.number(), PortLong])).optional(),
-  expose: z.array(z.union([Str, z.number()])).optional(),
+  expose: z.array(z.union([Str.regex(/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/, 'expected PORT, PORT-PORT, with /tcp or /udp'), Int])).optional(),
   volumes: z.array(z.union([Str, VolumeLong])).optional(),
   tmpfs: StringOrList.optional(),
   working_dir: Str.optional(),
@@ -155,7 +156,7 @@ export const Volume = z.union([
 export const ComposeFileSchema = z.strictObject({
   version: Scalar.optional().describe('obsolete: ignored with a warning, as docker compose does'),
   name: Str.optional().describe('the project name (lowercase letters, digits, _ and -)'),
-  services: z.record(z.string(), z.union([Service, z.null()])).optional(),
+  services: z.record(z.string().regex(/^[a-zA-Z0-9._-]+$/, 'a service name is letters, digits, ".", "_" and "-"'), z.union([Service, z.null()])).optional(),
   networks: z.record(z.string(), Network).optional(),
   volumes: z.record(z.string(), Volume).optional(),
 });

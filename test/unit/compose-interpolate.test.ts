@@ -81,11 +81,12 @@ test('dotenv: comments, export, quotes, escapes, interpolation, KEY alone', () =
     'E=${A}-${FROM_ENV}',
     'FROM_ENV',
     'F=',
+    'H="\\$A stays"',
     'G="multi',
     'line"',
   ].join('\n');
   const r = parseDotenv(text, (k) => ({ FROM_ENV: 'env' })[k]);
   assert.deepEqual(r.problems, []);
-  assert.deepEqual(r.values, { A: '1', B: 'two words', C: '$A literal', D: 'line\nnext 1', E: '1-env', FROM_ENV: 'env', F: '', G: 'multi\nline' });
+  assert.deepEqual(r.values, { A: '1', B: 'two words', C: '$A literal', D: 'line\nnext 1', E: '1-env', FROM_ENV: 'env', F: '', H: '$A stays', G: 'multi\nline' });
   assert.deepEqual(parseDotenv('ok=1\n=bad\n').problems, [{ line: 2, message: 'expected KEY=VALUE, got "=bad"' }]);
 });

@@ -301,6 +301,10 @@ volumes:
   assert.deepEqual(s.extensions, { 'x-note': 'kept' });
   assert.deepEqual(p.volumes, { data: { external: true, name: 'data' } });
   assert.deepEqual(p.networks, {}, 'network_mode: host needs no project network');
+  // depends_on as one string (podman-compose's form); x- values are interpolated too.
+  const one = load('x-tag: &tag ${TAG:-3}\nservices:\n  a:\n    image: x\n    depends_on: b\n  b:\n    image: "x:${TAG:-3}"\n', { env: { TAG: '4' } });
+  assert.deepEqual(Object.keys(one.services.a!.depends_on), ['b']);
+  assert.deepEqual(one.extensions, { 'x-tag': '4' });
   // depends_on as a map without a list, and mem_limit alone.
   const q = load('services:\n  a:\n    image: x\n    mem_limit: 256m\n    cpus: 1.5\n    depends_on:\n      b: {condition: service_started, required: false}\n  b:\n    image: x\n');
   assert.deepEqual(q.services.a!.limits, { memory: 256 * 1024 ** 2, cpus: 1.5 });
@@ -327,10 +331,15 @@ services:
 `,
   });
   try {
-    const p = loadComposeProject({ workdir: dir, env: {} });
-    assert.throws(() => startOrder(p), (e) => e instanceof GlassboxError && e.format() === 'compose.yaml:4:17: services.a.depends_on: dependency cycle: a → b → c → a (a service cannot wait for a service that waits for it)');
+    const want = 'compose.yaml:4:17: services.a.depends_on: dependency cycle: a → b → c → a (a service cannot wait for a service that waits for it)';
+    assert.deepEqual(errorsOf({ workdir: dir, env: {} }), [want]);
+    // startOrder refuses a cycle by itself too (a model built by other code).
+    const p = loadComposeProject({ workdir: dir, env: {}, files: ['-'], readStdin: () => 'services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x}\n  d: {image: x}\n' });
+    p.services.b!.depends_on.a = { condition: 'service_started', restart: false, required: true };
+    assert.throws(() => startOrder(p), (e) => e instanceof GlassboxError && e.message === 'dependency cycle: a → b → a');
     assert.deepEqual(startOrder(p, ['d']), [['d']]);
     assert.throws(() => startOrder(p, ['nope']), /no such service: nope/);
+    assert.deepEqual(badFile('services:\n  a:\n    image: x\n    depends_on: a\n'), ['compose.yaml:4:17: services.a.depends_on.a: service "a" depends on itself']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -429,6 +438,8 @@ services:
     profiles: [tools]
 `), ['compose.yaml:4:18: services.web.depends_on.tool: service "web" depends on "tool", which is not enabled by the active profiles (enable one of its profiles: tools)']);
   assert.deepEqual(badFile('services:\n  a:\n    image: "cost $${}"\n    command: "${}"\n'), ['compose.yaml:4:14: services.a.command: invalid interpolation format: "${}" (write a literal $ as $$)']);
+  assert.deepEqual(badFile('services:\n  Web App:\n    image: x\n'), ['compose.yaml:2:3: services.Web App: a service name is letters, digits, ".", "_" and "-"']);
+  assert.deepEqual(badFile('services:\n  web:\n    image: x\n    expose: ["80/icmp"]\n'), ['compose.yaml:4:14: services.web.expose.0: expected PORT, PORT-PORT, with /tcp or /udp']);
   assert.deepEqual(badFile(''), ['compose.yaml:1:1: the compose file is empty (a compose file starts with `services:`)']);
   assert.deepEqual(badFile('services:\n  a:\n    image: x\n  a:\n    image: y\n'), ['compose.yaml:4:3: YAML syntax error: Map keys must be unique (check indentation and quoting)']);
 });

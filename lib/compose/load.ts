@@ -175,7 +175,7 @@ interface Prepared {
 }
 
 // Interpolates every string value, applies merge keys and casts, and takes `x-` keys out (step 3).
-function prepare(y: ParsedYaml, lookup: Lookup, warn: (w: string) => void): Prepared {
+function prepare(y: ParsedYaml, tags: Tags, lookup: Lookup, warn: (w: string) => void): Prepared {
   const errors: GlassboxError[] = [];
   const extensions: Record<string, unknown> = {};
   const serviceExtensions: Record<string, Record<string, unknown>> = {};
@@ -200,6 +200,8 @@ function prepare(y: ParsedYaml, lookup: Lookup, warn: (w: string) => void): Prep
           else if (path.length === 2 && path[0] === 'services') (serviceExtensions[String(path[1])] ??= {})[k] = walk(x, [...path, k]);
           continue;
         }
+        // A !reset value only clears what earlier files said (merge.ts): the file itself does not have it.
+        if (tags.get([...path, k].join('.')) === 'reset') continue;
         out[k] = walk(x, [...path, k]);
       }
       return out;
@@ -268,7 +270,8 @@ function loadFile(file: string, shown: string, text: string, lookup: Lookup, ctx
   if (typeof y.value !== 'object' || Array.isArray(y.value)) throw new GlassboxError('a compose file must be a YAML mapping', { pos: { file: shown, line: 1, col: 1 }, hint: 'a compose file starts with `services:`' });
   const strings = stringProblems(y.value);
   if (strings.length) throw new GlassboxErrors(strings.map((p) => new GlassboxError(p.message, { pos: positionOf(y, p.path), field: fieldPath(p.path) || '(top level)', hint: p.hint })));
-  const { value, extensions, serviceExtensions } = prepare(y, lookup, warn);
+  const tags = tagsOf(y);
+  const { value, extensions, serviceExtensions } = prepare(y, tags, lookup, warn);
   const parsed = ComposeFileSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) throw new GlassboxErrors(composeZodErrors(y, ComposeFileSchema, parsed.error));
   const f: ComposeFileInput = parsed.data;
@@ -306,7 +309,7 @@ function loadFile(file: string, shown: string, text: string, lookup: Lookup, ctx
     errs.sort((a, b) => a.pos!.line - b.pos!.line || a.pos!.col - b.pos!.col);
     throw new GlassboxErrors(errs);
   }
-  return { model, tags: tagsOf(y), y };
+  return { model, tags, y };
 }
 
 function listOrDictStrings(v: Record<string, unknown> | string[]): Record<string, string> {

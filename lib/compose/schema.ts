@@ -156,9 +156,9 @@ export const Volume = z.union([
 export const ComposeFileSchema = z.strictObject({
   version: Scalar.optional().describe('obsolete: ignored with a warning, as docker compose does'),
   name: Str.optional().describe('the project name (lowercase letters, digits, _ and -)'),
-  services: z.record(z.string().regex(/^[a-zA-Z0-9._-]+$/, 'a service name is letters, digits, ".", "_" and "-"'), z.union([Service, z.null()])).optional(),
-  networks: z.record(z.string(), Network).optional(),
-  volumes: z.record(z.string(), Volume).optional(),
+  services: z.union([z.record(z.string().regex(/^[a-zA-Z0-9._-]+$/, 'a service name is letters, digits, ".", "_" and "-"'), z.union([Service, z.null()])), z.null()]).optional(),
+  networks: z.union([z.record(z.string(), Network), z.null()]).optional(),
+  volumes: z.union([z.record(z.string(), Volume), z.null()]).optional(),
 });
 
 export type ComposeFileInput = z.input<typeof ComposeFileSchema>;

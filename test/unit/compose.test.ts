@@ -195,6 +195,7 @@ services:
     environment:
       FOO: !reset null
     dns: !override [9.9.9.9]
+    command: !reset {}
 `,
   });
   try {
@@ -202,6 +203,9 @@ services:
     assert.deepEqual(app.ports, []);
     assert.deepEqual(app.environment, { KEEP: '1' });
     assert.deepEqual(app.dns, ['9.9.9.9']);
+    assert.equal(app.command, undefined, 'a !reset value is not validated: {} is no command, but it only clears');
+    // An empty services: (or networks:) is allowed, as docker compose allows it.
+    assert.deepEqual(Object.keys(load('services:\nnetworks:\n').services), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -97,7 +97,7 @@ test('schemas/compose.schema.json is current (node --import tsx scripts/compose-
   const text = readFileSync(new URL('../../schemas/compose.schema.json', import.meta.url), 'utf8');
   assert.equal(text, composeJsonSchema());
   const schema = JSON.parse(text);
-  const service = schema.properties.services.additionalProperties.anyOf[0];
+  const service = schema.properties.services.anyOf[0].additionalProperties.anyOf[0];
   assert.ok(service.properties.depends_on && service.properties.healthcheck && service.properties.deploy);
   assert.equal(service.additionalProperties, false);
   assert.deepEqual(service.patternProperties, { '^x-': {} });

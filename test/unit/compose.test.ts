@@ -168,6 +168,11 @@ test('project names: -p, COMPOSE_PROJECT_NAME, name:, the directory normalised',
   assert.equal(load(text, { env: { COMPOSE_PROJECT_NAME: 'fromenv' } }).name, 'fromenv');
   assert.equal(load(text, { projectName: 'flag', env: { COMPOSE_PROJECT_NAME: 'fromenv' } }).name, 'flag');
   assert.deepEqual(errorsOf({ workdir: join(FIX, 'webapp'), env: {}, projectName: 'Bad Name' }), ['-p: invalid project name "Bad Name" (use lowercase letters, digits, _ and -, starting with a letter or digit)']);
+  // COMPOSE_PROJECT_NAME and COMPOSE_PROFILES may come from .env, as with docker compose.
+  const fromDotenv = load('services:\n  a:\n    image: x\n  b:\n    image: x\n    profiles: [extra]\n', {}, { '.env': 'COMPOSE_PROJECT_NAME=dotenvname\nCOMPOSE_PROFILES=extra\n' });
+  assert.equal(fromDotenv.name, 'dotenvname');
+  assert.deepEqual(Object.keys(fromDotenv.services), ['a', 'b']);
+  assert.deepEqual(errorsOf({ workdir: join(FIX, 'webapp'), env: { COMPOSE_PROJECT_NAME: 'UPPER' } }), ['COMPOSE_PROJECT_NAME: invalid project name "UPPER" (use lowercase letters, digits, _ and -, starting with a letter or digit)']);
   const dir = project({ 'My_Project.Dir/compose.yaml': 'services:\n  a:\n    image: busybox\n' });
   try {
     assert.equal(loadComposeProject({ workdir: join(dir, 'My_Project.Dir'), env: {} }).name, 'my_projectdir');
@@ -444,6 +449,7 @@ services:
   assert.deepEqual(badFile('services:\n  a:\n    image: "cost $${}"\n    command: "${}"\n'), ['compose.yaml:4:14: services.a.command: invalid interpolation format: "${}" (write a literal $ as $$)']);
   assert.deepEqual(badFile('services:\n  Web App:\n    image: x\n'), ['compose.yaml:2:3: services.Web App: a service name is letters, digits, ".", "_" and "-"']);
   assert.deepEqual(badFile('services:\n  web:\n    image: x\n    expose: ["80/icmp"]\n'), ['compose.yaml:4:14: services.web.expose.0: expected PORT, PORT-PORT, with /tcp or /udp']);
+  assert.match(badFile('services:\n  a:\n    image: x\n    env_file: [nowhere.env]\n')[0]!, /^compose\.yaml:4:15: services\.a\.env_file: env file \/.*\/nowhere\.env not found \(create it, or mark it `required: false`\)$/);
   assert.deepEqual(badFile(''), ['compose.yaml:1:1: the compose file is empty (a compose file starts with `services:`)']);
   assert.deepEqual(badFile('services:\n  a:\n    image: x\n  a:\n    image: y\n'), ['compose.yaml:4:3: YAML syntax error: Map keys must be unique (check indentation and quoting)']);
 });

@@ -182,7 +182,11 @@ function prepare(y: ParsedYaml, tags: Tags, lookup: Lookup, warn: (w: string) =>
   const walk = (v: unknown, path: Path): unknown => {
     if (typeof v === 'string') {
       try {
-        return cast(path, interpolateString(v, lookup, (name) => warn(`the "${name}" variable is not set: it is an empty string (${fieldPath(path)})`)));
+        const unset = (name: string) => {
+          const at = positionOf(y, path);
+          warn(`${at.file}:${at.line}:${at.col}: ${fieldPath(path)}: the "${name}" variable is not set, so it is an empty string`);
+        };
+        return cast(path, interpolateString(v, lookup, unset));
       } catch (e) {
         if (!(e instanceof InterpolationError)) throw e;
         errors.push(new GlassboxError(e.message, { pos: positionOf(y, path), field: fieldPath(path), hint: e.kind === 'invalid' ? 'write a literal $ as $$' : 'set it in the environment or in .env' }));
@@ -439,7 +443,14 @@ function finishService(name: string, p: PartialService, lookup: Lookup, place: (
       if (ef.required) place(`services.${name}.env_file`, `env file ${ef.path} not found`, 'create it, or mark it `required: false`');
       continue;
     }
-    const parsed = parseDotenv(readFileSync(ef.path, 'utf8'), lookup);
+    let text: string;
+    try {
+      text = readFileSync(ef.path, 'utf8');
+    } catch (e) {
+      place(`services.${name}.env_file`, `cannot read env file ${ef.path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      continue;
+    }
+    const parsed = parseDotenv(text, lookup);
     for (const pr of parsed.problems) place(`services.${name}.env_file`, `${ef.path}:${pr.line}: ${pr.message}`);
     Object.assign(environment, parsed.values);
   }

@@ -124,7 +124,7 @@ test('.env interpolation: the process environment wins, $$ escapes, defaults, ca
     const alt = loadComposeProject({ workdir: dir, files: [join(FIX, 'dotenv', 'compose.yaml')], env: {}, envFiles: ['other.env'] });
     assert.equal(alt.services.web!.image, 'nginx:alt');
     assert.deepEqual(alt.services.web!.environment.USER, '');
-    assert.ok(alt.warnings.some((w) => w.startsWith('the "DB_USER" variable is not set')), alt.warnings.join('\n'));
+    assert.ok(alt.warnings.includes(`${join(FIX, 'dotenv', 'compose.yaml')}:7:13: services.web.environment.USER: the "DB_USER" variable is not set, so it is an empty string`), alt.warnings.join('\n'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

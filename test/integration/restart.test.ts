@@ -69,7 +69,7 @@ test('--restart always: survives kill -9 of its PID 1 (same ID, name, files; a n
   const runs = await ok(['exec', 'always', 'cat', '/runs']);
   assert.equal(runs, 'up\nup\n');
   await until('both runs in the log', async () => (await ok(['logs', 'always'])) === 'started\nstarted\n');
-  assert.match(await psLine('always'), /running/);
+  assert.match(await psLine('always'), / Up /);
   // glassbox stop is not undone by the policy.
   await ok(['stop', '-t', '1', 'always']);
   const stopped = await row('always');

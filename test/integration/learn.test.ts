@@ -304,7 +304,7 @@ test('learn --exec in a terminal: a shell in the container from the first step, 
     assert.doesNotMatch(s, /┃ should-not-run/, 'the command never ran');
     assert.deepEqual(execFiles(id), [], 'no exec journal or barrier left');
     const ps = await sb.gb(['ps']);
-    assert.match(ps.stdout, /execterm +glassbox\/base:latest +"sleep 120" +running/);
+    assert.match(ps.stdout, /execterm +glassbox\/base:latest +"sleep 120" +Up /);
   } finally {
     await t.stop();
     await sb.gb(['rm', '-f', 'execterm'], { timeoutMs: 60_000 });

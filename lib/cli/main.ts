@@ -87,6 +87,12 @@ function runFlags(cmd: Command): Command {
     .option('--cap-drop <cap>', 'drop a capability, or ALL (repeatable)', collect)
     .option('--security-opt <opt>', 'no-new-privileges[=true|false], seccomp=unconfined (repeatable)', collect)
     .option('--privileged', 'turn off the protections: all capabilities, no seccomp, no masked paths, /sys writable, every device')
+    .option('--ulimit <name=soft[:hard]>', 'a resource limit, like nofile=1024:2048 (repeatable; set with prlimit)', collect)
+    .option('--device <host[:container[:rwm]]>', "give the container a host device, like /dev/fuse (repeatable)", collect)
+    .option('--sysctl <key=value>', 'a namespaced kernel parameter docker allows: kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.* (repeatable)', collect)
+    .option('--shm-size <size>', 'size of /dev/shm (default 64m)')
+    .option('--pull <policy>', 'missing (default: pull an image the store lacks), always, or never')
+    .option('--cidfile <file>', "write the container's ID to this file (refused if it exists)")
     .argument('<image|recipe.yaml>', 'an image from the store, a root directory, or a recipe file')
     .argument('[command...]', 'the command and its arguments')
     .passThroughOptions();

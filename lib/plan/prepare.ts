@@ -17,6 +17,7 @@ import { containerPaths, type Roots } from '../state/paths.ts';
 import type { PreparedContainer } from './planner.ts';
 import { etcTargets, prepareNetwork } from '../net/prepare.ts';
 import { probeNetwork } from '../net/probe.ts';
+import { prepareExtras } from './prepare-extras.ts';
 
 import { DEFAULT_PATH } from './types.ts';
 export { DEFAULT_PATH };
@@ -133,7 +134,9 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   const kernel = spec.network && !['none', 'host', 'container'].includes(spec.network.mode) ? await probeNetwork() : undefined;
   const network = await prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId, at: (path) => at('network', ...path), ...(kernel ? { kernel } : {}) });
   const etc = network.mode === 'none' ? undefined : await placed(image, () => etcTargets((p) => resolveInLayers(lowerDirs, p), paths.rootfs, overlay ? paths.upper : undefined));
+  const extras = prepareExtras(spec, network.mode);
   return {
+    ...extras,
     id,
     name,
     imageRef,

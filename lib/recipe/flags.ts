@@ -12,6 +12,7 @@ import { placeOf, setOrigin } from './origins.ts';
 import { parseVolumeShort, validateSpec } from './validate.ts';
 import { parseNetwork } from '../net/model.ts';
 import { applySecurityOpt } from '../security/model.ts';
+import { applyExtraFlags } from './extra-flags.ts';
 
 export interface RunFlags {
   name?: string;
@@ -44,6 +45,12 @@ export interface RunFlags {
   capAdd?: string[];
   capDrop?: string[];
   securityOpt?: string[];
+  ulimit?: string[];
+  device?: string[];
+  sysctl?: string[];
+  shmSize?: string;
+  pull?: string;
+  cidfile?: string;
 }
 
 /** Each resource flag's value, by the recipe key it sets. */
@@ -180,6 +187,7 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     for (const p of parsed.problems) problems.push(new GlassboxError(p.message, { field: p.flag, hint: p.hint }));
     if (parsed.spec) spec.network = parsed.spec;
   }
+  problems.push(...applyExtraFlags(spec, f, from));
   problems.push(...validateSpec(spec, host).map((p) => new GlassboxError(p.message, { ...placeOf(spec, p.path), hint: p.hint })));
   if (problems.length) throw new GlassboxErrors(problems);
   return spec;

@@ -1,6 +1,7 @@
 // Loads a recipe file: YAML → zod structure check → normalised ContainerSpec → semantic checks. Every error
 // carries file:line:col; nothing on the system is touched.
 
+import { recipeExtras } from './recipe-extras.ts';
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { resolve } from 'node:path';
@@ -94,7 +95,9 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     }
     network = parsed.spec;
   }
+  const extras = recipeExtras(r, (message, path) => errors.push(new GlassboxError(message, { pos: positionOf(y, path), field: fieldPath(path) })));
   return {
+    ...extras,
     name: r.name,
     image: r.image,
     rootdir: r.rootdir,

@@ -79,6 +79,16 @@ export const RecipeSchema = z.strictObject({
   volumes: z.array(VolumeSchema).default([]).describe('SRC:DST[:ro] strings, or {type: bind|tmpfs, …} objects'),
   network: NetworkSchema.optional().describe('networking: a mode (none, host, bridge, container:NAME, a network name) or {mode, ports, ip, dns, add_hosts}'),
   security: SecuritySchema.optional().describe('capabilities, no_new_privs, seccomp, privileged'),
+  ulimits: z
+    .record(z.string(), z.union([z.number().int(), z.strictObject({ soft: z.number().int(), hard: z.number().int() })]))
+    .optional()
+    .describe('resource limits set with prlimit (compose syntax): nofile: {soft: 1024, hard: 2048}, or nproc: 65535'),
+  devices: z.array(z.string().min(1)).optional().describe('host devices to give the container: HOST[:CONTAINER[:rwm]], like /dev/fuse'),
+  sysctls: z
+    .union([z.record(z.string(), z.union([z.string(), z.number()]).transform(String)), z.array(z.string().min(1))])
+    .optional()
+    .describe("namespaced kernel parameters docker allows (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.*): a map or KEY=VALUE list"),
+  shm_size: z.union([z.string().min(1), z.number()]).optional().describe('size of /dev/shm, like 128m (default 64m)'),
   resources: ResourcesSchema.optional().describe('resource limits, enforced with cgroups (memory, memory_swap, cpus, cpu_shares, cpuset_cpus, pids)'),
 });
 

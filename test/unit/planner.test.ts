@@ -210,7 +210,10 @@ for (const v of variants) {
       const i = plain.indexOf('--', plain.findIndex((a) => a.startsWith('--wd='))) + 1;
       assert.deepEqual(plain.slice(i, i + 2), [`${PATHS.run}/bin/setsid`, '--']);
       argv = [...plain.slice(0, i + 1), '--ctty', ...plain.slice(i + 1)];
-      assert.equal(steps.find((x) => x.id === 'terminal.wrapper')!.write!.value, `#!/bin/sh\nexec ${shJoin(argv)}`);
+      // run -t: the terminal is first bound at /dev/console (the console block), then the chain runs.
+      const console = `nsenter --mount=${PATHS.nsDir}/mount mount --bind /proc/self/fd/0 ${PATHS.rootfs}/dev/console || exit 125\n`;
+      const wrapped = steps.find((x) => x.id === 'terminal.wrapper')!.write!.value;
+      assert.equal(wrapped, `#!/bin/sh\n${v.container.root === 'chroot' || v.ctx.rootless ? '' : console}exec ${shJoin(argv)}`);
     }
     for (const flag of ['--pdeathsig', '--kill-child']) assert.ok(argv.includes(flag), `start argv lacks ${flag}`);
     assert.equal(argv.filter((a) => a.startsWith('--mount-proc=')).length, 1, 'start argv mounts one /proc');
@@ -351,7 +354,7 @@ test('planner variant: -t wraps the start chain in a script that util-linux scri
   const wrapper = plan.steps.find((s) => s.id === 'terminal.wrapper')!;
   assert.equal(wrapper.write!.path, `${PATHS.run}/tty.sh`);
   const bin = `${PATHS.run}/bin`;
-  assert.ok(wrapper.write!.value.startsWith(`#!/bin/sh\nexec ${bin}/setpriv --pdeathsig KILL `));
+  assert.ok(wrapper.write!.value.startsWith(`#!/bin/sh\nnsenter --mount=${PATHS.nsDir}/mount mount --bind /proc/self/fd/0 ${PATHS.rootfs}/dev/console || exit 125\nexec ${bin}/setpriv --pdeathsig KILL `));
   assert.ok(wrapper.write!.value.includes(` -- ${bin}/setsid --ctty -- ${bin}/glassbox-seccomp-load ${PATHS.run}/seccomp.filter ${bin}/setpriv `));
   assert.deepEqual(start.needs, ['terminal.executable']);
   // Without -t, PID 1 gets a new session with no controlling terminal.

@@ -79,6 +79,7 @@ export const RecipeSchema = z.strictObject({
   volumes: z.array(VolumeSchema).default([]).describe('SRC:DST[:ro] strings, or {type: bind|tmpfs, …} objects'),
   network: NetworkSchema.optional().describe('networking: a mode (none, host, bridge, container:NAME, a network name) or {mode, ports, ip, dns, add_hosts}'),
   security: SecuritySchema.optional().describe('capabilities, no_new_privs, seccomp, privileged'),
+  resources: ResourcesSchema.optional().describe('resource limits, enforced with cgroups (memory, memory_swap, cpus, cpu_shares, cpuset_cpus, pids)'),
   ulimits: z
     .record(z.string(), z.union([z.number().int(), z.strictObject({ soft: z.number().int(), hard: z.number().int() })]))
     .optional()
@@ -89,7 +90,6 @@ export const RecipeSchema = z.strictObject({
     .optional()
     .describe("namespaced kernel parameters docker allows (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.*): a map or KEY=VALUE list"),
   shm_size: z.union([z.string().min(1), z.number()]).optional().describe('size of /dev/shm, like 128m (default 64m)'),
-  resources: ResourcesSchema.optional().describe('resource limits, enforced with cgroups (memory, memory_swap, cpus, cpu_shares, cpuset_cpus, pids)'),
 });
 
 export type RecipeInput = z.input<typeof RecipeSchema>;

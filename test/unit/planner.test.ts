@@ -119,6 +119,26 @@ const variants: Variant[] = [
     lang: 'en',
   },
   {
+    name: 'run flags: --ulimit, --device, --sysctl, --shm-size (cgroup v1, the device allowed in devices.allow)',
+    golden: 'run-flags-plan.en.sh.txt',
+    container: hello({
+      namespaces: ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'],
+      ulimits: ['--nofile=1024:2048'],
+      devices: [{ host: '/dev/fuse', path: '/dev/fuse', type: 'c', major: 10, minor: 229, mode: '0666', permissions: 'rwm' }, { host: '/dev/null', path: '/dev/sub/x', type: 'c', major: 1, minor: 3, mode: '0666', permissions: 'r' }],
+      sysctls: [{ key: 'kernel.shmmax', value: '1234567', ns: 'ipc' }, { key: 'net.ipv4.ip_unprivileged_port_start', value: '80', ns: 'net' }],
+      shmSize: 128 * MiB,
+    }),
+    ctx: { ...READY, cgroup: V1_LAYOUT },
+    lang: 'en',
+  },
+  {
+    name: 'cgroup v2 with a cgroup namespace: cgroup2 read-only at /sys/fs/cgroup, a --device in the eBPF filter',
+    golden: 'cgroup-v2-ns-plan.en.sh.txt',
+    container: hello({ namespaces: ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'], devices: [{ host: '/dev/fuse', path: '/dev/fuse', type: 'c', major: 10, minor: 229, mode: '0666', permissions: 'rwm' }] }),
+    ctx: { ...READY, cgroup: V2_LAYOUT, deviceFilter: '/usr/libexec/glassbox-device-filter' },
+    lang: 'en',
+  },
+  {
     name: '--init and -t: tini bound at /dev/init, the start chain run by script on a new terminal',
     golden: 'init-tty-plan.en.sh.txt',
     container: hello({ init: '/usr/bin/tini-static', tty: true }),

@@ -126,7 +126,7 @@ colour: blue
 `,
     want: [
       'bad.yaml:2:1: colour: unknown key "colour" in recipe (known keys: name, description, image, rootdir, command, ' +
-        'entrypoint, env, workdir, hostname, user, namespaces, root, rootfs, read_only, init, volumes, network, security, resources)',
+        'entrypoint, env, workdir, hostname, user, namespaces, root, rootfs, read_only, init, volumes, network, security, resources, ulimits, devices, sysctls, shm_size)',
     ],
   },
   {

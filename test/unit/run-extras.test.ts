@@ -109,3 +109,26 @@ test('run options: --ulimit, --device, --sysctl repeatable; --shm-size, --pull, 
   assert.equal(o.pull, 'never');
   assert.equal(o.cidfile, '/tmp/x');
 });
+
+test('pull progress: a byte bar per layer on a terminal, plain lines otherwise', async () => {
+  const { pullProgress } = await import('../../lib/cli/images.ts');
+  const capture = (isTTY: boolean) => {
+    let text = '';
+    const stream = { isTTY, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream;
+    return { stream, text: () => text };
+  };
+  const d = `sha256:${'a'.repeat(64)}`;
+  const tty = capture(true);
+  const p = pullProgress(tty.stream);
+  p.layers!([d]);
+  p.layer!(d, 'downloading', { got: 1048576, total: 2097152 });
+  p.finish(); // draws now (updates in between are drawn at most every 100 ms)
+  assert.match(tty.text(), /aaaaaaaaaaaa: downloading \[={15}> {14}\] 1\.0 MB \/ 2\.0 MB/);
+  const plain = capture(false);
+  const q = pullProgress(plain.stream);
+  q.layers!([d]);
+  q.layer!(d, 'downloading', { got: 1, total: 2 });
+  q.layer!(d, 'downloading', { got: 2, total: 2 });
+  q.layer!(d, 'done');
+  assert.equal(plain.text(), 'aaaaaaaaaaaa: downloading\naaaaaaaaaaaa: pull complete\n');
+});

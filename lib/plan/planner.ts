@@ -388,7 +388,8 @@ function consoleOf(c: PreparedContainer, ctx: PlanContext): boolean {
 
 // The dev block's --device and console values.
 function devParams(c: PreparedContainer, ctx: PlanContext): Record<string, unknown> {
-  const standard = (d: PreparedDevice) => d.host === d.path && DEV_NODES.includes(d.path);
+  // A standard node is there already; with --privileged every host node is copied in at its own path.
+  const standard = (d: PreparedDevice) => d.host === d.path && (DEV_NODES.includes(d.path) || !!c.security?.privileged);
   const made = (c.devices ?? []).filter((d) => !standard(d));
   const dirs = [...new Set(made.map((d) => d.path.slice(0, d.path.lastIndexOf('/'))).filter((d) => d !== '/dev'))];
   return {

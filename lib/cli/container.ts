@@ -4,7 +4,7 @@
 // the terminal — warnings, the published ports, the detached container's ID, the base image's spinner — is
 // printed here.
 
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GlassboxError, placed } from '../errors.ts';
 import { preloadSpawner } from '../exec/spawn.ts';
@@ -67,6 +67,23 @@ export async function cmdScript(target: string, command: string[], flags: RunFla
   return 0;
 }
 
+// A file that cannot be written is the flag's problem, named as such.
+function placedSync(place: { field: string }, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    throw new GlassboxError(`cannot write ${(e as NodeJS.ErrnoException).path ?? 'the file'}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, place);
+  }
+}
+
+// run --pull: an image the store lacks (missing) or every image (always) is pulled first, with the pull verb's
+// progress on standard error (loaded only when a pull happens).
+async function pullForRun(ref: string, missing: boolean): Promise<void> {
+  if (missing) process.stderr.write(`Unable to find image '${ref}' locally\n`);
+  const { pullQuietly } = await import('./images.ts');
+  await pullQuietly(ref);
+}
+
 // glassbox run: make the container, run it in the foreground, undo everything, return its exit code; with -d,
 // start it under its monitor and print its ID.
 export async function cmdRun(target: string, command: string[], flags: RunFlags, g: Global): Promise<number> {
@@ -81,7 +98,13 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   if (flags.restart !== undefined && flags.restart !== 'no' && flags.rm) throw new GlassboxError('conflicting options: --restart and --rm', { field: '--restart' });
   // docker's check: a terminal for the container needs one to copy from.
   if (flags.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
-  const { plan, roots: r, facts, prepared } = await planFor(target, command, flags, { buildBase: true, progress: withSpinner });
+  // docker: an existing --cidfile is refused before anything is made.
+  if (flags.cidfile !== undefined && existsSync(flags.cidfile)) {
+    throw new GlassboxError(`Container ID file found, make sure the other container isn't running or delete ${flags.cidfile}`, { field: '--cidfile' });
+  }
+  const { plan, roots: r, facts, prepared } = await planFor(target, command, flags, { buildBase: true, progress: withSpinner, pull: pullForRun });
+  // Written once the container exists (its name and ID claimed), as docker writes it at create.
+  const cid = () => flags.cidfile !== undefined && placedSync({ field: '--cidfile' }, () => writeFileSync(flags.cidfile!, plan.info.id, { flag: 'wx' }));
   setTraceNames(planNames(plan));
   if (plan.info.security?.privileged) {
     warn('PRIVILEGED container: every capability, no seccomp filter, no no_new_privs, no masked /proc paths, /sys writable, every device allowed. Root in it is root on this host.');
@@ -89,16 +112,20 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   if (plan.info.health && !flags.detach) warn('the health check runs only for detached containers (run -d): their monitor runs it');
   if (plan.info.network?.ports.length && !flags.detach) process.stderr.write(`glassbox: ${portsText(plan.info.network.ports)}\n`);
   if (flags.detach) {
-    const id = await withClaims(prepared, plan, () => runDetachedPlan(plan, r, facts, { remove: !!flags.rm, lang: g.lang }));
+    const id = await withClaims(prepared, plan, () => {
+      cid();
+      return runDetachedPlan(plan, r, facts, { remove: !!flags.rm, lang: g.lang });
+    });
     process.stdout.write(`${id}\n`);
     return 0;
   }
-  return withClaims(prepared, plan, () =>
-    runPlan(plan, r, facts, {
+  return withClaims(prepared, plan, () => {
+    cid();
+    return runPlan(plan, r, facts, {
       stdin: flags.interactive || flags.tty ? 'inherit' : 'ignore',
       terminal: !!flags.tty,
       notice: (msg) => process.stderr.write(`glassbox: ${msg}\n`),
       warn,
-    }),
-  );
+    });
+  });
 }

@@ -84,6 +84,13 @@ export function pullProgress(stream: NodeJS.WriteStream): PullEvents & { finish(
     stream.write(out);
   };
   const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+  // On a terminal, downloads get a bar: [=========>          ] 1.2 MB / 3.4 MB.
+  const bar = (got: number, total: number) => {
+    if (!tty || !total) return '';
+    const width = 30;
+    const full = Math.min(width, Math.floor((got / total) * width));
+    return `[${'='.repeat(full)}${full < width ? '>' : ''}${' '.repeat(Math.max(0, width - full - 1))}] `;
+  };
   return {
     layers(digests) {
       for (const d of digests) if (!lines.has(d)) (order.push(d), lines.set(d, 'waiting'));
@@ -91,7 +98,7 @@ export function pullProgress(stream: NodeJS.WriteStream): PullEvents & { finish(
     },
     layer(digest, state, bytes) {
       const text =
-        state === 'downloading' ? `downloading ${bytes ? `${mb(bytes.got)}${bytes.total ? ` / ${mb(bytes.total)}` : ''}` : ''}` : state === 'exists' ? 'already exists' : state === 'done' ? 'pull complete' : state;
+        state === 'downloading' ? `downloading ${bytes ? `${bar(bytes.got, bytes.total)}${mb(bytes.got)}${bytes.total ? ` / ${mb(bytes.total)}` : ''}` : ''}` : state === 'exists' ? 'already exists' : state === 'done' ? 'pull complete' : state;
       const before = lines.get(digest);
       lines.set(digest, text);
       if (tty) draw(state !== 'downloading');
@@ -105,6 +112,16 @@ export function pullProgress(stream: NodeJS.WriteStream): PullEvents & { finish(
       if (tty && order.length) draw(true);
     },
   };
+}
+
+// run --pull: the pull verb's work and progress (on standard error), nothing on standard output.
+export async function pullQuietly(refText: string): Promise<void> {
+  const ref = remoteReference(refText);
+  const progress = pullProgress(process.stderr);
+  process.stderr.write(`pulling ${ref.canonical}\n`);
+  const out = await withWork((w) => pullImage(w, refText, { events: progress }));
+  progress.finish();
+  process.stderr.write(`digest: ${out.digest}\n`);
 }
 
 // glassbox pull [REGISTRY/]NAME[:TAG|@DIGEST]

@@ -102,6 +102,12 @@ function runFlags(cmd: Command): Command {
     .option('--stop-signal <signal>', 'the signal stop sends first (default SIGTERM, or the image\'s StopSignal)')
     .option('--stop-timeout <secs>', 'seconds stop waits before SIGKILL (default 10)')
     .option('--log-opt <key=value>', 'log rotation by the monitor: max-size=10m, max-file=3 (repeatable)', collect)
+    .option('--ulimit <name=soft[:hard]>', 'a resource limit, like nofile=1024:2048 (repeatable; set with prlimit)', collect)
+    .option('--device <host[:container[:rwm]]>', "give the container a host device, like /dev/fuse (repeatable)", collect)
+    .option('--sysctl <key=value>', 'a namespaced kernel parameter docker allows: kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.* (repeatable)', collect)
+    .option('--shm-size <size>', 'size of /dev/shm (default 64m)')
+    .option('--pull <policy>', 'missing (default: pull an image the store lacks), always, or never')
+    .option('--cidfile <file>', "write the container's ID to this file (refused if it exists)")
     .argument('<image|recipe.yaml>', 'an image from the store, a root directory, or a recipe file')
     .argument('[command...]', 'the command and its arguments')
     .passThroughOptions();

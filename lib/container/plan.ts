@@ -19,6 +19,9 @@ import { newId, randomName } from '../state/containers.ts';
 import { roots } from '../state/paths.ts';
 import { ensureBaseImage, type Progress } from './base-image.ts';
 import { planContext } from './context.ts';
+import { applyPullPolicy } from './pull-policy.ts';
+import { BASE_IMAGE } from '../image/fromhost.ts';
+import type { PullPolicy } from '../recipe/extra-flags.ts';
 
 export interface PlanForOptions {
   /** Make glassbox/base when the spec asks for it and it is missing (run does; plan and script never do). */
@@ -30,6 +33,8 @@ export interface PlanForOptions {
   /** start of a created container: its ID and name, given at create. */
   id?: string;
   name?: string;
+  /** run: pulls an image (--pull missing, the default, or always); without it nothing is pulled. */
+  pull?: (ref: string, missing: boolean) => Promise<void>;
 }
 
 // Builds the plan for `run`/`plan`/`script` arguments: TARGET is an image, a root directory or a recipe file.
@@ -41,6 +46,10 @@ export async function planFor(target: string, command: string[], flags: RunFlags
   const base = isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target, { host }) : undefined;
   const spec = specFromFlags(base, base ? undefined : target, command, flags, host);
   if (rootlessActive()) await placed(placeOf(spec, ['network', 'mode']), () => checkRootlessSpec(spec));
+  if (opts.pull && spec.image !== undefined) {
+    const builtIn = spec.image === BASE_IMAGE || spec.image === 'glassbox/base';
+    await applyPullPolicy(r.root, spec.image, (flags.pull ?? 'missing') as PullPolicy, builtIn, opts.pull);
+  }
   if (opts.buildBase && spec.image !== undefined) await ensureBaseImage(r, facts, spec.image, opts.progress);
   const id = opts.id ?? newId();
   const name = opts.name ?? spec.name ?? randomName();

@@ -73,6 +73,27 @@ export interface PreparedContainer {
   lifecycle?: import('../restart/policy.ts').PlanLifecycle;
   /** The health check the monitor runs. */
   health?: import('../health/model.ts').PlanHealth;
+  /** --ulimit: prlimit's options, like --nofile=1024:2048. */
+  ulimits?: string[];
+  /** --device: host device nodes (type, numbers and mode read from the host) to make in the container's /dev. */
+  devices?: PreparedDevice[];
+  /** --sysctl: each parameter with the namespace it belongs to. */
+  sysctls?: Array<{ key: string; value: string; ns: 'ipc' | 'net' }>;
+  /** --shm-size in bytes (absent: docker's 64 MiB). */
+  shmSize?: number;
+}
+
+export interface PreparedDevice {
+  host: string;
+  /** The path inside the container (under /dev). */
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  /** The host node's permission bits, octal (0666). */
+  mode: string;
+  /** r, w, m letters for the device group. */
+  permissions: string;
 }
 
 export interface PlanContext {
@@ -101,6 +122,8 @@ export interface PlanContext {
   pinCpu?: string;
   /** The host's programs that run inside the container's namespaces, by absolute path (default /usr/bin/NAME). */
   tools?: Partial<Record<HelperTool, string>>;
+  /** --ulimit: the host's prlimit (default /usr/bin/prlimit). */
+  prlimit?: string;
 }
 
 /** The host programs of the start chain and of exec, each bound read-only into the container's run directory. */
@@ -149,13 +172,15 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   };
 
   if (ctx.rootless) checkRootlessPlan(c, ctx);
+  if (ctx.rootless && c.devices?.length) throw new GlassboxError('--device needs root: in a user namespace the kernel refuses to make device nodes', { field: 'devices', hint: 'run glassbox as root' });
   const sec = planSecurity({ choice: c.security ?? resolveSecurity(undefined).choice, cgroup: ctx.cgroup, kernelPaths: ctx.kernelPaths, seccompLoader: ctx.seccompLoader, deviceFilter: ctx.deviceFilter, chroot: c.root === 'chroot' }, p.run);
   // The cgroups come first: they depend on nothing else, so they are made alongside the namespaces, and their
   // undos (removing the groups) come last, when the container's processes are surely gone.
   let cgroup: ReturnType<typeof cgroupSteps> | undefined;
   let cgroupInfo: Plan['info']['cgroup'];
   if (ctx.cgroup) {
-    const compiled = compileCgroup(ctx.cgroup, c.resources, c.id, runtimeRef('pid1'), sec.deviceRules, ctx.deviceFilter);
+    const deviceRules = sec.deviceRules && c.devices?.length ? [...sec.deviceRules, ...c.devices.map(deviceRule)] : sec.deviceRules;
+    const compiled = compileCgroup(ctx.cgroup, c.resources, c.id, runtimeRef('pid1'), deviceRules, ctx.deviceFilter);
     cgroup = cgroupSteps(catalog, compiled);
     cgroupInfo = compiled.record;
     steps.push(...cgroup.setup);
@@ -193,11 +218,15 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
         nodes: [...DEV_NODES, ...(ctx.hostDevLinks ? DEV_LINKS.map((l) => `/dev/${l.name}`) : []), `${ctx.runRoot}/.glassbox-start`],
         links: ctx.hostDevLinks ? [] : DEV_LINKS,
         host_devices: !!sec.info.privileged && !ctx.rootless,
+        shm_size: c.shmSize !== undefined ? String(c.shmSize) : '65536k',
+        ...devParams(c, ctx),
         ...(ctx.rootless ? rootlessDev(DEV_NODES, DEV_LINKS, `${ctx.runRoot}/.glassbox-start`) : {}),
       },
     },
     { block: 'sys', as: 'sys', params: { rootfs: p.rootfs, options: sec.sysOptions } },
   ];
+  // /sys/fs/cgroup: the container's own groups, read-only (only with a cgroup namespace, whose root they are).
+  if (cgroupNs && cgroupInfo) concern.push({ block: 'cgroup-fs', as: 'cgroup-fs', params: { rootfs: p.rootfs, mount_ns: nsFile('mount'), ...cgroupFsParams(cgroupInfo) } });
   if (c.volumes.length) {
     const opts = (extra: string[]) => [...extra, 'X-mount.mkdir'].join(',');
     concern.push({
@@ -261,9 +290,10 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   }
   if (!batch) {
     const nsArgs = { mount_ns: nsFile('mount'), ipc_ns: has('ipc') ? nsFile('ipc') : undefined, net_ns: held.includes('net') ? nsFile('net') : undefined };
+    const cgroupNsArg = (m: { type: string }) => (m.type === 'cgroup2' && cgroupNs ? { cgroup_ns: nsFile('cgroup') } : {});
     entries.forEach((e, i) => {
       const m = e.mount!;
-      const made = add({ block: 'mount-one', as: `mount-${i}`, params: { ...nsArgs, ...m }, after: lastOnly(steps, mounted) });
+      const made = add({ block: 'mount-one', as: `mount-${i}`, params: { ...nsArgs, ...cgroupNsArg(m), ...m }, after: lastOnly(steps, mounted) });
       made[0]!.title = e.title;
       made[0]!.why = e.why;
       mounted = made.map((s) => s.id);
@@ -273,6 +303,11 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   const netNsReady = byRole(nsSteps, 'hold').id;
   let netPrev = [netNsReady, ...idsOf('net-bridge').slice(-1)];
   for (const inst of net?.after ?? []) netPrev = add({ ...inst, after: netPrev }).map((s) => s.id).slice(-1);
+  // --sysctl: written in the container's ipc and network namespaces once they exist (and its interfaces do).
+  if (c.sysctls?.length) {
+    const of = (ns: 'ipc' | 'net') => c.sysctls!.filter((x) => x.ns === ns).map((x) => ({ key: x.key, value: x.value, file: nsFile(ns) }));
+    add({ block: 'sysctl', as: 'sysctl', params: { ipc: of('ipc'), net: of('net') }, after: netPrev });
+  }
   const mountIds = new Set(entries.map((e) => e.id));
   for (const s of expanded.filter((x) => x.kind !== 'mount')) {
     s.needs = [...new Set([...s.needs.filter((n) => !mountIds.has(n)), ...lastOnly(steps, mounted)])];
@@ -289,6 +324,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
   const helperPrograms = [
     ...HELPER_TOOLS.map((name) => ({ name, source: name === 'flock' ? ctx.flock : (ctx.tools?.[name] ?? `/usr/bin/${name}`) })),
     ...(loader ? [{ name: LOADER_NAME, source: loader }] : []),
+    ...(c.ulimits?.length ? [{ name: 'prlimit', source: ctx.prlimit ?? '/usr/bin/prlimit' }] : []),
   ];
   const helperParams = { dir: bin, programs: helperPrograms, ...(batch ? { fstab_file: `${p.run}/helpers.fstab` } : {}) };
   const helperEntries = expandBlock(catalog, { block: 'helpers', as: 'helpers', params: helperParams }).filter((s) => s.kind === 'mount');
@@ -338,10 +374,12 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
       ...(joinNet ? { join_net: joinNet } : {}),
       ...sec.start,
       ...(sec.start.seccomp_loader ? { seccomp_loader: `${bin}/${LOADER_NAME}` } : {}),
+      ulimits: c.ulimits ?? [],
+      prlimit: chroot ? (ctx.prlimit ?? '/usr/bin/prlimit') : `${bin}/prlimit`,
     },
     after: lastOnly(steps, steps.filter((s) => s.phase === 'setup').map((s) => s.id)),
   });
-  if (c.tty) onTerminal(catalog, steps, `${p.run}/tty.sh`);
+  if (c.tty) onTerminal(catalog, steps, `${p.run}/tty.sh`, consoleOf(c, ctx) ? { mount_ns: nsFile('mount'), rootfs: p.rootfs } : undefined);
   // PID 1 joins its groups while it waits at the barrier, just before the barrier opens.
   if (cgroup) steps.splice(steps.indexOf(byRole(steps, 'release')), 0, ...cgroup.boot);
   // The masks go on while PID 1's /proc exists and its root is still the host's (before pivot_root).
@@ -353,6 +391,39 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     steps,
     ...(cgroup?.teardown.length ? { teardown: [...recordEvents(catalog, cgroupInfo!, p.state, cgroup.setup), ...cgroup.teardown] } : {}),
   };
+}
+
+// A device cgroup rule for one --device: "c 1:3 rwm".
+function deviceRule(d: PreparedDevice): string {
+  return `${d.type} ${d.major}:${d.minor} ${d.permissions}`;
+}
+
+// run -t: the terminal is shown at /dev/console (not rootless: a user namespace's mount of it is another story;
+// not chroot mode, whose lessons keep the old way).
+function consoleOf(c: PreparedContainer, ctx: PlanContext): boolean {
+  return !!c.tty && !ctx.rootless && c.root !== 'chroot';
+}
+
+// The dev block's --device and console values.
+function devParams(c: PreparedContainer, ctx: PlanContext): Record<string, unknown> {
+  // A standard node is there already; with --privileged every host node is copied in at its own path.
+  const standard = (d: PreparedDevice) => d.host === d.path && (DEV_NODES.includes(d.path) || !!c.security?.privileged);
+  const made = (c.devices ?? []).filter((d) => !standard(d));
+  const dirs = [...new Set(made.map((d) => d.path.slice(0, d.path.lastIndexOf('/'))).filter((d) => d !== '/dev'))];
+  return {
+    ...(made.length ? { devices: made.map((d) => ({ host: d.host, path: d.path, type: d.type, major: String(d.major), minor: String(d.minor), mode: d.mode })) } : {}),
+    ...(dirs.length ? { device_dirs: dirs } : {}),
+    ...(consoleOf(c, ctx) ? { console: true } : {}),
+  };
+}
+
+// /sys/fs/cgroup inside: v1, each tree the container has a group in (trees shared by several controllers once);
+// v2, the cgroup2 mount of its namespace.
+function cgroupFsParams(record: PlanCgroup): Record<string, unknown> {
+  if (record.version === 'v2') return { unified: true };
+  const byDir = new Map<string, string[]>();
+  for (const [controller, dir] of Object.entries(record.dirs)) byDir.set(dir, [...(byDir.get(dir) ?? []), controller]);
+  return { trees: [...byDir].map(([source, names]) => ({ name: names.join(','), source })) };
 }
 
 // What the start chain gives PID 1, recorded for exec (lib/plan/exec.ts) so it never reads it back out of argv.
@@ -383,13 +454,15 @@ function cgroupGroups(record: PlanCgroup, id: string): string {
 
 // -t: the start chain moves into a one-line script that util-linux `script` runs on a new pseudo-terminal
 // (`run -t`, and `exec -t` with the exec block's start step).
-export function onTerminal(catalog: Catalog, steps: Step[], wrapper: string): void {
+export function onTerminal(catalog: Catalog, steps: Step[], wrapper: string, console?: { mount_ns: string; rootfs: string }): void {
   const process = byRole(steps, 'start');
   const at = steps.indexOf(process);
+  // run -t: first the terminal (the script's standard input) is bound at /dev/console (the console block).
+  const bind = console ? expandBlock(catalog, { block: 'console', as: 'console', params: console })[0]!.argv! : undefined;
   const [write, chmod, start] = expandBlock(catalog, {
     block: 'terminal',
     as: 'terminal',
-    params: { wrapper, chain: `#!/bin/sh\nexec ${shJoin(process.argv!)}` },
+    params: { wrapper, chain: `#!/bin/sh\n${bind ? `${shJoin(bind)} || exit 125\n` : ''}exec ${shJoin(process.argv!)}` },
     after: process.needs,
   });
   process.argv = start!.argv;

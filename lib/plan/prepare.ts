@@ -20,6 +20,7 @@ import type { PreparedContainer } from './planner.ts';
 import { etcTargets, prepareNetwork } from '../net/prepare.ts';
 import { probeNetwork } from '../net/probe.ts';
 import { prepareVolumes } from '../volume/prepare.ts';
+import { prepareExtras } from './prepare-extras.ts';
 
 import { DEFAULT_PATH } from './types.ts';
 export { DEFAULT_PATH };
@@ -124,7 +125,9 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   vols.create();
   const network = await prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId, at: (path) => at('network', ...path), ...(kernel ? { kernel } : {}) });
   const etc = network.mode === 'none' ? undefined : await placed(image, () => etcTargets((p) => resolveInLayers(lowerDirs, p), paths.rootfs, overlay ? paths.upper : undefined));
+  const extras = prepareExtras(spec, network.mode);
   return {
+    ...extras,
     id,
     name,
     imageRef,

@@ -15,6 +15,7 @@ import { applySecurityOpt } from '../security/model.ts';
 import { parseMount, parseVolumesFrom } from '../volume/spec.ts';
 import { healthFromFlags, mergeHealth } from '../health/model.ts';
 import { parseLogOpts, parseRestart, parseStopSignal } from '../restart/policy.ts';
+import { applyExtraFlags } from './extra-flags.ts';
 
 export interface RunFlags {
   name?: string;
@@ -66,6 +67,12 @@ export interface RunFlags {
   stopSignal?: string;
   stopTimeout?: string;
   logOpt?: string[];
+  ulimit?: string[];
+  device?: string[];
+  sysctl?: string[];
+  shmSize?: string;
+  pull?: string;
+  cidfile?: string;
 }
 
 /** Each resource flag's value, by the recipe key it sets. */
@@ -241,6 +248,7 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     if (parsed.spec) spec.network = parsed.spec;
   }
   problems.push(...lifecycleFlags(spec, f, from));
+  problems.push(...applyExtraFlags(spec, f, from));
   problems.push(...validateSpec(spec, host).map((p) => new GlassboxError(p.message, { ...placeOf(spec, p.path), hint: p.hint })));
   if (problems.length) throw new GlassboxErrors(problems);
   return spec;

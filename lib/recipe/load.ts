@@ -1,6 +1,7 @@
 // Loads a recipe file: YAML → zod structure check → normalised ContainerSpec → semantic checks. Every error
 // carries file:line:col; nothing on the system is touched.
 
+import { recipeExtras } from './recipe-extras.ts';
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { resolve } from 'node:path';
@@ -116,8 +117,10 @@ function normalise(r: Recipe, y: ParsedYaml, errors: GlassboxError[]): Container
     network = parsed.spec;
   }
   const life = lifecycleOf(r, (message, path) => errors.push(new GlassboxError(message, { pos: positionOf(y, path), field: fieldPath(path) })));
+  const extras = recipeExtras(r, (message, path) => errors.push(new GlassboxError(message, { pos: positionOf(y, path), field: fieldPath(path) })));
   return {
     ...life,
+    ...extras,
     name: r.name,
     image: r.image,
     rootdir: r.rootdir,

@@ -7,6 +7,7 @@ import type { NetworkSpec } from '../net/model.ts';
 import type { SecuritySpec } from '../security/model.ts';
 import type { HealthSpec } from '../health/model.ts';
 import type { LogOpts, RestartPolicy } from '../restart/policy.ts';
+import type { DeviceMapping, Ulimit } from './run-extras.ts';
 
 export const NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
@@ -64,6 +65,14 @@ export interface ContainerSpec {
   stopTimeout?: number;
   /** --log-opt max-size/max-file / `logging.options`: the monitor rotates the log files. */
   logOpts?: LogOpts;
+  /** --ulimit: resource limits set with prlimit in the start chain (lib/recipe/run-extras.ts). */
+  ulimits?: Ulimit[];
+  /** --device: host device nodes made in the container's /dev and allowed in its device group. */
+  devices?: DeviceMapping[];
+  /** --sysctl: namespaced kernel parameters (docker's allow-list), written in the container's namespaces. */
+  sysctls?: Record<string, string>;
+  /** --shm-size: the size of /dev/shm in bytes (default 64 MiB). */
+  shmSize?: number;
   /** The recipe file it came from, if any. */
   source?: string;
   /** Where each field came from, by field path (`volumes.1.source`), so the checks made after validation

@@ -114,6 +114,16 @@ export const RecipeSchema = z.strictObject({
   stop_signal: z.union([z.string().min(1), z.number()]).transform(String).optional().describe('the signal stop sends first (default SIGTERM, or the image\'s)'),
   stop_grace_period: Duration.optional().describe('time between the stop signal and SIGKILL, like 10s (default 10s)'),
   logging: LoggingSchema.optional().describe('log rotation: options max-size (like 10m) and max-file'),
+  ulimits: z
+    .record(z.string(), z.union([z.number().int(), z.strictObject({ soft: z.number().int(), hard: z.number().int() })]))
+    .optional()
+    .describe('resource limits set with prlimit (compose syntax): nofile: {soft: 1024, hard: 2048}, or nproc: 65535'),
+  devices: z.array(z.string().min(1)).optional().describe('host devices to give the container: HOST[:CONTAINER[:rwm]], like /dev/fuse'),
+  sysctls: z
+    .union([z.record(z.string(), z.union([z.string(), z.number()]).transform(String)), z.array(z.string().min(1))])
+    .optional()
+    .describe("namespaced kernel parameters docker allows (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.*): a map or KEY=VALUE list"),
+  shm_size: z.union([z.string().min(1), z.number()]).optional().describe('size of /dev/shm, like 128m (default 64m)'),
 });
 
 export type RecipeInput = z.input<typeof RecipeSchema>;

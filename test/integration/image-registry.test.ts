@@ -140,6 +140,26 @@ test('an htpasswd registry: refused without login, glassbox login (0600), pull, 
   assert.doesNotMatch(readFileSync(join(sb.root, 'auth.json'), 'utf8'), /alice|YWxpY2U/);
 });
 
+test('run --pull: never refuses an image the store lacks; missing (the default) pulls it once; always pulls again', T, async () => {
+  await must(['skopeo', 'copy', '-q', '--dest-tls-verify=false', `oci:${join(oci, 'single')}:img`, `docker://${reg.host}/gb/run:1`]);
+  const ref = `${reg.host}/gb/run:1`;
+  const never = await sb.gb(['run', '--pull', 'never', ref, 'true']);
+  assert.equal(never.code, 125);
+  assert.match(never.stderr, new RegExp(`No such image: ${ref}`));
+  const first = await sb.gb(['run', ref, 'sh', '-c', 'echo $WHICH']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stdout, 'single\n');
+  assert.match(first.stderr, new RegExp(`Unable to find image '${ref}' locally`));
+  assert.match(first.stderr, /pull complete|already exists/);
+  const second = await sb.gb(['run', '--pull', 'never', ref, 'true']);
+  assert.equal(second.code, 0, second.stderr);
+  assert.doesNotMatch(second.stderr, /pulling/);
+  const always = await sb.gb(['run', '--pull', 'always', ref, 'true']);
+  assert.equal(always.code, 0, always.stderr);
+  assert.match(always.stderr, /pulling/);
+  assert.doesNotMatch(always.stderr, /Unable to find/);
+});
+
 test('bad references exit 125 before any network use', T, async () => {
   for (const ref of ['Bad/Name', 'a:b:c', 'x@sha256:123']) {
     const r = await sb.gb(['pull', ref]);

@@ -65,6 +65,7 @@ function sampleParams(block: BlockDef, on: boolean): Params {
       case 'list':
         if (name === 'namespaces') v = ['mount', 'uts', 'ipc', 'net', 'cgroup'];
         else if (name === 'env' || name === 'environment') v = ['KEY=value'];
+        else if (name === 'ulimits') v = ['--nofile=1024:2048'];
         else if (fields.length) v = [Object.fromEntries(fields.map((f) => [f, FIELDS[f] ?? `/x/${f}`]))];
         else v = [`/x/${name}-item`];
         break;

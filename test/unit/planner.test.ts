@@ -138,6 +138,26 @@ const variants: Variant[] = [
     lang: 'en',
   },
   {
+    name: 'run flags: --ulimit, --device, --sysctl, --shm-size (cgroup v1, the device allowed in devices.allow)',
+    golden: 'run-flags-plan.en.sh.txt',
+    container: hello({
+      namespaces: ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'],
+      ulimits: ['--nofile=1024:2048'],
+      devices: [{ host: '/dev/fuse', path: '/dev/fuse', type: 'c', major: 10, minor: 229, mode: '0666', permissions: 'rwm' }, { host: '/dev/null', path: '/dev/sub/x', type: 'c', major: 1, minor: 3, mode: '0666', permissions: 'r' }],
+      sysctls: [{ key: 'kernel.shmmax', value: '1234567', ns: 'ipc' }, { key: 'net.ipv4.ip_unprivileged_port_start', value: '80', ns: 'net' }],
+      shmSize: 128 * MiB,
+    }),
+    ctx: { ...READY, cgroup: V1_LAYOUT },
+    lang: 'en',
+  },
+  {
+    name: 'cgroup v2 with a cgroup namespace: cgroup2 read-only at /sys/fs/cgroup, a --device in the eBPF filter',
+    golden: 'cgroup-v2-ns-plan.en.sh.txt',
+    container: hello({ namespaces: ['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup'], devices: [{ host: '/dev/fuse', path: '/dev/fuse', type: 'c', major: 10, minor: 229, mode: '0666', permissions: 'rwm' }] }),
+    ctx: { ...READY, cgroup: V2_LAYOUT, deviceFilter: '/usr/libexec/glassbox-device-filter' },
+    lang: 'en',
+  },
+  {
     name: '--init and -t: tini bound at /dev/init, the start chain run by script on a new terminal',
     golden: 'init-tty-plan.en.sh.txt',
     container: hello({ init: '/usr/bin/tini-static', tty: true }),
@@ -229,7 +249,10 @@ for (const v of variants) {
       const i = plain.indexOf('--', plain.findIndex((a) => a.startsWith('--wd='))) + 1;
       assert.deepEqual(plain.slice(i, i + 2), [`${PATHS.run}/bin/setsid`, '--']);
       argv = [...plain.slice(0, i + 1), '--ctty', ...plain.slice(i + 1)];
-      assert.equal(steps.find((x) => x.id === 'terminal.wrapper')!.write!.value, `#!/bin/sh\nexec ${shJoin(argv)}`);
+      // run -t: the terminal is first bound at /dev/console (the console block), then the chain runs.
+      const console = `nsenter --mount=${PATHS.nsDir}/mount mount --bind /proc/self/fd/0 ${PATHS.rootfs}/dev/console || exit 125\n`;
+      const wrapped = steps.find((x) => x.id === 'terminal.wrapper')!.write!.value;
+      assert.equal(wrapped, `#!/bin/sh\n${v.container.root === 'chroot' || v.ctx.rootless ? '' : console}exec ${shJoin(argv)}`);
     }
     for (const flag of ['--pdeathsig', '--kill-child']) assert.ok(argv.includes(flag), `start argv lacks ${flag}`);
     assert.equal(argv.filter((a) => a.startsWith('--mount-proc=')).length, 1, 'start argv mounts one /proc');
@@ -370,7 +393,7 @@ test('planner variant: -t wraps the start chain in a script that util-linux scri
   const wrapper = plan.steps.find((s) => s.id === 'terminal.wrapper')!;
   assert.equal(wrapper.write!.path, `${PATHS.run}/tty.sh`);
   const bin = `${PATHS.run}/bin`;
-  assert.ok(wrapper.write!.value.startsWith(`#!/bin/sh\nexec ${bin}/setpriv --pdeathsig KILL `));
+  assert.ok(wrapper.write!.value.startsWith(`#!/bin/sh\nnsenter --mount=${PATHS.nsDir}/mount mount --bind /proc/self/fd/0 ${PATHS.rootfs}/dev/console || exit 125\nexec ${bin}/setpriv --pdeathsig KILL `));
   assert.ok(wrapper.write!.value.includes(` -- ${bin}/setsid --ctty -- ${bin}/glassbox-seccomp-load ${PATHS.run}/seccomp.filter ${bin}/setpriv `));
   assert.deepEqual(start.needs, ['terminal.executable']);
   // Without -t, PID 1 gets a new session with no controlling terminal.

@@ -199,16 +199,15 @@ test('stats: --no-stream --format json shows what memory.current, memory.stat, m
 
 // ---- namespaces and what the container sees -----------------------------------------------------------------
 
-test('cgroup namespace: inside, /proc/self/cgroup is "0::/"; the host sees 0::/glassbox/ID; /sys/fs/cgroup inside is empty (issue 17)', T, async () => {
-  const script = 'cat /proc/self/cgroup; echo "sys:$(ls -A /sys/fs/cgroup | tr "\\n" " ")"; grep -c " - cgroup2 " /proc/self/mountinfo; exec sleep 1000';
-  const { bg, id, pid } = await background(['run', sb.rootdir, '/bin/sh', '-c', script]);
+test('cgroup namespace: inside, /proc/self/cgroup is "0::/"; the host sees 0::/glassbox/ID; /sys/fs/cgroup is the container\'s own group, read-only', T, async () => {
+  const script = 'cat /proc/self/cgroup; cat /sys/fs/cgroup/memory.max; grep -c " - cgroup2 " /proc/self/mountinfo; touch /sys/fs/cgroup/x 2>/dev/null || echo read-only; exec sleep 1000';
+  const { bg, id, pid } = await background(['run', '-m', '64m', sb.rootdir, '/bin/sh', '-c', script]);
   try {
     assert.equal(read(`/proc/${pid}/cgroup`), `0::/glassbox/${id}`);
     assert.notEqual(readlinkSync(`/proc/${pid}/ns/cgroup`), readlinkSync('/proc/self/ns/cgroup'));
-    const out = await waitFor('the container to print', () => (/^\d+$/m.test(bg.stdout) ? bg.stdout : undefined));
-    // Today's behaviour, stated: the container's read-only sysfs has an empty /sys/fs/cgroup, no cgroup2 mount.
-    // (Showing the container its own group there, read-only, is issue 17.)
-    assert.equal(out, '0::/\nsys:\n0\n');
+    const out = await waitFor('the container to print', () => (/^read-only$/m.test(bg.stdout) ? bg.stdout : undefined));
+    // cgroup2 mounted inside the cgroup namespace: its root is the container's group, with its memory.max.
+    assert.equal(out, `0::/\n${64 * 1024 * 1024}\n1\nread-only\n`);
   } finally {
     process.kill(pid, 'SIGKILL');
     await bg.done;
@@ -320,6 +319,11 @@ test('devices on v2: the eBPF device program lets mknod through but refuses to o
   assert.match(def.stdout, /^4$/m, 'an allowed device (/dev/zero) still works');
   const priv = await sb.gb(['run', '--privileged', img, '/probe', 'escape', 'mknod', dev]);
   assert.match(priv.stdout, new RegExp(`^ALLOWED: made block device ${dev} and opened it`, 'm'), priv.stdout + priv.stderr);
+  // --device adds the node's rule to the program: the same block device, given with :r, opens for reading.
+  const node = join(sb.dir, 'zblk');
+  spawnSync('mknod', [node, 'b', ...dev.split(':')]);
+  const given = await sb.gb(['run', '--device', `${node}:/dev/z:r`, sb.rootdir, '/bin/sh', '-c', 'head -c 1 /dev/z >/dev/null && echo device-opened']);
+  assert.equal(given.stdout, 'device-opened\n', given.stderr);
   const doctor = await sb.gb(['doctor']);
   assert.match(doctor.stdout, /^ok +devices +cgroup v2 eBPF device program/m);
 });

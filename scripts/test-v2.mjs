@@ -131,14 +131,14 @@ const count = (name) => {
 const empty = [...r.log.matchAll(/^(?:not )?ok \d+ - (.*)$/gm)].map((m) => m[1]).filter((n) => bundles.some((b) => n === b || n.endsWith(`/${b}`)));
 const [tests, pass, fail, skipped] = [count('tests') === undefined ? undefined : count('tests') - empty.length, count('pass'), count('fail'), count('skipped') ?? 0];
 const named = !!process.env.GLASSBOX_V2_TEST_NAME_PATTERN;
-const counts = `${tests ?? '?'} tests, ${(pass ?? 0) - skipped} passed, ${fail ?? '?'} failed${skipped ? `, ${skipped} skipped${named ? ' (not matching the name pattern)' : ''}` : ''}; node --test exited ${r.status}; guest wall time ${wall}`;
-const problem = r.status !== 0 ? `node --test failed in the guest (exit ${r.status})` : !tests ? 'zero tests ran in the guest, which counts as a failure' : fail ? `${fail} tests failed in the guest` : empty.length ? `these files ran no tests: ${empty.join(', ')}` : skipped && !named ? `${skipped} tests were skipped: the suite never skips` : pass - skipped <= 0 ? 'no test passed' : undefined;
+const counts = `${tests ?? '?'} tests, ${pass ?? 0} passed, ${fail ?? '?'} failed${skipped ? `, ${skipped} skipped${named ? ' (not matching the name pattern)' : ''}` : ''}; node --test exited ${r.status}; guest wall time ${wall}`;
+const problem = r.status !== 0 ? `node --test failed in the guest (exit ${r.status})` : !tests ? 'zero tests ran in the guest, which counts as a failure' : fail ? `${fail} tests failed in the guest` : empty.length ? `these files ran no tests: ${empty.join(', ')}` : skipped && !named ? `${skipped} tests were skipped: the suite never skips` : (pass ?? 0) <= 0 ? 'no test passed' : undefined;
 if (problem) {
   process.stderr.write(`\ntest-v2: ${problem}\n`);
   say(`v2 (guest) FAILED: ${counts}`);
-  process.stdout.write(`v2: ${(pass ?? 0) - skipped} passed, ${fail || 1} failed\n`);
+  process.stdout.write(`v2: ${pass ?? 0} passed, ${fail || 1} failed\n`);
   process.exit(1);
 }
 say(`v2 (guest) passed: ${counts}`);
 // The closing line CI reads, in the plain form any runner's reader knows: the tests run in the guest.
-process.stdout.write(`v2: ${pass - skipped} passed, 0 failed\n`);
+process.stdout.write(`v2: ${pass} passed, 0 failed\n`);

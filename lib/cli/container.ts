@@ -68,7 +68,7 @@ export async function cmdScript(target: string, command: string[], flags: RunFla
 }
 
 // A file that cannot be written is the flag's problem, named as such.
-function placedSync(place: { field: string }, fn: () => void): void {
+export function placedSync(place: { field: string }, fn: () => void): void {
   try {
     fn();
   } catch (e) {
@@ -78,10 +78,17 @@ function placedSync(place: { field: string }, fn: () => void): void {
 
 // run --pull: an image the store lacks (missing) or every image (always) is pulled first, with the pull verb's
 // progress on standard error (loaded only when a pull happens).
-async function pullForRun(ref: string, missing: boolean): Promise<void> {
+export async function pullForRun(ref: string, missing: boolean): Promise<void> {
   if (missing) process.stderr.write(`Unable to find image '${ref}' locally\n`);
   const { pullQuietly } = await import('./images.ts');
   await pullQuietly(ref);
+}
+
+// docker: an existing --cidfile is refused before anything is made (run and create).
+export function refuseCidfile(flags: RunFlags): void {
+  if (flags.cidfile !== undefined && existsSync(flags.cidfile)) {
+    throw new GlassboxError(`Container ID file found, make sure the other container isn't running or delete ${flags.cidfile}`, { field: '--cidfile' });
+  }
 }
 
 // glassbox run: make the container, run it in the foreground, undo everything, return its exit code; with -d,
@@ -98,10 +105,7 @@ export async function cmdRun(target: string, command: string[], flags: RunFlags,
   if (flags.restart !== undefined && flags.restart !== 'no' && flags.rm) throw new GlassboxError('conflicting options: --restart and --rm', { field: '--restart' });
   // docker's check: a terminal for the container needs one to copy from.
   if (flags.tty && !process.stdin.isTTY) throw new GlassboxError('the input device is not a TTY', { hint: 'drop -t, or run glassbox from a terminal' });
-  // docker: an existing --cidfile is refused before anything is made.
-  if (flags.cidfile !== undefined && existsSync(flags.cidfile)) {
-    throw new GlassboxError(`Container ID file found, make sure the other container isn't running or delete ${flags.cidfile}`, { field: '--cidfile' });
-  }
+  refuseCidfile(flags);
   const { plan, roots: r, facts, prepared } = await planFor(target, command, flags, { buildBase: true, progress: withSpinner, pull: pullForRun });
   // Written once the container exists (its name and ID claimed), as docker writes it at create.
   const cid = () => flags.cidfile !== undefined && placedSync({ field: '--cidfile' }, () => writeFileSync(flags.cidfile!, plan.info.id, { flag: 'wx' }));

@@ -2,7 +2,7 @@
 // system df / prune, info, version. The work is the application layer's (lib/container/everyday.ts, cp.ts);
 // this module parses, prints and maps errors.
 
-import { existsSync, readdirSync, lstatSync } from 'node:fs';
+import { existsSync, readdirSync, lstatSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, totalmem, hostname } from 'node:os';
 import { join } from 'node:path';
 import { GlassboxError } from '../errors.ts';
@@ -21,6 +21,7 @@ import { removeEnded } from '../container/lifecycle.ts';
 import { formatBytes } from '../cgroup/units.ts';
 import { formatList, formatOne } from '../format/output.ts';
 import { VERSION } from '../version.ts';
+import { placedSync, pullForRun, refuseCidfile } from './container.ts';
 import type { Global } from './global.ts';
 import { enableTrace, warn } from './output.ts';
 
@@ -29,7 +30,10 @@ export async function cmdCreate(target: string, command: string[], flags: RunFla
   requireRoot('glassbox create');
   enableTrace(g.verbose);
   if (flags.tty) throw new GlassboxError('-t is not supported by create: glassbox has no attach', { hint: 'run -it, or exec -it into the started container' });
-  const { id, plan } = await createContainer({ target, command, flags, cwd: process.cwd() });
+  refuseCidfile(flags);
+  // --pull is create's (docker pulls at create; start plans from the store); --cidfile is written at once.
+  const { id, plan } = await createContainer({ target, command, flags, cwd: process.cwd() }, pullForRun);
+  if (flags.cidfile !== undefined) placedSync({ field: '--cidfile' }, () => writeFileSync(flags.cidfile!, id, { flag: 'wx' }));
   if (plan.info.security?.privileged) warn('PRIVILEGED container: every capability, no seccomp filter, no masked /proc paths, /sys writable, every device allowed.');
   process.stdout.write(`${id}\n`);
   return 0;

@@ -41,8 +41,8 @@ export const createdOnly = (v: Pick<ContainerView, 'status' | 'owner'>) => v.sta
 
 // glassbox create: the container's plan and config recorded in state `created`; nothing is made on the host and
 // no address or port is claimed (start plans it again, with the same ID and name, and claims them).
-export async function createContainer(req: CreateRequest): Promise<{ id: string; name: string; plan: Plan }> {
-  const { plan, roots: r } = await planFor(req.target, req.command, { ...req.flags, detach: true }, { buildBase: true, dryNetwork: true });
+export async function createContainer(req: CreateRequest, pull?: (ref: string, missing: boolean) => Promise<void>): Promise<{ id: string; name: string; plan: Plan }> {
+  const { plan, roots: r } = await planFor(req.target, req.command, { ...req.flags, detach: true }, { buildBase: true, dryNetwork: true, ...(pull ? { pull } : {}) });
   const { id, name } = plan.info;
   const state: RunState = { ...createdState(plan, { pid: 0, start: '', boot: '' }, { detached: true, ...(req.flags.rm ? { autoRemove: true } : {}) }) };
   delete state.owner;

@@ -75,8 +75,14 @@ test('labels and ps --filter select exactly the right containers', T, async () =
 });
 
 test('create, start -a, wait, start again; rename', T, async () => {
-  const id = (await ok(['create', '--name', 'c-job', 'glassbox/base', 'sh', '-c', 'echo out; exit 4'])).trim();
+  const cidfile = join(sb.root, 'c-job.cid');
+  const id = (await ok(['create', '--name', 'c-job', '--cidfile', cidfile, '--pull', 'never', 'glassbox/base', 'sh', '-c', 'echo out; exit 4'])).trim();
   assert.match(id, /^[0-9a-f]{64}$/);
+  assert.equal(readFileSync(cidfile, 'utf8'), id, 'create writes --cidfile');
+  const again = await sb.gb(['create', '--cidfile', cidfile, 'glassbox/base', 'true']);
+  assert.equal(again.code, 125, 'an existing --cidfile is refused');
+  assert.match(again.stderr, /Container ID file found/);
+  rmSync(cidfile);
   const [c] = JSON.parse(await ok(['inspect', 'c-job'])) as Array<{ State: { Status: string; Pid: number } }>;
   assert.equal(c!.State.Status, 'created');
   assert.deepEqual(sb.runEntries().filter((e) => e.includes(id.slice(0, 12))), [], 'create makes nothing on the host');

@@ -2,7 +2,7 @@
 // pure function (tested alone); the pulling itself is the pull verb's (lib/image/pull.ts), given by the caller
 // with its progress display. glassbox/base is never pulled: it is made from this host (base-image.ts).
 
-import { GlassboxError } from '../errors.ts';
+import { parseReference } from '../image/reference.ts';
 import { resolveImage } from '../image/store.ts';
 import type { PullPolicy } from '../recipe/extra-flags.ts';
 
@@ -17,8 +17,15 @@ export function pullAction(policy: PullPolicy, present: boolean, builtIn: boolea
 }
 
 export async function applyPullPolicy(storeRoot: string, image: string, policy: PullPolicy, builtIn: boolean, pull: (ref: string, missing: boolean) => Promise<void>): Promise<void> {
+  // A reference that does not parse is not pulled either: planning reports it, naming the flag or the recipe line.
+  try {
+    parseReference(image);
+  } catch {
+    return;
+  }
   const present = builtIn || (await resolveImage(storeRoot, image).then(() => true, () => false));
   const action = pullAction(policy, present, builtIn);
-  if (action === 'refuse') throw new GlassboxError(`No such image: ${image}`, { field: '--pull', hint: `pull it first (glassbox pull ${image}), or drop --pull never` });
+  // refuse: nothing is pulled, and planning stops at the image with its usual error (the flag's name, or the
+  // recipe's file:line:col, and the hint to pull it).
   if (action === 'pull') await pull(image, !present);
 }

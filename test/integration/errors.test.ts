@@ -35,7 +35,7 @@ async function refused(args: string[], want: RegExp): Promise<void> {
 }
 
 test('run: image not found, unknown user and a missing volume source name the flag', T, async () => {
-  await refused(['run', 'nope/nothing', 'true'], /^glassbox: IMAGE: image not found: nope\/nothing \(/m);
+  await refused(['run', '--pull', 'never', 'nope/nothing', 'true'], /^glassbox: IMAGE: image not found: nope\/nothing \(/m);
   await refused(['run', 'Bad Ref', 'true'], /^glassbox: IMAGE: invalid image reference "Bad Ref"/m);
   await refused(['run', '-u', 'ghost', sb.rootdir, 'true'], /^glassbox: --user: unable to find user ghost: no matching entries in passwd file/m);
   await refused(['run', '-v', `${sb.dir}/missing:/x`, sb.rootdir, 'true'], /^glassbox: --volume: volume source .*missing does not exist/m);
@@ -47,7 +47,7 @@ test('run RECIPE: the same checks point at file:line:col', T, async () => {
   const file = join(sb.dir, 'bad.yaml');
   const at = (lc: string) => `^glassbox: ${file.replace(/[.]/g, '\\.')}:${lc}: `;
   writeFileSync(file, 'image: nope/nothing\ncommand: [true]\n');
-  await refused(['run', file], new RegExp(`${at('1:8')}image: image not found: nope/nothing`, 'm'));
+  await refused(['run', '--pull', 'never', file], new RegExp(`${at('1:8')}image: image not found: nope/nothing`, 'm'));
   writeFileSync(file, `rootdir: ${sb.rootdir}\ncommand: [true]\nuser: ghost\n`);
   await refused(['run', file], new RegExp(`${at('3:7')}user: unable to find user ghost`, 'm'));
   writeFileSync(file, `rootdir: ${sb.rootdir}\ncommand: [true]\nvolumes: [${sb.dir}/missing:/x]\n`);

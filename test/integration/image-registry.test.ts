@@ -145,7 +145,7 @@ test('run --pull: never refuses an image the store lacks; missing (the default) 
   const ref = `${reg.host}/gb/run:1`;
   const never = await sb.gb(['run', '--pull', 'never', ref, 'true']);
   assert.equal(never.code, 125);
-  assert.match(never.stderr, new RegExp(`No such image: ${ref}`));
+  assert.match(never.stderr, new RegExp(`image not found: ${ref.replace(/[.]/g, "\\.")}`));
   const first = await sb.gb(['run', ref, 'sh', '-c', 'echo $WHICH']);
   assert.equal(first.code, 0, first.stderr);
   assert.equal(first.stdout, 'single\n');

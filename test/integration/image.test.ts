@@ -276,7 +276,7 @@ test('bad input: a missing file, a bad tag, a truncated archive, a corrupt layer
   assert.match(bad.stderr, /does not match its digest|mismatch/);
   assert.deepEqual(layersInStore(), layersBefore);
   assert.deepEqual(scratch(), []);
-  const none = await sb.gb(['run', 'test/nothing:1', 'true']);
+  const none = await sb.gb(['run', '--pull', 'never', 'test/nothing:1', 'true']);
   assert.equal(none.code, 125);
   assert.match(none.stderr, /image not found/);
   const hub = await sb.gb(['rmi', 'sha256:nothex']);

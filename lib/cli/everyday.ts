@@ -2,7 +2,7 @@
 // system df / prune, info, version. The work is the application layer's (lib/container/everyday.ts, cp.ts);
 // this module parses, prints and maps errors.
 
-import { existsSync, readdirSync, lstatSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, totalmem, hostname } from 'node:os';
 import { join } from 'node:path';
 import { GlassboxError } from '../errors.ts';
@@ -22,6 +22,7 @@ import { formatBytes } from '../cgroup/units.ts';
 import { formatList, formatOne } from '../format/output.ts';
 import { VERSION } from '../version.ts';
 import { placedSync, pullForRun, refuseCidfile } from './container.ts';
+import { treeSize } from '../util/size.ts';
 import type { Global } from './global.ts';
 import { enableTrace, warn } from './output.ts';
 
@@ -122,36 +123,6 @@ export async function cmdCp(from: string, to: string, g: Global): Promise<number
   return 0;
 }
 
-// Bytes under a directory (files once each, links not followed), as du counts apparent sizes.
-function dirSize(dir: string): number {
-  let total = 0;
-  const seen = new Set<string>();
-  const walk = (d: string) => {
-    let names: string[] = [];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(d, n);
-      let st;
-      try {
-        st = lstatSync(p);
-      } catch {
-        continue;
-      }
-      const key = `${st.dev}:${st.ino}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      if (st.isDirectory()) walk(p);
-      else total += st.size;
-    }
-  };
-  walk(dir);
-  return total;
-}
-
 const pct = (part: number, whole: number) => `${whole ? Math.round((part / whole) * 100) : 0}%`;
 const human = (n: number) => (n < 1024 ? `${n}B` : formatBytes(n));
 
@@ -172,19 +143,19 @@ export async function cmdSystemDf(opts: { format?: string }): Promise<number> {
   const used = containersUsingLayers(r);
   const usedLayers = new Set(used.flatMap((c) => c.lowerDirs));
   const layerSize = new Map<string, number>();
-  for (const i of images) for (const l of i.record.layers) if (!layerSize.has(l)) layerSize.set(l, dirSize(join(r.root, 'layers', 'sha256', l.replace('sha256:', ''))));
+  for (const i of images) for (const l of i.record.layers) if (!layerSize.has(l)) layerSize.set(l, treeSize(join(r.root, 'layers', 'sha256', l.replace('sha256:', ''))));
   const layerDir = (l: string) => join(r.root, 'layers', 'sha256', l.replace('sha256:', ''));
   const activeImages = images.filter((i) => i.record.layers.some((l) => usedLayers.has(layerDir(l))));
   const imgBytes = [...layerSize.values()].reduce((a, b) => a + b, 0);
   const activeBytes = [...layerSize.entries()].filter(([l]) => usedLayers.has(layerDir(l))).reduce((a, [, b]) => a + b, 0);
   const views = listViews(r, bootId);
   const running = views.filter((v) => v.status === 'running');
-  const cSize = new Map(views.map((v) => [v.id, dirSize(join(stateDir(r, v.id), 'upper'))]));
+  const cSize = new Map(views.map((v) => [v.id, treeSize(join(stateDir(r, v.id), 'upper'))]));
   const cBytes = [...cSize.values()].reduce((a, b) => a + b, 0);
   const idle = views.filter((v) => v.status !== 'running').reduce((a, v) => a + cSize.get(v.id)!, 0);
   const vols = volumeNames(r.root);
   const mounted = new Set(views.flatMap((v) => describe(r, v).mounts.map((m) => m.Name).filter(Boolean)));
-  const vSize = new Map(vols.map((n) => [n, dirSize(join(r.root, 'volumes', n, '_data'))]));
+  const vSize = new Map(vols.map((n) => [n, treeSize(join(r.root, 'volumes', n, '_data'))]));
   const vBytes = [...vSize.values()].reduce((a, b) => a + b, 0);
   const vIdle = vols.filter((n) => !mounted.has(n)).reduce((a, n) => a + vSize.get(n)!, 0);
   const rows = [
@@ -233,7 +204,7 @@ export async function cmdSystemPrune(opts: { force?: boolean; all?: boolean; vol
   for (const v of views) {
     const stopped = v.status === 'exited' || v.status === 'dead' || createdOnly(v);
     if (!stopped || (v.detached && v.status === 'exited' && !existsSync(monitorFiles(stateDir(r, v.id)).done))) continue;
-    reclaimed += dirSize(join(stateDir(r, v.id), 'upper'));
+    reclaimed += treeSize(join(stateDir(r, v.id), 'upper'));
     await removeEnded(r, v.id, bootId, v.name);
     gone.push(v.id);
   }
@@ -241,7 +212,7 @@ export async function cmdSystemPrune(opts: { force?: boolean; all?: boolean; vol
   const usedLayers = new Set(containersUsingLayers(r).flatMap((c) => c.lowerDirs));
   const layerDir = (l: string) => join(r.root, 'layers', 'sha256', l.replace('sha256:', ''));
   const deleted: string[] = [];
-  const before = dirSize(join(r.root, 'layers'));
+  const before = treeSize(join(r.root, 'layers'));
   for (const i of await listImages(r.root)) {
     if (i.record.layers.some((l) => usedLayers.has(layerDir(l)))) continue;
     if (i.tags.length && !opts.all) continue;
@@ -251,7 +222,7 @@ export async function cmdSystemPrune(opts: { force?: boolean; all?: boolean; vol
   }
   const keep = new Set([...usedLayers].map((d) => `sha256:${d.split('/').pop()}`));
   const layers = await pruneLayers(r.root, keep);
-  reclaimed += Math.max(0, before - dirSize(join(r.root, 'layers')));
+  reclaimed += Math.max(0, before - treeSize(join(r.root, 'layers')));
   if (deleted.length || layers.length) out.push('Deleted Images:', ...deleted, ...layers.map((l) => `deleted layer: ${l}`), '');
   if (opts.volumes) {
     const mounted = new Set(listViews(r, bootId).flatMap((v) => describe(r, v).mounts.map((m) => m.Name).filter(Boolean)));
@@ -259,7 +230,7 @@ export async function cmdSystemPrune(opts: { force?: boolean; all?: boolean; vol
     const vols: string[] = [];
     for (const n of volumeNames(r.root)) {
       if (mounted.has(n)) continue;
-      reclaimed += dirSize(join(r.root, 'volumes', n));
+      reclaimed += treeSize(join(r.root, 'volumes', n));
       await rm(join(r.root, 'volumes', n), { recursive: true, force: true });
       vols.push(n);
     }

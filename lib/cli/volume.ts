@@ -1,6 +1,5 @@
 // glassbox volume create/ls/inspect/rm/prune: docker's verbs and output for the local driver (lib/volume).
 
-import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { GlassboxError } from '../errors.ts';
@@ -11,6 +10,7 @@ import { noSuchVolume, removeVolumeDirs, removeVolumes } from '../volume/remove.
 import { ANONYMOUS_LABEL, anonymousName, containerMounts, createVolume, listVolumes, readVolume, type VolumeRecord } from '../volume/store.ts';
 import { danglingVolumes } from '../volume/usage.ts';
 import { reportError } from './output.ts';
+import { treeSize } from '../util/size.ts';
 
 // KEY=VALUE labels (KEY alone: an empty value, as docker).
 function labelsOf(list: string[] = []): Record<string, string> {
@@ -76,31 +76,6 @@ export async function cmdVolumeRm(names: string[], opts: { force?: boolean }): P
   for (const n of removed) process.stdout.write(`${n}\n`);
   for (const e of errors) reportError(e);
   return errors.length ? 1 : 0;
-}
-
-// The bytes a directory tree holds (what prune reclaims), counting each inode once.
-function treeSize(dir: string): number {
-  let total = 0;
-  const seen = new Set<string>();
-  const walk = (d: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(d, n);
-      try {
-        const st = lstatSync(p);
-        const key = `${st.dev}:${st.ino}`;
-        if (!seen.has(key)) (seen.add(key), (total += st.size));
-        if (st.isDirectory()) walk(p);
-      } catch {}
-    }
-  };
-  walk(dir);
-  return total;
 }
 
 const human = (n: number) => (n < 1000 ? `${n}B` : n < 1e6 ? `${(n / 1e3).toFixed(3).replace(/\.?0+$/, '')}kB` : n < 1e9 ? `${(n / 1e6).toFixed(3).replace(/\.?0+$/, '')}MB` : `${(n / 1e9).toFixed(3).replace(/\.?0+$/, '')}GB`);

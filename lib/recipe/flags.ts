@@ -13,11 +13,12 @@ import { parseVolumeShort, validateSpec } from './validate.ts';
 import { parseNetwork } from '../net/model.ts';
 import { applySecurityOpt } from '../security/model.ts';
 import { parseMount, parseVolumesFrom } from '../volume/spec.ts';
-import { healthFromFlags, mergeHealth } from '../health/model.ts';
+import { healthFromFlags, mergeHealth, type HealthFlags } from '../health/model.ts';
 import { parseLogOpts, parseRestart, parseStopSignal } from '../restart/policy.ts';
 import { applyExtraFlags } from './extra-flags.ts';
 
-export interface RunFlags {
+/** run's flags; the health-check ones are lib/health/model.ts's HealthFlags. */
+export interface RunFlags extends HealthFlags {
   name?: string;
   env?: string[];
   envFile?: string[];
@@ -56,12 +57,6 @@ export interface RunFlags {
   label?: string[];
   labelFile?: string[];
   restart?: string;
-  healthCmd?: string;
-  healthInterval?: string;
-  healthTimeout?: string;
-  healthRetries?: string;
-  healthStartPeriod?: string;
-  noHealthcheck?: boolean;
   /** commander's form of --no-healthcheck: false when given. */
   healthcheck?: boolean;
   stopSignal?: string;

@@ -112,7 +112,7 @@ export async function cmdPs(opts: { all?: boolean; quiet?: boolean; format?: str
 const UNSHARE_NOISE = /^unshare: sigprocmask unblock failed/;
 
 // The monitor's awk writes "TIME LINE" for each line of output: the line alone, or docker's `TIME LINE` with -t.
-function logLines(text: string, timestamps: boolean): string[] {
+export function logLines(text: string, timestamps: boolean): string[] {
   const out: string[] = [];
   for (const raw of text.split('\n')) {
     const sp = raw.indexOf(' ');

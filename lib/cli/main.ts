@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Lang } from '../plan/types.ts';
 import { registerImageCommands } from './image-commands.ts';
 import { registerLearn } from './learn-command.ts';
+import { registerCompose } from './compose-command.ts';
 import { VERSION } from '../version.ts';
 import type * as VerbsModule from './verbs.ts';
 
@@ -31,7 +32,7 @@ function addGlobalOptions(cmd: Command): void {
 export const VERBS = [
   'run', 'plan', 'script', 'ps', 'logs', 'stop', 'kill', 'rm', 'restart', 'exec', 'inspect', 'gc', 'stats', 'doctor', 'image', 'images',
     'network', 'volume', 'port', 'pull', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
-    'create', 'start', 'wait', 'rename', 'pause', 'unpause', 'top', 'cp', 'system', 'info', 'version',
+    'create', 'start', 'wait', 'rename', 'pause', 'unpause', 'top', 'cp', 'system', 'info', 'version', 'compose',
 ] as const;
 
 // The verb a command line runs, when that is all the program needs to know: the first word after the program's
@@ -78,6 +79,7 @@ function runFlags(cmd: Command): Command {
     .option('--network <mode>', 'none (the default: only lo), host, bridge, container:NAME, or a network made with glassbox network create')
     .option('-p, --publish <[ip:]host:container[/proto]>', 'publish a container port on the host (repeatable; implies bridge)', collect)
     .option('--ip <address>', 'ask for this address on the network')
+    .option('--network-alias <name>', 'another name this container answers to on its network (repeatable; named networks only)', collect)
     .option('--dns <address>', 'a name server for /etc/resolv.conf (repeatable)', collect)
     .option('--add-host <host:ip>', 'add a line to /etc/hosts (repeatable)', collect)
     .option('-m, --memory <size>', 'memory limit, like 64m (binary units: 64m = 64 MiB)')
@@ -381,7 +383,8 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     .action(async (opts) => run((v) => v.cmdVersion(opts))());
   registerImageCommands(program, image, want, global, run);
   registerLearn(program, want, global, ready);
-  for (const c of [...program.commands, ...(image?.commands ?? []), ...(network?.commands ?? []), ...(volume?.commands ?? []), ...(system?.commands ?? [])]) {
+  const compose = registerCompose(program, want, global, run);
+  for (const c of [...program.commands, ...(image?.commands ?? []), ...(network?.commands ?? []), ...(volume?.commands ?? []), ...(system?.commands ?? []), ...(compose?.commands ?? [])]) {
     c.helpOption('--help', 'show help').exitOverride();
     addGlobalOptions(c);
   }

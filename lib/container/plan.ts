@@ -22,6 +22,7 @@ import { planContext } from './context.ts';
 import { applyPullPolicy } from './pull-policy.ts';
 import { BASE_IMAGE } from '../image/fromhost.ts';
 import type { PullPolicy } from '../recipe/extra-flags.ts';
+import type { ContainerSpec } from '../recipe/model.ts';
 
 export interface PlanForOptions {
   /** Make glassbox/base when the spec asks for it and it is missing (run does; plan and script never do). */
@@ -35,6 +36,8 @@ export interface PlanForOptions {
   name?: string;
   /** run: pulls an image (--pull missing, the default, or always); without it nothing is pulled. */
   pull?: (ref: string, missing: boolean) => Promise<void>;
+  /** compose: the spec the flags apply over (a service's image, entrypoint and health check), instead of a recipe. */
+  base?: ContainerSpec;
 }
 
 // Builds the plan for `run`/`plan`/`script` arguments: TARGET is an image, a root directory or a recipe file.
@@ -43,7 +46,7 @@ export async function planFor(target: string, command: string[], flags: RunFlags
   const facts = await readHostFacts();
   const host = { cpus: facts.cpus, onlineCpus: facts.onlineCpus };
   // The recipe loader (YAML parser and schemas) is only loaded when a recipe file is given.
-  const base = isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target, { host }) : undefined;
+  const base = opts.base ?? (isRecipeArg(target) ? (await import('../recipe/load.ts')).loadRecipe(target, { host }) : undefined);
   const spec = specFromFlags(base, base ? undefined : target, command, flags, host);
   if (rootlessActive()) await placed(placeOf(spec, ['network', 'mode']), () => checkRootlessSpec(spec));
   if (opts.pull && spec.image !== undefined) {

@@ -31,6 +31,8 @@ export interface NetworkSpec {
   ip?: string;
   dns: string[];
   addHosts: Array<{ host: string; ip: string }>;
+  /** --network-alias: more names the container answers to on its network (compose: the service's name). */
+  aliases?: string[];
 }
 
 /** A problem with a path below `network` (recipe) and the flag it came from. */
@@ -99,10 +101,12 @@ export interface RawNetwork {
   ip?: string;
   dns?: string[];
   addHosts?: string[];
+  aliases?: string[];
 }
 
-const FLAGS = { mode: '--network', ports: '--publish', ip: '--ip', dns: '--dns', addHosts: '--add-host' } as const;
-const KEYS = { mode: 'mode', ports: 'ports', ip: 'ip', dns: 'dns', addHosts: 'add_hosts' } as const;
+const FLAGS = { mode: '--network', ports: '--publish', ip: '--ip', dns: '--dns', addHosts: '--add-host', aliases: '--network-alias' } as const;
+const KEYS = { mode: 'mode', ports: 'ports', ip: 'ip', dns: 'dns', addHosts: 'add_hosts', aliases: 'aliases' } as const;
+const ALIAS_RE = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,62})$/;
 
 // Turns raw values into a NetworkSpec and every problem found (none: the spec is valid). Ports without a mode mean
 // the default bridge, as with docker.
@@ -110,7 +114,7 @@ export function parseNetwork(raw: RawNetwork): { spec?: NetworkSpec; problems: N
   const problems: NetProblem[] = [];
   const bad = (key: keyof typeof FLAGS, index: number | undefined, message: string, hint?: string) =>
     problems.push({ path: ['network', KEYS[key], ...(index === undefined ? [] : [index])], flag: FLAGS[key], message, hint });
-  const asked = raw.mode !== undefined || raw.ports?.length || raw.ip !== undefined || raw.dns?.length || raw.addHosts?.length;
+  const asked = raw.mode !== undefined || raw.ports?.length || raw.ip !== undefined || raw.dns?.length || raw.addHosts?.length || raw.aliases?.length;
   if (!asked) return { problems };
   let mode: NetworkMode = 'bridge';
   let target: string | undefined = 'bridge';
@@ -141,11 +145,14 @@ export function parseNetwork(raw: RawNetwork): { spec?: NetworkSpec; problems: N
     else addHosts.push(parsed);
   });
   if (raw.ip !== undefined && parseIp(raw.ip) === undefined) bad('ip', undefined, `"${raw.ip}" is not an IPv4 address`);
+  const aliases = [...new Set(raw.aliases ?? [])];
+  aliases.forEach((a, i) => ALIAS_RE.test(a) || bad('aliases', i, `"${a}" is not a valid alias`, 'letters, digits, _ . - (up to 63)'));
+  if (aliases.length && mode !== 'named') bad('aliases', undefined, 'network-scoped aliases are supported only for containers on a network made with glassbox network create', 'use --network NAME');
   const own = mode === 'bridge' || mode === 'named';
   if (!own && ports.length) bad('ports', undefined, `ports cannot be published with --network ${raw.mode}`, 'publishing needs a bridge network: --network bridge or a named network');
   if (!own && raw.ip !== undefined) bad('ip', undefined, `--ip needs a bridge network, not --network ${raw.mode}`);
   if (mode === 'container' && dns.length) bad('dns', undefined, 'a container that shares another container\'s network uses its DNS settings', 'leave --dns out');
   if (mode === 'container' && addHosts.length) bad('addHosts', undefined, 'a container that shares another container\'s network uses its /etc/hosts', 'leave --add-host out');
   if (problems.length) return { problems };
-  return { spec: { mode, ...(target !== undefined ? { target } : {}), ports, ...(raw.ip !== undefined ? { ip: raw.ip } : {}), dns, addHosts }, problems };
+  return { spec: { mode, ...(target !== undefined ? { target } : {}), ports, ...(raw.ip !== undefined ? { ip: raw.ip } : {}), dns, addHosts, ...(aliases.length ? { aliases } : {}) }, problems };
 }

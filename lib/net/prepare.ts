@@ -75,7 +75,7 @@ export async function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, wh
   if (!def) throw withPlace(new GlassboxError(`network ${spec.target} not found`, { field: '--network', hint: 'glassbox network ls; make one with glassbox network create NAME' }), at?.(['mode']) ?? {});
   const claims: Claim[] = [];
   try {
-    const { ip, claim } = place(spec.ip !== undefined ? ['ip'] : [], () => allocateAddress(r, def, { ip: spec.ip, id: who.id, names: [who.name, who.hostname], dry: opts.dry, ...(opts.dry ? {} : { owner: selfOwner(opts.bootId) }) }));
+    const { ip, claim } = place(spec.ip !== undefined ? ['ip'] : [], () => allocateAddress(r, def, { ip: spec.ip, id: who.id, names: [who.name, who.hostname, ...(spec.aliases ?? [])], dry: opts.dry, ...(opts.dry ? {} : { owner: selfOwner(opts.bootId) }) }));
     claims.push(claim);
     const ports: PreparedPort[] = [];
     for (const [i, p] of spec.ports.entries()) {

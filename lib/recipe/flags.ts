@@ -39,6 +39,8 @@ export interface RunFlags extends HealthFlags {
   rm?: boolean;
   detach?: boolean;
   network?: string;
+  /** --network-alias: another name on a named network (compose gives every service its name). */
+  networkAlias?: string[];
   publish?: string[];
   ip?: string;
   dns?: string[];
@@ -223,7 +225,7 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     spec.security = sec;
   }
   // Network flags replace the recipe's network settings field by field (ports, dns and hosts are added to).
-  if (f.network !== undefined || f.publish?.length || f.ip !== undefined || f.dns?.length || f.addHost?.length) {
+  if (f.network !== undefined || f.publish?.length || f.ip !== undefined || f.dns?.length || f.addHost?.length || f.networkAlias?.length) {
     const b = spec.network;
     const keep = f.network === undefined || (b && f.network === (b.mode === 'container' ? `container:${b.target}` : (b.target ?? b.mode)));
     if (f.network !== undefined || !b) from(['network'], '--network');
@@ -232,12 +234,14 @@ export function specFromFlags(base: ContainerSpec | undefined, image: string | u
     added('ports', keep && b ? b.ports.length : 0, f.publish, '--publish');
     added('dns', keep && b ? b.dns.length : 0, f.dns, '--dns');
     added('add_hosts', keep && b ? b.addHosts.length : 0, f.addHost, '--add-host');
+    added('aliases', keep && b ? (b.aliases?.length ?? 0) : 0, f.networkAlias, '--network-alias');
     const parsed = parseNetwork({
       mode: f.network ?? (b ? (b.mode === 'container' ? `container:${b.target}` : (b.target ?? b.mode)) : undefined),
       ports: [...(keep && b ? b.ports.map((p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort ?? ''}${p.hostIp || p.hostPort ? ':' : ''}${p.containerPort}/${p.proto}`) : []), ...(f.publish ?? [])],
       ip: f.ip ?? (keep ? b?.ip : undefined),
       dns: [...(keep && b ? b.dns : []), ...(f.dns ?? [])],
       addHosts: [...(keep && b ? b.addHosts.map((h) => `${h.host}:${h.ip}`) : []), ...(f.addHost ?? [])],
+      aliases: [...(keep && b ? (b.aliases ?? []) : []), ...(f.networkAlias ?? [])],
     });
     for (const p of parsed.problems) problems.push(new GlassboxError(p.message, { field: p.flag, hint: p.hint }));
     if (parsed.spec) spec.network = parsed.spec;

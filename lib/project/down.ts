@@ -1,0 +1,82 @@
+// `compose down`: the project's containers stopped and removed (one-offs of `compose run` too), then its networks
+// (a network's bridge and iptables chains go with its record, as `glassbox network rm` removes them), and with
+// `-v` its named volumes and the containers' anonymous ones. Nothing that is not the project's is touched: an
+// external network or volume stays, and so does a network another container still holds an address on.
+// Containers of services no longer in the files (orphans) go only with --remove-orphans.
+
+import { readdirSync, rmSync } from 'node:fs';
+import { loadCatalog } from '../blocks/catalog.ts';
+import type { ComposeProject } from '../compose/model.ts';
+import { runSteps } from '../exec/steps.ts';
+import { readHostFacts } from '../host/facts.ts';
+import { planNetworkRemoval } from '../net/plan.ts';
+import { networkLeft, probeNetwork } from '../net/probe.ts';
+import { leasesDir, networkDir, readNetwork } from '../net/store.ts';
+import { roots, type Roots } from '../state/paths.ts';
+import { removeVolumes } from '../volume/remove.ts';
+import { readVolume } from '../volume/store.ts';
+import { projectMembers, type Member } from './members.ts';
+import { removeMember } from './remove.ts';
+import type { UpEvent } from './up.ts';
+
+export interface DownOptions {
+  volumes?: boolean;
+  removeOrphans?: boolean;
+  /** -t: seconds of grace before SIGKILL. */
+  timeout?: number;
+  event?: (e: UpEvent) => void;
+  warn?: (msg: string) => void;
+}
+
+// True when a container still holds an address on the network (its lease file).
+function networkInUse(r: Roots, name: string): boolean {
+  try {
+    return readdirSync(leasesDir(r, name)).some((f) => !f.startsWith('.'));
+  } catch {
+    return false;
+  }
+}
+
+// compose down: see the module comment.
+export async function downProject(project: ComposeProject, opts: DownOptions = {}): Promise<void> {
+  const r = roots();
+  const { bootId } = await readHostFacts();
+  const event = opts.event ?? (() => {});
+  const members = projectMembers(r, bootId, project.name);
+  const known = (m: Member) => !!(project.services[m.service] ?? project.disabledServices[m.service]);
+  const orphans = members.filter((m) => !known(m));
+  if (orphans.length && !opts.removeOrphans) {
+    opts.warn?.(`Found orphan containers ([${orphans.map((m) => m.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
+  }
+  const going = members.filter((m) => known(m) || opts.removeOrphans);
+  // Dependents first (the reverse of the start order), each stopped and removed; side by side within a service set.
+  await Promise.all(
+    going.map(async (m) => {
+      event({ object: 'Container', name: m.name, state: 'Stopping' });
+      const { keptVolumes } = await removeMember(r, bootId, m.id, { volumes: !!opts.volumes, ...(opts.timeout !== undefined ? { secs: opts.timeout } : {}) });
+      for (const v of keptVolumes) opts.warn?.(`volume ${v} is still in use by another container: kept`);
+      event({ object: 'Container', name: m.name, state: 'Removed' });
+    }),
+  );
+  const k = await probeNetwork();
+  const catalog = await loadCatalog();
+  for (const net of Object.values(project.networks)) {
+    if (net.external) continue;
+    const def = readNetwork(r, net.name);
+    if (!def) continue;
+    if (networkInUse(r, net.name)) {
+      opts.warn?.(`network ${net.name} is still in use by another container: kept`);
+      continue;
+    }
+    event({ object: 'Network', name: net.name, state: 'Removing' });
+    if (networkLeft(k, def.bridge)) await runSteps(planNetworkRemoval(catalog, def));
+    rmSync(networkDir(r, net.name), { recursive: true, force: true });
+    event({ object: 'Network', name: net.name, state: 'Removed' });
+  }
+  if (opts.volumes) {
+    const names = Object.values(project.volumes).filter((v) => !v.external && readVolume(r.root, v.name)).map((v) => v.name);
+    const { removed, errors } = await removeVolumes(r.root, names, false);
+    for (const n of removed) event({ object: 'Volume', name: n, state: 'Removed' });
+    for (const e of errors) opts.warn?.(e.message);
+  }
+}

@@ -130,6 +130,15 @@ export function registerCompose(program: Command, want: (name: string) => boolea
     .option('--networks', 'only the network names')
     .option('-q, --quiet', 'only check the files')
     .action(async (opts) => on((c) => c.cmdComposeConfig(g(), opts))());
+  verb('plan', 'print the plan of every service: the commands up runs, in start order (nothing is run)')
+    .addOption(new Option('--format <format>', 'sh or json').choices(['sh', 'json']).default('sh'))
+    .option('--brief', 'one line per step')
+    .argument(services)
+    .action(async (names, opts) => on((c) => c.cmdComposePlan(g(), names, opts, global()))());
+  verb('script', 'write up.sh and down.sh that bring the whole project up and down with plain sh')
+    .requiredOption('-o, --output <dir>', 'directory to write the scripts to')
+    .argument(services)
+    .action(async (names, opts) => on((c) => c.cmdComposeScript(g(), names, opts, global()))());
   for (const c of [compose, ...compose.commands]) c.helpOption('--help', 'show help').exitOverride();
   return compose;
 }

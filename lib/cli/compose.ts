@@ -4,7 +4,12 @@
 // restart, pause) go to the same code `glassbox exec`, `logs` … run, with the service's container name.
 // Progress is docker compose's: ` Container NAME  Started` lines on standard error.
 
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { loadCatalog } from '../blocks/catalog.ts';
+import { planNetworkRemoval } from '../net/plan.ts';
+import { planProject } from '../project/plan.ts';
+import { renderProjectPlan, renderProjectScripts } from '../render/project.ts';
 import { loadComposeProject, renderConfig, startOrder, type ComposeProject } from '../compose/index.ts';
 import { containerName, LABEL, serviceRun } from '../compose/service-run.ts';
 import { GlassboxError } from '../errors.ts';
@@ -27,7 +32,7 @@ import { randomBytes } from '../util/crypto.ts';
 import { VERSION } from '../version.ts';
 import { formatList } from '../format/output.ts';
 import type { Global } from './global.ts';
-import { pullForRun } from './container.ts';
+import { placedSync, pullForRun } from './container.ts';
 import { cmdExec, cmdKill, cmdRestart, logLines } from './lifecycle.ts';
 import { cmdPort } from './network.ts';
 import { cmdPause } from './everyday.ts';
@@ -426,5 +431,33 @@ export async function cmdComposeConfig(o: ComposeGlobal, opts: { services?: bool
   else if (opts.volumes) process.stdout.write(Object.keys(project.volumes).map((s) => `${s}\n`).join(''));
   else if (opts.networks) process.stdout.write(Object.keys(project.networks).map((s) => `${s}\n`).join(''));
   else process.stdout.write(renderConfig(project));
+  return 0;
+}
+
+// compose plan [--format sh|json] [--brief] [SERVICE…]: every service's plan, in start order; nothing is run.
+export async function cmdComposePlan(o: ComposeGlobal, services: string[], opts: { format?: string; brief?: boolean }, g: Global): Promise<number> {
+  const project = loadProject(o);
+  const pp = await planProject(project, services, { version: VERSION });
+  process.stdout.write(renderProjectPlan(pp, { lang: g.lang, format: opts.format === 'json' ? 'json' : 'sh', brief: !!opts.brief, glassboxVersion: VERSION }));
+  return 0;
+}
+
+// compose script -o DIR [SERVICE…]: up.sh and down.sh for the whole project, and each service's own pair.
+export async function cmdComposeScript(o: ComposeGlobal, services: string[], opts: { output: string }, g: Global): Promise<number> {
+  const project = loadProject(o);
+  const pp = await planProject(project, services, { version: VERSION });
+  const catalog = await loadCatalog();
+  const removals = pp.networks.map((n) => ({ network: n.name, steps: planNetworkRemoval(catalog, n) }));
+  const files = renderProjectScripts(pp, removals, { lang: g.lang, glassboxVersion: VERSION });
+  const dir = resolve(opts.output);
+  placedSync({ field: '--output' }, () => {
+    for (const [rel, text] of Object.entries(files)) {
+      const file = join(dir, rel);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+      chmodSync(file, 0o755);
+    }
+  });
+  process.stdout.write(`${join(dir, 'up.sh')}\n${join(dir, 'down.sh')}\n`);
   return 0;
 }

@@ -23,6 +23,7 @@ import { applyPullPolicy } from './pull-policy.ts';
 import { BASE_IMAGE } from '../image/fromhost.ts';
 import type { PullPolicy } from '../recipe/extra-flags.ts';
 import type { ContainerSpec } from '../recipe/model.ts';
+import type { PlannedNetworks } from '../net/prepare.ts';
 
 export interface PlanForOptions {
   /** Make glassbox/base when the spec asks for it and it is missing (run does; plan and script never do). */
@@ -38,6 +39,8 @@ export interface PlanForOptions {
   pull?: (ref: string, missing: boolean) => Promise<void>;
   /** compose: the spec the flags apply over (a service's image, entrypoint and health check), instead of a recipe. */
   base?: ContainerSpec;
+  /** compose plan: the project's containers are planned dry together (networks up would make, addresses taken). */
+  plannedNetworks?: PlannedNetworks;
 }
 
 // Builds the plan for `run`/`plan`/`script` arguments: TARGET is an image, a root directory or a recipe file.
@@ -57,7 +60,7 @@ export async function planFor(target: string, command: string[], flags: RunFlags
   const id = opts.id ?? newId();
   const name = opts.name ?? spec.name ?? randomName();
   // Planning only (no base image made) also means no address is claimed: the network is prepared dry.
-  const prepared = await prepareContainer({ spec, id, name, roots: r, facts, dryNetwork: !opts.buildBase || !!opts.dryNetwork });
+  const prepared = await prepareContainer({ spec, id, name, roots: r, facts, dryNetwork: !opts.buildBase || !!opts.dryNetwork, ...(opts.plannedNetworks ? { plannedNetworks: opts.plannedNetworks } : {}) });
   const catalog = await loadCatalog();
   const ctx = planContext(r);
   // The planner's refusals name the field they are about (resources, network.mode, user): point at its input.

@@ -19,6 +19,15 @@ import { allocateAddress, claimPort, defaultNetwork, networkDir, readNetwork, ty
 import type { EtcTarget, PreparedBridge, PreparedNetwork, PreparedPort } from './types.ts';
 export type { PreparedBridge, PreparedNetwork, PreparedPort } from './types.ts';
 
+/** compose plan: several containers planned dry together — the networks up would make, the addresses handed out. */
+export interface PlannedNetworks {
+  networks: NetworkDef[];
+  /** Claim files handed out dry (addresses and host ports). */
+  addresses: Set<string>;
+  /** Bridges an earlier container's plan makes: the later ones find them made. */
+  bridges: Set<string>;
+}
+
 /** Names the container is known by on its network. */
 export interface NetIdentity {
   id: string;
@@ -54,7 +63,7 @@ export function hostsBase(addHosts: NetworkSpec['addHosts']): string {
 
 // Resolves the network part of a container, claiming an address and ports unless `dry`. `at` gives the place of
 // a field below `network` (a recipe's position or the flag), for the errors found here.
-export async function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: NetIdentity, opts: { dry: boolean; bootId: string; at?: (path: (string | number)[]) => Place; kernel?: NetState }): Promise<PreparedNetwork> {
+export async function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, who: NetIdentity, opts: { dry: boolean; bootId: string; at?: (path: (string | number)[]) => Place; kernel?: NetState; planned?: PlannedNetworks }): Promise<PreparedNetwork> {
   const at = opts.at;
   const place = <T>(path: (string | number)[], fn: () => T): T => {
     try {
@@ -71,15 +80,15 @@ export async function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, wh
   }
   if (spec.mode === 'container') return { mode: 'container', join: place(['mode'], () => joinTarget(r, spec.target!, opts.bootId)), ports: [], ipForward, claims: [] };
 
-  const def = place(['mode'], () => (spec.mode === 'bridge' ? defaultNetwork(r, { dry: opts.dry }) : readNetwork(r, spec.target!)));
+  const def = place(['mode'], () => (spec.mode === 'bridge' ? defaultNetwork(r, { dry: opts.dry }) : (readNetwork(r, spec.target!) ?? opts.planned?.networks.find((n) => n.name === spec.target))));
   if (!def) throw withPlace(new GlassboxError(`network ${spec.target} not found`, { field: '--network', hint: 'glassbox network ls; make one with glassbox network create NAME' }), at?.(['mode']) ?? {});
   const claims: Claim[] = [];
   try {
-    const { ip, claim } = place(spec.ip !== undefined ? ['ip'] : [], () => allocateAddress(r, def, { ip: spec.ip, id: who.id, names: [who.name, who.hostname, ...(spec.aliases ?? [])], dry: opts.dry, ...(opts.dry ? {} : { owner: selfOwner(opts.bootId) }) }));
+    const { ip, claim } = place(spec.ip !== undefined ? ['ip'] : [], () => allocateAddress(r, def, { ip: spec.ip, id: who.id, names: [who.name, who.hostname, ...(spec.aliases ?? [])], dry: opts.dry, ...(opts.planned ? { planned: opts.planned.addresses } : {}), ...(opts.dry ? {} : { owner: selfOwner(opts.bootId) }) }));
     claims.push(claim);
     const ports: PreparedPort[] = [];
     for (const [i, p] of spec.ports.entries()) {
-      const got = place(['ports', i], () => claimPort(r, { proto: p.proto, port: p.hostPort, id: who.id, dry: opts.dry, ...(opts.dry ? {} : { owner: selfOwner(opts.bootId) }) }));
+      const got = place(['ports', i], () => claimPort(r, { proto: p.proto, port: p.hostPort, id: who.id, dry: opts.dry, ...(opts.planned ? { planned: opts.planned.addresses } : {}), ...(opts.dry ? {} : { owner: selfOwner(opts.bootId) }) }));
       claims.push(got.claim);
       ports.push({ ...(p.hostIp ? { hostIp: p.hostIp } : {}), hostPort: got.port, containerPort: p.containerPort, proto: p.proto });
     }
@@ -87,7 +96,7 @@ export async function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, wh
     if (!opts.dry && opts.kernel?.links.has(hostIf)) throw new GlassboxError(`an interface named ${hostIf} already exists on the host`, { hint: 'glassbox gc' });
     return {
       mode: 'bridge',
-      bridge: { def, subnet: parseSubnet(def.subnet) as Subnet, dir: networkDir(r, def.name), ip, mac: macFor(parseIp(ip)!), hostIf, lease: claim, ...shared(def, opts.kernel) },
+      bridge: { def, subnet: parseSubnet(def.subnet) as Subnet, dir: networkDir(r, def.name), ip, mac: macFor(parseIp(ip)!), hostIf, lease: claim, ...(opts.planned?.bridges.has(def.bridge) ? { bridgeUp: true } : shared(def, opts.kernel)) },
       ports,
       files: { hostsBase: hostsBase(spec.addHosts), resolv: resolvConf(hostResolv, spec.dns), hostname: who.hostname },
       ipForward,

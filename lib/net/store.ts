@@ -109,12 +109,14 @@ export function defaultNetwork(r: Roots, opts: { dry: boolean; routes?: HostRout
 export class NetworkInputError extends GlassboxError {}
 
 // Checks and writes a new named network (glassbox network create).
-export function createNetwork(r: Roots, name: string, opts: { subnet?: string; gateway?: string; routes?: HostRoute[] }): NetworkDef {
+// With `dry` nothing is written (compose plan: the network up would make), and the subnets of `planned` networks
+// (made dry before it) count as taken.
+export function createNetwork(r: Roots, name: string, opts: { subnet?: string; gateway?: string; routes?: HostRoute[]; dry?: boolean; planned?: NetworkDef[] }): NetworkDef {
   if (!/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(name)) throw new GlassboxError(`invalid network name "${name}"`, { hint: 'lowercase letters, digits, and _ . - (up to 63)' });
   if (RESERVED_NETWORKS.includes(name)) throw new GlassboxError(`"${name}" is a network mode, not a name a network can have`, { hint: 'choose another name' });
   if (readNetwork(r, name)) throw new GlassboxError(`network with name ${name} already exists`, { hint: 'glassbox network ls' });
   const routes = opts.routes ?? hostRoutes();
-  const taken = listNetworks(r);
+  const taken = [...listNetworks(r), ...(opts.planned ?? [])];
   let subnet: Subnet;
   if (opts.subnet !== undefined) {
     const s = parseSubnet(opts.subnet);
@@ -128,7 +130,7 @@ export function createNetwork(r: Roots, name: string, opts: { subnet?: string; g
     });
     if (other) throw new GlassboxError(`--subnet: ${opts.subnet} overlaps network ${other.name} (${other.subnet})`, { hint: 'choose another subnet' });
   } else {
-    const s = pickFreeSubnet(NAMED_CANDIDATES, routes, takenSubnets(r));
+    const s = pickFreeSubnet(NAMED_CANDIDATES, routes, [...takenSubnets(r), ...(opts.planned ?? []).map((n) => parseSubnet(n.subnet)).filter((x): x is Subnet => typeof x !== 'string')]);
     if (!s) throw new GlassboxError('no free subnet left among the usual ones', { hint: 'give one with --subnet' });
     subnet = s;
   }
@@ -141,7 +143,8 @@ export function createNetwork(r: Roots, name: string, opts: { subnet?: string; g
     gateway = g;
   }
   const id = randomBytes(32).toString('hex');
-  return publish(r, { name, id, bridge: `gb-${id.slice(0, 8)}`, subnet: formatSubnet(subnet), gateway: formatIp(gateway), created: new Date().toISOString() });
+  const def = { name, id, bridge: `gb-${id.slice(0, 8)}`, subnet: formatSubnet(subnet), gateway: formatIp(gateway), created: new Date().toISOString() };
+  return opts.dry ? def : publish(r, def);
 }
 
 const overlapsSubnet = (a: Subnet, b: Subnet) => {
@@ -207,7 +210,8 @@ export function claimMaker(file: string): Owner | undefined {
 
 // Hands out an address on the network: the one asked for, or the lowest free one (never the network, gateway or
 // broadcast address). With `dry` nothing is written (glassbox plan shows the address a run would get now).
-export function allocateAddress(r: Roots, net: NetworkDef, want: { ip?: string; id: string; names: string[]; dry: boolean; owner?: Owner }): { ip: string; claim: Claim } {
+// `planned`: addresses handed out dry to containers planned before this one (compose plan), skipped too.
+export function allocateAddress(r: Roots, net: NetworkDef, want: { ip?: string; id: string; names: string[]; dry: boolean; owner?: Owner; planned?: Set<string> }): { ip: string; claim: Claim } {
   const subnet = parseSubnet(net.subnet) as Subnet;
   const gateway = parseIp(net.gateway)!;
   const dir = leasesDir(r, net.name);
@@ -215,7 +219,11 @@ export function allocateAddress(r: Roots, net: NetworkDef, want: { ip?: string; 
   const take = (ip: number): Claim | undefined => {
     const text = formatIp(ip);
     const claim = { file: join(dir, text), content: leaseLine(text, want.names, want.id, want.owner) };
-    if (want.dry) return existsSync(claim.file) ? undefined : claim;
+    if (want.dry) {
+      if (existsSync(claim.file) || want.planned?.has(claim.file)) return undefined;
+      want.planned?.add(claim.file);
+      return claim;
+    }
     return createExclusive(claim.file, claim.content + '\n') ? claim : undefined;
   };
   if (want.ip !== undefined) {
@@ -266,13 +274,17 @@ function hostPortsInUse(proto: 'tcp' | 'udp'): Set<number> {
 }
 
 // Claims a host port for a container (the one asked for, or a free one from the ephemeral range).
-export function claimPort(r: Roots, want: { proto: 'tcp' | 'udp'; port?: number; id: string; dry: boolean; owner?: Owner }): { port: number; claim: Claim } {
+export function claimPort(r: Roots, want: { proto: 'tcp' | 'udp'; port?: number; id: string; dry: boolean; owner?: Owner; planned?: Set<string> }): { port: number; claim: Claim } {
   const dir = portsDir(r);
   if (!want.dry) mkdirSync(dir, { recursive: true });
   const inUse = hostPortsInUse(want.proto);
   const take = (port: number): Claim | undefined => {
     const claim = { file: join(dir, `${want.proto}-${port}`), content: `${want.proto} ${port} # glassbox:${want.id}${ownerText(want.owner)}` };
-    if (want.dry) return existsSync(claim.file) ? undefined : claim;
+    if (want.dry) {
+      if (existsSync(claim.file) || want.planned?.has(claim.file)) return undefined;
+      want.planned?.add(claim.file);
+      return claim;
+    }
     return createExclusive(claim.file, claim.content + '\n') ? claim : undefined;
   };
   if (want.port !== undefined) {

@@ -17,7 +17,7 @@ import { isReservedTarget, OVERLAY_UNSAFE } from '../recipe/validate.ts';
 import { resolveSecurity } from '../security/model.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
 import type { PreparedContainer } from './planner.ts';
-import { etcTargets, prepareNetwork } from '../net/prepare.ts';
+import { etcTargets, prepareNetwork, type PlannedNetworks } from '../net/prepare.ts';
 import { probeNetwork } from '../net/probe.ts';
 import { prepareVolumes } from '../volume/prepare.ts';
 import { prepareExtras } from './prepare-extras.ts';
@@ -35,6 +35,8 @@ export interface PrepareInput {
   envDefaults?: Record<string, string>;
   /** glassbox plan and script: choose an address and ports without claiming them. */
   dryNetwork?: boolean;
+  /** compose plan: the networks and addresses of the project's containers planned before this one. */
+  plannedNetworks?: PlannedNetworks;
 }
 
 /** Static init programs docker and podman use, in order of preference (Debian: tini, catatonit). */
@@ -123,7 +125,7 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   // A bridge network: what the kernel has is read from the namespace the steps will act in (lib/net/probe.ts).
   const kernel = spec.network && !['none', 'host', 'container'].includes(spec.network.mode) ? await probeNetwork() : undefined;
   vols.create();
-  const network = await prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId, at: (path) => at('network', ...path), ...(kernel ? { kernel } : {}) });
+  const network = await prepareNetwork(roots, spec.network, { id, name, hostname }, { dry: !!input.dryNetwork, bootId: input.facts.bootId, at: (path) => at('network', ...path), ...(kernel ? { kernel } : {}), ...(input.plannedNetworks ? { planned: input.plannedNetworks } : {}) });
   const etc = network.mode === 'none' ? undefined : await placed(image, () => etcTargets((p) => resolveInLayers(lowerDirs, p), paths.rootfs, overlay ? paths.upper : undefined));
   const extras = prepareExtras(spec, network.mode);
   return {

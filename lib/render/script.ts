@@ -120,6 +120,10 @@ const T = {
     en: 'The container runs. Wait for its main process; its exit status becomes this script\'s.',
     zh: '容器正在运行。等待它的主进程；它的退出码就是本脚本的退出码。',
   },
+  startedHook: {
+    en: 'Tell whoever started this script that the container runs (compose script: the project\'s up.sh waits for this file before it starts the services that depend on this one).',
+    zh: '告诉启动本脚本的一方容器已在运行（compose script：项目的 up.sh 等到这个文件出现，才启动依赖本服务的服务）。',
+  },
   waitCleanup: {
     en: "Undo every step in reverse order, then pass the container's exit status on.",
     zh: '按相反顺序撤销每一步，然后把容器的退出码传出去。',
@@ -353,7 +357,7 @@ export function renderScript(plan: Plan, opts: ScriptOptions): string {
   if (mode === 'up') {
     const started = plan.steps.some((s) => s.kind === 'start');
     out.push('', RULE, ...comment(T.waitHeading[lang]), RULE, 'gb_status=0');
-    if (started) out.push(`wait "$gb_pid" || gb_status=$?`);
+    if (started) out.push(...comment(T.startedHook[lang]), '[ -z "${GB_STARTED:-}" ] || echo "$gb_pid1" > "$GB_STARTED"', `wait "$gb_pid" || gb_status=$?`);
     out.push(...comment(T.waitCleanup[lang]), 'gb_cleanup', 'exit "$gb_status"');
   }
   return out.join('\n') + '\n';

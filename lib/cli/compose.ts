@@ -341,13 +341,18 @@ export async function cmdComposeStop(o: ComposeGlobal, services: string[], opts:
   const { bootId } = await readHostFacts();
   const r = roots();
   const secs = opts.timeout === undefined ? undefined : seconds(opts.timeout);
-  await Promise.all(
-    membersOf(project, services, bootId).map(async (m) => {
-      progress({ object: 'Container', name: m.name, state: 'Stopping' });
-      await stopMember(r, bootId, m.id, secs);
-      progress({ object: 'Container', name: m.name, state: 'Stopped' });
-    }),
-  );
+  const members = membersOf(project, services, bootId).filter((m) => m.view.status === 'running');
+  // Dependents first: the start order's waves, reversed.
+  const names = [...new Set(members.map((m) => m.service))];
+  for (const wave of names.length ? startOrder(project, names, { noDeps: true }).reverse() : []) {
+    await Promise.all(
+      members.filter((m) => wave.includes(m.service)).map(async (m) => {
+        progress({ object: 'Container', name: m.name, state: 'Stopping' });
+        await stopMember(r, bootId, m.id, secs);
+        progress({ object: 'Container', name: m.name, state: 'Stopped' });
+      }),
+    );
+  }
   return 0;
 }
 

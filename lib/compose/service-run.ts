@@ -90,7 +90,7 @@ function networkFlags(s: ComposeService, project: ComposeProject): Pick<RunFlags
   const nets = Object.entries(s.networks ?? { default: null });
   if (nets.length > 1) {
     throw new GlassboxError(`${where}.networks: ${s.name} is on ${nets.length} networks; a glassbox container joins one network`, {
-      hint: `keep one of ${nets.map(([n]) => n).join(', ')} (the others can reach it through the host's published ports)`,
+      hint: `keep one of ${nets.map(([n]) => n).join(', ')}: services on another network reach it through its published ports`,
     });
   }
   const [key, opts] = nets[0]!;
@@ -159,7 +159,7 @@ export function serviceRun(project: ComposeProject, service: string, opts: Servi
     } catch (e) {
       if (e instanceof GlassboxError && !e.pos) {
         const key = e.message.match(/^services\.[^.:\s]+\.([a-z_]+)/)?.[1];
-        if (key) throw new GlassboxError(e.message, { ...at(key), ...(e.hint ? { hint: e.hint } : {}) });
+        if (key) throw new GlassboxError(e.message.replace(/^services\.[^:\s]+:\s*/, ''), { ...at(key), ...(e.hint ? { hint: e.hint } : {}) });
       }
       throw e;
     }

@@ -7,6 +7,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { loadCatalog } from '../blocks/catalog.ts';
 import type { ComposeProject } from '../compose/model.ts';
+import { startOrder } from '../compose/graph.ts';
 import { runSteps } from '../exec/steps.ts';
 import { readHostFacts } from '../host/facts.ts';
 import { planNetworkRemoval } from '../net/plan.ts';
@@ -16,7 +17,7 @@ import { roots, type Roots } from '../state/paths.ts';
 import { removeVolumes } from '../volume/remove.ts';
 import { readVolume } from '../volume/store.ts';
 import { projectMembers, type Member } from './members.ts';
-import { removeMember } from './remove.ts';
+import { removeMember, stopMember } from './remove.ts';
 import type { UpEvent } from './up.ts';
 
 export interface DownOptions {
@@ -49,15 +50,23 @@ export async function downProject(project: ComposeProject, opts: DownOptions = {
     opts.warn?.(`Found orphan containers ([${orphans.map((m) => m.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
   }
   const going = members.filter((m) => known(m) || opts.removeOrphans);
-  // Dependents first (the reverse of the start order), each stopped and removed; side by side within a service set.
-  await Promise.all(
-    going.map(async (m) => {
+  // Dependents first: the waves of the start order, reversed; the containers of one wave side by side, each
+  // stopped (its stop signal, SIGKILL after the grace period) and removed. Orphans and one-offs go first.
+  const take = async (m: Member) => {
+    if (m.view.status === 'running') {
       event({ object: 'Container', name: m.name, state: 'Stopping' });
-      const { keptVolumes } = await removeMember(r, bootId, m.id, { volumes: !!opts.volumes, ...(opts.timeout !== undefined ? { secs: opts.timeout } : {}) });
-      for (const v of keptVolumes) opts.warn?.(`volume ${v} is still in use by another container: kept`);
-      event({ object: 'Container', name: m.name, state: 'Removed' });
-    }),
-  );
+      await stopMember(r, bootId, m.id, opts.timeout);
+      event({ object: 'Container', name: m.name, state: 'Stopped' });
+    }
+    event({ object: 'Container', name: m.name, state: 'Removing' });
+    const { keptVolumes } = await removeMember(r, bootId, m.id, { volumes: !!opts.volumes, ...(opts.timeout !== undefined ? { secs: opts.timeout } : {}) });
+    for (const v of keptVolumes) opts.warn?.(`volume ${v} is still in use by another container: kept`);
+    event({ object: 'Container', name: m.name, state: 'Removed' });
+  };
+  const services = [...new Set(going.filter((m) => known(m) && !m.oneoff).map((m) => m.service))];
+  const waves = services.length ? startOrder(project, services, { noDeps: true }).reverse() : [];
+  await Promise.all(going.filter((m) => !known(m) || m.oneoff).map(take));
+  for (const wave of waves) await Promise.all(going.filter((m) => known(m) && !m.oneoff && wave.includes(m.service)).map(take));
   const k = await probeNetwork();
   const catalog = await loadCatalog();
   for (const net of Object.values(project.networks)) {

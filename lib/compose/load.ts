@@ -23,7 +23,7 @@ import { findCycle } from './graph.ts';
 import { composeZodErrors } from './errors.ts';
 import { interpolateString, InterpolationError, type Lookup } from './interpolate.ts';
 import { mergeFiles, type Tag, type Tags } from './merge.ts';
-import type { ComposeNetwork, ComposeProject, ComposeService, ComposeVolume } from './model.ts';
+import type { ComposeNetwork, ComposeProject, ComposeService, ComposeVolume, ServiceDependency } from './model.ts';
 import { hostPath, normaliseService, type FileModel, type NormaliseContext, type PartialService, type Path } from './normalise.ts';
 import { ComposeFileSchema, type ComposeFileInput, type ServiceInput } from './schema.ts';
 
@@ -469,7 +469,6 @@ function finishService(name: string, p: PartialService, lookup: Lookup, place: (
     expose: p.expose ?? [],
     volumes: p.volumes ?? [],
     tmpfs: p.tmpfs ?? [],
-    depends_on: p.depends_on ?? {},
     labels: p.labels ?? {},
     cap_add: p.cap_add ?? [],
     cap_drop: p.cap_drop ?? [],
@@ -477,6 +476,20 @@ function finishService(name: string, p: PartialService, lookup: Lookup, place: (
     extra_hosts: p.extra_hosts ?? [],
     dns: p.dns ?? [],
     profiles: p.profiles ?? [],
+    security_opt: p.security_opt ?? [],
+    volumes_from: p.volumes_from ?? [],
+    devices: p.devices ?? [],
+    depends_on: { ...implicitDependencies(p), ...(p.depends_on ?? {}) },
   };
+}
+
+// The services a service needs besides depends_on, as compose-go counts them: network_mode service:NAME and
+// volumes_from NAME (not container:NAME) — both need the other service's container to exist first.
+function implicitDependencies(p: PartialService): Record<string, ServiceDependency> {
+  const names = [
+    ...(p.network_mode?.startsWith('service:') ? [p.network_mode.slice('service:'.length)] : []),
+    ...(p.volumes_from ?? []).filter((v) => !v.startsWith('container:')).map((v) => v.split(':')[0]!),
+  ];
+  return Object.fromEntries(names.map((n) => [n, { condition: 'service_started', restart: false, required: true }]));
 }
 

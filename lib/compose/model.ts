@@ -105,6 +105,16 @@ export interface ComposeService {
   extra_hosts: string[];
   dns: string[];
   profiles: string[];
+  container_name?: string;
+  privileged?: boolean;
+  security_opt: string[];
+  /** Bytes. */
+  shm_size?: number;
+  /** SERVICE[:ro|rw] or container:NAME[:ro|rw]. */
+  volumes_from: string[];
+  pull_policy?: 'always' | 'never' | 'missing';
+  devices: string[];
+  logging?: { driver?: string; options?: Record<string, string> };
   extensions?: Record<string, unknown>;
 }
 

@@ -238,5 +238,14 @@ export function normaliseService(name: string, s: ServiceInput, ctx: NormaliseCo
   if (s.extra_hosts !== undefined) out.extra_hosts = extraHosts(s.extra_hosts);
   set('dns', listOf(s.dns));
   set('profiles', s.profiles);
+  set('container_name', s.container_name);
+  set('privileged', s.privileged);
+  set('security_opt', s.security_opt);
+  set('shm_size', bytes(s.shm_size, at('shm_size'), ctx));
+  set('volumes_from', s.volumes_from);
+  // if_not_present is compose's older spelling of missing.
+  set('pull_policy', s.pull_policy === 'if_not_present' ? 'missing' : s.pull_policy);
+  set('devices', s.devices);
+  if (s.logging !== undefined) out.logging = { ...(s.logging.driver ? { driver: s.logging.driver } : {}), ...(s.logging.options ? { options: Object.fromEntries(Object.entries(s.logging.options).map(([k, v]) => [k, String(v)])) } : {}) };
   return out;
 }

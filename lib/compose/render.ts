@@ -50,6 +50,14 @@ export function serviceConfig(s: ComposeService): Record<string, unknown> {
   put('extra_hosts', s.extra_hosts);
   put('dns', s.dns);
   put('profiles', s.profiles);
+  put('container_name', s.container_name);
+  put('privileged', s.privileged);
+  put('security_opt', s.security_opt);
+  put('shm_size', s.shm_size);
+  put('volumes_from', s.volumes_from);
+  put('pull_policy', s.pull_policy);
+  put('devices', s.devices);
+  put('logging', s.logging);
   for (const [k, v] of Object.entries(s.extensions ?? {})) out[k] = v;
   return out;
 }

@@ -129,6 +129,14 @@ export const Service = z.strictObject({
   extra_hosts: z.union([StringList, z.record(z.string(), z.union([Str, StringList]))]).optional(),
   dns: StringOrList.optional(),
   profiles: StringList.optional(),
+  container_name: Str.optional().describe('the container\'s name instead of <project>-<service>-1'),
+  privileged: z.boolean().optional(),
+  security_opt: StringList.optional(),
+  shm_size: Bytes.optional(),
+  volumes_from: StringList.optional().describe('SERVICE[:ro|rw] or container:NAME[:ro|rw]'),
+  pull_policy: z.enum(['always', 'never', 'missing', 'if_not_present']).optional(),
+  devices: z.array(Str).optional().describe('HOST[:CONTAINER[:PERMISSIONS]]'),
+  logging: z.strictObject({ driver: z.enum(['json-file', 'local']).optional(), options: z.record(z.string(), z.union([Str, z.number()])).optional() }).optional(),
 });
 
 const Labels = ListOrDict;
@@ -168,13 +176,13 @@ export type ServiceInput = z.output<typeof Service>;
 export const UNSUPPORTED: Record<string, string[]> = {
   file: ['include', 'secrets', 'configs', 'models'],
   service: [
-    'annotations', 'attach', 'blkio_config', 'cgroup', 'cgroup_parent', 'configs', 'container_name', 'cpu_count',
+    'annotations', 'attach', 'blkio_config', 'cgroup', 'cgroup_parent', 'configs', 'cpu_count',
     'cpu_percent', 'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpuset',
-    'credential_spec', 'develop', 'device_cgroup_rules', 'devices', 'dns_opt', 'dns_search', 'domainname',
-    'extends', 'external_links', 'gpus', 'group_add', 'ipc', 'isolation', 'label_file', 'links', 'logging',
+    'credential_spec', 'develop', 'device_cgroup_rules', 'dns_opt', 'dns_search', 'domainname',
+    'extends', 'external_links', 'gpus', 'group_add', 'ipc', 'isolation', 'label_file', 'links', 
     'mac_address', 'mem_reservation', 'mem_swappiness', 'memswap_limit', 'models', 'oom_kill_disable', 'oom_score_adj',
-    'pid', 'platform', 'post_start', 'pre_stop', 'privileged', 'provider', 'pull_policy', 'runtime', 'scale', 'secrets',
-    'security_opt', 'shm_size', 'stdin_open', 'storage_opt', 'tty', 'use_api_socket', 'userns_mode', 'uts', 'volumes_from',
+    'pid', 'platform', 'post_start', 'pre_stop', 'provider', 'runtime', 'scale', 'secrets',
+    'stdin_open', 'storage_opt', 'tty', 'use_api_socket', 'userns_mode', 'uts', 
   ],
   build: ['additional_contexts', 'cache_from', 'cache_to', 'dockerfile_inline', 'entitlements', 'extra_hosts', 'isolation', 'labels', 'network', 'no_cache', 'platforms', 'privileged', 'pull', 'secrets', 'shm_size', 'ssh', 'tags', 'ulimits'],
   deploy: ['mode', 'replicas', 'labels', 'rollback_config', 'update_config', 'restart_policy', 'placement', 'endpoint_mode'],

@@ -46,6 +46,9 @@ export interface ServiceRun {
 // The container name of a service's (first and only) container, as docker compose v2 spells it.
 export const containerName = (project: string, service: string, n = 1) => `${project}-${service}-${n}`;
 
+// A service's container name in this project: its container_name, or compose's.
+const nameIn = (project: ComposeProject, service: string) => (project.services[service] ?? project.disabledServices[service])?.container_name ?? containerName(project.name, service);
+
 // A service's configuration hash: what `up` compares to decide whether a container is still what the file says.
 // depends_on and profiles change the order and the selection, not the container, as in docker compose.
 export function serviceHash(s: ComposeService): string {
@@ -84,7 +87,7 @@ function networkFlags(s: ComposeService, project: ComposeProject): Pick<RunFlags
   const where = `services.${s.name}`;
   if (s.network_mode !== undefined) {
     const m = s.network_mode;
-    if (m.startsWith('service:')) return { network: `container:${containerName(project.name, m.slice('service:'.length))}` };
+    if (m.startsWith('service:')) return { network: `container:${nameIn(project, m.slice('service:'.length))}` };
     return { network: m };
   }
   const nets = Object.entries(s.networks ?? { default: null });
@@ -126,7 +129,8 @@ export const FLAG_KEYS: Record<string, string> = {
   '--network-alias': 'networks', '--ip': 'networks', '--cap-add': 'cap_add', '--cap-drop': 'cap_drop', '--read-only': 'read_only',
   '--init': 'init', '--stop-signal': 'stop_signal', '--stop-timeout': 'stop_grace_period', '--memory': 'mem_limit',
   '--cpus': 'cpus', '--pids-limit': 'pids_limit', '--ulimit': 'ulimits', '--sysctl': 'sysctls', '--add-host': 'extra_hosts',
-  '--dns': 'dns', IMAGE: 'image', COMMAND: 'command',
+  '--dns': 'dns', '--privileged': 'privileged', '--security-opt': 'security_opt', '--shm-size': 'shm_size', '--device': 'devices',
+  '--volumes-from': 'volumes_from', '--log-opt': 'logging', '--pull': 'pull_policy', '--name': 'container_name', IMAGE: 'image', COMMAND: 'command',
 };
 
 // Where in the compose file an error about a service's run option belongs.
@@ -180,7 +184,7 @@ export function serviceRun(project: ComposeProject, service: string, opts: Servi
     ...(opts.version ? { [LABEL.version]: opts.version } : {}),
   };
   const flags: RunFlags = {
-    name: opts.name ?? containerName(project.name, service),
+    name: opts.name ?? s.container_name ?? containerName(project.name, service),
     detach: true,
     env: Object.entries(s.environment).map(([k, v]) => `${k}=${v}`),
     label: Object.entries(labels).map(([k, v]) => `${k}=${v}`),
@@ -210,6 +214,18 @@ export function serviceRun(project: ComposeProject, service: string, opts: Servi
   if (sysctls.length) flags.sysctl = sysctls;
   if (s.extra_hosts.length) flags.addHost = s.extra_hosts;
   if (s.dns.length) flags.dns = s.dns;
+  if (s.privileged) flags.privileged = true;
+  if (s.security_opt.length) flags.securityOpt = s.security_opt;
+  if (s.shm_size !== undefined) flags.shmSize = String(s.shm_size);
+  if (s.devices.length) flags.device = s.devices;
+  if (s.pull_policy !== undefined) flags.pull = s.pull_policy;
+  // volumes_from SERVICE[:ro] is that service's container; container:NAME[:ro] a container by name.
+  if (s.volumes_from.length) flags.volumesFrom = s.volumes_from.map((v) => (v.startsWith('container:') ? v.slice('container:'.length) : `${nameIn(project, v.split(':')[0]!)}${v.includes(':') ? v.slice(v.indexOf(':')) : ''}`));
+  if (s.logging) {
+    if (s.logging.driver !== undefined && s.logging.driver !== 'json-file') throw new GlassboxError(`logging driver ${s.logging.driver} is not supported`, { ...at('logging'), hint: 'glassbox keeps json-file\'s files: leave driver out, or json-file' });
+    const opts = Object.entries(s.logging.options ?? {}).map(([k, v]) => `${k}=${v}`);
+    if (opts.length) flags.logOpt = opts;
+  }
   const base: ContainerSpec = {
     env: {},
     namespaces: [...DEFAULT_NAMESPACES],

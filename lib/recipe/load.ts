@@ -40,6 +40,10 @@ export function parseRecipe(text: string, file: string, opts: RecipeOptions = {}
   if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
     throw new GlassboxError('a recipe must be a YAML mapping (key: value lines)', { pos: { file, line: 1, col: 1 }, hint: 'start with `name:` and `image:`' });
   }
+  // A recipe with `services:` is a compose project (one schema covers both forms): compose runs it.
+  if ('services' in (y.value as Record<string, unknown>)) {
+    throw new GlassboxError(`${file} describes services: it is a project of several containers`, { pos: positionOf(y, [], 'services'), field: 'services', hint: `run it with glassbox compose -f ${file} up, or plan, config` });
+  }
   // NUL bytes and over-long values, at their exact place (before the schema, which would echo them).
   const strings = stringProblems(y.value);
   if (strings.length) throw new GlassboxErrors(strings.map((p) => new GlassboxError(p.message, { pos: positionOf(y, p.path), field: fieldPath(p.path) || '(top level)', hint: p.hint })));

@@ -189,3 +189,49 @@ services:
   assert.deepEqual(run.command, ['echo', 'once']);
   assert.equal(flagsOf(run.flags.label)[LABEL.oneoff], 'True');
 });
+
+test('a recipe with services: is a project: run refuses it at the key and names compose; compose loads it', async () => {
+  const { parseRecipe } = await import('../../lib/recipe/load.ts');
+  const text = 'name: pair\nservices:\n  one: {image: glassbox/base, command: ["true"]}\n';
+  assert.match(refusal(() => parseRecipe(text, 'pair.yaml')), /^pair\.yaml:2:1: services: pair\.yaml describes services: it is a project of several containers \(run it with glassbox compose -f pair\.yaml up/);
+  const p = load(text);
+  assert.equal(serviceRun(p, 'one').name, 'shop-one-1');
+});
+
+test('container_name, privileged, security_opt, shm_size, devices, pull_policy, logging and volumes_from become their run flags', () => {
+  const p = load(`
+services:
+  data:
+    image: glassbox/base
+    container_name: shop-data
+    volumes: [/var/lib/data]
+  app:
+    image: glassbox/base
+    volumes_from: ["data:ro", "container:other"]
+    network_mode: "service:data"
+    security_opt: ["no-new-privileges=false"]
+    shm_size: 128m
+    devices: ["/dev/fuse"]
+    pull_policy: if_not_present
+    logging: {driver: json-file, options: {max-size: 1m, max-file: 3}}
+  admin:
+    image: glassbox/base
+    privileged: true
+  logger:
+    image: glassbox/base
+    logging: {driver: local}
+`);
+  assert.equal(serviceRun(p, 'data').name, 'shop-data');
+  const app = serviceRun(p, 'app');
+  assert.deepEqual(app.flags.volumesFrom, ['shop-data:ro', 'other']);
+  assert.equal(app.flags.network, 'container:shop-data');
+  assert.deepEqual(app.flags.securityOpt, ['no-new-privileges=false']);
+  assert.equal(app.flags.shmSize, String(128 * 1024 * 1024));
+  assert.deepEqual(app.flags.device, ['/dev/fuse']);
+  assert.equal(app.flags.pull, 'missing');
+  assert.deepEqual(app.flags.logOpt, ['max-size=1m', 'max-file=3']);
+  // volumes_from and network_mode service: make data a dependency, as in docker compose.
+  assert.deepEqual(Object.keys(p.services.app!.depends_on), ['data']);
+  assert.equal(serviceRun(p, 'admin').flags.privileged, true);
+  assert.match(refusal(() => serviceRun(p, 'logger')), /compose\.yaml:\d+:\d+: services\.logger\.logging: logging driver local is not supported/);
+});

@@ -360,12 +360,12 @@ services:
   web:
     image: nginx
     port: ["80:80"]
-    container_name: web
+    links: [db]
     deploy:
       replicas: 2
 `), [
     'compose.yaml:4:5: services.web.port: unknown key "port" (did you mean "ports"?)',
-    'compose.yaml:5:5: services.web.container_name: "container_name" is not supported by glassbox yet (remove it, or run this project with docker compose)',
+    'compose.yaml:5:5: services.web.links: "links" is not supported by glassbox yet (remove it, or run this project with docker compose)',
     'compose.yaml:7:7: services.web.deploy.replicas: "replicas" is not supported by glassbox yet (remove it, or run this project with docker compose)',
   ]);
   assert.deepEqual(badFile(`

@@ -8,7 +8,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCatalog } from '../blocks/catalog.ts';
-import { Executor } from '../exec/runner.ts';
+import { Executor, type ExecHooks, type ExecOptions } from '../exec/runner.ts';
 import { startDetached } from '../exec/spawn.ts';
 import type { HostFacts } from '../host/facts.ts';
 import type { Lang, Plan } from '../plan/types.ts';
@@ -32,8 +32,17 @@ export interface DetachOptions {
   restart?: RunState;
 }
 
-// Starts the container under its monitor and returns its ID once PID 1 runs.
-export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, opts: DetachOptions): Promise<string> {
+/** What an executor needs to start a plan detached: its options and hooks, and what to do if it fails. */
+export interface DetachedRun {
+  options: Pick<ExecOptions, 'journal' | 'owner' | 'detach'>;
+  hooks: Required<Pick<ExecHooks, 'beforeRelease' | 'onRunning'>>;
+  /** After a failed run: the state is released unless a monitor may still have undos to do (gc judges it). */
+  failed(): void;
+}
+
+// Claims the container's state, writes its monitor script and returns how an executor starts it detached: run -d
+// runs it at once (runDetachedPlan); learn mode runs the same options one step at a time.
+export async function prepareDetached(plan: Plan, r: Roots, facts: Pick<HostFacts, 'bootId'>, opts: DetachOptions): Promise<DetachedRun> {
   const { id, name } = plan.info;
   const owner = selfOwner(facts.bootId);
   const state = createdState(plan, owner, { ...(opts.restart ? { created: opts.restart.created } : {}), detached: true, ...(opts.remove ? { autoRemove: true } : {}) });
@@ -52,19 +61,19 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
     writeFileSync(files.script, renderMonitor(plan, { lang: opts.lang, glassboxVersion: VERSION, files, steps: monitorSteps, remove, duties }), { mode: 0o600 });
   });
   let monitor: Owner | undefined;
-  const exec = new Executor(plan, {
-    journal: journalFile(dir),
-    owner,
-    stdio: 'ignore',
-    handleSignals: true,
-    detach: {
-      chainFile: files.chain,
-      startMonitor: async () => {
-        const m = await startDetached(monitorLaunch(monitorSteps), files.monitorLog);
-        monitor = { pid: m.pid, start: processStart(m.pid) ?? '', boot: facts.bootId };
-        state.monitor = monitor;
-        writeState(r, state);
-        return m;
+  return {
+    options: {
+      journal: journalFile(dir),
+      owner,
+      detach: {
+        chainFile: files.chain,
+        startMonitor: async () => {
+          const m = await startDetached(monitorLaunch(monitorSteps), files.monitorLog);
+          monitor = { pid: m.pid, start: processStart(m.pid) ?? '', boot: facts.bootId };
+          state.monitor = monitor;
+          writeState(r, state);
+          return m;
+        },
       },
     },
     hooks: {
@@ -75,17 +84,26 @@ export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, op
         writeState(r, state);
       },
     },
-  });
-  try {
-    await exec.run();
-  } catch (e) {
     // Released only when nothing is left to undo: no monitor ever started (the executor undid it all), or the
     // monitor finished its undos. A monitor still at work, or one that died half-way, leaves the state to gc,
     // which judges it by its owners at once (a state directory removed too early left objects only age could clear).
-    if (!monitor || existsSync(files.done)) releaseContainer(r, id, name);
+    failed: () => {
+      if (!monitor || existsSync(files.done)) releaseContainer(r, id, name);
+    },
+  };
+}
+
+// Starts the container under its monitor and returns its ID once PID 1 runs.
+export async function runDetachedPlan(plan: Plan, r: Roots, facts: HostFacts, opts: DetachOptions): Promise<string> {
+  const d = await prepareDetached(plan, r, facts, opts);
+  const exec = new Executor(plan, { ...d.options, stdio: 'ignore', handleSignals: true, hooks: d.hooks });
+  try {
+    await exec.run();
+  } catch (e) {
+    d.failed();
     throw e;
   }
-  return id;
+  return plan.info.id;
 }
 
 // The monitor script run -d would write for a plan (glassbox plan --monitor): the same rendering, nothing written.

@@ -41,6 +41,8 @@ export interface PlanForOptions {
   base?: ContainerSpec;
   /** compose plan: the project's containers are planned dry together (networks up would make, addresses taken). */
   plannedNetworks?: PlannedNetworks;
+  /** Learn mode: one mount command per mount (each a step of its own) instead of the batched fstab. */
+  oneMountPerStep?: boolean;
 }
 
 // Builds the plan for `run`/`plan`/`script` arguments: TARGET is an image, a root directory or a recipe file.
@@ -62,7 +64,7 @@ export async function planFor(target: string, command: string[], flags: RunFlags
   // Planning only (no base image made) also means no address is claimed: the network is prepared dry.
   const prepared = await prepareContainer({ spec, id, name, roots: r, facts, dryNetwork: !opts.buildBase || !!opts.dryNetwork, ...(opts.plannedNetworks ? { plannedNetworks: opts.plannedNetworks } : {}) });
   const catalog = await loadCatalog();
-  const ctx = planContext(r);
+  const ctx = planContext(r, !opts.oneMountPerStep);
   // The planner's refusals name the field they are about (resources, network.mode, user): point at its input.
   const plan = await placed(
     (e) => {

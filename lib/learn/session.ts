@@ -28,6 +28,7 @@ import { planNames, type ShortNames } from '../render/names.ts';
 import { nameDefinitions, renderArg, shellVar, shJoin } from '../render/quote.ts';
 import { renderStepCommand, renderUndo } from '../render/script.ts';
 import { openRun } from '../container/run.ts';
+import { prepareDetached } from '../container/detach.ts';
 import { execRunOptions } from '../container/exec.ts';
 import { execJournalFile } from '../state/journal.ts';
 import type { Roots } from '../state/paths.ts';
@@ -259,17 +260,19 @@ class Session {
     }
     const execPlan = this.execPlan();
     // The application layer records the container (a lesson's or a recipe's), or says how an exec runs beside one.
-    const record = target.exec ? undefined : openRun(plan, this.r, opts.bootId);
-    const how = target.exec ? execRunOptions(this.r, opts.bootId, target.exec) : { journal: record!.journal, owner: record!.owner };
+    // A compose service starts detached: its state claimed and its monitor written as run -d does (prepareDetached).
+    const detached = target.detached ? await prepareDetached(plan, this.r, { bootId: opts.bootId }, target.detached) : undefined;
+    const record = target.exec || detached ? undefined : openRun(plan, this.r, opts.bootId);
+    const how = target.exec ? execRunOptions(this.r, opts.bootId, target.exec) : detached ? detached.options : { journal: record!.journal, owner: record!.owner };
 
     this.intro();
     let missing: GlassboxError | undefined;
     const exec = new Executor(execPlan, {
       ...how,
-      stdio: opts.json ? 'ignore' : 'inherit',
+      stdio: opts.json || detached ? 'ignore' : 'inherit',
       // The keys are read from the terminal: the container gets /dev/null as its input (like run without -i).
       stdin: 'ignore',
-      output: opts.json ? undefined : { write: (stream, text) => this.containerOutput(stream, text), end: () => this.endOutput() },
+      output: opts.json || detached ? undefined : { write: (stream, text) => this.containerOutput(stream, text), end: () => this.endOutput() },
       // --xray runs the start chain under strace too: the chain is strace's child.
       wrapped: !!opts.xray,
       handleSignals: false,
@@ -291,6 +294,7 @@ class Session {
         onRunning: (pid1) => {
           this.cleaning = true;
           record?.running(pid1);
+          detached?.hooks.onRunning(pid1);
         },
       },
     });
@@ -315,6 +319,7 @@ class Session {
       if (out.exitCode !== undefined && target.kind !== 'lesson') code = out.exitCode;
     } catch (e) {
       await this.pending;
+      detached?.failed();
       if (this.quitAsked && e instanceof GlassboxError && e.exitCode === 130) code = this.signalled ? 128 + signalNumber(this.signalled) : 130;
       else if (e === missing && missing) failure = missing;
       else failure = e;
@@ -870,15 +875,15 @@ class Session {
   }
 
   private finish(code: number, failure: unknown): void {
-    const { c, target } = this;
-    if (!this.cleanupShown && !this.ran.some((s) => s.undo)) this.say('', c.dim(this.tr(T.cleanupNone)));
+    const { c, target, plan } = this;
+    if (!this.cleanupShown && !this.ran.some((s) => s.undo) && !target.detached) this.say('', c.dim(this.tr(T.cleanupNone)));
     // An exec leaves the container's own mounts where they are: only a container's run is checked for leftovers.
-    const left = target.exec ? [] : mountsBelow([this.plan.info.paths.run, this.plan.info.paths.state]);
+    const left = target.exec || target.detached ? [] : mountsBelow([this.plan.info.paths.run, this.plan.info.paths.state]);
     if (left.length) this.say(c.red(this.tr(T.leftovers(left.join(', ')))));
     if (!failure) {
       if (this.quitAsked) this.say('', c.bold(this.tr(T.quitDone)));
       else {
-        this.say('', c.bold(this.tr(target.kind === 'lesson' ? T.finishedLesson : target.exec ? T.finishedExec : T.finishedRecipe)));
+        this.say('', c.bold(this.tr(target.kind === 'lesson' ? T.finishedLesson : target.exec ? T.finishedExec : target.detached ? T.finishedService(plan.info.name) : T.finishedRecipe)));
         if (target.lesson) this.say('', c.bold(this.tr(T.tryIt)), ...wrapText(target.lesson.closing[this.lang], this.width - 2));
       }
     }

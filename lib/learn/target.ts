@@ -20,12 +20,13 @@ import { containerPaths, type Roots } from '../state/paths.ts';
 import { ensureBaseImage, type Progress } from '../container/base-image.ts';
 import { planContext } from '../container/context.ts';
 import { prepareExec, type PreparedExec } from '../container/exec.ts';
+import type { DetachOptions } from '../container/detach.ts';
 import { lessonNetworkVars } from './bridge.ts';
 import { hostRootFiles, staticBusybox } from './hostroot.ts';
 import { comingLesson, findLesson, loadLesson, type LessonDef, type RecipeContainerDef } from './lesson.ts';
 
 export interface LearnTarget {
-  kind: 'lesson' | 'recipe' | 'exec';
+  kind: 'lesson' | 'recipe' | 'exec' | 'service';
   /** What the user asked for, for headers ("1", "recipes/hello.yaml"). */
   label: string;
   plan: Plan;
@@ -44,6 +45,8 @@ export interface LearnTarget {
   shells: Map<string, ShellPlace>;
   /** An exec into a running container: how it runs (its journal, its barrier), and whose namespaces `s` enters. */
   exec?: PreparedExec;
+  /** A compose service: started detached, under its monitor, as `compose up` starts it. */
+  detached?: DetachOptions;
 }
 
 export type { ShellPlace } from '../plan/lesson.ts';

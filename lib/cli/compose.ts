@@ -287,7 +287,7 @@ export async function cmdComposeRun(
   const facts = await readHostFacts();
   for (const [dep, d] of Object.entries(s.depends_on)) {
     const m = serviceMembers(projectMembers(r, facts.bootId, project.name), [dep])[0];
-    if (m) await waitCondition(r, facts.bootId, m.id, d.condition);
+    if (m) await waitCondition(r, facts.bootId, m.id, d.condition, { service: dep });
   }
   const name = opts.name ?? `${project.name}-${service}-run-${randomBytes(6).toString('hex')}`;
   const run = serviceRun(project, service, { name, oneoff: true, ...(command.length ? { command } : {}), version: VERSION });

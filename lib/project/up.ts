@@ -167,7 +167,7 @@ export async function upProject(project: ComposeProject, opts: UpOptions): Promi
             throw new GlassboxError(`service ${service} depends on ${dep}, which is not running`, { hint: `start it too: compose up ${dep} ${service}` });
           }
           if (d.condition !== 'service_started') event({ object: 'Container', name: runs.get(dep)?.name ?? dep, state: 'Waiting' });
-          await waitCondition(r, facts.bootId, depId, d.condition, opts.signal ? { signal: opts.signal } : {});
+          await waitCondition(r, facts.bootId, depId, d.condition, { service: dep, ...(opts.signal ? { signal: opts.signal } : {}) });
           if (d.condition === 'service_healthy') event({ object: 'Container', name: runs.get(dep)?.name ?? dep, state: 'Healthy' });
           if (d.condition === 'service_completed_successfully') event({ object: 'Container', name: runs.get(dep)?.name ?? dep, state: 'Exited' });
         }

@@ -14,8 +14,9 @@ import type { Roots } from '../state/paths.ts';
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 // Resolves once the container meets the condition; a condition that can no longer be met is an error, as in
-// docker compose ("dependency failed to start: container db is unhealthy").
-export async function waitCondition(r: Roots, bootId: string, id: string, condition: DependsCondition, opts: { poll?: number; signal?: AbortSignal } = {}): Promise<void> {
+// docker compose ("dependency failed to start: container db is unhealthy"; a failed one-shot is named by its
+// service, as docker compose names it: service "migrate" didn't complete successfully).
+export async function waitCondition(r: Roots, bootId: string, id: string, condition: DependsCondition, opts: { poll?: number; signal?: AbortSignal; service?: string } = {}): Promise<void> {
   for (;;) {
     if (opts.signal?.aborted) throw new GlassboxError('interrupted while waiting for a dependency');
     const v = readView(r, id, bootId);
@@ -30,7 +31,7 @@ export async function waitCondition(r: Roots, bootId: string, id: string, condit
     } else {
       if (ended && !v.restarting) {
         if (v.exitCode === 0) return;
-        throw new GlassboxError(`service "${v.name}" didn't complete successfully: exit ${v.exitCode ?? '?'}`, { exitCode: 1 });
+        throw new GlassboxError(`service "${opts.service ?? v.name}" didn't complete successfully: exit ${v.exitCode ?? '?'}`, { exitCode: 1 });
       }
     }
     await sleep(opts.poll ?? 100);

@@ -31,6 +31,7 @@ import { VERSION } from '../version.ts';
 import { checkPsFilters, containerMatches, parseFilters, PS_FILTERS } from '../format/filters.ts';
 import { formatList, formatOne } from '../format/output.ts';
 import { describe, filterFacts, mountsOf, psRow, PS_HEADERS } from '../container/describe.ts';
+import { startIntervalOf } from '../health/model.ts';
 import { readHealth } from '../health/state.ts';
 
 const short = (id: string) => id.slice(0, 12);
@@ -368,7 +369,7 @@ function lifecycleConfig(plan: Plan | undefined): Record<string, unknown> {
   return {
     StopSignal: life?.stopSignal ?? 'SIGTERM',
     ...(life?.stopTimeout !== undefined ? { StopTimeout: life.stopTimeout } : {}),
-    ...(h ? { Healthcheck: { Test: h.test, Interval: h.intervalMs * 1e6, Timeout: h.timeoutMs * 1e6, StartPeriod: h.startPeriodMs * 1e6, Retries: h.retries } } : {}),
+    ...(h ? { Healthcheck: { Test: h.test, Interval: h.intervalMs * 1e6, Timeout: h.timeoutMs * 1e6, StartPeriod: h.startPeriodMs * 1e6, StartInterval: startIntervalOf(h) * 1e6, Retries: h.retries } } : {}),
   };
 }
 

@@ -100,6 +100,7 @@ function runFlags(cmd: Command): Command {
     .option('--health-timeout <duration>', 'time one health check may take (default 30s)')
     .option('--health-retries <n>', 'failed checks in a row before the container is unhealthy (default 3)')
     .option('--health-start-period <duration>', 'failed checks in this time after the start do not count (default 0s)')
+    .option('--health-start-interval <duration>', 'time between checks while it is still starting within the start period (default 5s)')
     .option('--no-healthcheck', "no health check (also none of the image's)")
     .option('--stop-signal <signal>', 'the signal stop sends first (default SIGTERM, or the image\'s StopSignal)')
     .option('--stop-timeout <secs>', 'seconds stop waits before SIGKILL (default 10)')

@@ -1,5 +1,6 @@
 // Health checks as docker has them: a test command run in the container every `interval`, allowed `timeout`,
-// `retries` failures in a row before the container is unhealthy, failures during `start_period` not counted. Three
+// `retries` failures in a row before the container is unhealthy, failures during `start_period` not counted (and,
+// while it is still starting in that period, a check every `start_interval` instead of every interval). Three
 // inputs give one: the image's config (Healthcheck, durations in nanoseconds), the recipe's `healthcheck:` in
 // docker-compose's syntax, and the run flags (--health-cmd …, --no-healthcheck). Later ones override field by field;
 // a test of ["NONE"] (or disable: true, --no-healthcheck) turns the check off. Pure: nothing here runs anything.
@@ -10,6 +11,7 @@ export interface HealthSpec {
   intervalMs?: number;
   timeoutMs?: number;
   startPeriodMs?: number;
+  startIntervalMs?: number;
   retries?: number;
 }
 
@@ -22,11 +24,13 @@ export interface PlanHealth {
   intervalMs: number;
   timeoutMs: number;
   startPeriodMs: number;
+  /** Time between checks while it is starting within the start period (no effect without one). */
+  startIntervalMs: number;
   retries: number;
 }
 
-/** docker's defaults: every 30 s, 30 s allowed, 3 failures in a row, no start period. */
-export const HEALTH_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, startPeriodMs: 0, retries: 3 };
+/** docker's defaults: every 30 s, 30 s allowed, 3 failures in a row, no start period (every 5 s within one). */
+export const HEALTH_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, startPeriodMs: 0, startIntervalMs: 5000, retries: 3 };
 
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -76,8 +80,14 @@ export function resolveHealth(h: HealthSpec | undefined): PlanHealth | undefined
     intervalMs: pick(h.intervalMs, HEALTH_DEFAULTS.intervalMs),
     timeoutMs: pick(h.timeoutMs, HEALTH_DEFAULTS.timeoutMs),
     startPeriodMs: h.startPeriodMs ?? HEALTH_DEFAULTS.startPeriodMs,
+    startIntervalMs: pick(h.startIntervalMs, HEALTH_DEFAULTS.startIntervalMs),
     retries: pick(h.retries, HEALTH_DEFAULTS.retries),
   };
+}
+
+// A plan's start interval: plans recorded before glassbox had start_interval lack it, so docker's default stands in.
+export function startIntervalOf(h: PlanHealth): number {
+  return h.startIntervalMs ?? HEALTH_DEFAULTS.startIntervalMs;
 }
 
 /** The image config's Healthcheck (docker: durations in nanoseconds). */
@@ -86,6 +96,7 @@ export interface ImageHealthcheck {
   Interval?: number;
   Timeout?: number;
   StartPeriod?: number;
+  StartInterval?: number;
   Retries?: number;
 }
 
@@ -97,6 +108,7 @@ export function fromImage(h: ImageHealthcheck | undefined): HealthSpec | undefin
   if (h.Interval) out.intervalMs = ms(h.Interval);
   if (h.Timeout) out.timeoutMs = ms(h.Timeout);
   if (h.StartPeriod) out.startPeriodMs = ms(h.StartPeriod);
+  if (h.StartInterval) out.startIntervalMs = ms(h.StartInterval);
   if (h.Retries) out.retries = h.Retries;
   return out;
 }
@@ -107,7 +119,7 @@ export function readImageHealthcheck(v: unknown): ImageHealthcheck | undefined {
   const o = v as Record<string, unknown>;
   const out: ImageHealthcheck = {};
   if (Array.isArray(o.Test) && o.Test.every((x) => typeof x === 'string')) out.Test = o.Test as string[];
-  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'Retries'] as const) {
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) {
     const n = o[k];
     if (typeof n === 'number' && Number.isFinite(n) && n >= 0) out[k] = n;
   }
@@ -121,6 +133,7 @@ export interface HealthFlags {
   healthTimeout?: string;
   healthRetries?: string;
   healthStartPeriod?: string;
+  healthStartInterval?: string;
   noHealthcheck?: boolean;
 }
 
@@ -128,7 +141,7 @@ export interface HealthFlags {
 export function healthFromFlags(f: HealthFlags): { spec?: HealthSpec; problems: Array<{ flag: string; message: string }> } {
   const problems: Array<{ flag: string; message: string }> = [];
   const spec: HealthSpec = {};
-  const dur = (flag: string, v: string | undefined, key: 'intervalMs' | 'timeoutMs' | 'startPeriodMs') => {
+  const dur = (flag: string, v: string | undefined, key: 'intervalMs' | 'timeoutMs' | 'startPeriodMs' | 'startIntervalMs') => {
     if (v === undefined) return;
     const d = parseDuration(v);
     if (typeof d === 'string') problems.push({ flag, message: d });
@@ -145,6 +158,7 @@ export function healthFromFlags(f: HealthFlags): { spec?: HealthSpec; problems: 
   dur('--health-interval', f.healthInterval, 'intervalMs');
   dur('--health-timeout', f.healthTimeout, 'timeoutMs');
   dur('--health-start-period', f.healthStartPeriod, 'startPeriodMs');
+  dur('--health-start-interval', f.healthStartInterval, 'startIntervalMs');
   if (f.healthRetries !== undefined) {
     const n = Number(f.healthRetries);
     if (!Number.isInteger(n) || n < 0) problems.push({ flag: '--health-retries', message: `expected a whole number, got "${f.healthRetries}"` });
@@ -154,7 +168,7 @@ export function healthFromFlags(f: HealthFlags): { spec?: HealthSpec; problems: 
 }
 
 // A recipe's `healthcheck:` (compose syntax, already schema-checked) as a HealthSpec, with problems by key.
-export function healthFromRecipe(h: { test?: string | string[]; interval?: string; timeout?: string; start_period?: string; retries?: number; disable?: boolean }): { spec: HealthSpec; problems: Array<{ key: string; message: string }> } {
+export function healthFromRecipe(h: { test?: string | string[]; interval?: string; timeout?: string; start_period?: string; start_interval?: string; retries?: number; disable?: boolean }): { spec: HealthSpec; problems: Array<{ key: string; message: string }> } {
   const problems: Array<{ key: string; message: string }> = [];
   if (h.disable) return { spec: { test: ['NONE'] }, problems };
   const spec: HealthSpec = {};
@@ -163,7 +177,7 @@ export function healthFromRecipe(h: { test?: string | string[]; interval?: strin
     if (typeof t === 'string') problems.push({ key: 'test', message: t });
     else spec.test = t;
   }
-  for (const [key, field] of [['interval', 'intervalMs'], ['timeout', 'timeoutMs'], ['start_period', 'startPeriodMs']] as const) {
+  for (const [key, field] of [['interval', 'intervalMs'], ['timeout', 'timeoutMs'], ['start_period', 'startPeriodMs'], ['start_interval', 'startIntervalMs']] as const) {
     const v = h[key];
     if (v === undefined) continue;
     const d = parseDuration(v);

@@ -74,6 +74,7 @@ export const HealthcheckSchema = z.strictObject({
   timeout: Duration.optional().describe('time one check may take (default 30s)'),
   retries: z.number().int().min(0).optional().describe('failures in a row before the container is unhealthy (default 3)'),
   start_period: Duration.optional().describe('failures in this time after the start do not count (default 0s)'),
+  start_interval: Duration.optional().describe('time between checks while it is still starting within the start period (default 5s)'),
   disable: z.boolean().optional().describe("true: no health check (also the image's)"),
 });
 export const LoggingSchema = z.strictObject({

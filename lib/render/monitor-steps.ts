@@ -9,6 +9,7 @@
 
 import type { Catalog } from '../blocks/catalog.ts';
 import { expandBlock } from '../blocks/expand.ts';
+import { startIntervalOf } from '../health/model.ts';
 import { planExec } from '../plan/exec.ts';
 import { RT_CLOSE, RT_OPEN, runtimeRef, type Plan, type Step } from '../plan/types.ts';
 import { LOADER_NAME } from '../security/defaults.ts';
@@ -54,7 +55,7 @@ export function expandDuties(catalog: Catalog, plan: Plan, files: ReturnType<typ
         block: 'monitor-health',
         as: 'health',
         params: {
-          dir: files.health, output: files.healthOut, interval: seconds(h.intervalMs), timeout: seconds(h.timeoutMs), pid1: files.pid1,
+          dir: files.health, output: files.healthOut, interval: seconds(h.intervalMs), start_interval: seconds(startIntervalOf(h)), timeout: seconds(h.timeoutMs), pid1: files.pid1,
           state: scriptVar('health'), entry: scriptVar('entry'), old: scriptVar('old'), victims: scriptVar('victims'),
         },
       }),

@@ -879,6 +879,12 @@ function healthLoop(h: NonNullable<MonitorDuties['health']>, lang: Lang): string
     else check.push(renderStepCommand(s));
   }
   const undos = h.check.steps.filter((s) => s.undo).reverse().map((s) => `${shJoin(s.undo!)} || true`);
+  // Still starting, within the start period (whole seconds of /proc/uptime since PID 1 was found).
+  const starting = `[ "$gb_state" = starting ] && [ $(( \${gb_now%.*} - \${gb_t0%.*} )) -lt ${Math.ceil(startPeriodMs / 1000)} ]`;
+  // Without a start period the start interval never applies (docker's rule), so it is not rendered at all.
+  const wait = startPeriodMs > 0
+    ? [...c(hs('start-interval').why, '    '), '    read -r gb_now _ < /proc/uptime', `    if ${starting}; then ${cmd(hs('start-interval'))}; else ${cmd(hs('interval'))}; fi`]
+    : [`    ${cmd(hs('interval'))}`];
   const inner = [
     ...check,
     ...c(hs('watchdog').why),
@@ -902,7 +908,7 @@ function healthLoop(h: NonNullable<MonitorDuties['health']>, lang: Lang): string
     '  read -r gb_t0 _ < /proc/uptime',
     '  gb_state=starting; gb_streak=0; gb_seq=0',
     '  while :; do',
-    `    ${cmd(hs('interval'))}`,
+    ...wait,
     `    gb_t1=$(${cmd(hs('clock'))})`,
     '    gb_code=0',
     '    (',
@@ -917,7 +923,7 @@ function healthLoop(h: NonNullable<MonitorDuties['health']>, lang: Lang): string
     '    if [ "$gb_code" -eq 0 ]; then gb_state=healthy; gb_streak=0',
     '    else',
     '      read -r gb_now _ < /proc/uptime',
-    `      if [ "$gb_state" = starting ] && [ $(( \${gb_now%.*} - \${gb_t0%.*} )) -lt ${Math.ceil(startPeriodMs / 1000)} ]; then :`,
+    `      if ${starting}; then :`,
     `      else gb_streak=$((gb_streak + 1)); if [ "$gb_streak" -ge ${retries} ]; then gb_state=unhealthy; fi; fi`,
     '    fi',
     `    gb_health="$gb_state $gb_streak"; ${cmd(hs('status'))}; ${cmd(hs('status-publish'))}`,

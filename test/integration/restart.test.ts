@@ -1,7 +1,8 @@
 // The monitor's new duties (issue 17, items 2 and 3) with real containers: restart policies (on-failure:N runs
 // exactly N+1 times; always survives a kill -9 of PID 1 from outside glassbox but not glassbox stop), a health
-// check that flips to unhealthy and back (ps and inspect), log rotation (at most max-file files), and the stop
-// signal reaching a trap. No timing asserts: every wait polls with a generous deadline. No Node process stays.
+// check that flips to unhealthy and back (ps and inspect), the start interval, log rotation (at most max-file
+// files), and the stop signal reaching a trap. No timing asserts: every wait polls with a generous deadline. No
+// Node process stays.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,6 +124,16 @@ test('health check: starting, unhealthy, healthy once the file exists, unhealthy
   assert.ok(h2.FailingStreak >= 2);
   noNode();
   await ok(['rm', '-f', 'doc']);
+});
+
+test('--health-start-interval: within the start period the checks come every 500ms, not every 30s', T, async () => {
+  await ok(['run', '-d', '--name', 'quick', '--health-cmd', 'true', '--health-interval', '30s', '--health-start-period', '30s', '--health-start-interval', '500ms', IMAGE, 'sleep', '1000']);
+  const c = JSON.parse(await ok(['inspect', 'quick'])) as Array<{ Config: { Healthcheck: Record<string, unknown> } }>;
+  assert.deepEqual(c[0]!.Config.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 30e9, Timeout: 30e9, StartPeriod: 30e9, StartInterval: 5e8, Retries: 3 });
+  // The first check at 30s would be past this deadline: healthy before it means the start interval was used.
+  await until('healthy', async () => (await inspect('quick')).State.Health?.Status === 'healthy', 20_000);
+  noNode();
+  await ok(['rm', '-f', 'quick']);
 });
 
 test('--log-opt max-size=1k,max-file=3: the monitor rotates, at most 3 files, logs reads them in order', T, async () => {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog } from '../../lib/blocks/catalog.ts';
-import { fromImage, healthFromFlags, healthFromRecipe, mergeHealth, normalizeTest, parseDuration, resolveHealth } from '../../lib/health/model.ts';
+import { fromImage, HEALTH_DEFAULTS, healthFromFlags, healthFromRecipe, mergeHealth, normalizeTest, parseDuration, resolveHealth } from '../../lib/health/model.ts';
 import { readHealth } from '../../lib/health/state.ts';
 import { parseImageConfig } from '../../lib/image/imageconfig.ts';
 import { planContainer, type PlanContext } from '../../lib/plan/planner.ts';
@@ -67,7 +67,7 @@ test('health tests in compose syntax: a string, CMD, CMD-SHELL, NONE, disable', 
   assert.deepEqual(healthFromRecipe({ disable: true }).spec, { test: ['NONE'] });
   assert.deepEqual(healthFromRecipe({ interval: 'soon' }).problems.map((p) => p.key), ['interval']);
   assert.deepEqual(resolveHealth(r.spec)?.command, ['true']);
-  assert.deepEqual(resolveHealth({ test: ['CMD-SHELL', 'x y'] }), { command: ['/bin/sh', '-c', 'x y'], test: ['CMD-SHELL', 'x y'], intervalMs: 30_000, timeoutMs: 30_000, startPeriodMs: 0, retries: 3 });
+  assert.deepEqual(resolveHealth({ test: ['CMD-SHELL', 'x y'] }), { command: ['/bin/sh', '-c', 'x y'], test: ['CMD-SHELL', 'x y'], intervalMs: 30_000, timeoutMs: 30_000, startPeriodMs: 0, startIntervalMs: 5000, retries: 3 });
   assert.equal(resolveHealth({ test: ['NONE'] }), undefined);
 });
 
@@ -77,10 +77,31 @@ test('health flags, over the image\'s Healthcheck field by field; --no-healthche
   assert.equal(image.StopSignal, 'SIGQUIT');
   const flags = healthFromFlags({ healthCmd: 'test -e /ok', healthTimeout: '2s' });
   const merged = resolveHealth(mergeHealth(fromImage(image.Healthcheck), flags.spec));
-  assert.deepEqual(merged, { command: ['/bin/sh', '-c', 'test -e /ok'], test: ['CMD-SHELL', 'test -e /ok'], intervalMs: 5000, timeoutMs: 2000, startPeriodMs: 0, retries: 7 });
+  assert.deepEqual(merged, { command: ['/bin/sh', '-c', 'test -e /ok'], test: ['CMD-SHELL', 'test -e /ok'], intervalMs: 5000, timeoutMs: 2000, startPeriodMs: 0, startIntervalMs: 5000, retries: 7 });
   assert.equal(resolveHealth(mergeHealth(fromImage(image.Healthcheck), healthFromFlags({ noHealthcheck: true }).spec)), undefined);
   assert.deepEqual(healthFromFlags({ healthRetries: 'x', healthInterval: 'y' }).problems.map((p) => p.flag), ['--health-interval', '--health-retries']);
 });
+
+test('start interval: the flag, the recipe key, the image\'s StartInterval (ns), docker\'s 5 s default', () => {
+  assert.equal(HEALTH_DEFAULTS.startIntervalMs, 5000);
+  assert.deepEqual(healthFromFlags({ healthStartInterval: '500ms' }), { spec: { startIntervalMs: 500 }, problems: [] });
+  assert.deepEqual(healthFromFlags({ healthStartInterval: 'soon' }).problems.map((p) => p.flag), ['--health-start-interval']);
+  assert.deepEqual(healthFromRecipe({ start_interval: '2s' }).spec, { startIntervalMs: 2000 });
+  assert.deepEqual(healthFromRecipe({ start_interval: 'x' }).problems.map((p) => p.key), ['start_interval']);
+  const recipe = parseRecipe('image: img\nhealthcheck:\n  test: [CMD, /bin/true]\n  start_period: 30s\n  start_interval: 500ms\n', 'r.yaml');
+  assert.deepEqual(recipe.healthcheck, { test: ['CMD', '/bin/true'], startPeriodMs: 30_000, startIntervalMs: 500 });
+  assert.throws(() => parseRecipe('image: img\nhealthcheck:\n  start_interval: later\n', 'r.yaml'), /r\.yaml:3:\d+: healthcheck\.start_interval/);
+  // The image's config keeps it (pulled JSON, nanoseconds), and the flag goes over it.
+  const image = parseImageConfig(JSON.stringify({ rootfs: { type: 'layers', diff_ids: [] }, config: { Healthcheck: { Test: ['CMD', 'true'], StartPeriod: 3e10, StartInterval: 2e9 } } }), 'x').config;
+  assert.deepEqual(image.Healthcheck, { Test: ['CMD', 'true'], StartPeriod: 3e10, StartInterval: 2e9 });
+  assert.equal(resolveHealth(fromImage(image.Healthcheck))?.startIntervalMs, 2000);
+  assert.equal(resolveHealth(mergeHealth(fromImage(image.Healthcheck), healthFromFlags({ healthStartInterval: '250ms' }).spec))?.startIntervalMs, 250);
+  // 0 means the default, as for the other durations.
+  assert.equal(resolveHealth({ test: ['CMD', 'true'], startIntervalMs: 0 })?.startIntervalMs, 5000);
+  const spec = specFromFlags(undefined, 'img', ['true'], { healthCmd: 'true', healthStartPeriod: '30s', healthStartInterval: '500ms' });
+  assert.deepEqual(spec.healthcheck, { test: ['CMD-SHELL', 'true'], startPeriodMs: 30_000, startIntervalMs: 500 });
+});
+
 
 test('run flags and recipe keys reach the spec; bad values name their flag or position', () => {
   const spec = specFromFlags(undefined, 'img', ['true'], { restart: 'on-failure:3', healthCmd: 'true', healthInterval: '1s', stopSignal: 'INT', stopTimeout: '3', logOpt: ['max-size=1k', 'max-file=2'] });
@@ -107,7 +128,7 @@ const CTX: PlanContext = { runRoot: '/run/glassbox', runRootReady: true, barrier
 test('monitor golden: on-failure:3, a health check, log rotation (the start chain again, the exec plan of the check)', () => {
   const plan = planContainer(catalog, helloContainer(ROOTS, {
     lifecycle: { restart: { name: 'on-failure', maxRetries: 3 }, log: { maxSize: 2048, maxFile: 3 } },
-    health: { command: ['/bin/sh', '-c', 'test -e /ok'], test: ['CMD-SHELL', 'test -e /ok'], intervalMs: 300, timeoutMs: 2000, startPeriodMs: 1000, retries: 2 },
+    health: { command: ['/bin/sh', '-c', 'test -e /ok'], test: ['CMD-SHELL', 'test -e /ok'], intervalMs: 300, timeoutMs: 2000, startPeriodMs: 1000, startIntervalMs: 100, retries: 2 },
   }), CTX);
   assert.deepEqual(plan.info.lifecycle?.restart, { name: 'on-failure', maxRetries: 3 });
   const files = monitorFiles(plan.info.paths.state);
@@ -146,4 +167,20 @@ test('health state on disk: status and the last five results, read back like doc
   assert.equal(h.FailingStreak, 2);
   assert.deepEqual(h.Log.map((l) => l.Output), ['out 3\n', 'out 4\n', 'out 5\n', 'out 6\n', 'out 7\n']);
   assert.equal(h.Log[0]!.ExitCode, 1);
+});
+
+test('the monitor sleeps the start interval only while starting within a start period', () => {
+  const monitor = (startPeriodMs: number) => {
+    const plan = planContainer(catalog, helloContainer(ROOTS, {
+      health: { command: ['true'], test: ['CMD', 'true'], intervalMs: 30_000, timeoutMs: 2000, startPeriodMs, startIntervalMs: 500, retries: 3 },
+    }), CTX);
+    const files = monitorFiles(plan.info.paths.state);
+    return renderMonitor(plan, { lang: 'en', glassboxVersion: '0.0.0-test', files, steps: expandMonitor(catalog, files), duties: expandDuties(catalog, plan, files) });
+  };
+  const within = monitor(30_000);
+  assert.match(within, /if \[ "\$gb_state" = starting \] && \[ \$\(\( \$\{gb_now%\.\*\} - \$\{gb_t0%\.\*\} \)\) -lt 30 \]; then sleep 0\.5; else sleep 30; fi/);
+  // No start period: docker never uses the start interval, and the loop is what it was.
+  const without = monitor(0);
+  assert.doesNotMatch(without, /sleep 0\.5/);
+  assert.match(without, /^    sleep 30$/m);
 });

@@ -139,6 +139,14 @@ export function registerCompose(program: Command, want: (name: string) => boolea
     .requiredOption('-o, --output <dir>', 'directory to write the scripts to')
     .argument(services)
     .action(async (names, opts) => on((c) => c.cmdComposeScript(g(), names, opts, global()))());
+  verb('learn', "learn mode through the project's up: each service's commands one at a time, explained, run on Enter")
+    .addOption(new Option('--lang <lang>', 'language of the explanations (default: from LANG)').choices(['en', 'zh']))
+    .option('-y, --yes', 'run every step without asking (for demos and CI)')
+    .option('--list', 'list the steps of every service and exit')
+    .addOption(new Option('--format <format>', 'text, or json: one JSON object per line on stdout').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--pull <policy>', 'pull images: missing (default), always, never').choices(['missing', 'always', 'never']))
+    .argument(services)
+    .action(async (names, opts) => on((c) => c.cmdComposeLearn(g(), names, opts, global()))());
   for (const c of [compose, ...compose.commands]) c.helpOption('--help', 'show help').exitOverride();
   return compose;
 }

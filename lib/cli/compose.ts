@@ -466,3 +466,40 @@ export async function cmdComposeScript(o: ComposeGlobal, services: string[], opt
   process.stdout.write(`${join(dir, 'up.sh')}\n${join(dir, 'down.sh')}\n`);
   return 0;
 }
+
+// compose learn [SERVICE…]: learn mode through the project's up, service by service (lib/learn/project.ts).
+export async function cmdComposeLearn(o: ComposeGlobal, services: string[], flags: { yes?: boolean; lang?: 'en' | 'zh'; list?: boolean; format?: string; pull?: string }, g: Global): Promise<number> {
+  const lang = flags.lang ?? g.lang;
+  const json = flags.format === 'json';
+  const project = loadProject(o);
+  const { listSteps } = await import('../learn/session.ts');
+  const colour = useColour() && process.stdout.isTTY === true;
+  if (flags.list) {
+    const pp = await planProject(project, services, { version: VERSION });
+    for (const s of pp.services) {
+      if (!json) process.stdout.write(`\n${s.service} (${s.run.name})\n`);
+      listSteps({ kind: 'service', label: s.service, plan: s.plan, headings: new Map(), checks: new Set(), required: new Set(), nsDirs: [], shells: new Map() }, { lang, json, colour });
+    }
+    return 0;
+  }
+  const ui = json ? process.stderr : process.stdout;
+  const { T } = await import('../learn/text.ts');
+  if (!flags.yes && !(process.stdin.isTTY && ui.isTTY)) throw new GlassboxError(T.needTerminal[lang], { hint: T.needTerminalHint[lang] });
+  requireRoot('glassbox compose learn');
+  const facts = await readHostFacts();
+  const { learnProject } = await import('../learn/project.ts');
+  const { withSpinner } = await import('./output.ts');
+  return learnProject(project, services, roots(), {
+    lang,
+    yes: !!flags.yes,
+    from: 1,
+    json,
+    xray: false,
+    colour: useColour(),
+    bootId: facts.bootId,
+    progress: withSpinner,
+    ...(flags.pull === 'never' ? {} : { pull: pullForRun }),
+    version: VERSION,
+    say: (line) => ui.write(`${line}\n`),
+  });
+}

@@ -112,13 +112,13 @@ function healthOf(s: ComposeService): HealthSpec | undefined {
   const h = s.healthcheck;
   if (!h) return undefined;
   if (h.disable) return { test: ['NONE'] };
-  if (h.start_interval !== undefined) throw new GlassboxError(`services.${s.name}.healthcheck.start_interval is not supported yet`, { hint: 'leave it out: checks run every interval from the start' });
   const out: HealthSpec = {};
   if (h.test) out.test = h.test;
   if (h.interval !== undefined) out.intervalMs = h.interval;
   if (h.timeout !== undefined) out.timeoutMs = h.timeout;
   if (h.start_period !== undefined) out.startPeriodMs = h.start_period;
   if (h.retries !== undefined) out.retries = h.retries;
+  if (h.start_interval !== undefined) out.startIntervalMs = h.start_interval;
   return out;
 }
 

@@ -655,7 +655,7 @@ class Session {
     if (result.exitCode !== 0) this.cleaning = true;
 
     // Opening the barrier lets a recipe's command run: its output (framed) comes first, then this step's status.
-    const release = orig.role === 'release' && this.target.kind !== 'lesson';
+    const release = orig.role === 'release' && this.target.kind !== 'lesson' && !this.target.detached;
     if (release) await Promise.race([this.outputClosed, new Promise((r) => setTimeout(r, 2000).unref())]);
     const brief = !!this.foldRun && index >= this.foldRun.from && index < this.foldRun.to;
     if (orig.kind === 'start') {

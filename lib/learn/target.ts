@@ -63,6 +63,7 @@ export async function resolveTarget(arg: string, r: Roots, opts: TargetOptions):
   if (existsSync(arg) && !statSync(arg).isFile()) throw new GlassboxError(`${arg} is a directory, not a lesson or a recipe file`, { hint: 'glassbox lessons lists the lessons; a recipe is a .yaml file' });
   if (existsSync(arg)) {
     const text = readFileSync(arg, 'utf8');
+    if (/^services:/m.test(text)) throw new GlassboxError(`${arg} describes services: a compose project`, { hint: `glassbox compose -f ${arg} learn steps through its up, service by service` });
     return /^lesson:/m.test(text) ? lessonTarget(arg, arg, r, opts) : recipeTarget(arg, r, opts);
   }
   const file = findLesson(arg);

@@ -166,7 +166,7 @@ export const T = {
   },
   finishedLesson: { en: 'Lesson complete; everything it made has been undone.', zh: '本课完成；它创建的一切都已撤销。' },
   finishedRecipe: { en: 'Done; everything has been undone.', zh: '完成；一切都已撤销。' },
-  finishedService: (name: string): Text => ({ en: `Done; ${name} runs in the background under its monitor (glassbox compose ps, logs).`, zh: `完成；${name} 在它的监视脚本下于后台运行（glassbox compose ps、logs）。` }),
+  finishedService: (name: string): Text => ({ en: `Done; ${name} is started in the background, under its monitor (glassbox compose ps, logs).`, zh: `完成；${name} 已在后台启动，由它的监视脚本看管（glassbox compose ps、logs）。` }),
   finishedExec: { en: 'Done; what the exec made is undone, and the container still runs.', zh: '完成；exec 创建的东西已撤销，容器仍在运行。' },
   leftovers: (list: string): Text => ({ en: `still mounted after the cleanup: ${list}`, zh: `清理之后仍然挂载着：${list}` }),
   tryIt: { en: 'Try it yourself', zh: '自己动手试试' },

@@ -19,6 +19,7 @@ import { withClaims } from '../container/run.ts';
 import { readHostFacts, type HostFacts } from '../host/facts.ts';
 import { createNetwork, readNetwork } from '../net/store.ts';
 import type { Lang } from '../plan/types.ts';
+import { readView } from '../state/lifecycle.ts';
 import { roots, type Roots } from '../state/paths.ts';
 import { createVolume, readVolume } from '../volume/store.ts';
 import { projectMembers, serviceMembers, type Member } from './members.ts';
@@ -178,9 +179,20 @@ export async function upProject(project: ComposeProject, opts: UpOptions): Promi
     );
   }
   if (opts.wait) {
+    // A one-shot that others wait for with service_completed_successfully may have ended (with 0); any other
+    // container that is not running (or healthy, when it has a check) fails --wait, as in docker compose.
+    const oneShots = new Set(Object.values(project.services).flatMap((s) => Object.entries(s.depends_on).filter(([, d]) => d.condition === 'service_completed_successfully').map(([n]) => n)));
     for (const x of started) {
-      const healthy = !!project.services[x.service]?.healthcheck?.test || !!recordedHealth(r, x.id);
-      await waitCondition(r, facts.bootId, x.id, healthy ? 'service_healthy' : 'service_started', opts.signal ? { signal: opts.signal } : {});
+      const healthy = !!recordedHealth(r, x.id);
+      await waitCondition(r, facts.bootId, x.id, healthy ? 'service_healthy' : 'service_started', { service: x.service, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const v = readView(r, x.id, facts.bootId);
+      if (v.status !== 'running') {
+        if (oneShots.has(x.service) && v.exitCode === 0) {
+          event({ object: 'Container', name: x.name, state: 'Exited' });
+          continue;
+        }
+        throw new GlassboxError(`container ${x.name} exited (${v.exitCode ?? '?'})`, { exitCode: 1, hint: `glassbox compose logs ${x.service}` });
+      }
       event({ object: 'Container', name: x.name, state: healthy ? 'Healthy' : 'Running' });
     }
   }

@@ -248,7 +248,7 @@ test('-f base -f override: command, environment and ports merged, in config and 
 test('bad files are refused with file:line:col, exit 125, and nothing is made', T, async (t) => {
   const cases: Array<[string, RegExp]> = [
     ['bad-unknown', /compose\.yaml:4:5: services\.web\.comand: unknown key "comand" \(did you mean "command"\?\)/],
-    ['bad-unsupported', /compose\.yaml:6:5: services\.web\.privileged: "privileged" is not supported by glassbox/],
+    ['bad-unsupported', /compose\.yaml:6:5: services\.web\.cgroup_parent: "cgroup_parent" is not supported by glassbox/],
     ['bad-secrets', /compose\.yaml:4:5: services\.web\.secrets: "secrets" is not supported by glassbox[^\n]*\n.*compose\.yaml:6:1: secrets: "secrets" is not supported/],
     ['bad-cycle', /compose\.yaml:\d+:\d+: services\.[abc]\.depends_on: dependency cycle: (a → b → c → a|b → c → a → b|c → a → b → c)/],
   ];
@@ -347,6 +347,53 @@ test('run --rm, ps, logs, stop and start, port', T, async (t) => {
   assert.equal((await p.ok(['port', 'web', '80'])).trim(), '127.0.0.1:18311');
   const noPort = await p.compose(['port', 'client', '80']);
   assert.notEqual(noPort.code, 0);
+});
+
+test('compose plan: every service in start order, own addresses, one bridge maker; compose script: up.sh and down.sh with plain sh', T, async (t) => {
+  const p = project(t, 'migrate', 'scripted');
+  const plan = JSON.parse(await p.ok(['plan', '--format', 'json'])) as { newNetworks: Array<{ name: string; subnet: string }>; services: Array<{ service: string; wave: number; after: Array<{ service: string; condition: string }>; plan: { info: { id: string; network: { ip: string } }; steps: Array<{ block: string }> } }> };
+  assert.deepEqual(plan.services.map((s) => [s.service, s.wave]), [['migrate', 1], ['app', 2]]);
+  assert.deepEqual(plan.services[1]!.after, [{ service: 'migrate', condition: 'service_completed_successfully' }]);
+  assert.deepEqual(plan.newNetworks.map((n) => n.name), ['scripted_default']);
+  const [a, b] = plan.services.map((s) => s.plan.info.network.ip);
+  assert.notEqual(a, b, 'each container planned with its own address');
+  assert.deepEqual(plan.services.map((s) => s.plan.steps.some((x) => x.block === 'net-bridge')), [true, false], 'only the first container makes the bridge');
+  // Planning changed nothing: no network record, no container.
+  assert.ok(!networkRecords().includes('scripted_default'));
+  assert.deepEqual(sb.containerIds(), []);
+  const out = join(sb.dir, 'scripts-scripted');
+  await p.ok(['script', '-o', out]);
+  for (const f of ['up.sh', 'down.sh', 'services/migrate/up.sh', 'services/app/down.sh']) assert.ok(existsSync(join(out, f)), f);
+  const env = { ...sb.env, PATH: process.env.PATH ?? '' };
+  const up = spawnSync('sh', [join(out, 'up.sh')], { env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(up.status, 0, `${up.stdout}\n${up.stderr}`);
+  // The app read what the migration wrote: it started after the one-shot ended with 0.
+  assert.equal(await readWhenThere(volumeData('scripted_db', 'app-saw')), 'schema-v1\n');
+  const down = spawnSync('sh', [join(out, 'down.sh')], { env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(down.status, 0, `${down.stdout}\n${down.stderr}`);
+  for (const s of plan.services) assert.equal(existsSync(join(sb.run, s.plan.info.id)), false, `${s.service}'s run directory is gone`);
+  assert.deepEqual(sb.sandboxMounts(), []);
+  assert.deepEqual(gbLinks().filter((l) => l.startsWith('gb-')), []);
+  // service_healthy needs the monitor's health check: the scripts are refused for it, naming the pair.
+  const h = project(t, 'health', 'scripthealth');
+  const refused = await h.compose(['script', '-o', join(sb.dir, 'scripts-health')]);
+  assert.equal(refused.code, 125, refused.stderr);
+  assert.match(refused.stderr, /service_healthy \(app → api\)/);
+});
+
+test('compose learn --yes steps through the project\'s up service by service and leaves it running', T, async (t) => {
+  const p = project(t, 'web', 'learnt');
+  const r = await p.compose(['learn', '--yes']);
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /━━ glassbox learn learnt: web ━━[^]*━━ glassbox learn learnt: client ━━[^]*Project learnt is up/);
+  assert.match(r.stdout, /Create the bridge gb-/);
+  assert.equal((await p.ok(['exec', 'client', 'wget', '-q', '-O-', 'http://web/'])).trim(), 'hello-from-web');
+  const rows = await psRows(p);
+  assert.deepEqual(rows.map((x) => x.Service).sort(), ['client', 'web']);
+  // A second learn refuses: the project is up already.
+  const again = await p.compose(['learn', '--yes']);
+  assert.equal(again.code, 125);
+  assert.match(again.stderr, /project learnt has containers already: .*compose -p learnt down first/);
 });
 
 test('down leaves nothing of the project: no container, network record, rule, link, mount or cgroup', T, async (t) => {

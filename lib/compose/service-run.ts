@@ -11,7 +11,7 @@
 import { GlassboxError, type SourcePos } from '../errors.ts';
 import { createHash } from '../util/crypto.ts';
 import type { RunFlags } from '../recipe/flags.ts';
-import { DEFAULT_NAMESPACES, type ContainerSpec } from '../recipe/model.ts';
+import { DEFAULT_NAMESPACES, type ContainerSpec, type Propagation } from '../recipe/model.ts';
 import type { HealthSpec } from '../health/model.ts';
 import type { ComposeProject, ComposeService, ServicePort, ServiceVolume } from './model.ts';
 
@@ -192,7 +192,10 @@ export function serviceRun(project: ComposeProject, service: string, opts: Servi
   };
   const ports = place(() => s.ports.map((p) => publishOf(p, service)));
   if (ports.length) flags.publish = ports;
-  const mounts = place(() => s.volumes.map((v) => mountOf(v, project, service)));
+  // A bind of the short syntax (create_host_path) makes its missing source: a volume of the base spec, as --mount
+  // has no such key; the others are --mount's.
+  const made = s.volumes.filter((v) => v.type === 'bind' && v.bind?.create_host_path && !v.bind.selinux);
+  const mounts = place(() => s.volumes.filter((v) => !made.includes(v)).map((v) => mountOf(v, project, service)));
   if (mounts.length) flags.mount = mounts;
   if (s.tmpfs.length) flags.tmpfs = s.tmpfs;
   if (s.working_dir !== undefined) flags.workdir = s.working_dir;
@@ -236,6 +239,7 @@ export function serviceRun(project: ComposeProject, service: string, opts: Servi
     image: s.image,
     origins: { image: at('image').pos ? { ...at('image').pos! } : { flag: 'image' }, command: project.origins[`services.${service}.command`] ?? { flag: 'command' } },
   };
+  for (const v of made) base.volumes.push({ type: 'bind', source: v.source!, target: v.target, readOnly: v.read_only, createHostPath: true, ...(v.bind?.propagation ? { propagation: v.bind.propagation as Propagation } : {}) });
   if (s.entrypoint !== undefined && s.entrypoint !== null) base.entrypoint = s.entrypoint;
   const health = place(() => healthOf(s));
   if (health) base.healthcheck = health;

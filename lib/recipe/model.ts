@@ -17,7 +17,8 @@ export const DEFAULT_NAMESPACES: Namespace[] = ['mount', 'uts', 'ipc', 'pid', 'n
 export type Propagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
 
 export type Volume =
-  | { type: 'bind'; source: string; target: string; readOnly: boolean; propagation?: Propagation }
+  /** createHostPath (compose's short syntax): a missing source directory is made by the plan (volume-dirs). */
+  | { type: 'bind'; source: string; target: string; readOnly: boolean; propagation?: Propagation; createHostPath?: boolean }
   /** A named volume (GLASSBOX_ROOT/volumes/NAME/_data, lib/volume); without a source, an anonymous one. */
   | { type: 'volume'; source?: string; target: string; readOnly: boolean; /** Do not copy the image's content in. */ noCopy?: boolean }
   | { type: 'tmpfs'; target: string; size?: string; mode?: string; readOnly?: boolean };

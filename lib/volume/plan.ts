@@ -8,12 +8,13 @@ import type { Step } from '../plan/types.ts';
 import type { VolumeSetup } from './types.ts';
 
 export function volumeDirSteps(catalog: Catalog, setup: VolumeSetup | undefined): Step[] {
-  if (!setup || (!setup.named.length && !setup.anonymous.length)) return [];
+  if (!setup || (!setup.named.length && !setup.anonymous.length && !setup.binds?.length)) return [];
   return expandBlock(catalog, {
     block: 'volume-dirs',
     as: 'volume-dirs',
     params: {
       named: setup.named,
+      binds: setup.binds ?? [],
       anonymous: setup.anonymous.map((a) => a.dir),
       anonymous_data: setup.anonymous.map((a) => a.data),
       anonymous_meta: setup.anonymous.map((a) => ({ path: a.meta, value: a.value })),

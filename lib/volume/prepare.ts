@@ -70,13 +70,16 @@ export async function prepareVolumes(spec: ContainerSpec, r: Roots, lowerDirs: s
       throw new GlassboxError(`volume target ${v.target} resolves to ${target} inside the image`, { ...place('target'), hint: 'choose another mount point' });
     }
     if (v.type === 'bind') {
-      if (!existsSync(v.source)) throw new GlassboxError(`volume source ${v.source} does not exist`, { ...place('source'), hint: 'create it first, or fix the path' });
+      // compose's short syntax makes a missing source directory (create_host_path); -v and --mount refuse it.
+      const make = !existsSync(v.source) && !!v.createHostPath;
+      if (make) setup.binds = [...new Set([...(setup.binds ?? []), v.source])];
+      else if (!existsSync(v.source)) throw new GlassboxError(`volume source ${v.source} does not exist`, { ...place('source'), hint: 'create it first, or fix the path' });
       const mount: PlanMount = { Type: 'bind', Source: v.source, Destination: target, Mode: v.readOnly ? 'ro' : '', RW: !v.readOnly, Propagation: v.propagation ?? 'rprivate' };
       mounts.push(mount);
       const prop = v.propagation ? { propagation: v.propagation } : {};
       // A file is bound onto a file (docker's -v /etc/resolv.conf:…): the target must not be a directory, and an
       // empty one is made when the image lacks it (X-mount.mkdir would make a directory).
-      if (!statSync(v.source).isDirectory()) {
+      if (!make && !statSync(v.source).isDirectory()) {
         if (resolved.kind === 'dir') throw new GlassboxError(`volume ${v.source} is a file but its target ${v.target} is a directory in the image`, { ...place('target'), hint: 'bind a file onto a file path' });
         volumes.push({ ...v, ...prop, target, file: true, ...(resolved.kind === 'missing' ? { placeholder: target } : {}) });
       } else volumes.push({ ...v, ...prop, target });
@@ -103,7 +106,7 @@ export async function prepareVolumes(spec: ContainerSpec, r: Roots, lowerDirs: s
       mounts.push({ Type: 'tmpfs', Source: '', Destination: target, Mode: '', RW: !v.readOnly, Propagation: '' });
     }
   }
-  const any = setup.named.length || setup.anonymous.length;
+  const any = setup.named.length || setup.anonymous.length || setup.binds?.length;
   return {
     volumes,
     mounts,

@@ -7,4 +7,6 @@ export interface VolumeSetup {
   anonymous: Array<{ name: string; dir: string; data: string; meta: string; value: string }>;
   /** New, empty volumes to fill from the image: the (resolved) container path and the volume's _data and lock. */
   copies: Array<{ target: string; data: string; lock: string }>;
+  /** Bind sources to make (compose's create_host_path: the source did not exist when planned). */
+  binds?: string[];
 }

@@ -349,6 +349,23 @@ test('run --rm, ps, logs, stop and start, port', T, async (t) => {
   assert.notEqual(noPort.code, 0);
 });
 
+test('a short-syntax bind makes its missing host directory (create_host_path); the long syntax needs its source', T, async (t) => {
+  const p = project(t, 'bind');
+  assert.equal(existsSync(join(p.dir, 'out')), false);
+  const r = await p.compose(['up', '--exit-code-from', 'writer']);
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /writer-1 {2}\| mode=test/);
+  assert.equal(readFileSync(join(p.dir, 'out', 'result'), 'utf8'), 'written-by-writer\n');
+  // Without its source, the long syntax is refused at its line and nothing is made.
+  await p.ok(['down']);
+  const { rmSync } = await import('node:fs');
+  rmSync(join(p.dir, 'conf'), { recursive: true });
+  const bad = await p.compose(['up', '-d']);
+  assert.equal(bad.code, 125, bad.stderr);
+  assert.match(bad.stderr, /compose\.yaml:\d+:\d+: .*volume source .*conf does not exist/);
+  assert.deepEqual((await psRows(p, true)).map((x) => x.Service), []);
+});
+
 test('compose plan: every service in start order, own addresses, one bridge maker; compose script: up.sh and down.sh with plain sh', T, async (t) => {
   const p = project(t, 'migrate', 'scripted');
   const plan = JSON.parse(await p.ok(['plan', '--format', 'json'])) as { newNetworks: Array<{ name: string; subnet: string }>; services: Array<{ service: string; wave: number; after: Array<{ service: string; condition: string }>; plan: { info: { id: string; network: { ip: string } }; steps: Array<{ block: string }> } }> };

@@ -235,3 +235,17 @@ services:
   assert.equal(serviceRun(p, 'admin').flags.privileged, true);
   assert.match(refusal(() => serviceRun(p, 'logger')), /compose\.yaml:\d+:\d+: services\.logger\.logging: logging driver local is not supported/);
 });
+
+test('a short-syntax bind makes its missing source (create_host_path): a base volume the plan mkdirs; the long one is --mount', () => {
+  const p = load(`
+services:
+  app:
+    image: glassbox/base
+    volumes:
+      - ./out:/out
+      - {type: bind, source: ./conf, target: /conf}
+`);
+  const run = serviceRun(p, 'app');
+  assert.deepEqual(run.base.volumes, [{ type: 'bind', source: join(p.workingDir, 'out'), target: '/out', readOnly: false, createHostPath: true }]);
+  assert.deepEqual(run.flags.mount, [`type=bind,source=${join(p.workingDir, 'conf')},target=/conf`]);
+});

@@ -26,6 +26,8 @@ export interface PlannedNetworks {
   addresses: Set<string>;
   /** Bridges an earlier container's plan makes: the later ones find them made. */
   bridges: Set<string>;
+  /** The project's own containers: up would replace them, so their host ports count as free. */
+  reusable?: Set<string>;
 }
 
 /** Names the container is known by on its network. */
@@ -88,7 +90,7 @@ export async function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, wh
     claims.push(claim);
     const ports: PreparedPort[] = [];
     for (const [i, p] of spec.ports.entries()) {
-      const got = place(['ports', i], () => claimPort(r, { proto: p.proto, port: p.hostPort, id: who.id, dry: opts.dry, ...(opts.planned ? { planned: opts.planned.addresses } : {}), ...(opts.dry ? {} : { owner: selfOwner(opts.bootId) }) }));
+      const got = place(['ports', i], () => claimPort(r, { proto: p.proto, port: p.hostPort, id: who.id, dry: opts.dry, ...(opts.planned ? { planned: opts.planned.addresses, ...(opts.planned.reusable ? { reusable: opts.planned.reusable } : {}) } : {}), ...(opts.dry ? {} : { owner: selfOwner(opts.bootId) }) }));
       claims.push(got.claim);
       ports.push({ ...(p.hostIp ? { hostIp: p.hostIp } : {}), hostPort: got.port, containerPort: p.containerPort, proto: p.proto });
     }

@@ -274,14 +274,16 @@ function hostPortsInUse(proto: 'tcp' | 'udp'): Set<number> {
 }
 
 // Claims a host port for a container (the one asked for, or a free one from the ephemeral range).
-export function claimPort(r: Roots, want: { proto: 'tcp' | 'udp'; port?: number; id: string; dry: boolean; owner?: Owner; planned?: Set<string> }): { port: number; claim: Claim } {
+// `reusable`: containers whose claims count as free (compose plan of a project that is up: up would replace them).
+export function claimPort(r: Roots, want: { proto: 'tcp' | 'udp'; port?: number; id: string; dry: boolean; owner?: Owner; planned?: Set<string>; reusable?: Set<string> }): { port: number; claim: Claim } {
   const dir = portsDir(r);
   if (!want.dry) mkdirSync(dir, { recursive: true });
   const inUse = hostPortsInUse(want.proto);
   const take = (port: number): Claim | undefined => {
     const claim = { file: join(dir, `${want.proto}-${port}`), content: `${want.proto} ${port} # glassbox:${want.id}${ownerText(want.owner)}` };
     if (want.dry) {
-      if (existsSync(claim.file) || want.planned?.has(claim.file)) return undefined;
+      const held = existsSync(claim.file) && !want.reusable?.has(claimOwner(claim.file) ?? '');
+      if (held || want.planned?.has(claim.file)) return undefined;
       want.planned?.add(claim.file);
       return claim;
     }

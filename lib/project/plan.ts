@@ -13,6 +13,8 @@ import type { PlannedNetworks } from '../net/prepare.ts';
 import { createNetwork, readNetwork, type NetworkDef } from '../net/store.ts';
 import type { Plan } from '../plan/types.ts';
 import { roots } from '../state/paths.ts';
+import { readHostFacts } from '../host/facts.ts';
+import { projectMembers } from './members.ts';
 import { readVolume } from '../volume/store.ts';
 import { atService, checkProject, runsFor } from './up.ts';
 
@@ -44,7 +46,8 @@ export async function planProject(project: ComposeProject, services: string[] = 
   checkProject(project);
   const runs = new Map(runsFor(project, waves.flat(), opts.version ? { version: opts.version } : {}).map((x) => [x.service, x]));
   const used = new Set([...runs.values()].map((x) => x.flags.network));
-  const planned: PlannedNetworks = { networks: [], addresses: new Set(), bridges: new Set() };
+  const { bootId } = await readHostFacts();
+  const planned: PlannedNetworks = { networks: [], addresses: new Set(), bridges: new Set(), reusable: new Set(projectMembers(r, bootId, project.name).map((m) => m.id)) };
   const networks: NetworkDef[] = [];
   for (const [key, net] of Object.entries(project.networks)) {
     if (!used.has(net.name)) continue;

@@ -133,6 +133,8 @@ test('a service answers another by its name on the project network, and on its p
   assert.ok(ping.stdout.includes(`(${webIp})`), ping.stdout);
   // The port is published on 127.0.0.1 only, as the file says.
   assert.equal((await p.ok(['port', 'web', '80'])).trim(), '127.0.0.1:18311');
+  // The plan of a project that is up: its own containers' host ports count as free (up would replace them).
+  assert.match(await p.ok(['plan', '--brief']), /Service web \(wave 1\)/);
 });
 
 test('a named volume is shared by two services, kept by down, removed by down -v', T, async (t) => {

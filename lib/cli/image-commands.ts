@@ -1,4 +1,4 @@
-// Commander wiring of the image commands (lib/cli/images.ts holds them): image import, pull, login, logout,
+// Commander wiring of the image commands (lib/cli/images.ts holds them): image import, pull, push, login, logout,
 // image inspect, rmi, tag, image prune, commit, export, save.
 
 import { Option, type Command } from 'commander';
@@ -29,6 +29,13 @@ export function registerImageCommands(program: Command, image: Command | undefin
     .option('--insecure', 'plain HTTP (registries on the loopback always are)')
     .option('-q, --quiet', 'no progress')
     .action(async (ref, opts) => on((c) => c.cmdPull(ref, opts, global()))());
+  top('push')
+    ?.description('push an image to a registry (OCI distribution API) under its name: [REGISTRY/]NAME[:TAG]')
+    .argument('<reference>', 'a name the image has in the store, e.g. 127.0.0.1:5000/team/app:1 (glassbox tag it first)')
+    .option('--insecure', 'plain HTTP (registries on the loopback always are)')
+    .option('-q, --quiet', 'no progress; print NAME@DIGEST')
+    .option('--chunk-size <size>', 'upload blobs larger than this in chunks of this size (default 16m)')
+    .action(async (ref, opts) => on((c) => c.cmdPush(ref, opts, global()))());
   top('login')
     ?.description("store credentials for a registry (in the store's auth.json, mode 0600)")
     .argument('<registry>', 'host[:port]')

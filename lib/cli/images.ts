@@ -1,4 +1,4 @@
-// The image commands: image import, pull, login/logout, image inspect, rmi, tag, image prune, commit, export,
+// The image commands: image import, pull, push, login/logout, image inspect, rmi, tag, image prune, commit, export,
 // save. Each opens a scratch directory in the store (lib/image/work.ts), does its work there with plain commands
 // from blocks, and closes it; a killed run is finished by `glassbox gc`.
 
@@ -9,7 +9,9 @@ import type { LayerResult, LayerSource } from '../image/layers.ts';
 import { isInsecure, removeCredentials, saveCredentials } from '../image/auth.ts';
 import { parsePlatform } from '../image/platform.ts';
 import { pullImage, type PullEvents } from '../image/pull.ts';
-import { remoteReference } from '../image/reference.ts';
+import { pushImage, type PushEvents } from '../image/push.ts';
+import { parseSize } from '../cgroup/units.ts';
+import { familiarName, remoteReference } from '../image/reference.ts';
 import { RegistryClient } from '../image/registry.ts';
 import { StoreWork } from '../image/work.ts';
 import { containersUsingLayers } from '../image/containerfs.ts';
@@ -69,6 +71,34 @@ export function notImplemented(what: string): never {
 // Shows each layer's progress: on a terminal, one line per layer redrawn in place; otherwise a plain line when a
 // layer changes state (downloading, extracting, done).
 export function pullProgress(stream: NodeJS.WriteStream): PullEvents & { finish(): void } {
+  const p = layerProgress(stream, 'downloading');
+  return {
+    layers: (digests) => p.layers(digests),
+    layer(digest, state, bytes) {
+      const text = state === 'downloading' ? `downloading ${p.amount(bytes?.got, bytes?.total)}` : state === 'exists' ? 'already exists' : state === 'done' ? 'pull complete' : state;
+      p.show(digest, state, text);
+    },
+    note: (text) => p.note(text),
+    finish: () => p.finish(),
+  };
+}
+
+// The same for push: preparing, pushing (with a bar), already exists, mounted from REPO, pushed.
+export function pushProgress(stream: NodeJS.WriteStream): PushEvents & { finish(): void } {
+  const p = layerProgress(stream, 'pushing');
+  return {
+    layers: (ids) => p.layers(ids),
+    layer(id, state, d) {
+      const text =
+        state === 'pushing' ? `pushing ${p.amount(d?.sent, d?.total)}` : state === 'exists' ? 'layer already exists' : state === 'mounted' ? `mounted from ${d?.from}` : state === 'done' ? 'pushed' : state;
+      p.show(id, state, text);
+    },
+    finish: () => p.finish(),
+  };
+}
+
+// Lines per layer, redrawn in place on a terminal; `busy` is the state whose updates (bytes) come often.
+function layerProgress(stream: NodeJS.WriteStream, busy: string) {
   const tty = !!stream.isTTY;
   const order: string[] = [];
   const lines = new Map<string, string>();
@@ -84,7 +114,7 @@ export function pullProgress(stream: NodeJS.WriteStream): PullEvents & { finish(
     stream.write(out);
   };
   const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
-  // On a terminal, downloads get a bar: [=========>          ] 1.2 MB / 3.4 MB.
+  // On a terminal, transfers get a bar: [=========>          ] 1.2 MB / 3.4 MB.
   const bar = (got: number, total: number) => {
     if (!tty || !total) return '';
     const width = 30;
@@ -92,19 +122,18 @@ export function pullProgress(stream: NodeJS.WriteStream): PullEvents & { finish(
     return `[${'='.repeat(full)}${full < width ? '>' : ''}${' '.repeat(Math.max(0, width - full - 1))}] `;
   };
   return {
-    layers(digests) {
-      for (const d of digests) if (!lines.has(d)) (order.push(d), lines.set(d, 'waiting'));
+    amount: (got?: number, total?: number) => (got === undefined ? '' : `${bar(got, total ?? 0)}${mb(got)}${total ? ` / ${mb(total)}` : ''}`),
+    layers(ids: string[]) {
+      for (const d of ids) if (!lines.has(d)) (order.push(d), lines.set(d, 'waiting'));
       if (tty) draw(true);
     },
-    layer(digest, state, bytes) {
-      const text =
-        state === 'downloading' ? `downloading ${bytes ? `${bar(bytes.got, bytes.total)}${mb(bytes.got)}${bytes.total ? ` / ${mb(bytes.total)}` : ''}` : ''}` : state === 'exists' ? 'already exists' : state === 'done' ? 'pull complete' : state;
-      const before = lines.get(digest);
-      lines.set(digest, text);
-      if (tty) draw(state !== 'downloading');
-      else if (state !== 'downloading' || !before?.startsWith('downloading')) stream.write(`${short(digest)}: ${state === 'downloading' ? 'downloading' : text}\n`);
+    show(id: string, state: string, text: string) {
+      const before = lines.get(id);
+      lines.set(id, text);
+      if (tty) draw(state !== busy);
+      else if (state !== busy || !before?.startsWith(busy)) stream.write(`${short(id)}: ${state === busy ? busy : text}\n`);
     },
-    note(text) {
+    note(text: string) {
       stream.write(`${text}\n`);
       drawn = 0;
     },
@@ -139,6 +168,26 @@ export async function cmdPull(refText: string, opts: { platform?: string; insecu
     process.stderr.write(`${out.downloaded ? `downloaded ${(out.downloaded / 1048576).toFixed(1)} MB` : 'nothing downloaded: every layer was in the store'}\n`);
   }
   process.stdout.write(`${ref.storeTag ?? out.record.id}\n`);
+  return 0;
+}
+
+// glassbox push [REGISTRY/]NAME[:TAG]: prints `TAG: digest: sha256:… size: N` like docker (-q: NAME@DIGEST).
+export async function cmdPush(refText: string, opts: { insecure?: boolean; quiet?: boolean; chunkSize?: string }, g: Global): Promise<number> {
+  requireRoot('glassbox push');
+  enableTrace(g.verbose);
+  const ref = remoteReference(refText);
+  let chunkSize: number | undefined;
+  if (opts.chunkSize !== undefined) {
+    const p = parseSize(opts.chunkSize);
+    if ('error' in p || p.value < 1) throw new GlassboxError(`--chunk-size: ${'error' in p ? p.error : 'must be at least 1 byte'}`, { hint: 'a size such as 5m or 65536' });
+    chunkSize = p.value;
+  }
+  const progress = opts.quiet ? undefined : pushProgress(process.stderr);
+  if (!opts.quiet) process.stderr.write(`pushing ${ref.canonical}\n`);
+  const out = await withWork((w) => pushImage(w, refText, { insecure: opts.insecure, chunkSize, events: progress }));
+  progress?.finish();
+  const name = familiarName(`${out.ref.registry}/${out.ref.repository}`);
+  process.stdout.write(opts.quiet ? `${name}@${out.digest}\n` : `${out.ref.tag}: digest: ${out.digest} size: ${out.size}\n`);
   return 0;
 }
 

@@ -31,7 +31,7 @@ function addGlobalOptions(cmd: Command): void {
 /** Every command the program has at its top level (`help` is commander's own). */
 export const VERBS = [
   'run', 'plan', 'script', 'ps', 'logs', 'stop', 'kill', 'rm', 'restart', 'exec', 'inspect', 'gc', 'stats', 'doctor', 'image', 'images',
-    'network', 'volume', 'port', 'pull', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
+    'network', 'volume', 'port', 'pull', 'push', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
     'create', 'start', 'wait', 'rename', 'pause', 'unpause', 'top', 'cp', 'system', 'info', 'version', 'compose',
 ] as const;
 

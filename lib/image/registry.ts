@@ -9,6 +9,8 @@
 //                                                           the Basic credentials, if any) for a token, then send
 //                                                           "Authorization: Bearer TOKEN"
 // Every blob is hashed while it streams to disk and refused when the hash is not the digest it was asked by.
+// Push (lib/image/upload.ts) sends its HEAD, POST, PATCH and PUT requests through send(); it asks the token
+// service for the scopes it was given (repository:NAME:pull,push, and :pull on the repositories it mounts from).
 
 import { createHash } from '../util/crypto.ts';
 import { createWriteStream } from 'node:fs';
@@ -54,6 +56,14 @@ export interface ClientOptions {
   /** Plain HTTP instead of HTTPS. */
   insecure: boolean;
   credentials?: Credentials;
+  /** Token scopes to ask for (default: the challenge's scope, else repository:NAME:pull). */
+  scopes?: string[];
+}
+
+export interface SendInit {
+  headers?: Record<string, string>;
+  /** Bytes to send; a Buffer, so the request can be sent again after a 401. */
+  body?: Buffer;
 }
 
 export class RegistryClient {
@@ -68,10 +78,23 @@ export class RegistryClient {
     this.base = `${opts.insecure ? 'http' : 'https'}://${ref.endpoint}/v2/`;
   }
 
-  // One request, with authentication done on the first 401 and the request tried again.
+  // One GET, with authentication done on the first 401 and the request tried again.
   async request(path: string, headers: Record<string, string> = {}): Promise<Response> {
-    const url = this.base + path;
-    const go = () => this.fetch(url, { headers: { ...headers, ...(this.authHeader ? { authorization: this.authHeader } : {}) } });
+    return this.send('GET', this.base + path, { headers });
+  }
+
+  // Any request to the registry (a path below /v2/ or an absolute URL such as an upload Location), with
+  // authentication done on the first 401 and the request sent again; 401 and 403 after that are errors.
+  async send(method: string, pathOrUrl: string, init: SendInit = {}): Promise<Response> {
+    const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : this.base + pathOrUrl;
+    // Credentials go to the registry only, not to storage elsewhere that an upload Location may name.
+    const ours = new URL(url).origin === new URL(this.base).origin;
+    const go = () =>
+      this.fetch(url, {
+        method,
+        headers: { ...init.headers, ...(this.authHeader && ours ? { authorization: this.authHeader } : {}) },
+        ...(init.body !== undefined ? { body: init.body as unknown as BodyInit } : {}),
+      });
     let res = await go();
     if (res.status === 401) {
       const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
@@ -82,7 +105,7 @@ export class RegistryClient {
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();
       throw new GlassboxError(`${this.ref.registry}: access denied to ${this.ref.repository} (HTTP ${res.status})`, {
-        hint: this.opts.credentials ? 'the credentials were refused: glassbox login again' : `log in first: glassbox login ${this.ref.registry} -u USER --password-stdin`,
+        hint: this.opts.credentials ? 'the credentials were refused (or lack this right): glassbox login again' : `log in first: glassbox login ${this.ref.registry} -u USER --password-stdin`,
       });
     }
     return res;
@@ -114,7 +137,8 @@ export class RegistryClient {
     if (c.scheme !== 'bearer' || !c.params.realm) throw new GlassboxError(`${this.ref.registry}: unsupported authentication scheme "${c.scheme}"`);
     const realm = new URL(c.params.realm);
     if (c.params.service) realm.searchParams.set('service', c.params.service);
-    realm.searchParams.set('scope', c.params.scope ?? `repository:${this.ref.repository}:pull`);
+    const scopes = this.opts.scopes ?? [c.params.scope ?? `repository:${this.ref.repository}:pull`];
+    for (const s of scopes) realm.searchParams.append('scope', s);
     const res = await this.fetch(realm.toString(), { headers: basic ? { authorization: basic } : {} });
     if (!res.ok) {
       await res.body?.cancel();

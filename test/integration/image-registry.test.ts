@@ -1,12 +1,15 @@
 // glassbox pull against real registries: Debian's docker-registry started on 127.0.0.1 (a free port, config and
 // storage in the test's temp dir), filled with skopeo copy — a single-platform image and a two-platform index —
 // pulled by tag and by digest, pulled twice (the second downloads nothing), a corrupted blob refused, and an
-// htpasswd-protected registry used through glassbox login.
+// htpasswd-protected registry used through glassbox login. glassbox push: the base image pushed under two names
+// (the second mounts the blobs), pulled back into a clean store with the same digests, a chunked upload to the
+// htpasswd registry after login.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { Sandbox } from './helpers.ts';
 import { must, Registry, removeSkopeoCache, tarDir, writeOciLayout } from './image-helpers.ts';
@@ -158,6 +161,95 @@ test('run --pull: never refuses an image the store lacks; missing (the default) 
   assert.equal(always.code, 0, always.stderr);
   assert.match(always.stderr, /pulling/);
   assert.doesNotMatch(always.stderr, /Unable to find/);
+});
+
+// The manifest and config a registry holds for NAME:TAG, fetched directly (and the manifest's digest).
+async function remote(host: string, nameTag: string, auth?: string): Promise<{ digest: string; manifest: { config: { digest: string }; layers: Array<{ digest: string; size: number; mediaType: string }> }; config: { rootfs: { diff_ids: string[] } } }> {
+  const [name, tag] = nameTag.split(':');
+  const m = await fetch(`http://${host}/v2/${name}/manifests/${tag}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json', ...(auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {}) } });
+  assert.equal(m.status, 200);
+  const bytes = Buffer.from(await m.arrayBuffer());
+  const manifest = JSON.parse(String(bytes));
+  const c = await fetch(`http://${host}/v2/${name}/blobs/${manifest.config.digest}`, auth ? { headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } } : {});
+  assert.equal(c.status, 200);
+  return { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, manifest, config: JSON.parse(await c.text()) };
+}
+
+test('push glassbox/base under two names (the second mounts its blobs), pull it into a clean store, run it', T, async () => {
+  const first = `${reg.host}/gb/pushed:1`;
+  assert.equal((await sb.gb(['tag', 'glassbox/base', first])).code, 0);
+  const p1 = await sb.gb(['push', first]);
+  assert.equal(p1.code, 0, p1.stderr);
+  const m1 = /^1: digest: (sha256:[0-9a-f]{64}) size: \d+\n$/.exec(p1.stdout);
+  assert.ok(m1, p1.stdout);
+  assert.match(p1.stderr, /: pushed\n/);
+  const r1 = await remote(reg.host, 'gb/pushed:1');
+  assert.equal(r1.digest, m1[1]);
+  assert.equal(r1.manifest.layers[0]!.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
+  // Another client reads it: skopeo sees the same digest.
+  const sk = await must(['skopeo', 'inspect', '--format', '{{.Digest}}', '--tls-verify=false', `docker://${first}`]);
+  assert.equal(sk.stdout.trim(), m1[1]);
+
+  const second = `${reg.host}/gb/second:2`;
+  assert.equal((await sb.gb(['tag', 'glassbox/base', second])).code, 0);
+  const p2 = await sb.gb(['push', second]);
+  assert.equal(p2.code, 0, p2.stderr);
+  assert.match(p2.stderr, new RegExp(`mounted from ${reg.host.replace(/[.]/g, '\\.')}/gb/pushed`));
+  assert.doesNotMatch(p2.stderr, /: pushed\n/);
+  assert.equal(p2.stdout, `2: digest: ${m1[1]} size: ${/size: (\d+)/.exec(p1.stdout)![1]}\n`);
+  // Pushed again under the first name: every blob is there already; -q prints NAME@DIGEST.
+  const p3 = await sb.gb(['push', '-q', first]);
+  assert.equal(p3.code, 0, p3.stderr);
+  assert.equal(p3.stdout, `${reg.host}/gb/pushed@${m1[1]}\n`);
+  const local = await inspect('glassbox/base');
+  assert.ok(local.RepoDigests.includes(`${reg.host}/gb/pushed@${m1[1]}`) && local.RepoDigests.includes(`${reg.host}/gb/second@${m1[1]}`), local.RepoDigests.join());
+
+  // A clean store (its own root) pulls it back: same manifest, config and layer DiffIDs; it runs.
+  const env = { GLASSBOX_ROOT: join(sb.dir, 'root2') };
+  const pulled = await sb.gb(['pull', second], { env });
+  assert.equal(pulled.code, 0, pulled.stderr);
+  const i = await sb.gb(['image', 'inspect', second], { env });
+  assert.equal(i.code, 0, i.stderr);
+  const img = JSON.parse(i.stdout)[0] as { RepoDigests: string[]; RootFS: { Layers: string[] } };
+  assert.deepEqual(img.RepoDigests, [`${reg.host}/gb/second@${m1[1]}`]);
+  assert.deepEqual(img.RootFS.Layers, r1.config.rootfs.diff_ids);
+  assert.ok(existsSync(join(sb.dir, 'root2', 'blobs', 'sha256', r1.manifest.config.digest.slice(7))), 'the same config digest');
+  const run = await sb.gb(['run', '--rm', second, 'sh', '-c', 'echo pushed-and-pulled'], { env });
+  assert.equal(run.stdout, 'pushed-and-pulled\n', run.stderr);
+});
+
+test('push to the htpasswd registry: refused without login; after login, a chunked upload gives the same digest', T, async () => {
+  assert.ok(authReg, 'the htpasswd registry runs (started by the login test)');
+  const name = `${authReg.host}/gb/chunked:1`;
+  assert.equal((await sb.gb(['tag', 'glassbox/base', name])).code, 0);
+  const anon = await sb.gb(['push', name]);
+  assert.equal(anon.code, 125);
+  assert.match(anon.stderr, /authentication required|access denied/);
+  assert.match(anon.stderr, /glassbox login/);
+  const ok = await sb.gb(['login', authReg.host, '-u', 'alice', '--password-stdin'], { input: 's3cret\n' });
+  assert.equal(ok.code, 0, ok.stderr);
+  const chunk = 64 * 1024;
+  const p = await sb.gb(['push', '--chunk-size', String(chunk), name]);
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stderr, /: pushed\n/);
+  const first = await remote(reg.host, 'gb/pushed:1');
+  assert.equal(p.stdout, `1: digest: ${first.digest} size: ${/size: (\d+)/.exec(p.stdout)![1]}\n`);
+  assert.ok(first.manifest.layers[0]!.size > 2 * chunk, 'the layer took several chunks');
+  // The registry holds the same manifest and config (it checked each blob's digest on the closing PUT).
+  const stored = await remote(authReg.host, 'gb/chunked:1', 'alice:s3cret');
+  assert.equal(stored.digest, first.digest);
+  assert.deepEqual(stored.config.rootfs.diff_ids, first.config.rootfs.diff_ids);
+  const bad = await sb.gb(['push', '--chunk-size', 'lots', name]);
+  assert.equal(bad.code, 125);
+  assert.equal((await sb.gb(['logout', authReg.host])).code, 0);
+});
+
+test('push: bad references, a digest reference and an image the store lacks exit 125', T, async () => {
+  for (const [ref, why] of [['Bad/Name', /invalid image reference/], [`${reg.host}/gb/x@sha256:${'a'.repeat(64)}`, /cannot push a digest reference/], [`${reg.host}/gb/nothere:1`, /image not found: .*nothere:1[\s\S]*glassbox tag/]] as const) {
+    const r = await sb.gb(['push', ref]);
+    assert.equal(r.code, 125, `${ref}: ${r.stderr}`);
+    assert.match(r.stderr, why);
+  }
 });
 
 test('bad references exit 125 before any network use', T, async () => {

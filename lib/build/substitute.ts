@@ -27,9 +27,11 @@ const EOF = '';
 class Scanner {
   private i = 0;
   constructor(private readonly chars: string[]) {}
+  // The next character, not consumed ('' at the end).
   peek(): string {
     return this.chars[this.i] ?? EOF;
   }
+  // The next character, consumed.
   next(): string {
     return this.chars[this.i++] ?? EOF;
   }
@@ -40,6 +42,7 @@ class Words {
   word = '';
   words: string[] = [];
   inWord = false;
+  // An unquoted character: whitespace ends the current word.
   addChar(ch: string): void {
     if (/\s/u.test(ch)) {
       if (this.inWord && this.word.length) {
@@ -49,13 +52,16 @@ class Words {
       }
     } else this.addRaw(ch);
   }
+  // Quoted or escaped text: part of the word whatever it holds.
   addRaw(s: string): void {
     this.word += s;
     this.inWord = true;
   }
+  // A substituted value: split like unquoted text.
   addString(s: string): void {
     for (const ch of s) this.addChar(ch);
   }
+  // The words so far, the last one included.
   all(): string[] {
     if (this.word.length) {
       this.words.push(this.word);
@@ -146,6 +152,7 @@ class Lexer {
     }
   }
 
+  // A variable's value, undefined when it is not set (an own key only: no prototype names).
   private lookup(name: string): string | undefined {
     return Object.prototype.hasOwnProperty.call(this.vars, name) ? this.vars[name] : undefined;
   }

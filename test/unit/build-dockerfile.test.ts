@@ -228,3 +228,9 @@ test('text: one line, the name in capitals, as written after it', () => {
   const b = parseDockerfile('FROM a\nrun  echo \\\n  hi\nenv A=1\n', 'D');
   assert.deepEqual(b.stages[0]!.steps.map((s) => s.text), ['RUN echo   hi', 'ENV A=1']);
 });
+
+test('an error in a continued line is at that line and column', () => {
+  assert.deepEqual(errorsOf('FROM a\nENV A=1 \\\n  # note\n  B\n'), ['Dockerfile:4:3: Syntax error - can\'t find = in "B". Must be of the form: name=value (quote a value with spaces: KEY="a b")']);
+  // Flags come first: a --flag after a source is a source, as in docker.
+  assert.deepEqual(one('COPY a \\\n   --from=x b'), { kind: 'copy', sources: ['a', '--from=x'], dest: 'b' });
+});

@@ -11,6 +11,24 @@ export interface LogicalLine {
   /** Pieces of `text`: from offset `at` on, the characters come from `line` starting at column `col`. */
   pieces: Array<{ at: number; line: number; col: number }>;
   file: string;
+  /** RUN, COPY and ADD: the heredocs (`<<EOF` … `EOF`) the line opens, their bodies read raw from the lines after it. */
+  heredocs?: Heredoc[];
+}
+
+export interface Heredoc {
+  /** The terminator, quotes removed. */
+  name: string;
+  /** The word as written (`<<-"EOF"`) and its offset in the logical line. */
+  word: string;
+  at: number;
+  /** `<<-`: leading tabs are stripped from the body and the terminator line. */
+  chomp: boolean;
+  /** The terminator was quoted: no expansion in the body. */
+  quoted: boolean;
+  /** The body, each line ending in a newline, as written (tabs not yet stripped). */
+  body: string;
+  /** False when the file ended before the terminator. */
+  terminated: boolean;
 }
 
 export interface Lines {
@@ -82,7 +100,51 @@ export function splitLines(text: string, file: string): Lines {
     }
     // A line that was only an escape character (and spaces) says nothing.
     if (line.text.trim() === '') continue;
+    // Heredocs: their bodies follow the instruction line, raw (a # line there is not a comment).
+    if (/^\s*(run|copy|add)\s/i.test(line.text)) {
+      const docs = heredocWords(line.text, escape);
+      for (const d of docs) {
+        let body = '';
+        let terminated = false;
+        while (i + 1 < phys.length) {
+          const l = phys[++i]!;
+          if ((d.chomp ? l.replace(/^\t+/, '') : l) === d.name) {
+            terminated = true;
+            break;
+          }
+          body += `${l}\n`;
+        }
+        (line.heredocs ??= []).push({ ...d, body, terminated });
+      }
+    }
     lines.push(line);
   }
   return { escape, lines, errors };
+}
+
+// The heredoc words of an instruction line (BuildKit: a word, quotes kept, that is `<<[-]NAME`; `<<<` is a
+// here-string, and `<<` inside quotes is text).
+export function heredocWords(text: string, escape: string): Array<Omit<Heredoc, 'body' | 'terminated'>> {
+  const out: Array<Omit<Heredoc, 'body' | 'terminated'>> = [];
+  let i = 0;
+  while (i < text.length) {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    const at = i;
+    let quote = '';
+    for (; i < text.length; i++) {
+      const c = text[i]!;
+      if (quote) {
+        if (c === quote) quote = '';
+        else if (c === escape && quote === '"') i++;
+      } else if (/\s/.test(c)) break;
+      else if (c === '"' || c === "'") quote = c;
+      else if (c === escape) i++;
+    }
+    const word = text.slice(at, i);
+    const m = /^<<(-?)([^<]+)$/.exec(word);
+    if (!m) continue;
+    const name = m[2]!.replace(/["']/g, '');
+    if (name) out.push({ name, word, at, chomp: m[1] === '-', quoted: /["']/.test(m[2]!) });
+  }
+  return out;
 }

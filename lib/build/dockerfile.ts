@@ -1,6 +1,6 @@
 // A Dockerfile → BuildFile, with the rules of BuildKit's dockerfile frontend (parser/ and instructions/parse.go):
 // the same instructions, forms, flags and errors, each error at FILE:LINE:COL. What glassbox cannot build yet
-// (RUN --mount, COPY --link, heredocs, ONBUILD…) is refused at its place, never ignored. Words are kept as written:
+// (RUN --mount, COPY --link, COPY <<EOF, ONBUILD…) is refused at its place, never ignored. Words are kept as written:
 // the builder substitutes variables step by step (lib/build/substitute.ts).
 
 import { GlassboxError, GlassboxErrors, type SourcePos } from '../errors.ts';
@@ -59,8 +59,6 @@ interface Instr {
   args: string;
   argsAt: number;
   text: string;
-  /** A refused heredoc's terminator: the lines up to it are its body, not instructions. */
-  heredocEnd?: string;
 }
 
 // Parses a Dockerfile's text; throws GlassboxErrors listing every problem found.
@@ -71,12 +69,7 @@ export function parseDockerfile(text: string, file: string): BuildFile {
     throw new GlassboxErrors([new GlassboxError('the Dockerfile has no instructions', { pos: { file, line: 1, col: 1 }, hint: 'a Dockerfile starts with FROM IMAGE' })]);
   }
   const names = new Map<string, SourcePos>();
-  let skipTo: string | undefined;
   for (const line of lines) {
-    if (skipTo !== undefined) {
-      if (line.text.trim() === skipTo) skipTo = undefined;
-      continue;
-    }
     const fail = (message: string, at: number | SourcePos, hint?: string) => errors.push(new GlassboxError(message, { pos: typeof at === 'number' ? posIn(line, at) : at, hint }));
     const { name, restAt } = splitCommand(line.text);
     const lower = name.text.toLowerCase();
@@ -89,7 +82,9 @@ export function parseDockerfile(text: string, file: string): BuildFile {
     }
     const { flags: flagWords, argsAt } = extractFlags(line.text, restAt);
     const rest = line.text.slice(restAt).trim();
-    const ins: Instr = { line, name: lower, pos, flags: new Map(), args: line.text.slice(argsAt).trim(), argsAt, text: rest ? `${upper} ${rest}` : upper };
+    // A heredoc's body is part of what the step does: its text carries it (as docker's history does).
+    const docs = (line.heredocs ?? []).map((d) => `\n${d.body}${d.name}`).join('');
+    const ins: Instr = { line, name: lower, pos, flags: new Map(), args: line.text.slice(argsAt).trim(), argsAt, text: (rest ? `${upper} ${rest}` : upper) + docs };
     if (lower === 'onbuild') {
       fail('ONBUILD is not supported yet', pos, 'glassbox builds images but does not run triggers: put the steps in the Dockerfile that uses this image');
       continue;
@@ -106,7 +101,6 @@ export function parseDockerfile(text: string, file: string): BuildFile {
       continue;
     }
     const body = parseStep(ins, escape, fail);
-    skipTo = ins.heredocEnd;
     if (!body) continue;
     const step = { ...body, pos, text: ins.text } as BuildStep;
     const stage = out.stages[out.stages.length - 1];
@@ -208,7 +202,10 @@ function parseStep(ins: Instr, escape: '\\' | '`', fail: Fail): StepBody | undef
       if (j.kind === 'bad') return badJson();
       if (j.kind === 'json') return { kind: ins.name, exec: j.items };
       if (!ins.args) return none(ins.name === 'run' ? 'at least one argument' : `at least one argument (${NAME} [] for an empty one)`);
-      if (ins.name === 'run' && !heredocFree(ins, fail)) return undefined;
+      if (ins.name === 'run' && ins.line.heredocs) {
+        const shell = heredocRun(ins, fail);
+        return shell === undefined ? undefined : { kind: 'run', shell };
+      }
       return { kind: ins.name, shell: ins.args };
     }
     case 'shell': {
@@ -226,7 +223,11 @@ function parseStep(ins: Instr, escape: '\\' | '`', fail: Fail): StepBody | undef
       const j = jsonForm(ins.args);
       if (j.kind === 'bad') return badJson();
       const args = j.kind === 'json' ? j.items : fields(ins.line.text, ins.argsAt).map((w) => w.text);
-      if (j.kind === 'none' && !heredocFree(ins, fail)) return undefined;
+      const doc = ins.line.heredocs?.[0];
+      if (doc) {
+        fail(`${NAME} ${doc.word}: a heredoc as a source is not supported yet`, doc.at, 'put the file in the build context and copy it from there');
+        return undefined;
+      }
       if (args.length < 2) {
         fail(`${NAME} requires at least two arguments, but only ${args.length ? 'one was' : 'none were'} provided. Destination could not be determined`, ins.pos, `${NAME} SRC… DEST`);
         return undefined;
@@ -373,13 +374,23 @@ function nameValues(ins: Instr, escape: string, fail: Fail): Array<[string, stri
   return pairs;
 }
 
-// Heredocs (`RUN <<EOF`) are not built yet: refused at the `<<`, so they are never run as a shell redirection.
-function heredocFree(ins: Instr, fail: Fail): boolean {
-  const re = /(^|[\t\v\f\r ])(<<-?\s*["']?[A-Za-z_][^\s<]*)/g;
-  const m = re.exec(ins.args);
-  if (!m) return true;
-  const at = ins.line.text.indexOf(m[2]!, ins.argsAt);
-  ins.heredocEnd = m[2]!.replace(/^<<-?\s*/, '').replace(/["']/g, '');
-  fail(`heredocs (${m[2]}) are not supported yet`, at, ins.name === 'run' ? 'put the commands on the RUN line, joined with && and continued with \\' : 'COPY a file from the context instead');
-  return false;
+// RUN with heredocs, as BuildKit runs them: `RUN <<EOF` alone runs the body as the script; otherwise each body
+// and its terminator follow the command line, for the shell to read as its own heredocs (`cat <<EOF > file`).
+function heredocRun(ins: Instr, fail: Fail): string | undefined {
+  const docs = ins.line.heredocs!;
+  const open = docs.find((d) => !d.terminated);
+  if (open) {
+    fail(`unterminated heredoc ${open.word}: no line ${open.name} after it`, open.at, `end the heredoc with a line that is only ${open.name}`);
+    return undefined;
+  }
+  if (docs.length === 1 && ins.args === docs[0]!.word) {
+    const d = docs[0]!;
+    const body = d.chomp ? d.body.replace(/^\t+/gm, '') : d.body;
+    if (body.startsWith('#!')) {
+      fail(`a heredoc script with its own interpreter (${body.split('\n')[0]}) is not supported yet`, d.at, 'run the interpreter on it: RUN python3 <<EOF');
+      return undefined;
+    }
+    return body;
+  }
+  return ins.args + docs.map((d) => `\n${d.body}${d.name}`).join('');
 }

@@ -213,15 +213,29 @@ test('an empty file, only comments, or no FROM', () => {
   assert.deepEqual(errorsOf('ARG A=1\nARG B\n'), ['Dockerfile:2:1: the Dockerfile has no FROM (a build stage starts with FROM IMAGE)']);
 });
 
-test('heredocs are refused at the <<, and their body is not read as instructions', () => {
-  assert.deepEqual(errorsOf('FROM a\nRUN <<EOF\napt-get update\nEOF\nRUN ok\nCOPY <<-"END" /x\nhello\n  END\n'), [
-    'Dockerfile:2:5: heredocs (<<EOF) are not supported yet (put the commands on the RUN line, joined with && and continued with \\)',
-    'Dockerfile:6:6: heredocs (<<-"END") are not supported yet (COPY a file from the context instead)',
+test('RUN heredocs, as BuildKit: alone, the body is the script; after a command, the shell reads them', () => {
+  const b = parseDockerfile('FROM a\nRUN <<EOF\n# not a comment\napt-get update \\\n  && echo ok\n\nEOF\nRUN cat <<-"END" > /x && wc -l <<TWO\n\thello $HOME\n\tEND\n2\nTWO\nRUN <<-EOF\n\techo tab\nEOF\nENV A=1\n', 'D');
+  assert.deepEqual(bodies(b), [
+    { kind: 'run', shell: '# not a comment\napt-get update \\\n  && echo ok\n\n' },
+    { kind: 'run', shell: 'cat <<-"END" > /x && wc -l <<TWO\n\thello $HOME\nEND\n2\nTWO' },
+    { kind: 'run', shell: 'echo tab\n' },
+    { kind: 'env', pairs: [['A', '1']] },
   ]);
-  // Not heredocs: a here-string, a shift in arithmetic, the JSON form.
+  assert.equal(b.stages[0]!.steps[0]!.text, 'RUN <<EOF\n# not a comment\napt-get update \\\n  && echo ok\n\nEOF');
+  assert.deepEqual(b.stages[0]!.steps.map((s) => s.pos.line), [2, 8, 13, 16]);
+  // Not heredocs: a here-string, a shift, quoted text, the JSON form.
   assert.deepEqual(one('RUN cat <<< "x"'), { kind: 'run', shell: 'cat <<< "x"' });
   assert.deepEqual(one('RUN echo $((1<<2))'), { kind: 'run', shell: 'echo $((1<<2))' });
+  assert.deepEqual(one('RUN echo "a <<EOF"'), { kind: 'run', shell: 'echo "a <<EOF"' });
   assert.deepEqual(one('RUN ["sh", "-c", "cat <<EOF"]'), { kind: 'run', exec: ['sh', '-c', 'cat <<EOF'] });
+});
+
+test('heredocs refused: COPY/ADD sources, #! scripts, unterminated — their bodies are never read as instructions', () => {
+  assert.deepEqual(errorsOf('FROM a\nCOPY <<EOF /x\nRUNN\nEOF\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\nRUN ok\nRUN cat <<X\nFROM\n'), [
+    'Dockerfile:2:6: COPY <<EOF: a heredoc as a source is not supported yet (put the file in the build context and copy it from there)',
+    'Dockerfile:5:5: a heredoc script with its own interpreter (#!/usr/bin/env python3) is not supported yet (run the interpreter on it: RUN python3 <<EOF)',
+    'Dockerfile:10:9: unterminated heredoc <<X: no line X after it (end the heredoc with a line that is only X)',
+  ]);
 });
 
 test('text: one line, the name in capitals, as written after it', () => {

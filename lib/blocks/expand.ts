@@ -133,7 +133,7 @@ function argv(elements: ArgElement[], scope: Scope): string[] {
     if (el.arg !== undefined) out.push(sub(el.arg, s));
     for (const a of el.args ?? []) out.push(sub(a, s));
   };
-  const lookup = (name: string) => (name === 'item' ? scope.item : scope.params[name]);
+  const lookup = (name: string) => (name === 'item' ? scope.item : name.startsWith('item.') ? (scope.item as Record<string, unknown> | undefined)?.[name.slice('item.'.length)] : scope.params[name]);
   for (const el of elements) {
     if (typeof el === 'string') out.push(sub(el, scope));
     else if ('splice' in el) out.push(...((lookup(el.splice) as unknown[] | undefined) ?? []).map(String));

@@ -68,7 +68,7 @@ export function loadBlockFile(file: string): BlockDef & { file: string } {
         else if ('splice' in el) names.has(el.splice) || errors.push(new GlassboxError(`splice names no parameter: ${el.splice}`, { pos: at(field) }));
         else {
           const ref = 'each' in el ? el.each : 'if' in el ? el.if : el.unless;
-          if (!names.has(ref) && !local.has(ref)) errors.push(new GlassboxError(`"${ref}" names no parameter`, { pos: at(field), field: `steps.${i}.${field}` }));
+          if (!names.has(ref) && !local.has(ref.split('.')[0]!)) errors.push(new GlassboxError(`"${ref}" names no parameter`, { pos: at(field), field: `steps.${i}.${field}` }));
           const extra = new Set('each' in el ? ['item'] : []);
           for (const s of [el.arg, ...(el.args ?? [])]) if (s !== undefined) check(s, field, extra);
         }

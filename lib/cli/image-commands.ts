@@ -22,6 +22,18 @@ export function registerImageCommands(program: Command, image: Command | undefin
     .option('--platform <os/arch[/variant]>', 'which image of a multi-platform OCI index (default linux/amd64)')
     .option('-q, --quiet', 'print only the image ID')
     .action(async (input, tag, opts) => on((c) => c.cmdImageImport(input, tag, opts, global()))());
+  const collectArg = (v: string, prev: string[] = []) => [...prev, v];
+  top('build')
+    ?.description('build an image from a Dockerfile: each RUN a container, each COPY a layer, every command visible')
+    .argument('<context>', 'the directory COPY and ADD take files from')
+    .option('-t, --tag <name[:tag]>', 'name the image (repeatable)', collectArg)
+    .option('-f, --file <Dockerfile>', 'the Dockerfile (default CONTEXT/Dockerfile or CONTEXT/Containerfile; - reads standard input)')
+    .option('--build-arg <NAME=VALUE>', 'set an ARG (repeatable; NAME alone takes it from the environment)', collectArg)
+    .option('--target <stage>', 'stop after this stage (its name or number)')
+    .option('--no-cache', 'run every step again, ignoring the layer cache')
+    .option('-q, --quiet', 'print only the image ID')
+    .addOption(new Option('--pull <policy>', 'pull FROM images: missing (default), never').choices(['missing', 'never']))
+    .action(async (context, opts) => run(async (v) => (await v.build()).cmdBuild(context, opts, global()))());
   top('pull')
     ?.description('pull an image from a registry (OCI distribution API): NAME[:TAG|@sha256:DIGEST], docker.io by default')
     .argument('<reference>', 'e.g. busybox, 127.0.0.1:5000/team/app:1')

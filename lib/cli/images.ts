@@ -255,6 +255,7 @@ export async function cmdImageInspect(refs: string[]): Promise<number> {
       ...(r.variant ? { Variant: r.variant } : {}),
       Config: r.config,
       RootFS: { Type: 'layers', Layers: r.layers },
+      ...(r.history ? { History: r.history } : {}),
       LayerDirs: img.lowerDirs,
     });
   }

@@ -32,7 +32,7 @@ function addGlobalOptions(cmd: Command): void {
 export const VERBS = [
   'run', 'plan', 'script', 'ps', 'logs', 'stop', 'kill', 'rm', 'restart', 'exec', 'inspect', 'gc', 'stats', 'doctor', 'image', 'images',
     'network', 'volume', 'port', 'pull', 'push', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
-    'create', 'start', 'wait', 'rename', 'pause', 'unpause', 'top', 'cp', 'system', 'info', 'version', 'compose',
+    'create', 'start', 'wait', 'rename', 'pause', 'unpause', 'top', 'cp', 'system', 'info', 'version', 'compose', 'build',
 ] as const;
 
 // The verb a command line runs, when that is all the program needs to know: the first word after the program's

@@ -17,3 +17,4 @@ export { loadSpawner } from '../exec/spawn.ts';
 export const images = () => import('./images.ts');
 export const learn = () => import('./learn.ts');
 export const compose = () => import('./compose.ts');
+export const build = () => import('./build.ts');

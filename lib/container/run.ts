@@ -3,7 +3,7 @@
 // step, boots PID 1 and waits for it; the exit status is recorded, then every undo runs and the state is released.
 // Messages for the user (a limit that was hit, an undo that failed) go to the caller's callbacks.
 
-import { Executor } from '../exec/runner.ts';
+import { Executor, type ExecOptions } from '../exec/runner.ts';
 import type { HostFacts } from '../host/facts.ts';
 import type { PreparedContainer } from '../plan/planner.ts';
 import type { Plan } from '../plan/types.ts';
@@ -25,6 +25,10 @@ export interface RunOptions {
   notice?: (message: string) => void;
   /** Something went wrong that did not stop the run (an undo command failed). */
   warn?: (message: string) => void;
+  /** build's RUN: once PID 1 has ended, before anything is torn down (the writable layer still intact). */
+  afterExit?: (exitCode: number) => Promise<void>;
+  /** The container's output, line by line, instead of the terminal (build's quiet mode). */
+  output?: ExecOptions['output'];
 }
 
 /** A container's record while one process runs it in the foreground: claimed with its plan, then marked as it goes. */
@@ -66,7 +70,7 @@ export function openRun(plan: Plan, r: Roots, bootId: string): RunRecord {
 
 // Executes a container plan with state on disk, so ps and gc can see it; returns the container's exit code.
 export async function runPlan(plan: Plan, r: Roots, facts: HostFacts, opts: RunOptions = {}): Promise<number> {
-  const { notice, warn, ...io } = opts;
+  const { notice, warn, afterExit, ...io } = opts;
   const cgroup = plan.info.cgroup;
   const record = openRun(plan, r, facts.bootId);
   const exec = new Executor(plan, {
@@ -82,6 +86,7 @@ export async function runPlan(plan: Plan, r: Roots, facts: HostFacts, opts: RunO
         const { oomKilled, notices } = cgroup ? limitsHit(cgroup, exitCode) : { oomKilled: false, notices: [] };
         for (const n of notices) notice?.(n);
         record.exited(exitCode, oomKilled);
+        return afterExit?.(exitCode);
       },
     },
   });

@@ -74,7 +74,11 @@ export function buildImageConfig(record: ImageRecord, diffIds: string[]): string
     ...(record.variant ? { variant: record.variant } : {}),
     config,
     rootfs: { type: 'layers', diff_ids: diffIds },
-    history: diffIds.map(() => ({ created: record.created, created_by: `glassbox (${record.source ?? 'image'})` })),
+    // A built image's own history when it matches the layers (one non-empty entry per layer), else one per layer.
+    history:
+      record.history && record.history.filter((h) => !h.empty_layer).length === diffIds.length
+        ? record.history
+        : diffIds.map(() => ({ created: record.created, created_by: `glassbox (${record.source ?? 'image'})` })),
   };
   return JSON.stringify(j);
 }

@@ -58,10 +58,20 @@ export interface ImageRecord {
   repoDigests?: string[];
   /** For commit: the image the container ran. */
   parent?: string;
+  /** OCI config history, one entry per step (empty_layer for the steps that made no layer): glassbox build's. */
+  history?: HistoryEntry[];
 }
 
 /** Fields of a record kept as they are, outside the id (which covers layers and config only). */
-export type ImageMeta = Pick<ImageRecord, 'source' | 'os' | 'architecture' | 'variant' | 'repoDigests' | 'parent'>;
+export type ImageMeta = Pick<ImageRecord, 'source' | 'os' | 'architecture' | 'variant' | 'repoDigests' | 'parent' | 'history'>;
+
+/** One entry of an OCI image config's history. */
+export interface HistoryEntry {
+  created: string;
+  created_by: string;
+  comment?: string;
+  empty_layer?: boolean;
+}
 
 export interface ResolvedImage {
   id: string;

@@ -32,6 +32,7 @@ const NEEDS: Array<[RegExp, string]> = [
   [/ -it /, 'a terminal of its own (tested in terminal.test.ts)'],
   [/ logs -f /, 'follows a container that never ends: a second terminal'],
   [/ pull 127\.0\.0\.1:5000\//, 'a registry on 127.0.0.1:5000 (tested in image-registry.test.ts)'],
+  [/ push 127\.0\.0\.1:5000\//, 'a registry on 127.0.0.1:5000 to push to (tested in image-registry.test.ts)'],
   [/ login reg\.example/, 'a registry with a password'],
 ];
 

@@ -1,0 +1,76 @@
+// glassbox build [-t NAME[:TAG]]… [-f FILE] [--build-arg K=V]… [--target STAGE] [--no-cache] CONTEXT: docker
+// build's command line over lib/build (the Dockerfile parsed, the stages built). The progress is buildah's and
+// podman's: `STEP n/N: INSTRUCTION`, each RUN's output as it comes, `--> CACHED` or the step's time, the image ID.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { GlassboxError } from '../errors.ts';
+import { requireRoot } from '../host/privilege.ts';
+import { buildImage, type BuildEvent } from '../build/build.ts';
+import { parseDockerfile } from '../build/dockerfile.ts';
+import { parseReference } from '../image/reference.ts';
+import type { Global } from './global.ts';
+import { pullForRun } from './container.ts';
+import { dim } from './output.ts';
+
+export interface BuildFlags {
+  tag?: string[];
+  file?: string;
+  buildArg?: string[];
+  target?: string;
+  cache?: boolean;
+  quiet?: boolean;
+  pull?: string;
+}
+
+// The Dockerfile: -f (relative to the current directory, `-` for standard input), else CONTEXT/Dockerfile or
+// CONTEXT/Containerfile, as docker and podman look for them.
+function dockerfileOf(context: string, file: string | undefined): { text: string; name: string } {
+  if (file === '-') return { text: readFileSync(0, 'utf8'), name: 'Dockerfile' };
+  const candidates = file !== undefined ? [file] : ['Dockerfile', 'Containerfile'].map((n) => path.join(context, n));
+  const found = candidates.find((f) => existsSync(f));
+  if (!found) throw new GlassboxError(file !== undefined ? `cannot read ${file}: no such file` : `no Dockerfile or Containerfile in ${context}`, { field: '-f', hint: 'glassbox build -f PATH CONTEXT' });
+  return { text: readFileSync(found, 'utf8'), name: path.relative(process.cwd(), found) || found };
+}
+
+export async function cmdBuild(context: string, flags: BuildFlags, g: Global): Promise<number> {
+  requireRoot('glassbox build');
+  if (!existsSync(context) || !statSync(context).isDirectory()) throw new GlassboxError(`unable to prepare context: path "${context}" not found`, { field: 'CONTEXT', hint: 'give the directory whose files COPY may use' });
+  for (const t of flags.tag ?? []) {
+    try {
+      parseReference(t);
+    } catch (e) {
+      throw new GlassboxError(`invalid tag "${t}": ${(e as Error).message}`, { field: '--tag' });
+    }
+  }
+  const buildArgs: Record<string, string> = {};
+  for (const a of flags.buildArg ?? []) {
+    const eq = a.indexOf('=');
+    if (eq === 0) throw new GlassboxError(`invalid build argument "${a}"`, { field: '--build-arg', hint: 'NAME=VALUE, or NAME to take it from the environment' });
+    if (eq < 0) {
+      if (process.env[a] !== undefined) buildArgs[a] = process.env[a]!;
+    } else buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+  const df = dockerfileOf(context, flags.file);
+  const file = parseDockerfile(df.text, df.name);
+  const out = (s: string) => (flags.quiet ? undefined : process.stdout.write(s));
+  const event = (e: BuildEvent) => {
+    if (e.kind === 'step') out(`${e.stages > 1 ? `[${e.stage}/${e.stages}] ` : ''}STEP ${e.n}/${e.total}: ${e.text}\n${e.cached ? `${dim('--> CACHED')}\n` : ''}`);
+    else if (e.kind === 'output') (e.stream === 'stdout' ? process.stdout : process.stderr).write(flags.quiet ? '' : e.text);
+  };
+  const img = await buildImage({
+    file,
+    context: path.resolve(context),
+    dockerfile: flags.file !== undefined && flags.file !== '-' ? path.resolve(flags.file) : undefined,
+    tags: flags.tag ?? [],
+    buildArgs,
+    ...(flags.target !== undefined ? { target: flags.target } : {}),
+    noCache: flags.cache === false,
+    lang: g.lang,
+    ...(flags.pull === 'never' ? {} : { pull: pullForRun }),
+    event,
+  });
+  for (const t of flags.tag ?? []) out(`Successfully tagged ${t}\n`);
+  process.stdout.write(`${img.id.replace(/^sha256:/, '')}\n`);
+  return 0;
+}

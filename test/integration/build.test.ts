@@ -1,0 +1,133 @@
+// glassbox build with real containers and layers: a two-stage Dockerfile whose final image holds a file made in the
+// first stage (COPY --from), a second build that runs no container (every step CACHED, the same image), COPY
+// --chown/--chmod checked inside the container, .dockerignore, ARG/ENV substitution with --build-arg, the config
+// (CMD, ENTRYPOINT, USER, WORKDIR, ENV, LABEL, EXPOSE) and history, podman running `glassbox save`'s archive with
+// the same output, and the hostile cases: a source outside the context, a symbolic link leaving it, an unknown
+// instruction at its line, a failing RUN (the build stops, says which step, leaves no container behind).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { REPO, Sandbox, type Result } from './helpers.ts';
+
+const sb = new Sandbox('build');
+const T = { timeout: 180_000 };
+const FIXTURES = join(REPO, 'test', 'fixtures', 'build-it');
+
+before(() => sb.setup(), { timeout: 180_000 });
+after(() => sb.cleanup(), { timeout: 180_000 });
+
+// A temp copy of a fixture context.
+function context(name: string): string {
+  const dir = join(sb.dir, 'ctx', `${name}-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(join(sb.dir, 'ctx'), { recursive: true });
+  cpSync(join(FIXTURES, name), dir, { recursive: true });
+  return dir;
+}
+
+async function ok(args: string[], opts: { cwd?: string } = {}): Promise<Result> {
+  const r = await sb.gb(args, { timeoutMs: 170_000, ...opts });
+  assert.equal(r.code, 0, `glassbox ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+type Inspect = { Config: { Cmd?: string[]; Entrypoint?: string[]; Env?: string[]; User?: string; WorkingDir?: string; Labels?: Record<string, string>; ExposedPorts?: Record<string, object> } };
+
+// The image's record as the store keeps it.
+async function imageRecord(ref: string): Promise<{ id: string; layers: string[]; config: Inspect['Config']; history?: Array<{ created_by: string; empty_layer?: boolean }> }> {
+  const r = await ok(['image', 'inspect', ref]);
+  const j = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+  const one = j[0]!;
+  return { id: String(one.Id), layers: ((one.RootFS as { Layers: string[] }).Layers), config: one.Config as Inspect['Config'], history: one.History as never };
+}
+
+test('a two-stage build: the final image holds the file made in the first stage, its config and history; a second build is all CACHED', T, async () => {
+  const ctx = context('multistage');
+  const first = await ok(['build', '-t', 'gbtest/multi:1', ctx]);
+  assert.match(first.stdout, /\[1\/2\] STEP 1\/\d+: FROM glassbox\/base AS maker/);
+  assert.match(first.stdout, /Successfully tagged gbtest\/multi:1/);
+  const id = first.stdout.trim().split('\n').at(-1)!;
+  assert.match(id, /^[0-9a-f]{64}$/);
+  const run = await ok(['run', 'gbtest/multi:1']);
+  assert.equal(run.stdout, 'HELLO FROM THE CONTEXT\nmade in stage one\n');
+  // COPY --chown --chmod, and .dockerignore kept the key out.
+  const owned = await ok(['run', 'gbtest/multi:1', 'stat', '-c', '%u:%g %a', '/final/owned.txt']);
+  assert.equal(owned.stdout.trim(), '1000:1000 640');
+  const docs = await ok(['run', 'gbtest/multi:1', 'ls', '/final/docs']);
+  assert.equal(docs.stdout.trim(), 'README');
+  const rec = await imageRecord('gbtest/multi:1');
+  assert.deepEqual(rec.config.Cmd, ['cat', '/final/made.txt']);
+  assert.equal(rec.config.Labels?.stage, 'final');
+  assert.ok(rec.config.Env?.includes('GREETING=hello'));
+  assert.ok(rec.config.ExposedPorts?.['8080/tcp']);
+  // The second build changes nothing: no container runs, every RUN and COPY is CACHED, the same image comes out.
+  const again = await ok(['build', '-t', 'gbtest/multi:1', ctx]);
+  assert.equal(again.stdout.trim().split('\n').at(-1), id);
+  assert.equal((again.stdout.match(/--> CACHED/g) ?? []).length, 5, again.stdout);
+  assert.deepEqual(sb.containerIds(), [], 'a build leaves no container');
+  // --no-cache runs every step again.
+  const fresh = await ok(['build', '--no-cache', '-t', 'gbtest/multi:2', ctx]);
+  assert.doesNotMatch(fresh.stdout, /CACHED/);
+});
+
+test('ARG and ENV substitution with --build-arg; USER, WORKDIR, ENTRYPOINT and CMD in the config', T, async () => {
+  const ctx = context('args');
+  await ok(['build', '-t', 'gbtest/args', '--build-arg', 'GREETING=hello', ctx]);
+  const run = await ok(['run', 'gbtest/args']);
+  assert.equal(run.stdout, 'hello-world from builder\n');
+  const rec = await imageRecord('gbtest/args');
+  assert.deepEqual(rec.config.Entrypoint, ['cat']);
+  assert.deepEqual(rec.config.Cmd, ['/msg']);
+  assert.equal(rec.config.User, '1000:1000');
+  assert.equal(rec.config.WorkingDir, '/tmp');
+  assert.ok(rec.config.Env?.includes('MSG=hello-world'), String(rec.config.Env));
+  assert.ok(!rec.config.Env?.some((e) => e.startsWith('GREETING=')), 'an ARG is not in the image');
+  const who = await ok(['run', '--entrypoint', 'id', 'gbtest/args', '-u']);
+  assert.equal(who.stdout.trim(), '1000');
+});
+
+test('podman loads glassbox save and runs it with the same output as glassbox run', T, async (t) => {
+  const ctx = context('multistage');
+  await ok(['build', '-q', '-t', 'gbtest/podman:1', ctx]);
+  const tar = join(sb.dir, 'multi.tar');
+  await ok(['save', 'gbtest/podman:1', '-o', tar]);
+  const store = mkdtempSync(join(sb.dir, 'podman-'));
+  // podman configured for this host as the bench does (GUIDE §7): root here lacks CAP_SYS_RESOURCE for podman's
+  // default nofile limit, there is no systemd, and its runtime files stay in the sandbox.
+  mkdirSync(join(store, 'tmp'));
+  const conf = join(store, 'containers.conf');
+  writeFileSync(conf, ['[containers]', 'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]', '[engine]', 'cgroup_manager = "cgroupfs"', 'events_logger = "file"', `tmp_dir = ${JSON.stringify(join(store, 'tmp'))}`, ''].join('\n'));
+  // crun 1.8 refuses a hybrid cgroup host (GUIDE §7): there podman runs in a private mount namespace without the
+  // cgroup2 mount, as the bench runs it.
+  const hybrid = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === '/sys/fs/cgroup/unified');
+  const wrap = hybrid ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/cgroup/unified && exec "$@"', 'sh'] : [];
+  const podman = (...args: string[]) => spawnSync(wrap[0] ?? 'podman', [...wrap.slice(1), ...(wrap.length ? ['podman'] : []), '--root', join(store, 'root'), '--runroot', join(store, 'run'), '--storage-driver', 'vfs', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, CONTAINERS_CONF: conf } });
+  t.after(() => podman('system', 'reset', '--force'));
+  const load = podman('load', '-i', tar);
+  assert.equal(load.status, 0, load.stderr);
+  const out = podman('run', '--rm', '--network', 'none', 'gbtest/podman:1');
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(out.stdout, (await ok(['run', 'gbtest/podman:1'])).stdout);
+});
+
+test('hostile builds: outside the context, a link leaving it, an unknown instruction, a failing RUN — each refused, nothing left', T, async () => {
+  const ctx = context('hostile');
+  const refused = async (file: string, re: RegExp) => {
+    const r = await sb.gb(['build', '-f', join(ctx, file), ctx], { timeoutMs: 120_000 });
+    assert.equal(r.code, 125, `${file}: ${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, re);
+    return r;
+  };
+  await refused('Dockerfile.outside', /Dockerfile\.outside:2:\d+: .*outside the build context/);
+  symlinkSync('/etc', join(ctx, 'escape'));
+  await refused('Dockerfile.link', /Dockerfile\.link:2:\d+: .*leaves the build context through a symbolic link/);
+  await refused('Dockerfile.unknown', /Dockerfile\.unknown:2:1: .*unknown instruction.*RUNN/i);
+  const failed = await refused('Dockerfile.fails', /Dockerfile\.fails:3:1: RUN .*exit code 3/);
+  assert.match(failed.stderr, /this-step-fails/);
+  assert.doesNotMatch(failed.stdout, /STEP 4\/4/);
+  assert.deepEqual(sb.containerIds(), [], 'the failed RUN left no container');
+  assert.deepEqual(readdirSync(sb.run).filter((e) => /^[0-9a-f]{64}$/.test(e)), []);
+  assert.deepEqual(sb.sandboxMounts(), []);
+});

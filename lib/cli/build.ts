@@ -33,6 +33,15 @@ function dockerfileOf(context: string, file: string | undefined): { text: string
   return { text: readFileSync(found, 'utf8'), name: path.relative(process.cwd(), found) || found };
 }
 
+// buildah's progress lines: `[stage/stages] STEP n/N: INSTRUCTION`, `--> CACHED`, and each RUN's output as it comes.
+export function buildPrinter(quiet: boolean, prefix = ''): (e: BuildEvent) => void {
+  return (e) => {
+    if (quiet) return;
+    if (e.kind === 'step') process.stdout.write(`${prefix}${e.stages > 1 ? `[${e.stage}/${e.stages}] ` : ''}STEP ${e.n}/${e.total}: ${e.text}\n${e.cached ? `${prefix}${dim('--> CACHED')}\n` : ''}`);
+    else if (e.kind === 'output') (e.stream === 'stdout' ? process.stdout : process.stderr).write(prefix ? e.text.replace(/^/gm, prefix) : e.text);
+  };
+}
+
 export async function cmdBuild(context: string, flags: BuildFlags, g: Global): Promise<number> {
   requireRoot('glassbox build');
   if (!existsSync(context) || !statSync(context).isDirectory()) throw new GlassboxError(`unable to prepare context: path "${context}" not found`, { field: 'CONTEXT', hint: 'give the directory whose files COPY may use' });
@@ -54,10 +63,7 @@ export async function cmdBuild(context: string, flags: BuildFlags, g: Global): P
   const df = dockerfileOf(context, flags.file);
   const file = parseDockerfile(df.text, df.name);
   const out = (s: string) => (flags.quiet ? undefined : process.stdout.write(s));
-  const event = (e: BuildEvent) => {
-    if (e.kind === 'step') out(`${e.stages > 1 ? `[${e.stage}/${e.stages}] ` : ''}STEP ${e.n}/${e.total}: ${e.text}\n${e.cached ? `${dim('--> CACHED')}\n` : ''}`);
-    else if (e.kind === 'output') (e.stream === 'stdout' ? process.stdout : process.stderr).write(flags.quiet ? '' : e.text);
-  };
+  const event = buildPrinter(!!flags.quiet);
   const img = await buildImage({
     file,
     context: path.resolve(context),

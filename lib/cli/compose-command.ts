@@ -29,7 +29,7 @@ export function registerCompose(program: Command, want: (name: string) => boolea
   const services = '[service...]';
   verb('up', 'create and start the services, in depends_on order (attached: their output, until they end)')
     .option('-d, --detach', 'start them in the background and return')
-    .option('--build', 'build images first (not available yet: refused)')
+    .option('--build', "build the build: services' images again first (without it, only missing ones are built)")
     .option('--force-recreate', 'recreate the containers even if their configuration is unchanged')
     .option('--no-recreate', 'leave existing containers as they are, even if their configuration changed')
     .option('--no-deps', 'do not start the services the named ones depend on')
@@ -130,6 +130,12 @@ export function registerCompose(program: Command, want: (name: string) => boolea
     .option('--networks', 'only the network names')
     .option('-q, --quiet', 'only check the files')
     .action(async (opts) => on((c) => c.cmdComposeConfig(g(), opts))());
+  verb('build', "build the images of the services that have build: (their Dockerfiles, glassbox build's builder)")
+    .option('--no-cache', 'run every step again, ignoring the layer cache')
+    .option('-q, --quiet', 'no build output')
+    .addOption(new Option('--pull <policy>', 'pull FROM images: missing (default), never').choices(['missing', 'never']))
+    .argument(services)
+    .action(async (names, opts) => on((c) => c.cmdComposeBuild(g(), names, opts, global()))());
   verb('plan', 'print the plan of every service: the commands up runs, in start order (nothing is run)')
     .addOption(new Option('--format <format>', 'sh or json').choices(['sh', 'json']).default('sh'))
     .option('--brief', 'one line per step')

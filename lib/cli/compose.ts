@@ -33,6 +33,7 @@ import { VERSION } from '../version.ts';
 import { formatList } from '../format/output.ts';
 import type { Global } from './global.ts';
 import { placedSync, pullForRun } from './container.ts';
+import { buildPrinter } from './build.ts';
 import { cmdExec, cmdKill, cmdRestart, logLines } from './lifecycle.ts';
 import { cmdPort } from './network.ts';
 import { cmdPause } from './everyday.ts';
@@ -78,7 +79,6 @@ export async function cmdComposeUp(
   g: Global,
 ): Promise<number> {
   requireRoot('glassbox compose up');
-  if (opts.build) throw new GlassboxError('--build: glassbox cannot build images yet', { field: '--build', hint: 'build the image elsewhere and load it (glassbox load)' });
   if (opts.forceRecreate && opts.noRecreate) throw new GlassboxError('--force-recreate and --no-recreate are incompatible', { field: '--force-recreate' });
   if (opts.exitCodeFrom !== undefined) opts.abortOnContainerExit = true;
   if (opts.detach && opts.abortOnContainerExit) throw new GlassboxError('--abort-on-container-exit and --exit-code-from cannot be used with -d', { field: '--detach' });
@@ -97,6 +97,8 @@ export async function cmdComposeUp(
       noRecreate: !!opts.noRecreate,
       removeOrphans: !!opts.removeOrphans,
       wait: !!opts.wait,
+      build: !!opts.build,
+      buildEvent: (service, e) => buildPrinter(false, `${service}  | `)(e),
       lang: g.lang,
       version: VERSION,
       ...(pull === 'never' ? {} : { pull: pullForRun }),
@@ -502,4 +504,22 @@ export async function cmdComposeLearn(o: ComposeGlobal, services: string[], flag
     version: VERSION,
     say: (line) => ui.write(`${line}\n`),
   });
+}
+
+// compose build [--no-cache] [-q] [SERVICE…]: the build: services' images, built again.
+export async function cmdComposeBuild(o: ComposeGlobal, services: string[], opts: { cache?: boolean; quiet?: boolean; pull?: string }, g: Global): Promise<number> {
+  requireRoot('glassbox compose build');
+  const project = loadProject(o);
+  const names = services.length ? services : startOrder(project).flat();
+  for (const s of names) if (!project.services[s] && !project.disabledServices[s]) throw new GlassboxError(`no such service: ${s}`, { hint: `services: ${Object.keys(project.services).join(', ')}` });
+  const { buildServices } = await import('../project/build.ts');
+  await buildServices(project, names, {
+    force: true,
+    noCache: opts.cache === false,
+    lang: g.lang,
+    ...(opts.pull === 'never' ? {} : { pull: pullForRun }),
+    event: progress,
+    build: (service, e) => buildPrinter(!!opts.quiet, `${service}  | `)(e),
+  });
+  return 0;
 }

@@ -147,6 +147,17 @@ export interface ServiceRunOptions {
   oneoff?: boolean;
   /** glassbox's version, for the com.docker.compose.version label. */
   version?: string;
+  /** The ID of the image built for the service (build:), folded into its hash. */
+  imageId?: string;
+}
+
+// The image a service runs: its image:, or for build: without one, compose's `<project>-<service>`.
+export function serviceImage(project: ComposeProject, service: string): string {
+  const s = project.services[service] ?? project.disabledServices[service];
+  if (!s) throw new GlassboxError(`no such service: ${service}`);
+  if (s.image !== undefined) return s.image;
+  if (!s.build) throw new GlassboxError(`service ${service} has neither image nor build`, { pos: project.origins[`services.${service}`], field: `services.${service}`, hint: 'give it image: NAME, or build: DIR' });
+  return `${project.name}-${service}`;
 }
 
 // The run request for one service: everything the file says, as `glassbox run -d` options.
@@ -154,9 +165,7 @@ export function serviceRun(project: ComposeProject, service: string, opts: Servi
   const s = project.services[service] ?? project.disabledServices[service];
   if (!s) throw new GlassboxError(`no such service: ${service}`, { hint: `services: ${Object.keys(project.services).join(', ')}` });
   const at = (key: string) => ({ pos: project.origins[`services.${service}.${key}`] ?? project.origins[`services.${service}`], field: `services.${service}.${key}` });
-  if (s.image === undefined) {
-    throw new GlassboxError(`service ${service} has build: and no image: glassbox cannot build images yet`, { ...at('build'), hint: 'build the image elsewhere, load it (glassbox load) and name it with image:' });
-  }
+  const image = serviceImage(project, service);
   const place = <T>(fn: () => T): T => {
     try {
       return fn();
@@ -168,7 +177,8 @@ export function serviceRun(project: ComposeProject, service: string, opts: Servi
       throw e;
     }
   };
-  const hash = serviceHash(s);
+  // A built image's ID is part of the hash: a rebuild that changed it recreates the container, as in docker compose.
+  const hash = opts.imageId ? createHash('sha256').update(`${serviceHash(s)}\n${opts.imageId}`).digest('hex') : serviceHash(s);
   const dependsOn = Object.entries(s.depends_on).map(([n, d]) => `${n}:${d.condition}:${d.restart}`).join(',');
   const labels: Record<string, string> = {
     ...s.labels,
@@ -180,7 +190,7 @@ export function serviceRun(project: ComposeProject, service: string, opts: Servi
     [LABEL.workingDir]: project.workingDir,
     [LABEL.configFiles]: project.composeFiles.join(','),
     [LABEL.dependsOn]: dependsOn,
-    [LABEL.image]: s.image,
+    [LABEL.image]: image,
     ...(opts.version ? { [LABEL.version]: opts.version } : {}),
   };
   const flags: RunFlags = {
@@ -236,7 +246,7 @@ export function serviceRun(project: ComposeProject, service: string, opts: Servi
     rootfs: 'overlay',
     readOnly: false,
     volumes: [],
-    image: s.image,
+    image,
     origins: { image: at('image').pos ? { ...at('image').pos! } : { flag: 'image' }, command: project.origins[`services.${service}.command`] ?? { flag: 'command' } },
   };
   for (const v of made) base.volumes.push({ type: 'bind', source: v.source!, target: v.target, readOnly: v.read_only, createHostPath: true, ...(v.bind?.propagation ? { propagation: v.bind.propagation as Propagation } : {}) });
@@ -244,5 +254,5 @@ export function serviceRun(project: ComposeProject, service: string, opts: Servi
   const health = place(() => healthOf(s));
   if (health) base.healthcheck = health;
   const command = opts.command?.length ? opts.command : (s.command ?? []);
-  return { service, name: flags.name!, image: s.image, base, command, flags, hash };
+  return { service, name: flags.name!, image, base, command, flags, hash };
 }

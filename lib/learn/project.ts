@@ -13,6 +13,7 @@ import type { Text } from '../plan/types.ts';
 import { atService, checkProject, ensureShared, runsFor } from '../project/up.ts';
 import { projectMembers, serviceMembers } from '../project/members.ts';
 import { waitCondition } from '../project/wait.ts';
+import { buildServices } from '../project/build.ts';
 import type { Roots } from '../state/paths.ts';
 import type { Progress } from '../container/base-image.ts';
 import { runLearn, type LearnOptions } from './session.ts';
@@ -46,7 +47,9 @@ export async function learnProject(project: ComposeProject, services: string[], 
   const waves = startOrder(project, services.length ? services : undefined);
   checkProject(project);
   const names = waves.flat();
-  const runs = new Map(runsFor(project, names, opts.version ? { version: opts.version } : {}).map((x) => [x.service, x]));
+  runsFor(project, names, opts.version ? { version: opts.version } : {});
+  const built = await buildServices(project, names, { force: false, lang: opts.lang, ...(opts.pull ? { pull: opts.pull } : {}), event: (e) => opts.say(`${e.object} ${e.name}  ${e.state}`) });
+  const runs = new Map(runsFor(project, names, opts.version ? { version: opts.version } : {}, built).map((x) => [x.service, x]));
   const have = serviceMembers(projectMembers(r, opts.bootId, project.name), names);
   if (have.length) {
     throw new GlassboxError(`project ${project.name} has containers already: ${have.map((m) => m.name).join(', ')}`, { hint: `learn brings a project up from nothing: glassbox compose -p ${project.name} down first` });

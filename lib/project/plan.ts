@@ -16,6 +16,7 @@ import { roots } from '../state/paths.ts';
 import { readHostFacts } from '../host/facts.ts';
 import { projectMembers } from './members.ts';
 import { readVolume } from '../volume/store.ts';
+import { resolveImage } from '../image/store.ts';
 import { atService, checkProject, runsFor } from './up.ts';
 
 export interface ServicePlan {
@@ -67,6 +68,13 @@ export async function planProject(project: ComposeProject, services: string[] = 
     .filter((v) => v.type === 'volume' && v.source && project.volumes[v.source] && !project.volumes[v.source]!.external)
     .map((v) => project.volumes[v.source!]!.name)
     .filter((n, i, all) => all.indexOf(n) === i && !readVolume(r.root, n));
+  // A build: service's image must be there to be planned: planning builds nothing.
+  for (const x of runs.values()) {
+    const s = project.services[x.service] ?? project.disabledServices[x.service]!;
+    if (s.build && !(await resolveImage(r.root, x.image).catch(() => undefined))) {
+      throw new GlassboxError(`service ${x.service}: its image ${x.image} is not built yet`, { pos: project.origins[`services.${x.service}.build`], field: `services.${x.service}.build`, hint: 'glassbox compose build (up builds it too)' });
+    }
+  }
   const out: ServicePlan[] = [];
   for (const [i, wave] of waves.entries()) {
     for (const service of wave) {

@@ -25,10 +25,12 @@ import { createVolume, readVolume } from '../volume/store.ts';
 import { projectMembers, serviceMembers, type Member } from './members.ts';
 import { removeMember } from './remove.ts';
 import { waitCondition } from './wait.ts';
+import { buildServices } from './build.ts';
+import type { BuildEvent } from '../build/build.ts';
 
 /** One line of progress, docker compose's: ` Container web-1  Started`. */
 export interface UpEvent {
-  object: 'Network' | 'Volume' | 'Container';
+  object: 'Network' | 'Volume' | 'Container' | 'Service';
   name: string;
   state: string;
 }
@@ -44,6 +46,10 @@ export interface UpOptions {
   wait?: boolean;
   lang: Lang;
   version?: string;
+  /** --build: build every build: service's image again (without it, only the missing ones are built). */
+  build?: boolean;
+  /** The builder's progress (STEP lines, RUN output), by service. */
+  buildEvent?: (service: string, e: BuildEvent) => void;
   /** Pulls an image the store lacks (the CLI's pull, with its progress). */
   pull?: (ref: string, missing: boolean) => Promise<void>;
   event?: (e: UpEvent) => void;
@@ -95,12 +101,13 @@ export function checkProject(project: ComposeProject): void {
 }
 
 // Every service's run request, built before anything is made: an error in any of them changes nothing.
-export function runsFor(project: ComposeProject, services: string[], opts: ServiceRunOptions = {}): ServiceRun[] {
+export function runsFor(project: ComposeProject, services: string[], opts: ServiceRunOptions = {}, imageIds: Map<string, string> = new Map()): ServiceRun[] {
   const errors: GlassboxError[] = [];
   const runs: ServiceRun[] = [];
   for (const s of services) {
     try {
-      runs.push(serviceRun(project, s, opts));
+      const imageId = imageIds.get(s);
+      runs.push(serviceRun(project, s, { ...opts, ...(imageId ? { imageId } : {}) }));
     } catch (e) {
       if (e instanceof GlassboxErrors) errors.push(...e.errors);
       else if (e instanceof GlassboxError) errors.push(e);
@@ -141,7 +148,11 @@ export async function upProject(project: ComposeProject, opts: UpOptions): Promi
   const waves = startOrder(project, opts.services, { noDeps: !!opts.noDeps });
   const names = waves.flat();
   checkProject(project);
-  const runs = new Map(runsFor(project, names, { ...(opts.version ? { version: opts.version } : {}) }).map((x) => [x.service, x]));
+  const runOpts = { ...(opts.version ? { version: opts.version } : {}) };
+  // Checked first (a bad file builds nothing), then the build: services' images, then the requests with their IDs.
+  runsFor(project, names, runOpts);
+  const built = await buildServices(project, names, { force: !!opts.build, lang: opts.lang, ...(opts.pull ? { pull: opts.pull } : {}), event, ...(opts.buildEvent ? { build: opts.buildEvent } : {}) });
+  const runs = new Map(runsFor(project, names, runOpts, built).map((x) => [x.service, x]));
   const members = projectMembers(r, facts.bootId, project.name);
   const orphans = members.filter((m) => !m.oneoff && !project.services[m.service] && !project.disabledServices[m.service]);
   if (orphans.length && opts.removeOrphans) {

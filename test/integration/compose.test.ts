@@ -368,6 +368,30 @@ test('a short-syntax bind makes its missing host directory (create_host_path); t
   assert.deepEqual((await psRows(p, true)).map((x) => x.Service), []);
 });
 
+test('build: a service built from its Dockerfile (args, target) by up; up again builds nothing; compose build --no-cache rebuilds', T, async (t) => {
+  const p = project(t, 'built');
+  const up = await p.compose(['up', '-d']);
+  assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
+  assert.match(up.stderr, /^ Service app {2}Built$/m);
+  assert.match(up.stdout, /^app {2}\| \[1\/2\] STEP 1\/5: FROM glassbox\/base AS base$/m);
+  assert.doesNotMatch(up.stdout, /RUN exit 1/, 'the stage after the target is not built');
+  assert.equal((await p.ok(['logs', 'app'])).trim(), 'app-1  | flavour: vanilla'.replace(/^/, `${p.name}-`));
+  const rec = JSON.parse((await sb.gb(['image', 'inspect', 'built-app'])).stdout) as Array<{ Config: { Labels?: Record<string, string> } }>;
+  assert.equal(rec[0]!.Config.Labels?.['made-by'], 'compose-build');
+  const ids = await idsByService(p);
+  // Up again: the image is there, nothing is built, nothing recreated.
+  const again = await p.compose(['up', '-d']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /Building/);
+  assert.deepEqual(await idsByService(p), ids);
+  // compose build runs the steps again; the same content makes the same image, so up still recreates nothing.
+  const b = await p.compose(['build', '--no-cache', 'app']);
+  assert.equal(b.code, 0, b.stderr);
+  assert.doesNotMatch(b.stdout, /CACHED/);
+  await p.ok(['up', '-d']);
+  assert.equal((await idsByService(p)).tool, ids.tool);
+});
+
 test('compose plan: every service in start order, own addresses, one bridge maker; compose script: up.sh and down.sh with plain sh', T, async (t) => {
   const p = project(t, 'migrate', 'scripted');
   const plan = JSON.parse(await p.ok(['plan', '--format', 'json'])) as { newNetworks: Array<{ name: string; subnet: string }>; services: Array<{ service: string; wave: number; after: Array<{ service: string; condition: string }>; plan: { info: { id: string; network: { ip: string } }; steps: Array<{ block: string }> } }> };
@@ -384,6 +408,8 @@ test('compose plan: every service in start order, own addresses, one bridge make
   await p.ok(['script', '-o', out]);
   for (const f of ['up.sh', 'down.sh', 'services/migrate/up.sh', 'services/app/down.sh']) assert.ok(existsSync(join(out, f)), f);
   const env = { ...sb.env, PATH: process.env.PATH ?? '' };
+  // Whatever happens below, the scripts' containers and bridge go (compose down knows nothing of them).
+  t.after(() => spawnSync('sh', [join(out, 'down.sh')], { env, encoding: 'utf8', timeout: 60_000 }));
   const up = spawnSync('sh', [join(out, 'up.sh')], { env, encoding: 'utf8', timeout: 60_000 });
   assert.equal(up.status, 0, `${up.stdout}\n${up.stderr}`);
   // The app read what the migration wrote: it started after the one-shot ended with 0.
@@ -392,7 +418,10 @@ test('compose plan: every service in start order, own addresses, one bridge make
   assert.equal(down.status, 0, `${down.stdout}\n${down.stderr}`);
   for (const s of plan.services) assert.equal(existsSync(join(sb.run, s.plan.info.id)), false, `${s.service}'s run directory is gone`);
   assert.deepEqual(sb.sandboxMounts(), []);
-  assert.deepEqual(gbLinks().filter((l) => l.startsWith('gb-')), []);
+  // The project's bridge, as its scripts name it (each planning draws its own network ID), is gone.
+  const bridge = /ip link add (gb-[0-9a-f]+) type bridge/.exec(readFileSync(join(out, 'services', 'migrate', 'up.sh'), 'utf8'))?.[1];
+  assert.ok(bridge, 'the first service\'s up.sh makes the bridge');
+  assert.ok(!gbLinks().includes(bridge!), `bridge ${bridge} removed by down.sh`);
   // service_healthy needs the monitor's health check: the scripts are refused for it, naming the pair.
   const h = project(t, 'health', 'scripthealth');
   const refused = await h.compose(['script', '-o', join(sb.dir, 'scripts-health')]);

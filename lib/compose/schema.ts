@@ -93,7 +93,7 @@ export const Deploy = z.strictObject({
 
 export const Service = z.strictObject({
   image: Str.optional(),
-  build: Build.optional().describe('glassbox cannot build images yet: `up` refuses a service that needs one'),
+  build: Build.optional().describe('a directory with a Dockerfile (or {context, dockerfile, args, target}): up builds the image when it is missing'),
   command: Command.optional(),
   entrypoint: Command.optional(),
   environment: ListOrDict.optional(),

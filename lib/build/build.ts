@@ -304,15 +304,19 @@ async function runRun(r: Roots, req: BuildRequest, step: Extract<BuildStep, { ki
   // A foreground run, as `glassbox run` makes one: Ctrl-C and SIGTERM undo it, gc finishes it after a kill -9.
   // Its writable layer is packed once PID 1 has ended, before the teardown removes it.
   let layer: string | undefined;
+  let cancelled: string | undefined;
   const code = await withClaims(prepared, plan, () =>
     runPlan(plan, r, facts, {
       stdin: 'ignore',
+      forward: 'kill',
+      interrupted: (sig) => (cancelled = sig),
       output: { write: (stream, text) => req.event?.({ kind: 'output', stream, text }), end: () => {} },
       afterExit: async (exit) => {
         if (exit === 0) layer = await withWork(root, (w) => upperLayer(w, plan.info.paths.upper, name));
       },
     }),
   );
+  if (cancelled) throw new GlassboxError(`build cancelled by ${cancelled} during ${step.text}`, { exitCode: 130, pos: step.pos });
   if (code !== 0 || !layer) throw new GlassboxError(`RUN ${step.text.replace(/^RUN\s+/i, '')}: exit code ${code}`, { pos: step.pos, hint: "the build stops here; the output above is the command's" });
   s.layers = [...s.layers, layer];
   s.history = [...s.history, { created: new Date().toISOString(), created_by: step.text }];

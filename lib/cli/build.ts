@@ -7,6 +7,7 @@ import path from 'node:path';
 import { GlassboxError } from '../errors.ts';
 import { requireRoot } from '../host/privilege.ts';
 import { buildImage, type BuildEvent } from '../build/build.ts';
+import type { BuildFile } from '../build/model.ts';
 import { parseDockerfile } from '../build/dockerfile.ts';
 import { parseReference } from '../image/reference.ts';
 import type { Global } from './global.ts';
@@ -42,6 +43,29 @@ export function buildPrinter(quiet: boolean, prefix = ''): (e: BuildEvent) => vo
   };
 }
 
+// A recipe's build: section (the same instructions as YAML), parsed with positions in the recipe.
+async function recipeBuild(file: string): Promise<BuildFile> {
+  const { parseYaml } = await import('../recipe/yamlpos.ts');
+  const { parseRecipeBuild } = await import('../build/recipe-build.ts');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new GlassboxError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, { field: '-f' });
+  }
+  const y = parseYaml(text, file);
+  const value = y.value as Record<string, unknown> | null;
+  if (!value || typeof value !== 'object' || value.build === undefined) throw new GlassboxError(`${file} has no build: section`, { pos: { file, line: 1, col: 1 }, hint: 'add build: {stages: [{from: IMAGE, steps: […]}]}, or give a Dockerfile with -f' });
+  return parseRecipeBuild(value.build, y, file);
+}
+
+// The recipe's image: (read again: a small file), or undefined.
+async function recipeImage(file: string): Promise<string | undefined> {
+  const { parseYaml } = await import('../recipe/yamlpos.ts');
+  const v = parseYaml(readFileSync(file, 'utf8'), file).value as Record<string, unknown> | null;
+  return typeof v?.image === 'string' ? v.image : undefined;
+}
+
 export async function cmdBuild(context: string, flags: BuildFlags, g: Global): Promise<number> {
   requireRoot('glassbox build');
   if (!existsSync(context) || !statSync(context).isDirectory()) throw new GlassboxError(`unable to prepare context: path "${context}" not found`, { field: 'CONTEXT', hint: 'give the directory whose files COPY may use' });
@@ -60,8 +84,15 @@ export async function cmdBuild(context: string, flags: BuildFlags, g: Global): P
       if (process.env[a] !== undefined) buildArgs[a] = process.env[a]!;
     } else buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
   }
-  const df = dockerfileOf(context, flags.file);
-  const file = parseDockerfile(df.text, df.name);
+  const file = flags.file !== undefined && /\.ya?ml$/i.test(flags.file) ? await recipeBuild(flags.file) : (() => {
+    const df = dockerfileOf(context, flags.file);
+    return parseDockerfile(df.text, df.name);
+  })();
+  // A recipe's image: is the tag its build gives when -t names none.
+  if (!flags.tag?.length && flags.file !== undefined && /\.ya?ml$/i.test(flags.file)) {
+    const image = (await recipeImage(flags.file));
+    if (image) flags.tag = [image];
+  }
   const out = (s: string) => (flags.quiet ? undefined : process.stdout.write(s));
   const event = buildPrinter(!!flags.quiet);
   const img = await buildImage({

@@ -29,6 +29,10 @@ export interface RunOptions {
   afterExit?: (exitCode: number) => Promise<void>;
   /** The container's output, line by line, instead of the terminal (build's quiet mode). */
   output?: ExecOptions['output'];
+  /** build's RUN: a signal kills the container at once (the step is cancelled), instead of going to PID 1. */
+  forward?: ExecOptions['forward'];
+  /** The run ended because of this signal (build's RUN: the build is cancelled). */
+  interrupted?: (sig: string) => void;
 }
 
 /** A container's record while one process runs it in the foreground: claimed with its plan, then marked as it goes. */
@@ -70,7 +74,7 @@ export function openRun(plan: Plan, r: Roots, bootId: string): RunRecord {
 
 // Executes a container plan with state on disk, so ps and gc can see it; returns the container's exit code.
 export async function runPlan(plan: Plan, r: Roots, facts: HostFacts, opts: RunOptions = {}): Promise<number> {
-  const { notice, warn, afterExit, ...io } = opts;
+  const { notice, warn, afterExit, interrupted, ...io } = opts;
   const cgroup = plan.info.cgroup;
   const record = openRun(plan, r, facts.bootId);
   const exec = new Executor(plan, {
@@ -92,6 +96,7 @@ export async function runPlan(plan: Plan, r: Roots, facts: HostFacts, opts: RunO
   });
   try {
     const out = await exec.run();
+    if (exec.abortedBy) interrupted?.(exec.abortedBy);
     for (const f of out.undoFailures) warn?.(`cleanup command failed: ${shJoin(f.argv)}: ${f.stderr.trim()}`);
     return out.exitCode ?? 125;
   } finally {

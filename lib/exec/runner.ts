@@ -76,9 +76,9 @@ export interface ExecOptions {
    * Where Ctrl-C and SIGTERM go while the main process runs. `pid1` (run): PID 1, and after the third signal a
    * SIGKILL of the start process. `child` (exec): the process that waited at the barrier has forked the command
    * into the container's PID namespace (nsenter); the signal goes to that child, as often as it comes, never
-   * escalated: the command decides.
+   * escalated: the command decides. `kill` (build's RUN): the step is cancelled, the container killed at once.
    */
-  forward?: 'pid1' | 'child';
+  forward?: 'pid1' | 'child' | 'kill';
   /**
    * exec without -t: the start chain gets a session of its own. Ctrl-C at the terminal signals glassbox's whole
    * process group; nsenter, which waits for the command, would die of it and glassbox would return while the
@@ -131,6 +131,14 @@ export class Executor {
       } catch {}
       return;
     }
+    // A build's RUN: Ctrl-C cancels the step: the container is killed at once, the run then undone.
+    if (this.main && pid1 && this.running && this.opts.forward === 'kill') {
+      this.aborted ??= sig;
+      try {
+        process.kill(this.main.pid, 'SIGKILL');
+      } catch {}
+      return;
+    }
     if (this.main && pid1 && this.running) {
       this.signalCount++;
       // PID 1 ignores signals it has no handler for; after the third, glassbox stops asking and kills it.
@@ -147,6 +155,11 @@ export class Executor {
 
   private running = false;
   private mainEnded = false;
+
+  /** The signal that asked the run to stop, if one did. */
+  get abortedBy(): string | undefined {
+    return this.aborted;
+  }
 
   // The values found while running (the main process's PID, PID 1's): learn mode shows commands with them filled in.
   runtimeValues(): Readonly<RuntimeValues> {

@@ -1,6 +1,7 @@
 // The recipe file format, as a zod schema. Strict objects everywhere: a misspelt key is an error with a
 // did-you-mean, never silently ignored. recipes/recipe.schema.json is generated from this for editors.
 
+import { RecipeBuildSchema } from '../build/recipe-build.ts';
 import { z } from 'zod';
 import { PATH_MAX } from './limits.ts';
 import { NAMESPACES } from './model.ts';
@@ -85,7 +86,8 @@ export const LoggingSchema = z.strictObject({
 export const RecipeSchema = z.strictObject({
   name: z.string().optional().describe('container name: lowercase letters, digits, _ . - (like docker --name)'),
   description: z.string().optional().describe('free text for people'),
-  image: z.string().min(1).optional().describe('an image from the store, like glassbox/base'),
+  image: z.string().min(1).optional().describe('an image from the store, like glassbox/base (with build: the tag glassbox build gives it)'),
+  build: RecipeBuildSchema.optional().describe('how to build the image: a Dockerfile\'s instructions as YAML (glassbox build -f RECIPE CONTEXT)'),
   rootdir: Path().optional().describe('an absolute host directory holding a root file system (instead of image)'),
   command: Command.optional().describe("the command: a list is the argv; a string runs with /bin/sh -c; default: the image's Cmd"),
   entrypoint: z.union([z.string(), z.array(z.string())]).optional(),

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { REPO, Sandbox, type Result } from './helpers.ts';
+import { REPO, Sandbox, waitFor, type Result } from './helpers.ts';
 
 const sb = new Sandbox('build');
 const T = { timeout: 180_000 };
@@ -130,4 +130,37 @@ test('hostile builds: outside the context, a link leaving it, an unknown instruc
   assert.deepEqual(sb.containerIds(), [], 'the failed RUN left no container');
   assert.deepEqual(readdirSync(sb.run).filter((e) => /^[0-9a-f]{64}$/.test(e)), []);
   assert.deepEqual(sb.sandboxMounts(), []);
+});
+
+test('a recipe with a build: section: glassbox build -f recipe.yaml tags its image:, and run recipe.yaml runs it', T, async () => {
+  const ctx = context('recipe');
+  const b = await ok(['build', '-f', join(ctx, 'recipe.yaml'), ctx]);
+  assert.match(b.stdout, /STEP 4\/5: RUN echo "built by the \$WHO" > \/notes\/built-by/);
+  assert.match(b.stdout, /Successfully tagged gbtest\/recipe:1/);
+  const run = await ok(['run', join(ctx, 'recipe.yaml')]);
+  assert.equal(run.stdout, 'a note from the context\nbuilt by the recipe\n');
+});
+
+test('a build killed with SIGKILL during a RUN: gc finishes it (no container, mount or scratch left); SIGINT undoes it at once', T, async () => {
+  const ctx = context('slow');
+  for (const sig of ['SIGKILL', 'SIGINT'] as const) {
+    const bg = sb.gbStart(['build', '-t', 'gbtest/slow', ctx]);
+    try {
+      await bg.running();
+      await waitFor('the RUN to print', () => bg.stdout.includes('started'), 20_000);
+      bg.child.kill(sig);
+      const r = await bg.done;
+      assert.notEqual(r.code, 0);
+    } finally {
+      bg.stop();
+    }
+    if (sig === 'SIGKILL') {
+      const gc = await ok(['gc']);
+      void gc;
+    }
+    assert.deepEqual(sb.containerIds(), [], `${sig}: no container state left`);
+    assert.deepEqual(readdirSync(sb.run).filter((e) => /^[0-9a-f]{64}$/.test(e)), [], `${sig}: no run directory left`);
+    assert.deepEqual(sb.sandboxMounts(), [], `${sig}: no mount left`);
+    assert.deepEqual(readdirSync(join(sb.root, 'layers')).filter((e) => e.startsWith('tmp-')), [], `${sig}: no half-written layer left`);
+  }
 });

@@ -13,7 +13,7 @@ import { GlassboxError } from '../errors.ts';
 import { resolveImage } from '../image/store.ts';
 import type { Lang } from '../plan/types.ts';
 import { roots } from '../state/paths.ts';
-import type { UpEvent } from './up.ts';
+import type { UpEvent } from './events.ts';
 
 export interface BuildServicesOptions {
   /** Build even when the image exists (up --build, compose build). */

@@ -28,12 +28,8 @@ import { waitCondition } from './wait.ts';
 import { buildServices } from './build.ts';
 import type { BuildEvent } from '../build/build.ts';
 
-/** One line of progress, docker compose's: ` Container web-1  Started`. */
-export interface UpEvent {
-  object: 'Network' | 'Volume' | 'Container' | 'Service';
-  name: string;
-  state: string;
-}
+import type { UpEvent } from './events.ts';
+export type { UpEvent } from './events.ts';
 
 export interface UpOptions {
   services?: string[];

@@ -175,7 +175,8 @@ services:
   sctp: {image: glassbox/base, ports: ["5000:5000/sctp"]}
 `);
   assert.match(refusal(() => serviceRun(p, 'range')), /compose\.yaml:2:\d+.*a range of host ports \(8000-8010\) is not supported yet/s);
-  assert.match(refusal(() => serviceRun(p, 'built')), /compose\.yaml:3:\d+.*glassbox cannot build images yet/s);
+  // build: without image: runs compose's <project>-<service> (built by up).
+  assert.equal(serviceRun(p, 'built').image, 'shop-built');
   assert.match(refusal(() => serviceRun(p, 'sctp')), /sctp is not supported/);
 });
 

@@ -125,7 +125,7 @@ image: glassbox/base
 colour: blue
 `,
     want: [
-      'bad.yaml:2:1: colour: unknown key "colour" in recipe (known keys: name, description, image, rootdir, command, ' +
+      'bad.yaml:2:1: colour: unknown key "colour" in recipe (known keys: name, description, image, build, rootdir, command, ' +
         'entrypoint, env, workdir, hostname, user, namespaces, root, rootfs, read_only, init, volumes, volumes_from, network, security, resources, labels, restart, healthcheck, stop_signal, stop_grace_period, logging, ulimits, devices, sysctls, shm_size)',
     ],
   },

@@ -13,7 +13,7 @@
 // step starts from, the step as substituted, and for COPY the digest of the files copied) to the image it made:
 // a repeated build with nothing changed runs no container. Nothing is printed here: events go to callbacks.
 
-import { createHash } from '../util/crypto.ts';
+import { createHash, randomBytes } from '../util/crypto.ts';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GlassboxError, type SourcePos } from '../errors.ts';
@@ -174,7 +174,6 @@ export async function buildImage(req: BuildRequest): Promise<ImageRecord> {
 
 // One step: the config changes at once; RUN and COPY through the cache, else a container or a copy.
 async function runStep(r: Roots, req: BuildRequest, stage: Stage, step: BuildStep, s: StageState, done: Map<string, StageState>, globals: Record<string, string>, announce: (cached: boolean) => void): Promise<void> {
-  const root = r.root;
   const sub = (w: string) => substitute(w, varsOf(s), { escape: s.escape, pos: step.pos });
   const t0 = Date.now();
   const finish = () => req.event?.({ kind: 'step-done', ms: Date.now() - t0 });
@@ -274,30 +273,44 @@ async function runStep(r: Roots, req: BuildRequest, stage: Stage, step: BuildSte
   }
 }
 
+// A step the cache knows (and --no-cache does not skip): its image becomes the state, and nothing runs.
+async function fromCache(root: string, key: string, s: StageState, req: BuildRequest, announce: (cached: boolean) => void, finish: () => void): Promise<boolean> {
+  const hit = req.noCache ? undefined : cached(root, key);
+  const img = hit ? await resolveImage(root, hit).catch(() => undefined) : undefined;
+  // The image must still stand on this state's layers (a record replaced meanwhile is not a hit).
+  if (!img || img.record.layers.slice(0, s.layers.length).join() !== s.layers.join()) {
+    announce(false);
+    return false;
+  }
+  announce(true);
+  s.layers = [...img.record.layers];
+  s.history = img.record.history ?? s.history;
+  s.image = img.record;
+  s.key = key;
+  finish();
+  return true;
+}
+
+// A step's new layer on top of the state, its history entry, and the cache entry naming the image it makes.
+async function addLayer(root: string, key: string, s: StageState, layer: string, text: string): Promise<void> {
+  s.layers = [...s.layers, layer];
+  s.history = [...s.history, { created: new Date().toISOString(), created_by: text }];
+  s.image = undefined;
+  s.key = key;
+  remember(root, key, (await imageOf(root, s)).id);
+}
+
 // RUN: a container on the layers so far; its writable layer, packed, is the next layer.
 async function runRun(r: Roots, req: BuildRequest, step: Extract<BuildStep, { kind: 'run' }>, s: StageState, announce: (cached: boolean) => void, finish: () => void): Promise<void> {
   const root = r.root;
   const argv = step.exec ?? [...s.shell, step.shell!];
   const key = sha(`${s.key}\nRUN ${JSON.stringify(argv)}\n${canonicalJson(s.args)}`);
-  const hit = req.noCache ? undefined : cached(root, key);
-  if (hit) {
-    const img = await resolveImage(root, hit).catch(() => undefined);
-    if (img && img.record.layers.slice(0, s.layers.length).join() === s.layers.join()) {
-      announce(true);
-      s.layers = [...img.record.layers];
-      s.history = img.record.history ?? s.history;
-      s.image = img.record;
-      s.key = key;
-      finish();
-      return;
-    }
-  }
-  announce(false);
+  if (await fromCache(root, key, s, req, announce, finish)) return;
   const base = await imageOf(root, s);
   const facts = await readHostFacts();
   // The ARGs are the command's environment (not the image's), as docker gives them to RUN.
   const env = Object.entries(s.args).filter(([k]) => !(k in envMap(s.config.Env))).map(([k, v]) => `${k}=${v}`);
-  const name = `build-${createHash('sha256').update(`${key}${Date.now()}${Math.random()}`).digest('hex').slice(0, 12)}`;
+  const name = `build-${randomBytes(6).toString('hex')}`;
   const { plan, prepared } = await planFor(base.id.replace(/^sha256:/, ''), argv, { name, entrypoint: '', env }, { buildBase: true }).catch((e) => {
     throw e instanceof GlassboxError && !e.pos ? new GlassboxError(`RUN: ${e.message}`, { pos: step.pos, ...(e.hint ? { hint: e.hint } : {}) }) : e;
   });
@@ -318,11 +331,7 @@ async function runRun(r: Roots, req: BuildRequest, step: Extract<BuildStep, { ki
   );
   if (cancelled) throw new GlassboxError(`build cancelled by ${cancelled} during ${step.text}`, { exitCode: 130, pos: step.pos });
   if (code !== 0 || !layer) throw new GlassboxError(`RUN ${step.text.replace(/^RUN\s+/i, '')}: exit code ${code}`, { pos: step.pos, hint: "the build stops here; the output above is the command's" });
-  s.layers = [...s.layers, layer];
-  s.history = [...s.history, { created: new Date().toISOString(), created_by: step.text }];
-  s.image = undefined;
-  s.key = key;
-  remember(root, key, (await imageOf(root, s)).id);
+  await addLayer(root, key, s, layer, step.text);
   finish();
 }
 
@@ -393,20 +402,7 @@ async function runCopy(r: Roots, req: BuildRequest, step: CopyStep & { pos: Sour
   }
   const { pos: _pos, ...what } = step;
   const key = sha(`${s.key}\n${canonicalJson({ ...what, sources, dest, chown: chown ?? null })}\n${resolved.map((x) => x.digest).join(',')}`);
-  const hit = req.noCache ? undefined : cached(root, key);
-  if (hit) {
-    const img = await resolveImage(root, hit).catch(() => undefined);
-    if (img) {
-      announce(true);
-      s.layers = [...img.record.layers];
-      s.history = img.record.history ?? s.history;
-      s.image = img.record;
-      s.key = key;
-      finish();
-      return;
-    }
-  }
-  announce(false);
+  if (await fromCache(root, key, s, req, announce, finish)) return;
   const layer = await withWork(root, async (w) => {
     const dirTmp = w.fresh('layer');
     mkdirSync(dirTmp);
@@ -438,11 +434,7 @@ async function runCopy(r: Roots, req: BuildRequest, step: CopyStep & { pos: Sour
     }
     return (await importLayer(w, { file: tar, label: `the layer of ${step.text}` })).diffId;
   });
-  s.layers = [...s.layers, layer];
-  s.history = [...s.history, { created: new Date().toISOString(), created_by: step.text }];
-  s.image = undefined;
-  s.key = key;
-  remember(root, key, (await imageOf(root, s)).id);
+  await addLayer(root, key, s, layer, step.text);
   finish();
 }
 

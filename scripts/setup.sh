@@ -14,7 +14,7 @@ say() { printf '==> %s\n' "$*"; }
 # tini: its tini-static is the init of --init; cgroup-tools: cgexec makes the cgroup namespace from inside the
 # container's groups; mawk: the monitor's awk stamps each log line with its time.
 PACKAGES=(util-linux mount iproute2 iptables procps tar coreutils busybox-static tmux gcc libc6-dev strace tini cgroup-tools mawk)
-PACKAGES+=(attr zstd podman skopeo docker-registry apache2-utils)   # images: whiteout xattrs, zstd layers, test clients
+PACKAGES+=(attr zstd podman skopeo docker-registry apache2-utils buildah)   # images: whiteout xattrs, zstd layers, test clients, a reference builder
 PACKAGES+=(qemu-system-x86 linux-image-amd64)   # npm run test:v2: a cgroup v2 kernel booted by QEMU (test/vm)
 
 missing=()

@@ -21,7 +21,7 @@
 // commitLayer() renames it into place.
 
 import { createHash, randomBytes } from '../util/crypto.ts';
-import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { GlassboxError } from '../errors.ts';
 import { familiarName, parseReference, tagKey } from './reference.ts';
@@ -273,10 +273,15 @@ function tagKeys(tags: string[]): string[] {
 // ---- layers --------------------------------------------------------------------------------------------------
 
 // Makes an empty `<storeRoot>/layers/tmp-<random>` dir to extract a layer into (same filesystem as its target).
+// mkdtemp makes it 0700, and the directory is the layer's root: a layer whose tar has no `./` entry (docker's and
+// buildah's have none; image from-host builds into it) would keep 0700, which save and push then write as the
+// image's `/`, so another runtime's non-root user could not exec anything. 0755 is what docker gives `/`.
 export async function makeLayerTmpDir(storeRoot: string): Promise<string> {
   const layers = path.join(checkedRoot(storeRoot), 'layers');
   await mkdir(layers, { recursive: true });
-  return mkdtemp(path.join(layers, 'tmp-'));
+  const dir = await mkdtemp(path.join(layers, 'tmp-'));
+  await chmod(dir, 0o755);
+  return dir;
 }
 
 // Publishes a fully extracted layer under its DiffID by one rename; an existing copy wins and tmp is dropped.

@@ -111,8 +111,9 @@ test('mountinfo: no host mount and no host path is visible inside', T, async () 
   assert.deepEqual(leaks.map((m) => m.line), []);
   // The same probe on the host does see the host's mounts, including this sandbox's run root.
   const host = parseMountinfo((await probeOnHost(['mountinfo'])).stdout);
+  // (Counts are no measure: a lean CI host can have fewer mounts than a container with its cgroup v1 hierarchies.)
   assert.ok(host.some((m) => m.mountPoint === sb.run), `the probe on the host did not see ${sb.run}`);
-  assert.ok(host.length > inside.length);
+  assert.ok(!inside.some((m) => m.mountPoint === sb.run), `${sb.run} is a mount point inside too`);
 });
 
 // ---- exit codes (docker's convention) ---------------------------------------------------------------------------

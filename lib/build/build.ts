@@ -29,7 +29,11 @@ import { parseDuration } from '../health/model.ts';
 import { rm } from 'node:fs/promises';
 import { roots, type Roots } from '../state/paths.ts';
 import type { Lang } from '../plan/types.ts';
-import type { BuildFile, BuildStep, CopyStep, Stage } from './model.ts';
+import type { BuildFile, BuildPlan, BuildStep, CopyStep, PlannedHead, PlannedStep, Stage } from './model.ts';
+import { expandBlock } from '../blocks/expand.ts';
+import { loadCatalog } from '../blocks/catalog.ts';
+import type { ResolvedImage } from '../image/store.ts';
+import type { Step } from '../plan/types.ts';
 import { substitute } from './substitute.ts';
 import { loadDockerignore } from './dockerignore.ts';
 
@@ -52,6 +56,15 @@ export interface BuildRequest {
   lang: Lang;
   pull?: (ref: string, missing: boolean) => Promise<void>;
   event?: (e: BuildEvent) => void;
+}
+
+// build --plan: each instruction's work is collected instead of done. Nothing is written (no image record, no
+// cache entry, no layer), no container runs; layers that earlier steps would make are stand-in directories.
+interface Planning {
+  steps: PlannedStep[];
+  /** Stand-in DiffID → the directory name shown for that layer. */
+  pending: Map<string, string>;
+  head?: PlannedHead;
 }
 
 /** docker's default SHELL. */
@@ -117,7 +130,7 @@ async function imageOf(root: string, s: StageState): Promise<ImageRecord> {
 }
 
 // The stage to start from: scratch, an earlier stage, or an image (pulled when the store lacks it).
-async function fromState(root: string, stage: Stage, done: Map<string, StageState>, globals: Record<string, string>, pull: BuildRequest['pull'], escape: StageState['escape']): Promise<StageState> {
+async function fromState(root: string, stage: Stage, done: Map<string, StageState>, globals: Record<string, string>, pull: BuildRequest['pull'], escape: StageState['escape'], planning?: Planning): Promise<StageState> {
   const ref = substitute(stage.from, globals, { escape, pos: stage.pos });
   const args = {};
   if (ref === 'scratch') return { layers: [], config: {}, shell: DEFAULT_SHELL, args, key: sha('scratch'), cmdSet: false, history: [], escape };
@@ -127,7 +140,7 @@ async function fromState(root: string, stage: Stage, done: Map<string, StageStat
   try {
     img = await resolveImage(root, ref);
   } catch {
-    if (!pull) throw new GlassboxError(`FROM ${ref}: no such image in the store`, { ...at(stage.pos), hint: 'glassbox pull it, or glassbox images to see what there is' });
+    if (!pull) throw new GlassboxError(`FROM ${ref}: no such image in the store`, { ...at(stage.pos), hint: planning ? (ref === 'glassbox/base' ? 'the plan reads its layers: glassbox image from-host makes it' : 'the plan reads its layers: glassbox pull it first') : 'glassbox pull it, or glassbox images to see what there is' });
     await pull(ref, true);
     img = await resolveImage(root, ref);
   }
@@ -138,9 +151,26 @@ async function fromState(root: string, stage: Stage, done: Map<string, StageStat
 
 // Builds the file's stages up to the target; returns the final image, tagged.
 export async function buildImage(req: BuildRequest): Promise<ImageRecord> {
+  return (await walk(req))!;
+}
+
+// build --plan: the same walk through the stages, each instruction's commands collected instead of run. Steps the
+// layer cache holds are shown as cached (nothing runs for them); the rest as the build would run them.
+export async function planBuild(req: BuildRequest): Promise<BuildPlan> {
+  const planning: Planning = { steps: [], pending: new Map() };
+  await walk({ ...req, planning } as BuildRequest & { planning: Planning });
+  return { steps: planning.steps, pending: Object.fromEntries(planning.pending) };
+}
+
+// The build itself: every stage up to the target, step by step (or, planning, their commands collected).
+async function walk(req: BuildRequest & { planning?: Planning }): Promise<ImageRecord | undefined> {
   const r = roots();
   const root = r.root;
-  const event = req.event ?? (() => {});
+  const planning = req.planning;
+  const event = (e: BuildEvent) => {
+    if (planning && e.kind === 'step') planning.head = { stage: e.stage, stages: e.stages, n: e.n, total: e.total, text: e.text };
+    req.event?.(e);
+  };
   const stages = req.file.stages;
   const targetIndex = req.target === undefined ? stages.length - 1 : stages.findIndex((s) => s.name === req.target!.toLowerCase() || String(s.index) === req.target);
   if (targetIndex < 0) throw new GlassboxError(`--target ${req.target}: no stage of that name`, { field: '--target', hint: `stages: ${stages.map((s) => s.name ?? s.index).join(', ')}` });
@@ -157,7 +187,8 @@ export async function buildImage(req: BuildRequest): Promise<ImageRecord> {
     n++;
     event({ kind: 'step', stage: stage.index + 1, stages: targetIndex + 1, n, total, text: `FROM ${stage.from}${stage.name ? ` AS ${stage.name}` : ''}`, cached: false });
     const t0 = Date.now();
-    const s = await fromState(root, stage, done, globals, req.pull, req.file.escape);
+    const s = await fromState(root, stage, done, globals, planning ? undefined : req.pull, req.file.escape, planning);
+    planning?.steps.push({ ...planning.head!, kind: 'from', image: s.image?.id ?? (done.has(substitute(stage.from, globals, { escape: req.file.escape }).toLowerCase()) ? `stage ${stage.from}` : 'scratch') });
     event({ kind: 'step-done', ms: Date.now() - t0 });
     for (const step of stage.steps) {
       n++;
@@ -167,19 +198,30 @@ export async function buildImage(req: BuildRequest): Promise<ImageRecord> {
     done.set(String(stage.index), s);
     last = s;
   }
+  if (planning) {
+    if (req.tags.length) planning.steps.push({ ...planning.head!, kind: 'tag', tags: req.tags });
+    return undefined;
+  }
   const img = await imageOf(root, last!);
   for (const t of req.tags) await tagImage(root, img.id, t);
   return img;
 }
 
 // One step: the config changes at once; RUN and COPY through the cache, else a container or a copy.
-async function runStep(r: Roots, req: BuildRequest, stage: Stage, step: BuildStep, s: StageState, done: Map<string, StageState>, globals: Record<string, string>, announce: (cached: boolean) => void): Promise<void> {
+async function runStep(r: Roots, req: BuildRequest & { planning?: Planning }, stage: Stage, step: BuildStep, s: StageState, done: Map<string, StageState>, globals: Record<string, string>, announce: (cached: boolean) => void): Promise<void> {
   const sub = (w: string) => substitute(w, varsOf(s), { escape: s.escape, pos: step.pos });
   const t0 = Date.now();
   const finish = () => req.event?.({ kind: 'step-done', ms: Date.now() - t0 });
   const configStep = (change: () => void) => {
     announce(false);
+    const before = JSON.stringify({ ...s.config, shell: s.shell, args: s.args });
     change();
+    if (req.planning) {
+      const after: Record<string, unknown> = { ...s.config, shell: s.shell, args: s.args };
+      const was = JSON.parse(before) as Record<string, unknown>;
+      const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(was[k])));
+      req.planning.steps.push({ ...req.planning.head!, kind: 'config', changed });
+    }
     s.history = [...s.history, { created: new Date().toISOString(), created_by: step.text, empty_layer: true }];
     s.image = undefined;
     const { pos: _pos, ...what } = step;
@@ -274,7 +316,7 @@ async function runStep(r: Roots, req: BuildRequest, stage: Stage, step: BuildSte
 }
 
 // A step the cache knows (and --no-cache does not skip): its image becomes the state, and nothing runs.
-async function fromCache(root: string, key: string, s: StageState, req: BuildRequest, announce: (cached: boolean) => void, finish: () => void): Promise<boolean> {
+async function fromCache(root: string, key: string, s: StageState, req: BuildRequest & { planning?: Planning }, announce: (cached: boolean) => void, finish: () => void): Promise<boolean> {
   const hit = req.noCache ? undefined : cached(root, key);
   const img = hit ? await resolveImage(root, hit).catch(() => undefined) : undefined;
   // The image must still stand on this state's layers (a record replaced meanwhile is not a hit).
@@ -283,6 +325,7 @@ async function fromCache(root: string, key: string, s: StageState, req: BuildReq
     return false;
   }
   announce(true);
+  req.planning?.steps.push({ ...req.planning.head!, kind: 'cached', image: img.record.id });
   s.layers = [...img.record.layers];
   s.history = img.record.history ?? s.history;
   s.image = img.record;
@@ -292,28 +335,81 @@ async function fromCache(root: string, key: string, s: StageState, req: BuildReq
 }
 
 // A step's new layer on top of the state, its history entry, and the cache entry naming the image it makes.
-async function addLayer(root: string, key: string, s: StageState, layer: string, text: string): Promise<void> {
+async function addLayer(root: string, key: string, s: StageState, layer: string, text: string, planning?: Planning): Promise<void> {
   s.layers = [...s.layers, layer];
   s.history = [...s.history, { created: new Date().toISOString(), created_by: text }];
   s.image = undefined;
   s.key = key;
-  remember(root, key, (await imageOf(root, s)).id);
+  if (!planning) remember(root, key, (await imageOf(root, s)).id);
+}
+
+// build --plan: a stand-in for the layer a step will make (its DiffID is known only once it ran), shown as
+// LAYERS/made-by-step-N; the state moves on as if it were made.
+function pendingLayer(root: string, planning: Planning, key: string): string {
+  const id = `sha256:${key}`;
+  planning.pending.set(id, path.join(root, 'layers', `made-by-step-${planning.head!.n}`));
+  return id;
+}
+
+// The layer directories of a state, top first, stand-ins included.
+const lowerDirsOf = (root: string, layers: string[], planning?: Planning) => [...layers].reverse().map((l) => planning?.pending.get(l) ?? layerDir(root, l));
+
+// build --plan: the state so far as an image to plan a container on, without writing it to the store.
+function plannedImage(root: string, s: StageState, planning: Planning): ResolvedImage {
+  if (s.image) return { id: s.image.id, ref: s.image.id.replace(/^sha256:/, '').slice(0, 12), record: s.image, lowerDirs: lowerDirsOf(root, s.image.layers) };
+  const id = `sha256:${s.key}`;
+  const record: ImageRecord = { id, layers: s.layers, config: s.config, created: new Date().toISOString(), source: 'build', history: s.history } as ImageRecord;
+  return { id, ref: `the-image-after-step-${planning.head!.n - 1}`, record, lowerDirs: lowerDirsOf(root, s.layers, planning) };
+}
+
+// A scratch directory's names as the plan shows them: mkdtemp's own template (the real name is random).
+function plannedScratch(root: string): Scratch {
+  const dir = path.join(root, 'layers', 'tmp-XXXXXX');
+  let n = 0;
+  return { file: (...names) => path.join(dir, ...names), fresh: (prefix) => path.join(dir, `${prefix}-${++n}`) };
+}
+
+/** What a step needs of its scratch directory: names inside it. */
+interface Scratch {
+  file(...names: string[]): string;
+  fresh(prefix: string): string;
+}
+
+// build --plan: a new layer's commands after its directory is filled — the layer packer (opaque directories found,
+// tar with OCI whiteouts), then the packed tar unpacked into the store (renamed to its DiffID afterwards). The
+// whiteouts and markers depend on what the directory holds, known only once the step ran: planned as none.
+async function plannedLayerSteps(root: string, scratch: Scratch, dir: string, as: string): Promise<Step[]> {
+  const catalog = await loadCatalog();
+  const tar = scratch.fresh(`${as}.tar`);
+  return [
+    ...expandBlock(catalog, { block: 'layer-find-opaque', as: `${as}-opaque`, params: { dir } }),
+    ...expandBlock(catalog, { block: 'layer-pack', as: `${as}-pack`, params: { dir, out: tar, exclude_file: scratch.fresh('exclude'), exclude_text: '', markers_dir: scratch.fresh('markers'), markers: [], marker_dirs: [] } }),
+    ...expandBlock(catalog, { block: 'layer-unpack', as: `${as}-unpack`, params: { dir: path.join(root, 'layers', 'tmp-YYYYYY'), tarfile: tar, gzip: false, whiteouts: [], opaque: [], parents: [] } }),
+  ];
 }
 
 // RUN: a container on the layers so far; its writable layer, packed, is the next layer.
-async function runRun(r: Roots, req: BuildRequest, step: Extract<BuildStep, { kind: 'run' }>, s: StageState, announce: (cached: boolean) => void, finish: () => void): Promise<void> {
+async function runRun(r: Roots, req: BuildRequest & { planning?: Planning }, step: Extract<BuildStep, { kind: 'run' }>, s: StageState, announce: (cached: boolean) => void, finish: () => void): Promise<void> {
   const root = r.root;
+  const planning = req.planning;
   const argv = step.exec ?? [...s.shell, step.shell!];
   const key = sha(`${s.key}\nRUN ${JSON.stringify(argv)}\n${canonicalJson(s.args)}`);
   if (await fromCache(root, key, s, req, announce, finish)) return;
-  const base = await imageOf(root, s);
+  const planned = planning ? plannedImage(root, s, planning) : undefined;
+  const base = planned?.record ?? (await imageOf(root, s));
   const facts = await readHostFacts();
   // The ARGs are the command's environment (not the image's), as docker gives them to RUN.
   const env = Object.entries(s.args).filter(([k]) => !(k in envMap(s.config.Env))).map(([k, v]) => `${k}=${v}`);
   const name = `build-${randomBytes(6).toString('hex')}`;
-  const { plan, prepared } = await planFor(base.id.replace(/^sha256:/, ''), argv, { name, entrypoint: '', env }, { buildBase: true }).catch((e) => {
+  const target = planned?.ref ?? base.id.replace(/^sha256:/, '');
+  const { plan, prepared } = await planFor(target, argv, { name, entrypoint: '', env }, planned ? { buildBase: false, image: planned } : { buildBase: true }).catch((e) => {
     throw e instanceof GlassboxError && !e.pos ? new GlassboxError(`RUN: ${e.message}`, { pos: step.pos, ...(e.hint ? { hint: e.hint } : {}) }) : e;
   });
+  if (planning) {
+    planning.steps.push({ ...planning.head!, kind: 'run', plan, layer: await plannedLayerSteps(root, plannedScratch(root), plan.info.paths.upper, 'upper') });
+    await addLayer(root, key, s, pendingLayer(root, planning, key), step.text, planning);
+    return;
+  }
   // A foreground run, as `glassbox run` makes one: Ctrl-C and SIGTERM undo it, gc finishes it after a kill -9.
   // Its writable layer is packed once PID 1 has ended, before the teardown removes it.
   let layer: string | undefined;
@@ -354,8 +450,9 @@ interface Source {
 }
 
 // COPY and ADD: see the module comment. Sources stay inside the context (or the stage's root for --from).
-async function runCopy(r: Roots, req: BuildRequest, step: CopyStep & { pos: SourcePos; text: string }, s: StageState, done: Map<string, StageState>, announce: (cached: boolean) => void, finish: () => void): Promise<void> {
+async function runCopy(r: Roots, req: BuildRequest & { planning?: Planning }, step: CopyStep & { pos: SourcePos; text: string }, s: StageState, done: Map<string, StageState>, announce: (cached: boolean) => void, finish: () => void): Promise<void> {
   const root = r.root;
+  const planning = req.planning;
   const vars = varsOf(s);
   const sub = (w: string) => substitute(w, vars, { escape: s.escape, pos: step.pos });
   const sources = step.sources.map(sub);
@@ -379,7 +476,7 @@ async function runCopy(r: Roots, req: BuildRequest, step: CopyStep & { pos: Sour
   const toDir = dest.endsWith('/') || sources.length > 1;
   for (const src of sources) {
     for (const m of from ? [src] : expandGlob(req.context, src, step.pos)) {
-      resolved.push(from ? stageSource(root, from, m, step.pos) : contextSource(req.context, m, ignore!, step.pos));
+      resolved.push(from ? stageSource(root, from, m, step.pos, planning) : contextSource(req.context, m, ignore!, step.pos));
     }
   }
   if (!resolved.length) throw new GlassboxError(`${step.kind.toUpperCase()}: no source files were specified`, { pos: step.pos });
@@ -403,12 +500,13 @@ async function runCopy(r: Roots, req: BuildRequest, step: CopyStep & { pos: Sour
   const { pos: _pos, ...what } = step;
   const key = sha(`${s.key}\n${canonicalJson({ ...what, sources, dest, chown: chown ?? null })}\n${resolved.map((x) => x.digest).join(',')}`);
   if (await fromCache(root, key, s, req, announce, finish)) return;
-  const layer = await withWork(root, async (w) => {
+  // The build-copy block's values: the scratch names, each source's list, tar and destination in the new layer.
+  const copyParams = (w: Scratch) => {
     const dirTmp = w.fresh('layer');
-    mkdirSync(dirTmp);
+    const lists: Array<{ file: string; text: string }> = [];
     const copies = resolved.map((x, i) => {
       const list = w.file(`copy-${i}.list`);
-      writeFileSync(list, x.members.map((m) => `${m}\0`).join(''));
+      lists.push({ file: list, text: x.members.map((m) => `${m}\0`).join('') });
       // A single file to a file path is renamed; a directory's contents go into the destination.
       const single = !toDir && !x.isDir;
       const destDir = path.join(dirTmp, single ? path.posix.dirname(dest) : dest);
@@ -423,7 +521,22 @@ async function runCopy(r: Roots, req: BuildRequest, step: CopyStep & { pos: Sour
       ...(chown ? { owner: String(chown.uid), group: String(chown.gid) } : {}),
       ...(step.chmod ? { mode: step.chmod } : {}),
     };
-    if (from) Object.assign(params, { ns_file: w.file('from-ns'), mnt: w.file('from-root'), lower: [...from.layers].reverse().map((l) => layerDir(root, l)).join(':') });
+    if (from) Object.assign(params, { ns_file: w.file('from-ns'), mnt: w.file('from-root'), lower: lowerDirsOf(root, from.layers, planning).join(':') });
+    return { dirTmp, params, lists };
+  };
+  if (planning) {
+    const w = plannedScratch(root);
+    const { dirTmp, params, lists } = copyParams(w);
+    const steps = expandBlock(await loadCatalog(), { block: 'build-copy', as: 'build-copy', params: params as never });
+    const members = lists.map((l) => ({ file: l.file, members: l.text.split('\0').filter(Boolean) }));
+    planning.steps.push({ ...planning.head!, kind: 'copy', lists: members, steps, layer: await plannedLayerSteps(root, w, dirTmp, 'copy') });
+    await addLayer(root, key, s, pendingLayer(root, planning, key), step.text, planning);
+    return;
+  }
+  const layer = await withWork(root, async (w) => {
+    const { dirTmp, params, lists } = copyParams(w);
+    for (const l of lists) writeFileSync(l.file, l.text);
+    mkdirSync(dirTmp);
     for (const e of params.extract as Array<{ dest: string }>) mkdirSync(e.dest, { recursive: true });
     await w.run([{ block: 'build-copy', as: 'build-copy', params: params as never }], `${step.kind.toUpperCase()} ${sources.join(' ')}`, { undo: true });
     const tar = w.fresh('copy-layer.tar');
@@ -442,9 +555,11 @@ const escapeSed = (s: string) => s.replace(/[\\,.*[\]^$]/g, (c) => `\\${c}`);
 
 // COPY --from: a path in an earlier stage, found in its layers top first (a file, or a directory whose contents
 // are copied); the digest is the stage's key and the path, since the stage's content is what its key says.
-function stageSource(root: string, from: StageState, p: string, pos: SourcePos): Source {
+function stageSource(root: string, from: StageState, p: string, pos: SourcePos, planning?: Planning): Source {
   const abs = path.posix.resolve('/', p);
   for (const l of [...from.layers].reverse()) {
+    // build --plan: a layer still to be made may hold it; whether it is a file or a directory shows once it ran.
+    if (planning?.pending.has(l)) return { dir: path.posix.dirname(abs), members: [path.posix.basename(abs)], isDir: false, digest: sha(`from:${from.key}:${abs}`) };
     let st;
     try {
       st = lstatSync(path.join(layerDir(root, l), abs));

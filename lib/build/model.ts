@@ -74,3 +74,38 @@ export interface BuildFile {
   /** `# escape=` directive: `\` (default) or `` ` ``. */
   escape: '\\' | '`';
 }
+
+/** Where a step of `glassbox build --plan` stands: its place in the build and the instruction as written. */
+export interface PlannedHead {
+  stage: number;
+  stages: number;
+  n: number;
+  total: number;
+  text: string;
+}
+
+/**
+ * One instruction of `glassbox build --plan`, with what the build will do for it:
+ *   from    the image the stage starts from (its ID), an earlier stage, or scratch
+ *   cached  the layer cache holds the result: nothing runs, the state becomes that image
+ *   config  only the image config changes (no container, no layer): the fields after the change
+ *   run     a container (its whole plan, as `glassbox plan` prints one), then its writable layer packed and unpacked
+ *   copy    COPY/ADD: the build-copy block, then the new layer packed and unpacked
+ *   tag     the names the final image gets
+ */
+export type PlannedStep = PlannedHead &
+  (
+    | { kind: 'from'; image: string }
+    | { kind: 'cached'; image: string }
+    | { kind: 'config'; changed: Record<string, unknown> }
+    | { kind: 'run'; plan: import('../plan/types.ts').Plan; layer: import('../plan/types.ts').Step[] }
+    | { kind: 'copy'; lists: Array<{ file: string; members: string[] }>; steps: import('../plan/types.ts').Step[]; layer: import('../plan/types.ts').Step[] }
+    | { kind: 'tag'; tags: string[] }
+  );
+
+/** `glassbox build --plan`: every instruction in build order; layers still to be made named by the step making them. */
+export interface BuildPlan {
+  steps: PlannedStep[];
+  /** Directory names standing for layers earlier steps make (their DiffIDs are known only once they ran). */
+  pending: Record<string, string>;
+}

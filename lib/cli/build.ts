@@ -6,7 +6,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { GlassboxError } from '../errors.ts';
 import { requireRoot } from '../host/privilege.ts';
-import { buildImage, type BuildEvent } from '../build/build.ts';
+import { buildImage, planBuild, type BuildEvent, type BuildRequest } from '../build/build.ts';
+import { VERSION } from '../version.ts';
 import type { BuildFile } from '../build/model.ts';
 import { parseDockerfile } from '../build/dockerfile.ts';
 import { parseReference } from '../image/reference.ts';
@@ -22,6 +23,10 @@ export interface BuildFlags {
   cache?: boolean;
   quiet?: boolean;
   pull?: string;
+  /** --plan: print every command the build runs, run none. */
+  plan?: boolean;
+  brief?: boolean;
+  format?: string;
 }
 
 // The Dockerfile: -f (relative to the current directory, `-` for standard input), else CONTEXT/Dockerfile or
@@ -67,7 +72,10 @@ async function recipeImage(file: string): Promise<string | undefined> {
 }
 
 export async function cmdBuild(context: string, flags: BuildFlags, g: Global): Promise<number> {
-  requireRoot('glassbox build');
+  if (!flags.plan) requireRoot('glassbox build');
+  for (const [set, name] of [[flags.brief, '--brief'], [flags.format, '--format']] as const) {
+    if (set !== undefined && !flags.plan) throw new GlassboxError(`${name} goes with --plan`, { field: name, hint: `glassbox build --plan ${name} … CONTEXT` });
+  }
   if (!existsSync(context) || !statSync(context).isDirectory()) throw new GlassboxError(`unable to prepare context: path "${context}" not found`, { field: 'CONTEXT', hint: 'give the directory whose files COPY may use' });
   for (const t of flags.tag ?? []) {
     try {
@@ -95,7 +103,7 @@ export async function cmdBuild(context: string, flags: BuildFlags, g: Global): P
   }
   const out = (s: string) => (flags.quiet ? undefined : process.stdout.write(s));
   const event = buildPrinter(!!flags.quiet);
-  const img = await buildImage({
+  const req: BuildRequest = {
     file,
     context: path.resolve(context),
     dockerfile: flags.file !== undefined && flags.file !== '-' ? path.resolve(flags.file) : undefined,
@@ -106,7 +114,14 @@ export async function cmdBuild(context: string, flags: BuildFlags, g: Global): P
     lang: g.lang,
     ...(flags.pull === 'never' ? {} : { pull: pullForRun }),
     event,
-  });
+  };
+  if (flags.plan) {
+    const { renderBuildPlan } = await import('../render/build.ts');
+    const bp = await planBuild({ ...req, event: () => {} });
+    process.stdout.write(renderBuildPlan(bp, { lang: g.lang, format: flags.format === 'json' ? 'json' : 'sh', brief: !!flags.brief, glassboxVersion: VERSION }));
+    return 0;
+  }
+  const img = await buildImage(req);
   for (const t of flags.tag ?? []) out(`Successfully tagged ${t}\n`);
   process.stdout.write(`${img.id.replace(/^sha256:/, '')}\n`);
   return 0;

@@ -33,6 +33,9 @@ export function registerImageCommands(program: Command, image: Command | undefin
     .option('--no-cache', 'run every step again, ignoring the layer cache')
     .option('-q, --quiet', 'print only the image ID')
     .addOption(new Option('--pull <policy>', 'pull FROM images: missing (default), never').choices(['missing', 'never']))
+    .option('--plan', 'print every command the build runs (each RUN\'s container plan, each layer\'s tar), run none')
+    .option('--brief', 'with --plan: one line per container step')
+    .addOption(new Option('--format <format>', 'with --plan: sh (default) or json').choices(['sh', 'json']))
     .action(async (context, opts) => run(async (v) => (await v.build()).cmdBuild(context, opts, global()))());
   top('pull')
     ?.description('pull an image from a registry (OCI distribution API): NAME[:TAG|@sha256:DIGEST], docker.io by default')

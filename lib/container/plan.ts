@@ -24,6 +24,7 @@ import { BASE_IMAGE } from '../image/fromhost.ts';
 import type { PullPolicy } from '../recipe/extra-flags.ts';
 import type { ContainerSpec } from '../recipe/model.ts';
 import type { PlannedNetworks } from '../net/prepare.ts';
+import type { ResolvedImage } from '../image/store.ts';
 
 export interface PlanForOptions {
   /** Make glassbox/base when the spec asks for it and it is missing (run does; plan and script never do). */
@@ -43,6 +44,8 @@ export interface PlanForOptions {
   plannedNetworks?: PlannedNetworks;
   /** Learn mode: one mount command per mount (each a step of its own) instead of the batched fstab. */
   oneMountPerStep?: boolean;
+  /** build --plan: plan on this image (a build's state, its newest layers still to be made) instead of the store's. */
+  image?: ResolvedImage;
 }
 
 // Builds the plan for `run`/`plan`/`script` arguments: TARGET is an image, a root directory or a recipe file.
@@ -62,7 +65,7 @@ export async function planFor(target: string, command: string[], flags: RunFlags
   const id = opts.id ?? newId();
   const name = opts.name ?? spec.name ?? randomName();
   // Planning only (no base image made) also means no address is claimed: the network is prepared dry.
-  const prepared = await prepareContainer({ spec, id, name, roots: r, facts, dryNetwork: !opts.buildBase || !!opts.dryNetwork, ...(opts.plannedNetworks ? { plannedNetworks: opts.plannedNetworks } : {}) });
+  const prepared = await prepareContainer({ spec, id, name, roots: r, facts, dryNetwork: !opts.buildBase || !!opts.dryNetwork, ...(opts.plannedNetworks ? { plannedNetworks: opts.plannedNetworks } : {}), ...(opts.image ? { image: opts.image } : {}) });
   const catalog = await loadCatalog();
   const ctx = planContext(r, !opts.oneMountPerStep);
   // The planner's refusals name the field they are about (resources, network.mode, user): point at its input.

@@ -9,7 +9,7 @@ import { GlassboxError, placed, type Place } from '../errors.ts';
 import type { HostFacts } from '../host/facts.ts';
 import { findOnPathSync, isStaticElf } from '../host/programs.ts';
 import { readFileFromLayers, resolveInLayers } from '../image/rootpath.ts';
-import { resolveImage, type ImageConfig } from '../image/store.ts';
+import { resolveImage, type ImageConfig, type ResolvedImage } from '../image/store.ts';
 import { resolveUser } from '../image/users.ts';
 import type { ContainerSpec } from '../recipe/model.ts';
 import { placeOf } from '../recipe/origins.ts';
@@ -37,6 +37,8 @@ export interface PrepareInput {
   dryNetwork?: boolean;
   /** compose plan: the networks and addresses of the project's containers planned before this one. */
   plannedNetworks?: PlannedNetworks;
+  /** build --plan: the image as the build will have made it (layers of earlier steps not made yet), not the store's. */
+  image?: ResolvedImage;
 }
 
 /** Static init programs docker and podman use, in order of preference (Debian: tini, catatonit). */
@@ -63,7 +65,7 @@ export async function prepareContainer(input: PrepareInput): Promise<PreparedCon
   let imageRef: string;
   let imageId: string | undefined;
   if (spec.image !== undefined) {
-    const img = await placed(image, () => resolveImage(roots.root, spec.image!));
+    const img = input.image ?? (await placed(image, () => resolveImage(roots.root, spec.image!)));
     lowerDirs = img.lowerDirs;
     config = img.record.config;
     imageRef = img.ref;

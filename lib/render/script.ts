@@ -478,6 +478,10 @@ function argvOf(step: Step): string[] {
 
 // Turns text into comment lines: every line break starts a new `#` line (so no text can escape the comment and
 // run), and each paragraph is wrapped to WIDTH columns. `hang` indents the text after `# `.
+export function commentLines(text: string, hang = '', indent = ''): string[] {
+  return comment(text, hang, indent);
+}
+
 function comment(text: string, hang = '', indent = ''): string[] {
   const prefix = `${indent}# ${hang}`;
   const lines: string[] = [];

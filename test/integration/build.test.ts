@@ -72,6 +72,57 @@ test('a two-stage build: the final image holds the file made in the first stage,
   assert.doesNotMatch(fresh.stdout, /CACHED/);
 });
 
+// Every path below a directory with its size, to show a plan wrote nothing.
+function listing(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      out.push(p);
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+test('build --plan: every command of the build (each RUN a container plan on layers still to be made, each layer tar), nothing run or written; after the build, CACHED', T, async () => {
+  const ctx = context('multistage');
+  // A marker of this test's own, so the layer cache holds none of these steps yet.
+  writeFileSync(join(ctx, 'app.txt'), `planned ${Math.random()}\n`);
+  const before = { root: listing(sb.root), containers: sb.containerIds() };
+  const p = await ok(['build', '--plan', '-t', 'gbtest/planned', ctx]);
+  assert.deepEqual(listing(sb.root), before.root, 'the plan wrote nothing to the store');
+  assert.deepEqual(sb.containerIds(), before.containers, 'the plan ran no container');
+  const text = p.stdout;
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) assert.match(text, new RegExp(`STEP ${n}/12: `), `STEP ${n}`);
+  // The RUN is a container plan: its command, unshare, the overlay whose lowerdir starts with the COPY's layer.
+  assert.match(text, /command: \/bin\/sh -c 'tr a-z A-Z < app\.txt > made\.txt/);
+  assert.match(text, /unshare --mount=/);
+  assert.match(text, /layers\/made-by-step-3/, 'the layer COPY app.txt makes is named by its step');
+  // COPY: the member list, tar with the owner and mode asked for; then each new layer packed by tar.
+  assert.match(text, /copy-0\.list: app\.txt/);
+  assert.match(text, /tar --create [^\n]*--owner=1000 --group=1000 [^\n]*--mode=640/);
+  assert.match(text, /tar --create --file=\S+ --sort=name --numeric-owner/);
+  assert.match(text, /COPY --from=maker[\s\S]*mount --mkdir -t overlay -o ro,lowerdir=\S*made-by-step-4:\S*made-by-step-3/);
+  assert.match(text, /Only the image config changes[^\n]*\n#   Labels: /);
+  assert.match(text, /the image is named: gbtest\/planned/);
+  assert.doesNotMatch(text, /CACHED/);
+  // The plan as JSON, and in Chinese; --brief without --plan is refused.
+  const j = JSON.parse((await ok(['build', '--plan', '--format', 'json', ctx])).stdout) as { steps: Array<{ kind: string; n: number; plan?: { steps: unknown[] } }> };
+  assert.deepEqual(j.steps.map((x) => x.kind), ['from', 'config', 'copy', 'run', 'from', 'config', 'copy', 'copy', 'copy', 'config', 'config', 'config']);
+  assert.ok(j.steps[3]!.plan!.steps.length > 10);
+  assert.match((await ok(['--lang', 'zh', 'build', '--plan', ctx])).stdout, /什么都还没有运行/);
+  const bad = await sb.gb(['build', '--brief', ctx]);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /--brief goes with --plan/);
+  // Once built, the plan says what a second build does: nothing, every RUN and COPY from the cache.
+  await ok(['build', '-t', 'gbtest/planned', ctx]);
+  const again = (await ok(['build', '--plan', ctx])).stdout;
+  assert.equal((again.match(/CACHED: the layer cache holds/g) ?? []).length, 5, again);
+  assert.doesNotMatch(again, /unshare|tar --create/);
+});
+
 test('ARG and ENV substitution with --build-arg; USER, WORKDIR, ENTRYPOINT and CMD in the config', T, async () => {
   const ctx = context('args');
   await ok(['build', '-t', 'gbtest/args', '--build-arg', 'GREETING=hello', ctx]);

@@ -33,7 +33,8 @@ import type { BuildFile, BuildPlan, BuildStep, CopyStep, PlannedHead, PlannedSte
 import { expandBlock } from '../blocks/expand.ts';
 import { loadCatalog } from '../blocks/catalog.ts';
 import type { ResolvedImage } from '../image/store.ts';
-import type { Step } from '../plan/types.ts';
+import type { Plan, Step } from '../plan/types.ts';
+import type { PreparedContainer } from '../plan/planner.ts';
 import { substitute } from './substitute.ts';
 import { loadDockerignore } from './dockerignore.ts';
 
@@ -56,10 +57,28 @@ export interface BuildRequest {
   lang: Lang;
   pull?: (ref: string, missing: boolean) => Promise<void>;
   event?: (e: BuildEvent) => void;
+  /** Learn mode: runs each RUN's container (one command at a time) instead of the foreground run. */
+  runContainer?: ContainerRunner;
+}
+
+/** What learn mode needs to run a RUN step's container itself. */
+export interface ContainerRunner {
+  /** Plan one mount command per mount (learn mode shows each). */
+  oneMountPerStep?: boolean;
+  /**
+   * Runs the plan (its container claimed already) and returns its exit code, 130 when the learner quit. afterExit
+   * must be called once PID 1 has ended, before the teardown: it packs the writable layer.
+   */
+  run(c: { plan: Plan; prepared: PreparedContainer; head: PlannedHead; afterExit: (exitCode: number) => Promise<void> }): Promise<number>;
 }
 
 // build --plan: each instruction's work is collected instead of done. Nothing is written (no image record, no
 // cache entry, no layer), no container runs; layers that earlier steps would make are stand-in directories.
+/** The instruction the walk is at (learn mode's headings name it). */
+interface Cursor {
+  head?: PlannedHead;
+}
+
 interface Planning {
   steps: PlannedStep[];
   /** Stand-in DiffID → the directory name shown for that layer. */
@@ -163,14 +182,17 @@ export async function planBuild(req: BuildRequest): Promise<BuildPlan> {
 }
 
 // The build itself: every stage up to the target, step by step (or, planning, their commands collected).
-async function walk(req: BuildRequest & { planning?: Planning }): Promise<ImageRecord | undefined> {
+async function walk(req: BuildRequest & { planning?: Planning; cursor?: Cursor }): Promise<ImageRecord | undefined> {
   const r = roots();
   const root = r.root;
   const planning = req.planning;
+  const cursor = req.cursor ?? {};
   const event = (e: BuildEvent) => {
-    if (planning && e.kind === 'step') planning.head = { stage: e.stage, stages: e.stages, n: e.n, total: e.total, text: e.text };
+    if (e.kind === 'step') cursor.head = { stage: e.stage, stages: e.stages, n: e.n, total: e.total, text: e.text };
+    if (planning && e.kind === 'step') planning.head = cursor.head;
     req.event?.(e);
   };
+  req = { ...req, cursor };
   const stages = req.file.stages;
   const targetIndex = req.target === undefined ? stages.length - 1 : stages.findIndex((s) => s.name === req.target!.toLowerCase() || String(s.index) === req.target);
   if (targetIndex < 0) throw new GlassboxError(`--target ${req.target}: no stage of that name`, { field: '--target', hint: `stages: ${stages.map((s) => s.name ?? s.index).join(', ')}` });
@@ -208,7 +230,7 @@ async function walk(req: BuildRequest & { planning?: Planning }): Promise<ImageR
 }
 
 // One step: the config changes at once; RUN and COPY through the cache, else a container or a copy.
-async function runStep(r: Roots, req: BuildRequest & { planning?: Planning }, stage: Stage, step: BuildStep, s: StageState, done: Map<string, StageState>, globals: Record<string, string>, announce: (cached: boolean) => void): Promise<void> {
+async function runStep(r: Roots, req: BuildRequest & { planning?: Planning; cursor?: Cursor }, stage: Stage, step: BuildStep, s: StageState, done: Map<string, StageState>, globals: Record<string, string>, announce: (cached: boolean) => void): Promise<void> {
   const sub = (w: string) => substitute(w, varsOf(s), { escape: s.escape, pos: step.pos });
   const t0 = Date.now();
   const finish = () => req.event?.({ kind: 'step-done', ms: Date.now() - t0 });
@@ -316,7 +338,7 @@ async function runStep(r: Roots, req: BuildRequest & { planning?: Planning }, st
 }
 
 // A step the cache knows (and --no-cache does not skip): its image becomes the state, and nothing runs.
-async function fromCache(root: string, key: string, s: StageState, req: BuildRequest & { planning?: Planning }, announce: (cached: boolean) => void, finish: () => void): Promise<boolean> {
+async function fromCache(root: string, key: string, s: StageState, req: BuildRequest & { planning?: Planning; cursor?: Cursor }, announce: (cached: boolean) => void, finish: () => void): Promise<boolean> {
   const hit = req.noCache ? undefined : cached(root, key);
   const img = hit ? await resolveImage(root, hit).catch(() => undefined) : undefined;
   // The image must still stand on this state's layers (a record replaced meanwhile is not a hit).
@@ -389,7 +411,7 @@ async function plannedLayerSteps(root: string, scratch: Scratch, dir: string, as
 }
 
 // RUN: a container on the layers so far; its writable layer, packed, is the next layer.
-async function runRun(r: Roots, req: BuildRequest & { planning?: Planning }, step: Extract<BuildStep, { kind: 'run' }>, s: StageState, announce: (cached: boolean) => void, finish: () => void): Promise<void> {
+async function runRun(r: Roots, req: BuildRequest & { planning?: Planning; cursor?: Cursor }, step: Extract<BuildStep, { kind: 'run' }>, s: StageState, announce: (cached: boolean) => void, finish: () => void): Promise<void> {
   const root = r.root;
   const planning = req.planning;
   const argv = step.exec ?? [...s.shell, step.shell!];
@@ -402,7 +424,8 @@ async function runRun(r: Roots, req: BuildRequest & { planning?: Planning }, ste
   const env = Object.entries(s.args).filter(([k]) => !(k in envMap(s.config.Env))).map(([k, v]) => `${k}=${v}`);
   const name = `build-${randomBytes(6).toString('hex')}`;
   const target = planned?.ref ?? base.id.replace(/^sha256:/, '');
-  const { plan, prepared } = await planFor(target, argv, { name, entrypoint: '', env }, planned ? { buildBase: false, image: planned } : { buildBase: true }).catch((e) => {
+  const learn = req.runContainer;
+  const { plan, prepared } = await planFor(target, argv, { name, entrypoint: '', env }, planned ? { buildBase: false, image: planned } : { buildBase: true, ...(learn?.oneMountPerStep ? { oneMountPerStep: true } : {}) }).catch((e) => {
     throw e instanceof GlassboxError && !e.pos ? new GlassboxError(`RUN: ${e.message}`, { pos: step.pos, ...(e.hint ? { hint: e.hint } : {}) }) : e;
   });
   if (planning) {
@@ -414,15 +437,19 @@ async function runRun(r: Roots, req: BuildRequest & { planning?: Planning }, ste
   // Its writable layer is packed once PID 1 has ended, before the teardown removes it.
   let layer: string | undefined;
   let cancelled: string | undefined;
+  const pack = async (exit: number) => {
+    if (exit === 0) layer = await withWork(root, (w) => upperLayer(w, plan.info.paths.upper, name));
+  };
   const code = await withClaims(prepared, plan, () =>
-    runPlan(plan, r, facts, {
+    learn ? learn.run({ plan, prepared, head: req.cursor?.head ?? { stage: 1, stages: 1, n: 1, total: 1, text: step.text }, afterExit: pack }).then((c) => {
+      if (c === 130) cancelled = 'the learner';
+      return c;
+    }) : runPlan(plan, r, facts, {
       stdin: 'ignore',
       forward: 'kill',
       interrupted: (sig) => (cancelled = sig),
       output: { write: (stream, text) => req.event?.({ kind: 'output', stream, text }), end: () => {} },
-      afterExit: async (exit) => {
-        if (exit === 0) layer = await withWork(root, (w) => upperLayer(w, plan.info.paths.upper, name));
-      },
+      afterExit: pack,
     }),
   );
   if (cancelled) throw new GlassboxError(`build cancelled by ${cancelled} during ${step.text}`, { exitCode: 130, pos: step.pos });
@@ -450,7 +477,7 @@ interface Source {
 }
 
 // COPY and ADD: see the module comment. Sources stay inside the context (or the stage's root for --from).
-async function runCopy(r: Roots, req: BuildRequest & { planning?: Planning }, step: CopyStep & { pos: SourcePos; text: string }, s: StageState, done: Map<string, StageState>, announce: (cached: boolean) => void, finish: () => void): Promise<void> {
+async function runCopy(r: Roots, req: BuildRequest & { planning?: Planning; cursor?: Cursor }, step: CopyStep & { pos: SourcePos; text: string }, s: StageState, done: Map<string, StageState>, announce: (cached: boolean) => void, finish: () => void): Promise<void> {
   const root = r.root;
   const planning = req.planning;
   const vars = varsOf(s);

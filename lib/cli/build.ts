@@ -27,6 +27,9 @@ export interface BuildFlags {
   plan?: boolean;
   brief?: boolean;
   format?: string;
+  /** --learn: step through each RUN's container, one command at a time; -y runs them without asking. */
+  learn?: boolean;
+  yes?: boolean;
 }
 
 // The Dockerfile: -f (relative to the current directory, `-` for standard input), else CONTEXT/Dockerfile or
@@ -76,6 +79,12 @@ export async function cmdBuild(context: string, flags: BuildFlags, g: Global): P
   for (const [set, name] of [[flags.brief, '--brief'], [flags.format, '--format']] as const) {
     if (set !== undefined && !flags.plan) throw new GlassboxError(`${name} goes with --plan`, { field: name, hint: `glassbox build --plan ${name} … CONTEXT` });
   }
+  if (flags.yes && !flags.learn) throw new GlassboxError('--yes goes with --learn', { field: '--yes', hint: 'glassbox build --learn --yes … CONTEXT' });
+  if (flags.learn && flags.plan) throw new GlassboxError('--learn and --plan do not go together', { field: '--learn', hint: '--plan prints the commands; --learn runs them one at a time' });
+  if (flags.learn && !flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) {
+    const { T } = await import('../learn/text.ts');
+    throw new GlassboxError(T.needTerminal[g.lang], { field: '--learn', hint: T.needTerminalHint[g.lang] });
+  }
   if (!existsSync(context) || !statSync(context).isDirectory()) throw new GlassboxError(`unable to prepare context: path "${context}" not found`, { field: 'CONTEXT', hint: 'give the directory whose files COPY may use' });
   for (const t of flags.tag ?? []) {
     try {
@@ -121,8 +130,18 @@ export async function cmdBuild(context: string, flags: BuildFlags, g: Global): P
     process.stdout.write(renderBuildPlan(bp, { lang: g.lang, format: flags.format === 'json' ? 'json' : 'sh', brief: !!flags.brief, glassboxVersion: VERSION }));
     return 0;
   }
-  const img = await buildImage(req);
+  const img = flags.learn ? await learnThrough(req, !!flags.yes, g) : await buildImage(req);
   for (const t of flags.tag ?? []) out(`Successfully tagged ${t}\n`);
   process.stdout.write(`${img.id.replace(/^sha256:/, '')}\n`);
   return 0;
+}
+
+// build --learn: the build with each RUN's container stepped through in learn mode (lib/learn/build.ts).
+async function learnThrough(req: BuildRequest, yes: boolean, g: Global): Promise<Awaited<ReturnType<typeof buildImage>>> {
+  const { learnBuild } = await import('../learn/build.ts');
+  const { readHostFacts } = await import('../host/facts.ts');
+  const { roots } = await import('../state/paths.ts');
+  const { useColour } = await import('./output.ts');
+  const facts = await readHostFacts();
+  return learnBuild(req, roots(), { lang: g.lang, yes, from: 1, json: false, xray: false, colour: useColour(), bootId: facts.bootId, say: (line) => process.stdout.write(`${line}\n`) });
 }

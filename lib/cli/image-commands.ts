@@ -36,6 +36,8 @@ export function registerImageCommands(program: Command, image: Command | undefin
     .option('--plan', 'print every command the build runs (each RUN\'s container plan, each layer\'s tar), run none')
     .option('--brief', 'with --plan: one line per container step')
     .addOption(new Option('--format <format>', 'with --plan: sh (default) or json').choices(['sh', 'json']))
+    .option('--learn', "learn mode: step through each RUN's container one plain command at a time, explained (Enter runs)")
+    .option('-y, --yes', 'with --learn: run every step without asking')
     .action(async (context, opts) => run(async (v) => (await v.build()).cmdBuild(context, opts, global()))());
   top('pull')
     ?.description('pull an image from a registry (OCI distribution API): NAME[:TAG|@sha256:DIGEST], docker.io by default')

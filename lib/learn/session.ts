@@ -286,10 +286,14 @@ class Session {
           missing = await resolveCommandInRoot(`/proc/${target.exec?.pid1 ?? pid1}/root`, plan.info.command[0]!, plan.info.env.PATH ?? '');
           if (missing) throw missing;
         },
-        afterExit: (exit) => {
+        afterExit: async (exit) => {
           this.say('', this.tr(target.exec ? T.commandExited(exit.exitCode) : T.containerExited(exit.exitCode)));
           this.emit({ type: 'exit', exitCode: exit.exitCode, signal: exit.signal });
           record?.exited(exit.exitCode);
+          if (target.afterExit) {
+            if (exit.exitCode === 0) this.say(this.c.dim(this.tr(T.packingLayer)));
+            await target.afterExit(exit.exitCode);
+          }
         },
         onRunning: (pid1) => {
           this.cleaning = true;
@@ -883,7 +887,7 @@ class Session {
     if (!failure) {
       if (this.quitAsked) this.say('', c.bold(this.tr(T.quitDone)));
       else {
-        this.say('', c.bold(this.tr(target.kind === 'lesson' ? T.finishedLesson : target.exec ? T.finishedExec : target.detached ? T.finishedService(plan.info.name) : T.finishedRecipe)));
+        this.say('', c.bold(this.tr(target.kind === 'lesson' ? T.finishedLesson : target.kind === 'build' ? T.finishedBuildStep : target.exec ? T.finishedExec : target.detached ? T.finishedService(plan.info.name) : T.finishedRecipe)));
         if (target.lesson) this.say('', c.bold(this.tr(T.tryIt)), ...wrapText(target.lesson.closing[this.lang], this.width - 2));
       }
     }

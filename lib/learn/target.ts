@@ -26,7 +26,7 @@ import { hostRootFiles, staticBusybox } from './hostroot.ts';
 import { comingLesson, findLesson, loadLesson, type LessonDef, type RecipeContainerDef } from './lesson.ts';
 
 export interface LearnTarget {
-  kind: 'lesson' | 'recipe' | 'exec' | 'service';
+  kind: 'lesson' | 'recipe' | 'exec' | 'service' | 'build';
   /** What the user asked for, for headers ("1", "recipes/hello.yaml"). */
   label: string;
   plan: Plan;
@@ -47,6 +47,8 @@ export interface LearnTarget {
   exec?: PreparedExec;
   /** A compose service: started detached, under its monitor, as `compose up` starts it. */
   detached?: DetachOptions;
+  /** A build's RUN: called once the container's PID 1 has ended, before the undos (it packs the writable layer). */
+  afterExit?: (exitCode: number) => Promise<void>;
 }
 
 export type { ShellPlace } from '../plan/lesson.ts';

@@ -166,6 +166,8 @@ export const T = {
   },
   finishedLesson: { en: 'Lesson complete; everything it made has been undone.', zh: '本课完成；它创建的一切都已撤销。' },
   finishedRecipe: { en: 'Done; everything has been undone.', zh: '完成；一切都已撤销。' },
+  finishedBuildStep: { en: "Done; the container's writable layer is now a layer of the image, and the container is undone.", zh: '完成；容器的可写层已成为镜像的一层，容器本身已撤销。' },
+  packingLayer: { en: 'Packing its upper directory with tar into the next layer, before the undos remove it…', zh: '在撤销步骤删除它之前，用 tar 把它的 upper 目录打包成下一层……' },
   finishedService: (name: string): Text => ({ en: `Done; ${name} is started in the background, under its monitor (glassbox compose ps, logs).`, zh: `完成；${name} 已在后台启动，由它的监视脚本看管（glassbox compose ps、logs）。` }),
   finishedExec: { en: 'Done; what the exec made is undone, and the container still runs.', zh: '完成；exec 创建的东西已撤销，容器仍在运行。' },
   leftovers: (list: string): Text => ({ en: `still mounted after the cleanup: ${list}`, zh: `清理之后仍然挂载着：${list}` }),

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { REPO, Sandbox, waitFor, type Result } from './helpers.ts';
+import { GLASSBOX, REPO, Sandbox, waitFor, type Result } from './helpers.ts';
+import { Tmux } from './tmux.ts';
 
 const sb = new Sandbox('build');
 const T = { timeout: 180_000 };
@@ -121,6 +122,61 @@ test('build --plan: every command of the build (each RUN a container plan on lay
   const again = (await ok(['build', '--plan', ctx])).stdout;
   assert.equal((again.match(/CACHED: the layer cache holds/g) ?? []).length, 5, again);
   assert.doesNotMatch(again, /unshare|tar --create/);
+});
+
+// A small context of this test's own: COPY a note, a RUN that prints and writes a file, CMD.
+function learnContext(): string {
+  const dir = join(sb.dir, 'ctx', `learn-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'note.txt'), `hello ${Math.random().toString(36).slice(2, 8)}\n`);
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM glassbox/base\nCOPY note.txt /note.txt\nRUN echo "learned $(cat /note.txt)" | tee /learned.txt\nCMD ["cat", "/learned.txt"]\n');
+  return dir;
+}
+
+test('build --learn -y: each RUN a learn session (its commands, its output), COPY and the layer tar shown as they run; the image works, nothing left', T, async () => {
+  const ctx = learnContext();
+  const note = readFileSync(join(ctx, 'note.txt'), 'utf8').trim();
+  const r = await ok(['build', '--learn', '-y', '-t', 'gbtest/learned', ctx]);
+  const out = r.stdout;
+  assert.match(out, /STEP 2\/4: COPY note\.txt \/note\.txt\n {2}\$ mkdir -p \S+\n {2}\$ tar --create [^\n]*--files-from=/, 'the COPY\'s commands, as they ran');
+  assert.match(out, /── STEP 3\/4: RUN echo "learned \$\(cat \/note\.txt\)" \| tee \/learned\.txt — a container runs the command/);
+  assert.match(out, /\$ cgexec -g [^\n]* unshare --mount=/, "the container's own commands, one by one");
+  assert.match(out, new RegExp(`┃ learned ${note}`), "the RUN's output, inside its session");
+  assert.match(out, /Packing its upper directory with tar into the next layer[^\n]*\n {2}\$ getfattr [^\n]*\/upper\n/);
+  assert.match(out, /Done; the container's writable layer is now a layer of the image/);
+  assert.match(out, /Successfully tagged gbtest\/learned/);
+  assert.equal((await ok(['run', 'gbtest/learned'])).stdout, `learned ${note}\n`);
+  assert.deepEqual(sb.containerIds(), [], 'learn left no container');
+  assert.deepEqual(sb.sandboxMounts(), []);
+  // Without a terminal and without -y, learn mode refuses before anything runs.
+  const refused = await sb.gb(['build', '--learn', '--no-cache', ctx]);
+  assert.equal(refused.code, 125, refused.stderr);
+  assert.match(refused.stderr, /terminal/);
+});
+
+test('build --learn in a terminal: Enter runs a step of the RUN\'s container, q quits — the build is cancelled (130), nothing left', T, async () => {
+  const ctx = learnContext();
+  const t = new Tmux('build-learn');
+  const layersBefore = readdirSync(join(sb.root, 'layers', 'sha256')).sort();
+  try {
+    t.start([process.execPath, GLASSBOX, 'build', '--learn', '-t', 'gbtest/quit', ctx], sb.env);
+    await t.until('the first prompt', (x) => /run this step\?/.test(x), 120_000);
+    t.keys('Enter');
+    await t.until('the second prompt', (x) => (x.match(/run this step\?/g) ?? []).length >= 2, 60_000);
+    t.keys('q');
+    t.keys('Enter');
+    const s = await t.until('the end', (x) => /\[exited \d+\]/.test(x), 120_000);
+    assert.match(s, /\[exited 130\]/, s.split('\n').slice(-30).join('\n'));
+    assert.match(s, /build cancelled/);
+  } finally {
+    await t.stop();
+  }
+  assert.deepEqual(sb.containerIds(), [], 'the quit RUN left no container');
+  assert.deepEqual(sb.sandboxMounts(), []);
+  assert.deepEqual(readdirSync(join(sb.root, 'layers')).filter((e) => e.startsWith('tmp-')), [], 'no scratch left');
+  // The COPY's layer was made before the quit (a cache entry, as docker keeps it); the RUN made none.
+  assert.equal(readdirSync(join(sb.root, 'layers', 'sha256')).length - layersBefore.length, 1);
+  assert.equal((await sb.gb(['image', 'inspect', 'gbtest/quit'])).code, 125, 'no image was tagged');
 });
 
 test('ARG and ENV substitution with --build-arg; USER, WORKDIR, ENTRYPOINT and CMD in the config', T, async () => {

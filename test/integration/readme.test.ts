@@ -29,6 +29,7 @@ after(async () => {
 /** Commands this test cannot run, and why: a terminal, a second terminal, or a service it does not have. */
 const NEEDS: Array<[RegExp, string]> = [
   [/bin\/glassbox learn /, 'learn mode asks at a terminal (tested in learn.test.ts through tmux)'],
+  [/bin\/glassbox build --learn /, "learn mode through a build asks at a terminal (tested in build.test.ts through tmux)"],
   [/ -it /, 'a terminal of its own (tested in terminal.test.ts)'],
   [/ logs -f /, 'follows a container that never ends: a second terminal'],
   [/ pull 127\.0\.0\.1:5000\//, 'a registry on 127.0.0.1:5000 (tested in image-registry.test.ts)'],

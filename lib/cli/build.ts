@@ -13,7 +13,7 @@ import { parseDockerfile } from '../build/dockerfile.ts';
 import { parseReference } from '../image/reference.ts';
 import type { Global } from './global.ts';
 import { pullForRun } from './container.ts';
-import { dim } from './output.ts';
+import { dim, enableTrace } from './output.ts';
 
 export interface BuildFlags {
   tag?: string[];
@@ -43,9 +43,13 @@ function dockerfileOf(context: string, file: string | undefined): { text: string
 }
 
 // buildah's progress lines: `[stage/stages] STEP n/N: INSTRUCTION`, `--> CACHED`, and each RUN's output as it comes.
+// A RUN, COPY or ADD that ran (not from the cache) ends with its time: `--> 1.24 s`.
 export function buildPrinter(quiet: boolean, prefix = ''): (e: BuildEvent) => void {
+  let timed = false;
   return (e) => {
     if (quiet) return;
+    if (e.kind === 'step') timed = !e.cached && /^(RUN|COPY|ADD)\b/i.test(e.text);
+    if (e.kind === 'step-done' && timed) process.stdout.write(`${prefix}${dim(`--> ${(e.ms / 1000).toFixed(2)} s`)}\n`);
     if (e.kind === 'step') process.stdout.write(`${prefix}${e.stages > 1 ? `[${e.stage}/${e.stages}] ` : ''}STEP ${e.n}/${e.total}: ${e.text}\n${e.cached ? `${prefix}${dim('--> CACHED')}\n` : ''}`);
     else if (e.kind === 'output') (e.stream === 'stdout' ? process.stdout : process.stderr).write(prefix ? e.text.replace(/^/gm, prefix) : e.text);
   };
@@ -76,6 +80,7 @@ async function recipeImage(file: string): Promise<string | undefined> {
 
 export async function cmdBuild(context: string, flags: BuildFlags, g: Global): Promise<number> {
   if (!flags.plan) requireRoot('glassbox build');
+  enableTrace(g.verbose);
   for (const [set, name] of [[flags.brief, '--brief'], [flags.format, '--format']] as const) {
     if (set !== undefined && !flags.plan) throw new GlassboxError(`${name} goes with --plan`, { field: name, hint: `glassbox build --plan ${name} … CONTEXT` });
   }

@@ -49,6 +49,8 @@ test('a two-stage build: the final image holds the file made in the first stage,
   const first = await ok(['build', '-t', 'gbtest/multi:1', ctx]);
   assert.match(first.stdout, /\[1\/2\] STEP 1\/\d+: FROM glassbox\/base AS maker/);
   assert.match(first.stdout, /Successfully tagged gbtest\/multi:1/);
+  // Each RUN and COPY that ran ends with its time.
+  assert.match(first.stdout, /STEP 4\/\d+: RUN tr a-z A-Z[^\n]*\n[^]*?--> \d+\.\d\d s\n/);
   const id = first.stdout.trim().split('\n').at(-1)!;
   assert.match(id, /^[0-9a-f]{64}$/);
   const run = await ok(['run', 'gbtest/multi:1']);
@@ -68,9 +70,11 @@ test('a two-stage build: the final image holds the file made in the first stage,
   assert.equal(again.stdout.trim().split('\n').at(-1), id);
   assert.equal((again.stdout.match(/--> CACHED/g) ?? []).length, 5, again.stdout);
   assert.deepEqual(sb.containerIds(), [], 'a build leaves no container');
-  // --no-cache runs every step again.
-  const fresh = await ok(['build', '--no-cache', '-t', 'gbtest/multi:2', ctx]);
+  // --no-cache runs every step again; --verbose traces every command it runs.
+  const fresh = await ok(['--verbose', 'build', '--no-cache', '-t', 'gbtest/multi:2', ctx]);
   assert.doesNotMatch(fresh.stdout, /CACHED/);
+  assert.match(fresh.stderr, /\] [^\n]*unshare --mount=/);
+  assert.match(fresh.stderr, /\] tar --create /);
 });
 
 // Every path below a directory with its size, to show a plan wrote nothing.

@@ -86,7 +86,11 @@ export async function performStep(step: Step, vars: RuntimeValues = {}, run: Com
     return r;
   }
   const argv = step.argv!.map((a) => bind(a, vars));
-  const c = await run(argv, step.stdin === undefined ? {} : { stdin: step.stdin });
+  // `… > PATH`: spawned with its standard output opened on the file (bytes, not text: a layer tar passes through).
+  const c =
+    step.stdout === undefined
+      ? await run(argv, step.stdin === undefined ? {} : { stdin: step.stdin })
+      : await runCommand(argv, { ...(step.stdin === undefined ? {} : { stdin: step.stdin }), stdoutFile: bind(step.stdout, vars) });
   // A shared object another container made first ("File exists", "Chain already exists"): the work is done.
   const exitCode = step.existsOk && c.exitCode !== 0 && EXISTS.test(c.stderr) ? 0 : c.exitCode;
   return { step, argv, exitCode, stdout: c.stdout, stderr: c.stderr, durationMs: c.durationMs };

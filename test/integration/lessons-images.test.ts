@@ -91,9 +91,13 @@ test('learn 8 --yes: a registry of its own, the image taken apart by hand, then 
   sb.assertNoLeaks();
 });
 
-test('learn 8 --record: the transcript runs with sh, fetches and checks the same, and cleans up', T, async () => {
+test('learn 8 --record and --lang zh: the transcript runs with sh, fetches and checks the same, and cleans up', T, async () => {
   const file = join(sb.dir, 'lesson8.sh');
-  ok(await sb.gb(['learn', '8', '--yes', '--record', file], { timeoutMs: 280_000 }), 'learn 8 --record');
+  const r = await sb.gb(['learn', '8', '--yes', '--lang', 'zh', '--record', file], { timeoutMs: 280_000 });
+  ok(r, 'learn 8 --lang zh --record');
+  assert.match(r.stdout, /第 8 课/);
+  assert.match(r.stdout, /按摘要 GET 每一层的 blob/);
+  assert.match(readFileSync(file, 'utf8'), /^# \[\d+\/\d+\] 按摘要 GET 每一层的 blob/m, 'the transcript explains in Chinese too');
   sb.assertNoLeaks();
   const sh = await run(['sh', file], { env: sb.env, timeoutMs: 280_000 });
   ok(sh, 'sh lesson8.sh');

@@ -15,6 +15,7 @@ say() { printf '==> %s\n' "$*"; }
 # container's groups; mawk: the monitor's awk stamps each log line with its time.
 PACKAGES=(util-linux mount iproute2 iptables procps tar coreutils busybox-static tmux gcc libc6-dev strace tini cgroup-tools mawk)
 PACKAGES+=(attr zstd podman skopeo docker-registry apache2-utils buildah)   # images: whiteout xattrs, zstd layers, test clients, a reference builder
+PACKAGES+=(curl jq)   # lesson 8: plain HTTP to a registry, JSON read by hand
 PACKAGES+=(qemu-system-x86 linux-image-amd64)   # npm run test:v2: a cgroup v2 kernel booted by QEMU (test/vm)
 
 missing=()

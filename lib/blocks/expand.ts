@@ -49,6 +49,7 @@ export function expandBlock(catalog: Catalog, inst: Instance): Step[] {
         touches: def.touches,
         ...(def.run ? { argv: argv(def.run, scope) } : {}),
         ...(def.stdin !== undefined ? { stdin: sub(def.stdin, scope) } : {}),
+        ...(def.stdout !== undefined ? { stdout: sub(def.stdout, scope) } : {}),
         ...(def.write ? { write: { path: sub(def.write.path, scope), value: sub(def.write.value, scope) } } : {}),
         ...(def.mkdir ? { paths: argv(def.mkdir, scope) } : def.remove ? { paths: argv(def.remove, scope) } : {}),
         ...(def.mount

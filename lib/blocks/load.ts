@@ -85,6 +85,7 @@ export function loadBlockFile(file: string): BlockDef & { file: string } {
       check(step.write.value, 'write', new Set());
     }
     if (step.stdin) check(step.stdin, 'stdin', new Set());
+    if (step.stdout) check(step.stdout, 'stdout', new Set());
     for (const t of [step.title.en, step.title.zh, step.why.en, step.why.zh]) check(t, 'title', new Set());
     for (const ref of [step.if, step.unless, step.each]) {
       if (ref && !names.has(ref)) errors.push(new GlassboxError(`"${ref}" names no parameter`, { pos: at(step.if === ref ? 'if' : step.unless === ref ? 'unless' : 'each') }));

@@ -41,6 +41,8 @@ export const StepSchema = z.strictObject({
   phase: z.enum(['setup', 'boot']).optional(),
   run: z.array(ArgElementSchema).min(1).optional(),
   stdin: z.string().optional(),
+  /** A run step's standard output goes to this file (rendered as `… > PATH`), so a later step can read it. */
+  stdout: z.string().optional(),
   write: z.strictObject({ path: z.string(), value: z.string() }).optional(),
   mkdir: z.array(ArgElementSchema).min(1).optional(),
   remove: z.array(ArgElementSchema).min(1).optional(),

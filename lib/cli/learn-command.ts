@@ -37,9 +37,10 @@ export function registerLearn(program: Command, want: (name: string) => boolean,
   const lessons = (want('lessons') ? program.command('lessons') : undefined)
     ?.description('list the lessons: the history of containers, one step of it each')
     .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'))
-    .action(async (flags: { format: string }) => {
-      const { cmdLessons } = await (await verbs()).learn();
-      await cmdLessons(flags.format, global());
+    .option('--timeline', 'the history from chroot (1979) to Kubernetes, with the lesson that shows each step')
+    .action(async (flags: { format: string; timeline?: boolean }) => {
+      const { cmdLessons, cmdTimeline } = await (await verbs()).learn();
+      await (flags.timeline ? cmdTimeline(flags.format, global()) : cmdLessons(flags.format, global()));
     });
   for (const c of [learn, lessons]) c?.helpOption('--help', 'show help').exitOverride();
 }

@@ -8,6 +8,7 @@ import { preloadSpawner } from '../exec/spawn.ts';
 import { requireRoot } from '../host/privilege.ts';
 import type { LearnFlags, LearnGlobal, LearnWhat } from '../learn/flags.ts';
 import { listLessons } from '../learn/lesson.ts';
+import { formatTimeline, loadTimeline } from '../learn/timeline.ts';
 import { listSteps, runLearn } from '../learn/session.ts';
 import { execTarget, resolveTarget, type TargetOptions } from '../learn/target.ts';
 import { T } from '../learn/text.ts';
@@ -79,6 +80,20 @@ export async function cmdLearn(what: LearnWhat, flags: LearnFlags, g: LearnGloba
     colour: useColour(),
     bootId: facts.bootId,
   });
+}
+
+// glassbox lessons --timeline
+export async function cmdTimeline(format: string, g: LearnGlobal): Promise<number> {
+  const entries = loadTimeline();
+  const lessons = listLessons();
+  if (format === 'json') {
+    const names = new Map(lessons.map((l) => [l.lesson, l.name]));
+    for (const e of entries) process.stdout.write(JSON.stringify({ year: e.year, what: e.what, lesson: e.lesson, name: names.get(e.lesson) }) + '\n');
+    return 0;
+  }
+  const hint = g.lang === 'zh' ? '每一步都可以亲手做一遍：glassbox learn N' : 'Do any step yourself: glassbox learn N';
+  process.stdout.write(formatTimeline(entries, lessons, g.lang).join('\n') + `\n\n${hint}\n`);
+  return 0;
 }
 
 // glassbox lessons

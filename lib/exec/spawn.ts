@@ -24,6 +24,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   extendEnv?: boolean;
   timeoutMs?: number;
+  /** Standard output goes to this file, created or truncated (`> FILE` in sh), byte for byte; stdout is then ''. */
+  stdoutFile?: string;
 }
 
 /** Called once for every finished command: feeds --verbose and the learn-mode printer. */
@@ -68,6 +70,7 @@ export async function runCommand(argv: string[], opts: RunOptions = {}): Promise
     timeout: opts.timeoutMs,
     stripFinalNewline: false,
     encoding: 'utf8',
+    ...(opts.stdoutFile !== undefined ? { stdout: { file: opts.stdoutFile } } : {}),
   });
   const result: CommandResult = {
     argv,

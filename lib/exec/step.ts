@@ -86,10 +86,15 @@ export async function performStep(step: Step, vars: RuntimeValues = {}, run: Com
     return r;
   }
   const argv = step.argv!.map((a) => bind(a, vars));
-  const c = await run(argv, step.stdin === undefined ? {} : { stdin: step.stdin });
+  // `… > PATH`: spawned with its standard output opened on the file (bytes, not text: a layer tar passes through).
+  const c =
+    step.stdout === undefined
+      ? await run(argv, step.stdin === undefined ? {} : { stdin: step.stdin })
+      : await runCommand(argv, { ...(step.stdin === undefined ? {} : { stdin: step.stdin }), stdoutFile: bind(step.stdout, vars) });
   // A shared object another container made first ("File exists", "Chain already exists"): the work is done.
   const exitCode = step.existsOk && c.exitCode !== 0 && EXISTS.test(c.stderr) ? 0 : c.exitCode;
-  return { step, argv, exitCode, stdout: c.stdout, stderr: c.stderr, durationMs: c.durationMs };
+  // What went to the file is not output, as in sh (it may be a whole layer tar); observe commands show it.
+  return { step, argv, exitCode, stdout: step.stdout === undefined ? c.stdout : '', stderr: c.stderr, durationMs: c.durationMs };
 }
 
 // `printf '%s\n' VALUE > FILE`: open (create, truncate), write, close. Non-blocking, so that the start barrier (a

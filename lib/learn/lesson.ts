@@ -17,6 +17,9 @@
 //   {{net.bridge}} {{net.host_if}} {{net.subnet}} {{net.gateway}} {{net.gateway_cidr}} {{net.ip}} {{net.address}}
 //   {{net.mac}} {{net.host_port}} {{net.dnat_chain}} {{net.nat_chain}} {{net.tag}}
 //                  lesson 6's own network: a subnet no host route overlaps, a free host port (lib/learn/bridge.ts)
+//   {{registry.port}} {{registry.host}}   a loopback port nobody listens on, for the lesson's own registry
+//   {{glassbox}}   this program's launcher, for the steps that show the same work done by glassbox itself
+//                  (lib/learn/registry.ts)
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -79,6 +82,8 @@ export const LessonSchema = z.strictObject({
   story: TextSchema,
   closing: TextSchema,
   host_programs: z.array(z.string().regex(/^[a-z0-9_.+-]+$/)).optional(),
+  /** The lesson's commands use the image glassbox/base (glassbox build FROM it, glassbox save of it): made when missing. */
+  base_image: z.boolean().optional(),
   parts: z.array(z.union([BlockPart, ContainerPart])).min(1),
 });
 

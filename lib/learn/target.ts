@@ -22,6 +22,7 @@ import { planContext } from '../container/context.ts';
 import { prepareExec, type PreparedExec } from '../container/exec.ts';
 import type { DetachOptions } from '../container/detach.ts';
 import { lessonNetworkVars } from './bridge.ts';
+import { glassboxLauncher, lessonRegistryVars } from './registry.ts';
 import { hostRootFiles, staticBusybox } from './hostroot.ts';
 import { comingLesson, findLesson, loadLesson, type LessonDef, type RecipeContainerDef } from './lesson.ts';
 
@@ -138,6 +139,10 @@ async function lessonTarget(file: string, label: string, r: Roots, opts: TargetO
   }
   if (JSON.stringify(lesson.parts).includes('{{busybox}}')) vars.busybox = await staticBusybox();
   if (JSON.stringify(lesson.parts).includes('{{net.')) Object.assign(vars, lessonNetworkVars(r, id));
+  if (JSON.stringify(lesson.parts).includes('{{registry.')) Object.assign(vars, lessonRegistryVars(r, id));
+  if (JSON.stringify(lesson.parts).includes('{{glassbox}}')) vars.glassbox = glassboxLauncher();
+  // A lesson whose commands build on glassbox/base (lessons 8 and 9): made when missing, as `run` makes it.
+  if (lesson.base_image && opts.buildBase) await ensureBaseImage(r, await readHostFacts(), 'glassbox/base', opts.progress);
   // A container part that names a recipe: read and prepared here (the file, the host, the base image).
   const recipeContainers = new Map<number, PreparedContainer>();
   for (const [k, part] of lesson.parts.entries()) {

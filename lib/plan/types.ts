@@ -96,6 +96,8 @@ export interface Step {
   argv?: string[];
   /** For run steps: bytes given on standard input. */
   stdin?: string;
+  /** For run steps: the file that receives the command's standard output (`… > PATH`: created or truncated). */
+  stdout?: string;
   /** For write steps. */
   write?: { path: string; value: string };
   /** For mkdir and remove steps: the paths. */

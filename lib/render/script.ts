@@ -209,7 +209,8 @@ export function renderStepCommand(step: Step, names?: ShortNames): string {
   const join = (argv: string[]) => shJoin(argv, shellVar, names);
   switch (step.kind) {
     case 'run': {
-      const cmd = join(argvOf(step));
+      const out = step.stdout === undefined ? '' : ` > ${arg(step.stdout)}`;
+      const cmd = join(argvOf(step)) + out;
       return step.stdin === undefined ? cmd : `printf '%s' ${arg(step.stdin)} | ${cmd}`;
     }
     case 'write':
@@ -465,7 +466,7 @@ function runtimeVars(plan: Plan): string[] {
   const names = new Set<string>();
   for (const s of plan.steps) {
     if (s.kind === 'start') names.add('pid').add('pid1');
-    const args = [...(s.argv ?? []), ...(s.undo ?? []), s.stdin ?? '', s.write?.path ?? '', s.write?.value ?? ''];
+    const args = [...(s.argv ?? []), ...(s.undo ?? []), s.stdin ?? '', s.stdout ?? '', s.write?.path ?? '', s.write?.value ?? ''];
     for (const a of args) for (const p of splitRefs(a)) if ('ref' in p) names.add(p.ref);
   }
   return [...names].sort();

@@ -195,3 +195,26 @@ test('a bundle that fails half-way is removed', { timeout: 60_000 }, async () =>
   assert.match(r.stderr, /failpoint: step bundle\.copy fails/);
   assert.ok(!existsSync(dir), 'the half-written bundle is still there');
 });
+
+test('killed half-way (kill -9 during the copy), glassbox gc removes the bundle and lets the namespace go', { timeout: 60_000 }, async () => {
+  const dir = join(sb.dir, 'killed');
+  const r = await sb.gb(['bundle', recipe, '/probe', 'id', '-o', dir], { env: { GLASSBOX_FAILPOINT: 'step:6:during:SIGKILL' } });
+  assert.equal(r.code, 137, r.stderr);
+  assert.ok(existsSync(join(dir, 'rootfs')), 'the kill came before the bundle existed: the test proves nothing');
+  const gc = await sb.gb(['gc']);
+  assert.equal(gc.code, 0, gc.stderr);
+  assert.ok(!existsSync(dir), 'gc left the half-written bundle');
+  assert.deepEqual(sb.sandboxMounts(), [], 'a mount of the bundle is left');
+});
+
+test('--network host: no network namespace, the host\'s interfaces, its name servers in the rootfs', { timeout: 120_000 }, async () => {
+  const dir = await bundle(['--network', 'host'], ['/probe', 'ifaces']);
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { linux: { namespaces: Array<{ type: string }> } };
+  assert.ok(!config.linux.namespaces.some((ns) => ns.type === 'network'));
+  assert.ok(readFileSync(join(dir, 'rootfs', 'etc', 'resolv.conf'), 'utf8').length > 0);
+  const host = (await run([sb.probe, 'ifaces'])).stdout;
+  assert.ok(host.trim().split('\n').length > 1, 'the host has only lo: the test proves nothing');
+  const g = await sb.gb(['run', '--network', 'host', recipe, '/probe', 'ifaces']);
+  assert.equal(g.stdout, host);
+  assert.equal(await inRuntime('runc', dir), host);
+});

@@ -19,6 +19,8 @@ import { expandBlock, type Instance } from '../blocks/expand.ts';
 import { StoreWork } from '../image/work.ts';
 import { ociConfig, renderOciConfig, type OciConfig } from '../oci/config.ts';
 import type { RunFlags } from '../recipe/flags.ts';
+import type { ContainerSpec } from '../recipe/model.ts';
+import { placeOf } from '../recipe/origins.ts';
 import { OVERLAY_UNSAFE } from '../recipe/validate.ts';
 import { selfOwner } from '../state/containers.ts';
 import type { Progress } from './base-image.ts';
@@ -48,10 +50,25 @@ function checkOutput(out: string | undefined): { dir: string; make: boolean } {
   return { dir, make: !st };
 }
 
+// What glassbox's monitor does for a detached container (restart, health checks, the stop signal and grace
+// period, log rotation) and --cidfile are not the runtime's: a bundle cannot carry them, so asking is refused,
+// at the flag or the recipe's line. (An image's own HEALTHCHECK or STOPSIGNAL is not asked for, and stays out.)
+function refuseMonitorDuties(spec: ContainerSpec, flags: RunFlags): void {
+  const duty = (asked: boolean, path: string, what: string) => {
+    if (asked) throw new GlassboxError(`glassbox bundle: ${what} is the work of glassbox's monitor, which a bundle does not have`, { ...placeOf(spec, [path]), hint: "the runtime's caller (containerd, podman, systemd) restarts, checks and stops it; drop it for the bundle" });
+  };
+  duty(!!spec.restart && spec.restart.name !== 'no', 'restart', 'a restart policy');
+  duty(!!spec.healthcheck && spec.healthcheck.test?.[0] !== 'NONE', 'healthcheck', 'a health check');
+  duty(spec.stopSignal !== undefined || spec.stopTimeout !== undefined, spec.stopSignal !== undefined ? 'stop_signal' : 'stop_grace_period', 'the stop signal and grace period');
+  duty(!!spec.logOpts && Object.keys(spec.logOpts).length > 0, 'logging', 'log rotation');
+  if (flags.cidfile !== undefined) throw new GlassboxError('glassbox bundle: --cidfile names a container glassbox runs; a bundle is run by another runtime, under the ID it is given', { field: '--cidfile', hint: 'drop --cidfile' });
+}
+
 // Plans the container as run would and writes its bundle; returns where, and the config written.
 export async function writeBundle(target: string, command: string[], flags: RunFlags, out: string | undefined, opts: BundleOptions = {}): Promise<Bundle> {
   const { dir, make } = checkOutput(out);
   const { plan, prepared: c, roots: r, facts, spec, ctx } = await planFor(target, command, flags, { buildBase: true, dryNetwork: true, ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.pull ? { pull: opts.pull } : {}) });
+  refuseMonitorDuties(spec, flags);
   const catalog = await loadCatalog();
   const config = ociConfig(catalog, c, plan, ctx, { ...(spec.ulimits ? { ulimits: spec.ulimits } : {}) });
   const rootfs = path.join(dir, 'rootfs');

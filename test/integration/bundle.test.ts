@@ -125,6 +125,14 @@ test('the memory and pids limits are the same cgroup values', { timeout: 120_000
   }
 });
 
+test('--ulimit becomes the same rlimits (process.rlimits)', { timeout: 120_000 }, async () => {
+  const out = await everywhere(['--ulimit', 'nofile=1000:2000', '--ulimit', 'core=-1'], ['/probe', 'cat', '/proc/self/limits']);
+  const lines = (text: string) => text.split('\n').filter((l) => /^Max (open files|core file size)/.test(l)).map((l) => l.replace(/\s+/g, ' ').trim());
+  assert.deepEqual(lines(out.glassbox), ['Max core file size unlimited unlimited bytes', 'Max open files 1000 2000 files']);
+  assert.deepEqual(lines(out.runc), lines(out.glassbox), 'runc');
+  assert.deepEqual(lines(out.crun), lines(out.glassbox), 'crun');
+});
+
 test('the masked and read-only paths are mount points in all three', { timeout: 120_000 }, async () => {
   const config = JSON.parse(readFileSync(join(await bundle([], ['/probe', 'mountinfo']), 'config.json'), 'utf8')) as { linux: { maskedPaths: string[]; readonlyPaths: string[] } };
   const paths = [...config.linux.maskedPaths, ...config.linux.readonlyPaths];
@@ -166,7 +174,7 @@ test('a system call the seccomp filter denies fails with the same errno', { time
   assert.notEqual((await inRuntime('crun', clone3)).trim(), 'clone3: errno 38');
 });
 
-test('refusals: no -o, a directory that is not empty, a bridge network; nothing is written', { timeout: 60_000 }, async () => {
+test('refusals: no -o, a directory that is not empty, a bridge network, the monitor\'s duties; nothing is written', { timeout: 60_000 }, async () => {
   const before = readdirSync(sb.dir).sort();
   const missing = await sb.gb(['bundle', recipe, '/probe', 'id']);
   assert.equal(missing.code, 125);
@@ -182,7 +190,16 @@ test('refusals: no -o, a directory that is not empty, a bridge network; nothing 
   assert.equal(bridge.code, 125);
   assert.match(bridge.stderr, /owns networking/);
   assert.ok(!existsSync(join(sb.dir, 'bridged')));
-  assert.deepEqual(readdirSync(sb.dir).sort(), [...before, 'full'].sort());
+  // The monitor's duties, from a flag or from the recipe's line.
+  const restart = await sb.gb(['bundle', '--restart', 'always', recipe, '/probe', 'id', '-o', join(sb.dir, 'restarted')]);
+  assert.equal(restart.code, 125);
+  assert.match(restart.stderr, /--restart: glassbox bundle: a restart policy is the work of glassbox's monitor/);
+  const healthy = join(sb.dir, 'healthy.yaml');
+  writeFileSync(healthy, `${readFileSync(recipe, 'utf8')}healthcheck:\n  test: [CMD, /probe, id]\n`);
+  const health = await sb.gb(['bundle', healthy, '/probe', 'id', '-o', join(sb.dir, 'healthy')]);
+  assert.equal(health.code, 125);
+  assert.match(health.stderr, /healthy\.yaml:\d+:\d+: .*a health check is the work of glassbox's monitor/);
+  assert.deepEqual(readdirSync(sb.dir).sort(), [...before, 'full', 'healthy.yaml'].sort());
   assert.doesNotMatch(missing.stderr + notEmpty.stderr + bridge.stderr, /\n\s+at /, 'no stack trace');
 });
 

@@ -33,6 +33,7 @@ export const VERBS = [
   'run', 'plan', 'script', 'ps', 'logs', 'stop', 'kill', 'rm', 'restart', 'exec', 'inspect', 'gc', 'stats', 'doctor', 'image', 'images',
     'network', 'volume', 'port', 'pull', 'push', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
     'create', 'start', 'wait', 'rename', 'pause', 'unpause', 'top', 'cp', 'system', 'info', 'version', 'compose', 'build',
+    'bundle',
 ] as const;
 
 // The verb a command line runs, when that is all the program needs to know: the first word after the program's
@@ -173,6 +174,12 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
     if (verb === 'script') runFlags(cmd.description('write up.sh and down.sh that do what run does, with plain sh')).requiredOption('-o, --output <dir>', 'directory to write the scripts to');
     const action = ({ run: 'cmdRun', plan: 'cmdPlan', script: 'cmdScript' } as const)[verb];
     cmd.action(async (target, command, flags) => run(async (v) => (v.refuseTrailingGlobal(verb, target, command), v[action](target, command, flags, global())))());
+  }
+  const bundle = add('bundle');
+  if (bundle) {
+    runFlags(bundle.description('write an OCI runtime bundle (rootfs and config.json) that runc, crun or containerd run as glassbox run would'))
+      .option('-o, --output <dir>', 'the bundle directory (new, or empty)')
+      .action(async (target, command, flags) => run(async (v) => (v.refuseTrailingGlobal('bundle', target, command), v.cmdBundle(target, command, flags, global())))());
   }
   add('ps')
     ?.description('list containers (running ones; -a for all)')

@@ -5,6 +5,7 @@
 // imports are one bundle, dist/verbs.cjs, loaded through V8's code cache (scripts/build-cli.mjs).
 
 export { cmdPlan, cmdRun, cmdScript, refuseTrailingGlobal } from './container.ts';
+export { cmdBundle } from './bundle.ts';
 export { cmdExec, cmdInspect, cmdKill, cmdLogs, cmdPs, cmdRestart, cmdRm, cmdStop } from './lifecycle.ts';
 export { cmdDoctor, cmdGc, cmdImageFromHost, cmdImages, cmdStats } from './misc.ts';
 export { cmdNetworkCreate, cmdNetworkInspect, cmdNetworkLs, cmdNetworkRm, cmdPort } from './network.ts';

@@ -76,5 +76,5 @@ export async function planFor(target: string, command: string[], flags: RunFlags
     },
     () => planContainer(catalog, prepared, ctx),
   );
-  return { plan, prepared, roots: r, facts, spec };
+  return { plan, prepared, roots: r, facts, spec, ctx };
 }

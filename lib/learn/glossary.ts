@@ -343,6 +343,7 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '-n': sw('no clobber: never overwrite a file that is already there', '不覆盖：已经存在的文件不动'),
       '--no-clobber': sw('never overwrite a file that is already there (the long form of -n)', '已经存在的文件不动（-n 的长写法）'),
       '-t': val('the destination directory (given first, so the sources can follow)', '目标目录（放在前面，后面就可以跟源文件）'),
+      '--one-file-system': sw('stay on the source\'s file system: a mount below it is not copied', '只复制源所在的文件系统：它下面挂载的东西不复制'),
     },
     operands: [t('a source', '源'), t('… and the last word is the destination', '……最后一个词是目标')],
   },

@@ -15,7 +15,7 @@ import { networkInstances, planNetwork } from '../net/plan.ts';
 import type { EtcTarget, PreparedNetwork } from '../net/types.ts';
 import { resolveSecurity, type SecurityChoice } from '../security/model.ts';
 import type { KernelPaths } from '../security/defaults.ts';
-import { planSecurity, securitySteps } from '../security/plan.ts';
+import { planSecurity, securitySteps, type SecurityPlan } from '../security/plan.ts';
 import { LOADER_NAME } from '../security/defaults.ts';
 import { checkRootlessPlan, rootlessDev, rootlessEnter } from '../rootless/plan.ts';
 import { runtimeRef, type ContainerPaths, type Plan, type PlanCgroup, type PlanMount, type PlanProcess, type Step, type StepRole } from './types.ts';
@@ -173,7 +173,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
 
   if (ctx.rootless) checkRootlessPlan(c, ctx);
   if (ctx.rootless && c.devices?.length) throw new GlassboxError('--device needs root: in a user namespace the kernel refuses to make device nodes', { field: 'devices', hint: 'run glassbox as root' });
-  const sec = planSecurity({ choice: c.security ?? resolveSecurity(undefined).choice, cgroup: ctx.cgroup, kernelPaths: ctx.kernelPaths, seccompLoader: ctx.seccompLoader, deviceFilter: ctx.deviceFilter, chroot: c.root === 'chroot' }, p.run);
+  const sec = containerSecurity(c, ctx);
   // The cgroups come first: they depend on nothing else, so they are made alongside the namespaces, and their
   // undos (removing the groups) come last, when the container's processes are surely gone.
   let cgroup: ReturnType<typeof cgroupSteps> | undefined;
@@ -194,52 +194,7 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     add({ block: 'runroot', as: 'runroot', params: { run_root: ctx.runRoot, make_private: !ctx.runRootReady, make_barrier: !ctx.barrierReady, tmp_name: c.id.slice(0, 12) } });
   }
   // The file systems: each concern's block lists its mounts as fstab entries; its other steps come after them.
-  const concern: Instance[] = [
-    {
-      block: 'rootfs',
-      as: 'rootfs',
-      params: {
-        mount_ns: nsFile('mount'),
-        rootfs: p.rootfs,
-        lower: c.overlay ? c.lowerDirs.join(':') : c.lowerDirs[0]!,
-        upper: p.upper,
-        work: p.work,
-        overlay: c.overlay,
-        make_proc: c.makeProc,
-      },
-    },
-    {
-      block: 'dev',
-      as: 'dev',
-      params: {
-        mount_ns: nsFile('mount'),
-        ipc: has('ipc'),
-        rootfs: p.rootfs,
-        nodes: [...DEV_NODES, ...(ctx.hostDevLinks ? DEV_LINKS.map((l) => `/dev/${l.name}`) : []), `${ctx.runRoot}/.glassbox-start`],
-        links: ctx.hostDevLinks ? [] : DEV_LINKS,
-        host_devices: !!sec.info.privileged && !ctx.rootless,
-        shm_size: c.shmSize !== undefined ? String(c.shmSize) : '65536k',
-        ...devParams(c, ctx),
-        ...(ctx.rootless ? rootlessDev(DEV_NODES, DEV_LINKS, `${ctx.runRoot}/.glassbox-start`) : {}),
-      },
-    },
-    { block: 'sys', as: 'sys', params: { rootfs: p.rootfs, options: sec.sysOptions } },
-  ];
-  // /sys/fs/cgroup: the container's own groups, read-only (only with a cgroup namespace, whose root they are).
-  if (cgroupNs && cgroupInfo) concern.push({ block: 'cgroup-fs', as: 'cgroup-fs', params: { rootfs: p.rootfs, mount_ns: nsFile('mount'), ...cgroupFsParams(cgroupInfo) } });
-  if (c.volumes.length) {
-    const opts = (extra: string[]) => [...extra, 'X-mount.mkdir'].join(',');
-    concern.push({
-      block: 'volumes',
-      as: 'volumes',
-      params: {
-        binds: c.volumes.flatMap((v) => (v.type === 'bind' ? [{ source: v.source, target: inRoot(v.target), options: (v.file ? (x: string[]) => x.join(',') : opts)(['bind', 'nodev', ...(v.readOnly ? ['ro'] : []), ...(v.propagation ? [v.propagation] : [])]) }] : [])),
-        tmpfs: c.volumes.flatMap((v) =>
-          v.type === 'tmpfs' ? [{ target: inRoot(v.target), options: opts(['nosuid', 'nodev', `mode=${v.mode ?? '1777'}`, ...(v.size ? [`size=${v.size}`] : []), ...(v.readOnly ? ['ro'] : [])]) }] : [],
-        ),
-      },
-    });
-  }
+  const concern = fileSystemInstances(c, ctx, sec, cgroupNs ? cgroupInfo : undefined);
   const expanded = concern.flatMap((inst) => expandBlock(catalog, inst));
   // The network's files: written before the namespaces exist; their bind mounts join the fstab after the others.
   const netBefore = (net?.before ?? []).flatMap((inst) => expandBlock(catalog, inst));
@@ -391,6 +346,67 @@ export function planContainer(catalog: Catalog, c: PreparedContainer, ctx: PlanC
     steps,
     ...(cgroup?.teardown.length ? { teardown: [...recordEvents(catalog, cgroupInfo!, p.state, cgroup.setup), ...cgroup.teardown] } : {}),
   };
+}
+
+// The container's security plan, decided once from its choice and the host (the plan and an OCI bundle share it).
+export function containerSecurity(c: PreparedContainer, ctx: PlanContext): SecurityPlan {
+  return planSecurity({ choice: c.security ?? resolveSecurity(undefined).choice, cgroup: ctx.cgroup, kernelPaths: ctx.kernelPaths, seccompLoader: ctx.seccompLoader, deviceFilter: ctx.deviceFilter, chroot: c.root === 'chroot' }, c.paths.run);
+}
+
+// The blocks of the container's file systems (root, /dev, /sys, its cgroups when it has a cgroup namespace,
+// volumes), each listing its mounts as fstab entries: the plan batches them, an OCI bundle translates them.
+export function fileSystemInstances(c: PreparedContainer, ctx: PlanContext, sec: SecurityPlan, cgroupInfo?: PlanCgroup): Instance[] {
+  const p = c.paths;
+  const nsFile = (ns: Namespace) => `${p.nsDir}/${ns}`;
+  const has = (ns: Namespace) => c.namespaces.includes(ns);
+  const inRoot = (path: string) => (path === '/' ? p.rootfs : p.rootfs + path);
+  const concern: Instance[] = [
+    {
+      block: 'rootfs',
+      as: 'rootfs',
+      params: {
+        mount_ns: nsFile('mount'),
+        rootfs: p.rootfs,
+        lower: c.overlay ? c.lowerDirs.join(':') : c.lowerDirs[0]!,
+        upper: p.upper,
+        work: p.work,
+        overlay: c.overlay,
+        make_proc: c.makeProc,
+      },
+    },
+    {
+      block: 'dev',
+      as: 'dev',
+      params: {
+        mount_ns: nsFile('mount'),
+        ipc: has('ipc'),
+        rootfs: p.rootfs,
+        nodes: [...DEV_NODES, ...(ctx.hostDevLinks ? DEV_LINKS.map((l) => `/dev/${l.name}`) : []), `${ctx.runRoot}/.glassbox-start`],
+        links: ctx.hostDevLinks ? [] : DEV_LINKS,
+        host_devices: !!sec.info.privileged && !ctx.rootless,
+        shm_size: c.shmSize !== undefined ? String(c.shmSize) : '65536k',
+        ...devParams(c, ctx),
+        ...(ctx.rootless ? rootlessDev(DEV_NODES, DEV_LINKS, `${ctx.runRoot}/.glassbox-start`) : {}),
+      },
+    },
+    { block: 'sys', as: 'sys', params: { rootfs: p.rootfs, options: sec.sysOptions } },
+  ];
+  // /sys/fs/cgroup: the container's own groups, read-only (only with a cgroup namespace, whose root they are).
+  if (cgroupInfo) concern.push({ block: 'cgroup-fs', as: 'cgroup-fs', params: { rootfs: p.rootfs, mount_ns: nsFile('mount'), ...cgroupFsParams(cgroupInfo) } });
+  if (c.volumes.length) {
+    const opts = (extra: string[]) => [...extra, 'X-mount.mkdir'].join(',');
+    concern.push({
+      block: 'volumes',
+      as: 'volumes',
+      params: {
+        binds: c.volumes.flatMap((v) => (v.type === 'bind' ? [{ source: v.source, target: inRoot(v.target), options: (v.file ? (x: string[]) => x.join(',') : opts)(['bind', 'nodev', ...(v.readOnly ? ['ro'] : []), ...(v.propagation ? [v.propagation] : [])]) }] : [])),
+        tmpfs: c.volumes.flatMap((v) =>
+          v.type === 'tmpfs' ? [{ target: inRoot(v.target), options: opts(['nosuid', 'nodev', `mode=${v.mode ?? '1777'}`, ...(v.size ? [`size=${v.size}`] : []), ...(v.readOnly ? ['ro'] : [])]) }] : [],
+        ),
+      },
+    });
+  }
+  return concern;
 }
 
 // A device cgroup rule for one --device: "c 1:3 rwm".

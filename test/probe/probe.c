@@ -11,6 +11,8 @@
  *   segv         a real segmentation fault     sleep N     sleep N seconds (0 = forever)
  *   write FILE   create FILE and write "ok" to it; exit 1 with the error when that fails
  *   cat FILE     print FILE
+ *   syscall NAME one system call seccomp may deny (keyctl, unshare, clone-newuser, clone3, mount): prints
+ *                "NAME: ok" or "NAME: errno N", exit 0 either way
  *   escape NAME [ARG...]   one escape attempt (see escape() below): prints "ALLOWED: …" and exits 0 when the
  *                the kernel let it happen, "BLOCKED: …" and exits 1 when it refused, "ABSENT: …" and exits 3
  *                when this kernel lacks the thing probed; 2 is a probe error. Nothing is ever written to a
@@ -469,8 +471,25 @@ static int escape(int argc, char **argv) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: probe pid|ppid|hostname|ifaces|mountinfo|ps|root|cwd|env|id|segv|exit N|signal SIG|sleep N|write FILE|cat FILE|alloc MIB|escape NAME [ARG]|euid\n");
+  fprintf(stderr, "usage: probe pid|ppid|hostname|ifaces|mountinfo|ps|root|cwd|env|id|segv|exit N|signal SIG|sleep N|write FILE|cat FILE|syscall NAME|alloc MIB|escape NAME [ARG]|euid\n");
   return 2;
+}
+
+/* One system call a seccomp filter may deny, with harmless arguments: prints "NAME: ok" or "NAME: errno N". */
+static int try_syscall(const char *name) {
+  long r;
+  if (!strcmp(name, "keyctl")) r = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0);
+  else if (!strcmp(name, "unshare")) r = syscall(SYS_unshare, CLONE_NEWUSER);
+  else if (!strcmp(name, "mount")) r = syscall(SYS_mount, "none", "/", "tmpfs", MS_REMOUNT | MS_RDONLY, NULL);
+  else if (!strcmp(name, "clone3")) r = syscall(SYS_clone3, NULL, 0);
+  else if (!strcmp(name, "clone-newuser")) {
+    r = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+    if (r == 0) _exit(0);
+    if (r > 0) waitpid((pid_t)r, NULL, 0);
+  } else return usage();
+  if (r < 0) printf("%s: errno %d\n", name, errno);
+  else printf("%s: ok\n", name);
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -550,6 +569,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(cmd, "cat") && arg) return cat(arg);
+  if (!strcmp(cmd, "syscall") && arg) return try_syscall(arg);
   if (!strcmp(cmd, "alloc") && arg) { /* touch MIB mebibytes, page by page, so they are charged to the cgroup */
     size_t mib = (size_t)atoi(arg), len = mib << 20;
     char *p = malloc(len);

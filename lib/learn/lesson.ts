@@ -17,6 +17,10 @@
 //   {{net.bridge}} {{net.host_if}} {{net.subnet}} {{net.gateway}} {{net.gateway_cidr}} {{net.ip}} {{net.address}}
 //   {{net.mac}} {{net.host_port}} {{net.dnat_chain}} {{net.nat_chain}} {{net.tag}}
 //                  lesson 6's own network: a subnet no host route overlaps, a free host port (lib/learn/bridge.ts)
+//   {{image.lowerdir}} {{image.ref}}   glassbox/base's layer directories (top first, ':'-joined for an overlay's
+//                                      lowerdir) and its reference: lesson 10's OCI bundle rootfs
+//   {{glassbox}}   this glassbox's bin/glassbox (lesson 11 runs its compose verbs)
+//   {{lesson_dir}} the lesson file's directory (files that come with a lesson: lesson 11's compose file)
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';

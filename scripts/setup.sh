@@ -17,7 +17,7 @@ PACKAGES=(util-linux mount iproute2 iptables procps tar coreutils busybox-static
 PACKAGES+=(attr zstd podman skopeo docker-registry apache2-utils buildah)   # images: whiteout xattrs, zstd layers, test clients, a reference builder
 PACKAGES+=(curl jq)   # lesson 8: plain HTTP to a registry, JSON read by hand
 PACKAGES+=(qemu-system-x86 linux-image-amd64)   # npm run test:v2: a cgroup v2 kernel booted by QEMU (test/vm)
-PACKAGES+=(runc crun golang-github-opencontainers-specs-dev python3-jsonschema)   # glassbox bundle: OCI runtimes and the runtime-spec schema the tests validate against
+PACKAGES+=(runc crun golang-github-opencontainers-specs-dev python3-jsonschema)   # glassbox bundle and lesson 10: OCI runtimes and the runtime-spec schema the tests validate against
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -112,6 +112,8 @@ export class Executor {
   private aborted?: string;
   private signalCount = 0;
   private cleaned = false;
+  /** The newest afterStep hook still at work (learn mode's report of a step: its observe diff, its files). */
+  private reported: Promise<void> = Promise.resolve();
   /** Every command of the run (its steps, teardown steps and undos) goes to a step shell (stepshell.ts). */
   private readonly shell: StepShells;
 
@@ -353,7 +355,8 @@ export class Executor {
   // Keeps a step's result for the outcome and tells learn mode.
   private record(r: StepResult): void {
     this.results.push(r);
-    void this.opts.hooks?.afterStep?.(r.step, r);
+    const hook = this.opts.hooks?.afterStep;
+    if (hook) this.reported = Promise.all([this.reported, hook(r.step, r)]).then(() => {});
   }
 
   // Stops what still runs and undoes every step that ran, newest first. Safe to call twice.
@@ -361,6 +364,8 @@ export class Executor {
     if (this.cleaned) return [];
     this.cleaned = true;
     try {
+      // The last step's report comes before the cleanup's first line (a plan without a container undoes at once).
+      await this.reported.catch(() => {});
       return await this.undoAll();
     } finally {
       await this.shell.close();

@@ -535,7 +535,7 @@ export const GLOSSARY: Record<string, CommandInfo> = {
   grep: {
     text: t('find the lines of its input that match a pattern', '在输入中查找匹配某个模式的行'),
     flags: { '-q': sw('quiet: print nothing, only succeed when a line matches', '安静：什么也不打印，只在有一行匹配时成功') },
-    operands: [t('the pattern (a regular expression)', '模式（正则表达式）')],
+    operands: [t('the pattern (a regular expression)', '模式（正则表达式）'), t('a file to search', '要查找的文件')],
   },
   awk: {
     text: t('run a small program on every line of its input', '对输入的每一行运行一个小程序'),
@@ -736,6 +736,8 @@ export const GLOSSARY: Record<string, CommandInfo> = {
     text: t('read JSON and print what the filter picks out of it', '读取 JSON，打印过滤表达式从中挑出的东西'),
     flags: {
       '--raw-output': sw('print strings bare, without JSON quotes', '直接打印字符串，不带 JSON 引号'),
+      '-r': sw('raw: strings without their quotes', '原样：字符串不带引号'),
+      '-c': sw('compact: each value on one line', '紧凑：每个值占一行'),
       '--arg': { text: t('NAME VALUE: the string VALUE as $NAME in the filter', 'NAME VALUE：在过滤表达式里以 $NAME 使用字符串 VALUE'), value: 'none' },
       '--argjson': { text: t('NAME JSON: the JSON value as $NAME in the filter', 'NAME JSON：在过滤表达式里以 $NAME 使用这个 JSON 值'), value: 'none' },
       '--rawfile': { text: t('NAME FILE: the text of FILE as $NAME in the filter', 'NAME FILE：在过滤表达式里以 $NAME 使用 FILE 的文本'), value: 'none' },
@@ -788,6 +790,35 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       rmi: { text: t('remove an image, and the layers no other image uses', '删除一个镜像，以及没有别的镜像使用的层'), operands: [t('the image', '镜像')] },
       run: { text: t('run a container from an image', '用一个镜像运行一个容器'), flags: { '--rm': sw('remove the container when it ends', '容器结束时删除它'), '--network': val('the network (none: only lo)', '网络（none：只有 lo）') }, operands: [t('the image', '镜像')] },
       image: { text: t('image commands: inspect prints images as JSON, import reads an archive', '镜像命令：inspect 以 JSON 打印镜像，import 读入一个归档'), operands: [t('the subcommand (inspect, import), then images or an archive and a name', '子命令（inspect、import），然后是镜像，或者一个归档和一个名字')] },
+      compose: {
+        text: t('run a compose project: every service a container', '运行一个 compose 项目：每个服务一个容器'),
+        flags: {
+          '-f': val('the compose file (its directory is the project directory)', 'compose 文件（它所在的目录就是项目目录）'),
+          '--file': val('the compose file', 'compose 文件'),
+          '-p': val('the project\'s name, which labels every container and network it makes', '项目名，项目创建的每个容器和网络都标着它'),
+          '--project-name': val('the project\'s name', '项目名'),
+        },
+        objects: {
+          config: { text: t('print the project as compose reads it, every short form written out; runs nothing', '打印 compose 读到的项目，所有简写都展开；什么也不运行') },
+          up: {
+            text: t('create and start services (their dependencies first, waiting for their conditions)', '创建并启动服务（先启动它们依赖的服务，并等待依赖条件满足）'),
+            flags: { '-d': sw('detached: start them in the background and return', '分离：在后台启动它们，然后返回'), '--detach': sw('start them in the background', '在后台启动它们'), '--wait': sw('return once they run (healthy, when they have a health check)', '等它们运行起来（有健康检查时等到健康）再返回') },
+            operands: [t('a service to start (none: all of them)', '要启动的服务（不写：全部）')],
+          },
+          ps: { text: t('list the project\'s containers, with their health', '列出项目的容器及其健康状态'), flags: { '-a': sw('stopped ones too', '包括已停止的'), '--all': sw('stopped ones too', '包括已停止的') }, operands: [t('a service', '服务')] },
+          exec: { text: t('run a command in a service\'s running container (glassbox exec)', '在服务正在运行的容器里运行一条命令（glassbox exec）'), runs: 1, operands: [t('the service', '服务')] },
+          rm: {
+            text: t('remove services\' containers', '删除服务的容器'),
+            flags: { '--stop': sw('stop running ones first', '先停止正在运行的'), '-s': sw('stop running ones first', '先停止正在运行的'), '--force': sw('do not ask', '不询问'), '-f': sw('do not ask', '不询问') },
+            operands: [t('a service', '服务')],
+          },
+          down: { text: t('stop and remove the project\'s containers, then its networks', '停止并删除项目的容器，然后删除它的网络'), flags: { '-v': sw('the named volumes too', '连同有名字的卷') } },
+        },
+      },
+      network: {
+        text: t('manage networks: bridges with a subnet, NAT and published ports', '管理网络：带子网、NAT 和端口发布的网桥'),
+        objects: { ls: { text: t('list the networks', '列出网络') } },
+      },
     },
   },
   sort: {
@@ -797,5 +828,34 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       '-o': val('write the result into this file (into the existing file: a bind mount of it sees the change)', '把结果写进这个文件（写入已有的文件：它的 bind mount 能看到变化）'),
     },
     operands: [t('a file to read', '要读取的文件')],
+  },
+  // Lesson 10: the OCI runtime's command line, as containerd's shim and podman's conmon call it.
+  runc: {
+    text: t('the OCI runtime that Docker gave away in 2015: makes a container from a bundle (config.json and a rootfs)', 'Docker 在 2015 年捐出的 OCI 运行时：从一个 bundle（config.json 加 rootfs）创建容器'),
+    flags: { '--root': val('the directory where runc keeps the state of its containers (default /run/runc)', 'runc 保存它的容器状态的目录（默认 /run/runc）') },
+    objects: {
+      spec: { text: t('write an example config.json', '写出一个示例 config.json'), flags: { '--bundle': val('the bundle directory to write it into', '写到哪个 bundle 目录里'), '-b': val('the bundle directory', 'bundle 目录') } },
+      create: {
+        text: t('create the container and stop before its process: runc init waits on exec.fifo', '创建容器，停在它的进程之前：runc init 在 exec.fifo 上等待'),
+        flags: {
+          '--bundle': val('the bundle: the directory holding config.json', 'bundle：放着 config.json 的目录'),
+          '-b': val('the bundle directory', 'bundle 目录'),
+          '--pid-file': val('write the PID of the container\'s first process to this file', '把容器第一个进程的 PID 写进这个文件'),
+          '--console-socket': val('a Unix socket that receives the pseudo-terminal\'s master (with terminal: true)', '接收伪终端主设备的 Unix 套接字（terminal: true 时）'),
+        },
+        operands: [t('the container\'s ID', '容器的 ID')],
+      },
+      start: { text: t('open exec.fifo: the waiting runc init executes the process of config.json', '打开 exec.fifo：等待中的 runc init 执行 config.json 里的进程'), operands: [t('the container\'s ID', '容器的 ID')] },
+      state: { text: t('print the container\'s state as JSON: status, pid, bundle', '以 JSON 打印容器的状态：status、pid、bundle'), operands: [t('the container\'s ID', '容器的 ID')] },
+      ps: { text: t('list the processes in the container\'s cgroup', '列出容器控制组里的进程'), operands: [t('the container\'s ID', '容器的 ID')] },
+      list: { text: t('list the containers in the --root directory', '列出 --root 目录里的容器') },
+      exec: { text: t('run one more process in the container: its namespaces, root, cgroups and capabilities', '在容器里再运行一个进程：用它的命名空间、根、控制组和能力'), runs: 1, operands: [t('the container\'s ID', '容器的 ID')] },
+      kill: { text: t('send a signal to the container\'s first process', '给容器的第一个进程发一个信号'), operands: [t('the container\'s ID', '容器的 ID'), t('the signal (default TERM)', '信号（默认 TERM）')] },
+      delete: {
+        text: t('remove a stopped container: its cgroups and its state', '删除一个已停止的容器：它的控制组和它的状态'),
+        flags: { '--force': sw('kill it first if it still runs; no error when it does not exist', '如果还在运行就先杀掉它；它不存在时也不报错'), '-f': sw('kill it first if it still runs', '如果还在运行就先杀掉它') },
+        operands: [t('the container\'s ID', '容器的 ID')],
+      },
+    },
   },
 };

@@ -20,6 +20,9 @@
 //   {{registry.port}} {{registry.host}}   a loopback port nobody listens on, for the lesson's own registry
 //   {{glassbox}}   this program's launcher, for the steps that show the same work done by glassbox itself
 //                  (lib/learn/registry.ts)
+//   {{image.lowerdir}} {{image.ref}}   glassbox/base's layer directories (top first, ':'-joined for an overlay's
+//                                      lowerdir) and its reference: lesson 10's OCI bundle rootfs
+//   {{lesson_dir}} the lesson file's directory (files that come with a lesson: lesson 11's compose file)
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';

@@ -280,6 +280,8 @@ class Session {
         beforeStep: (step, index, total) => this.beforeStep(step, index, total),
         afterStep: (step, result) => {
           this.pending = this.pending.then(() => this.afterStep(step, result)).catch((e) => this.say(this.c.red(String(e))));
+          // The executor waits for it before the cleanup, so the last step's report is not cut by the undos.
+          return this.pending;
         },
         beforeRelease: async (pid1) => {
           // An exec's waiting process is still on the host: its command is looked up in the container's root.

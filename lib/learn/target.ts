@@ -5,9 +5,9 @@
 // themselves come from the planners (lib/plan/planner.ts, lib/plan/lesson.ts).
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ParamValue } from '../blocks/expand.ts';
-import { loadCatalog } from '../blocks/catalog.ts';
+import { defaultBlocksDir, loadCatalog } from '../blocks/catalog.ts';
 import { GlassboxError } from '../errors.ts';
 import { readHostFacts } from '../host/facts.ts';
 import { planLesson, type ShellPlace } from '../plan/lesson.ts';
@@ -18,6 +18,8 @@ import { loadRecipe } from '../recipe/load.ts';
 import { newId, randomName, stateDir } from '../state/containers.ts';
 import { containerPaths, type Roots } from '../state/paths.ts';
 import { ensureBaseImage, type Progress } from '../container/base-image.ts';
+import { BASE_IMAGE } from '../image/fromhost.ts';
+import { resolveImage } from '../image/store.ts';
 import { planContext } from '../container/context.ts';
 import { prepareExec, type PreparedExec } from '../container/exec.ts';
 import type { DetachOptions } from '../container/detach.ts';
@@ -143,6 +145,8 @@ async function lessonTarget(file: string, label: string, r: Roots, opts: TargetO
   if (JSON.stringify(lesson.parts).includes('{{glassbox}}')) vars.glassbox = glassboxLauncher();
   // A lesson whose commands build on glassbox/base (lessons 8 and 9): made when missing, as `run` makes it.
   if (lesson.base_image && opts.buildBase) await ensureBaseImage(r, await readHostFacts(), 'glassbox/base', opts.progress);
+  if (JSON.stringify(lesson.parts).includes('{{image.')) Object.assign(vars, await baseImageVars(r, opts));
+  vars.lesson_dir = dirname(resolve(file));
   // A container part that names a recipe: read and prepared here (the file, the host, the base image).
   const recipeContainers = new Map<number, PreparedContainer>();
   for (const [k, part] of lesson.parts.entries()) {
@@ -151,6 +155,14 @@ async function lessonTarget(file: string, label: string, r: Roots, opts: TargetO
   const planned = planLesson(catalog, { file, lesson, id, name, paths, vars, recipeContainers, context: planContext(r, false) });
   const nsDirs = [paths.nsDir, dir];
   return { kind: 'lesson', label, lesson, ...planned, nsDirs };
+}
+
+// The base image's layer directories, top first and joined by ':' as overlayfs's lowerdir wants them (lesson 10
+// stacks them into an OCI bundle's rootfs); the image is made first when it is missing and the caller may build it.
+async function baseImageVars(r: Roots, opts: TargetOptions): Promise<Record<string, ParamValue>> {
+  if (opts.buildBase) await ensureBaseImage(r, await readHostFacts(), BASE_IMAGE, opts.progress);
+  const img = await resolveImage(r.root, BASE_IMAGE);
+  return { 'image.ref': img.ref, 'image.lowerdir': img.lowerDirs.join(':') };
 }
 
 // A container from a recipe file next to the lesson (lesson 7), optionally with another command.

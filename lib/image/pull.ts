@@ -107,6 +107,7 @@ export async function pullImage(work: StoreWork, refText: string, opts: PullOpti
     architecture: config.architecture,
     variant: config.variant,
     repoDigests,
+    configDigest: json.config!.digest,
   }, tags);
   return { record, ref, digest: manifest.digest, downloaded };
 }

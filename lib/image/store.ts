@@ -60,10 +60,12 @@ export interface ImageRecord {
   parent?: string;
   /** OCI config history, one entry per step (empty_layer for the steps that made no layer): glassbox build's. */
   history?: HistoryEntry[];
+  /** Pulled: the registry's config digest, whose blob the pull cached (blobs/sha256/HEX); removed with the image. */
+  configDigest?: string;
 }
 
 /** Fields of a record kept as they are, outside the id (which covers layers and config only). */
-export type ImageMeta = Pick<ImageRecord, 'source' | 'os' | 'architecture' | 'variant' | 'repoDigests' | 'parent' | 'history'>;
+export type ImageMeta = Pick<ImageRecord, 'source' | 'os' | 'architecture' | 'variant' | 'repoDigests' | 'parent' | 'history' | 'configDigest'>;
 
 /** One entry of an OCI image config's history. */
 export interface HistoryEntry {
@@ -330,8 +332,9 @@ export async function addImage(
     if (!record) {
       record = { id, layers, config: image.config, created: new Date().toISOString(), ...dropUndefined(meta) };
       await writeAtomic(recordPath(root, id), `${JSON.stringify(record, null, 2)}\n`);
-    } else if (meta.repoDigests?.some((d) => !record!.repoDigests?.includes(d))) {
-      record.repoDigests = [...new Set([...(record.repoDigests ?? []), ...meta.repoDigests])].sort();
+    } else if (meta.repoDigests?.some((d) => !record!.repoDigests?.includes(d)) || (meta.configDigest && !record.configDigest)) {
+      if (meta.repoDigests) record.repoDigests = [...new Set([...(record.repoDigests ?? []), ...meta.repoDigests])].sort();
+      if (meta.configDigest) record.configDigest ??= meta.configDigest;
       await writeAtomic(recordPath(root, id), `${JSON.stringify(record, null, 2)}\n`);
     }
     if (keys.length > 0) {
@@ -499,7 +502,12 @@ export async function removeImage(storeRoot: string, ref: string, opts: { force?
     await rm(recordPath(root, found.id), { force: true });
     result.deleted = found.id;
     if (!record) return result;
-    const stillUsed = new Set([...(await allRecords(root)).flatMap((r) => r.layers), ...(opts.keepLayers ?? [])]);
+    const others = await allRecords(root);
+    // The config blob the pull cached goes with the last image made from it.
+    if (record.configDigest && /^sha256:[0-9a-f]{64}$/.test(record.configDigest) && !others.some((r) => r.configDigest === record.configDigest)) {
+      await rm(path.join(root, 'blobs', 'sha256', record.configDigest.slice(7)), { force: true });
+    }
+    const stillUsed = new Set([...others.flatMap((r) => r.layers), ...(opts.keepLayers ?? [])]);
     for (const l of new Set(record.layers)) {
       if (stillUsed.has(l)) continue;
       await rm(layerDir(root, l), { recursive: true, force: true });

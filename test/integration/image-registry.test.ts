@@ -72,6 +72,14 @@ test('pull an image from a registry on 127.0.0.1, run it; a second pull download
   assert.match(again.stderr, /nothing downloaded/);
   const i = await inspect(`${reg.host}/gb/img:1`);
   assert.match(i.RepoDigests[0]!, new RegExp(`^${reg.host}/gb/img@sha256:[0-9a-f]{64}$`));
+  // rmi takes the config blob the pull cached with the image; a pull after it fetches the blob again.
+  const blobs = join(sb.root, 'blobs', 'sha256');
+  const cached = readdirSync(blobs);
+  assert.ok(cached.length > 0, 'the pull cached the config blob');
+  assert.equal((await sb.gb(['rmi', `${reg.host}/gb/img:1`])).code, 0);
+  assert.deepEqual(readdirSync(blobs).filter((b) => cached.includes(b)).length, cached.length - 1, 'the config blob went with the image');
+  assert.equal((await sb.gb(['pull', `${reg.host}/gb/img:1`])).code, 0);
+  assert.deepEqual(readdirSync(blobs).sort(), [...cached].sort());
 });
 
 test('a multi-platform index: linux/amd64 by default, --platform linux/arm64, and pull by digest', T, async () => {

@@ -22,8 +22,8 @@ after(async () => {
 
 const ok = (r: Result, what: string) => assert.equal(r.code, 0, `${what} exited ${r.code}\n--- stdout\n${r.stdout.slice(-6000)}\n--- stderr\n${r.stderr.slice(-4000)}`);
 
-// The store's images and layers: what a lesson must leave as it found them.
-function store(): { images: string[]; layers: string[]; tags: string } {
+// The store's images, layers and cached blobs: what a lesson must leave as it found them.
+function store(): { images: string[]; layers: string[]; blobs: string[]; tags: string } {
   const ls = (d: string) => {
     try {
       return readdirSync(join(sb.root, d)).sort();
@@ -35,7 +35,7 @@ function store(): { images: string[]; layers: string[]; tags: string } {
   try {
     tags = readFileSync(join(sb.root, 'repositories.json'), 'utf8');
   } catch {}
-  return { images: ls('images/sha256'), layers: ls('layers/sha256'), tags };
+  return { images: ls('images/sha256'), layers: ls('layers/sha256'), blobs: ls('blobs/sha256'), tags };
 }
 
 // docker-registry processes started from this sandbox's directory.
@@ -87,6 +87,7 @@ test('learn 8 --yes: a registry of its own, the image taken apart by hand, then 
   assert.deepEqual(registries(), []);
   assert.deepEqual(store().images, before.images, 'no image left in the store');
   assert.deepEqual(store().layers, before.layers, 'no layer left in the store');
+  assert.deepEqual(store().blobs, before.blobs, 'no cached config blob left in the store');
   assert.deepEqual(sb.containerIds(), []);
   sb.assertNoLeaks();
 });

@@ -16,6 +16,7 @@ say() { printf '==> %s\n' "$*"; }
 PACKAGES=(util-linux mount iproute2 iptables procps tar coreutils busybox-static tmux gcc libc6-dev strace tini cgroup-tools mawk)
 PACKAGES+=(attr zstd podman skopeo docker-registry apache2-utils buildah)   # images: whiteout xattrs, zstd layers, test clients, a reference builder
 PACKAGES+=(qemu-system-x86 linux-image-amd64)   # npm run test:v2: a cgroup v2 kernel booted by QEMU (test/vm)
+PACKAGES+=(catatonit)   # kube tests: podman kube play builds its infra (pause) image from catatonit, offline
 
 missing=()
 for p in "${PACKAGES[@]}"; do

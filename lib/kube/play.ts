@@ -118,7 +118,7 @@ export async function playPods(pods: KubePod[], opts: PlayOptions): Promise<Arra
       out.push({ pod: p.pod, containers: p.containers.map((c) => c.name) });
     } catch (e) {
       // Half a pod is no pod: what this play made of it goes again, and the error is the user's to read.
-      await downPod(r, facts.bootId, p.pod, { warn: opts.warn ?? (() => {}) }).catch(() => undefined);
+      await downPod(r, facts.bootId, p.pod, { event, warn: opts.warn ?? (() => {}) }).catch(() => undefined);
       throw e;
     }
   }

@@ -124,6 +124,7 @@ export function podRun(pod: KubePod): PodRun {
     if (s.hostAliases?.length) bad(['hostAliases'], 'hostAliases with hostNetwork: the containers use the host\'s /etc/hosts', 'drop one of them');
     if (s.dnsConfig?.nameservers?.length) bad(['dnsConfig'], 'dnsConfig with hostNetwork: the containers use the host\'s resolv.conf', 'drop one of them');
   }
+  errors.sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
   if (errors.length) throw errors.length === 1 ? errors[0]! : new GlassboxErrors(errors);
   return { pod: pod.name, ...(hostNet ? {} : { network: podNetwork(pod.name), infra }), containers, emptyDirs, claims };
 }

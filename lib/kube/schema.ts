@@ -52,8 +52,8 @@ export const Container = z.strictObject({
   securityContext: SecurityContext.optional(),
   imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
   /** podman writes these for a container made without -i / -t; true has no meaning for a detached pod. */
-  stdin: z.literal(false).optional(),
-  tty: z.literal(false).optional(),
+  stdin: z.literal(false, { error: "a pod's containers run detached here: stdin: true is not supported" }).optional(),
+  tty: z.literal(false, { error: "a pod's containers run detached here: tty: true is not supported" }).optional(),
 });
 
 export const Volume = z.strictObject({
@@ -101,7 +101,7 @@ export const Deployment = z.strictObject({
   spec: z.strictObject({
     replicas: z.literal(1, 'glassbox runs one replica of a Deployment (as podman kube play does)').optional(),
     selector: z.strictObject({ matchLabels: z.record(z.string(), z.string()).optional() }).optional(),
-    template: z.strictObject({ metadata: Metadata.partial({ name: true }).optional(), spec: PodSpec }),
+    template: z.strictObject({ metadata: z.strictObject({ name: name.optional(), labels: Metadata.shape.labels, annotations: Metadata.shape.annotations, creationTimestamp: Metadata.shape.creationTimestamp }).optional(), spec: PodSpec }),
   }),
   status: z.strictObject({}).optional(),
 });

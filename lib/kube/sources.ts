@@ -47,7 +47,7 @@ function containerSource(ref: string, name?: string): Source {
   const plan = recordedPlan(r, id);
   if (!plan) throw new GlassboxError(`container ${ref}: its plan cannot be read`, { hint: 'glassbox inspect it' });
   if (!plan.spec) throw new GlassboxError(`container ${plan.info.name} was made by a glassbox that did not record its model`, { hint: 'make it again (glassbox rm, run), or generate from its recipe' });
-  return { input: { pod: name ?? `${dnsLabel(plan.info.name)}-pod`, members: [{ name: dnsLabel(plan.info.name), spec: plan.spec }], ownLabel: (k) => k.startsWith('com.docker.compose.') }, what: `container ${plan.info.name}` };
+  return { input: { pod: name ?? `${dnsLabel(plan.info.name)}-pod`, members: [{ name: dnsLabel(plan.info.name), spec: plan.spec }], localNames: plan.spec.network?.aliases ?? [], ownLabel: (k) => k.startsWith('com.docker.compose.') }, what: `container ${plan.info.name}` };
 }
 
 // A recipe file's model.

@@ -317,3 +317,17 @@ test('generate refuses what a Pod cannot say, naming the field; the containers o
   const b = specFromFlags(undefined, 'i', [], {});
   assert.deepEqual(problems(() => generatePod({ pod: 'p', members: [{ name: 'a', spec: a }, { name: 'b', spec: b }] })), ['restart: p: the containers disagree ("Always" vs "Never"); a pod has one (make them the same, or generate one pod per container)']);
 });
+
+test('a compose project is generated as one pod: a container per service in start order, service names on localhost', async () => {
+  const { generateSource } = await import('../../lib/kube/sources.ts');
+  const dir = new URL('../fixtures/kube-it/project/', import.meta.url).pathname;
+  const src = await generateSource(dir);
+  assert.equal(src.what, 'compose project project');
+  const pod = generatePod(src.input) as { metadata: { name: string; annotations?: unknown }; spec: { containers: Array<{ name: string; env: unknown; args: string[] }>; hostAliases: unknown } };
+  assert.equal(pod.metadata.name, 'project');
+  assert.equal(pod.metadata.annotations, undefined, "compose's own labels are not the user's");
+  assert.deepEqual(pod.spec.containers.map((c) => c.name), ['web', 'client']);
+  assert.deepEqual(pod.spec.containers[1]!.env, [{ name: 'ROLE', value: 'client' }]);
+  assert.match(pod.spec.containers[1]!.args[2]!, /echo role=\$ROLE/);
+  assert.deepEqual(pod.spec.hostAliases, [{ ip: '127.0.0.1', hostnames: ['web', 'client'] }]);
+});

@@ -18,6 +18,7 @@ PACKAGES+=(attr zstd podman skopeo docker-registry apache2-utils buildah)   # im
 PACKAGES+=(curl jq)   # lesson 8: plain HTTP to a registry, JSON read by hand
 PACKAGES+=(qemu-system-x86 linux-image-amd64)   # npm run test:v2: a cgroup v2 kernel booted by QEMU (test/vm)
 PACKAGES+=(runc crun golang-github-opencontainers-specs-dev python3-jsonschema)   # glassbox bundle and lesson 10: OCI runtimes and the runtime-spec schema the tests validate against
+PACKAGES+=(catatonit)   # kube tests: podman kube play builds its infra (pause) image from catatonit, offline
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -7,6 +7,7 @@ import type { Lang } from '../plan/types.ts';
 import { registerImageCommands } from './image-commands.ts';
 import { registerLearn } from './learn-command.ts';
 import { registerCompose } from './compose-command.ts';
+import { registerKube } from './kube-command.ts';
 import { VERSION } from '../version.ts';
 import type * as VerbsModule from './verbs.ts';
 
@@ -34,6 +35,7 @@ export const VERBS = [
     'network', 'volume', 'port', 'pull', 'push', 'login', 'logout', 'tag', 'rmi', 'commit', 'export', 'save', 'learn', 'lessons',
     'create', 'start', 'wait', 'rename', 'pause', 'unpause', 'top', 'cp', 'system', 'info', 'version', 'compose', 'build',
     'bundle',
+    'kube',
 ] as const;
 
 // The verb a command line runs, when that is all the program needs to know: the first word after the program's
@@ -392,7 +394,8 @@ export function buildProgram(exit: (code: number) => void, only?: string): Comma
   registerImageCommands(program, image, want, global, run);
   registerLearn(program, want, global, ready);
   const compose = registerCompose(program, want, global, run);
-  for (const c of [...program.commands, ...(image?.commands ?? []), ...(network?.commands ?? []), ...(volume?.commands ?? []), ...(system?.commands ?? []), ...(compose?.commands ?? [])]) {
+  const kube = registerKube(program, want, global, run);
+  for (const c of [...program.commands, ...(image?.commands ?? []), ...(network?.commands ?? []), ...(volume?.commands ?? []), ...(system?.commands ?? []), ...(compose?.commands ?? []), ...(kube?.commands ?? [])]) {
     c.helpOption('--help', 'show help').exitOverride();
     addGlobalOptions(c);
   }

@@ -19,3 +19,4 @@ export const images = () => import('./images.ts');
 export const learn = () => import('./learn.ts');
 export const compose = () => import('./compose.ts');
 export const build = () => import('./build.ts');
+export const kube = () => import('./kube.ts');

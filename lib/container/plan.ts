@@ -76,5 +76,6 @@ export async function planFor(target: string, command: string[], flags: RunFlags
     },
     () => planContainer(catalog, prepared, ctx),
   );
+  plan.spec = spec;
   return { plan, prepared, roots: r, facts, spec, ctx };
 }

@@ -28,6 +28,8 @@ export interface PlannedNetworks {
   bridges: Set<string>;
   /** The project's own containers: up would replace them, so their host ports count as free. */
   reusable?: Set<string>;
+  /** kube play --plan: containers planned earlier (a pod's infra), by name, that a container:NAME network joins. */
+  joins?: Map<string, NonNullable<PreparedNetwork['join']>>;
 }
 
 /** Names the container is known by on its network. */
@@ -80,7 +82,7 @@ export async function prepareNetwork(r: Roots, spec: NetworkSpec | undefined, wh
   if (spec.mode === 'host') {
     return { mode: 'host', ports: [], ipForward, claims: [], files: { hostsBase: readSetting('/etc/hosts'), resolv: resolvConf(hostResolv, spec.dns), hostname: who.hostname } };
   }
-  if (spec.mode === 'container') return { mode: 'container', join: place(['mode'], () => joinTarget(r, spec.target!, opts.bootId)), ports: [], ipForward, claims: [] };
+  if (spec.mode === 'container') return { mode: 'container', join: opts.planned?.joins?.get(spec.target!) ?? place(['mode'], () => joinTarget(r, spec.target!, opts.bootId)), ports: [], ipForward, claims: [] };
 
   const def = place(['mode'], () => (spec.mode === 'bridge' ? defaultNetwork(r, { dry: opts.dry }) : (readNetwork(r, spec.target!) ?? opts.planned?.networks.find((n) => n.name === spec.target))));
   if (!def) throw withPlace(new GlassboxError(`network ${spec.target} not found`, { field: '--network', hint: 'glassbox network ls; make one with glassbox network create NAME' }), at?.(['mode']) ?? {});

@@ -247,6 +247,11 @@ export interface Plan {
   info: PlanInfo;
   steps: Step[];
   /**
+   * The validated model the plan was made from (lib/container/plan.ts adds it; the pure planner does not): kept in
+   * the container's config.json so `kube generate CONTAINER` writes the container from its model, not its argv.
+   */
+  spec?: import('../recipe/model.ts').ContainerSpec;
+  /**
    * Steps run when the container is torn down, after its main process has ended and before the undos: kill
    * whatever is left in its cgroup. A step runs only when every step it needs has run (its phase field means
    * nothing here).

@@ -38,6 +38,26 @@ function networkInUse(r: Roots, name: string): boolean {
   }
 }
 
+// Removes networks (their bridge and iptables chains, then their record), as `glassbox network rm` does; one that is
+// not there is skipped, one a container still holds an address on is kept (with a warning). compose down and
+// kube down both end with it.
+export async function removeNetworks(r: Roots, names: string[], opts: { event?: (e: UpEvent) => void; warn?: (msg: string) => void } = {}): Promise<void> {
+  const defs = names.map((n) => readNetwork(r, n)).filter((d) => d !== undefined);
+  if (!defs.length) return;
+  const k = await probeNetwork();
+  const catalog = await loadCatalog();
+  for (const def of defs) {
+    if (networkInUse(r, def.name)) {
+      opts.warn?.(`network ${def.name} is still in use by another container: kept`);
+      continue;
+    }
+    opts.event?.({ object: 'Network', name: def.name, state: 'Removing' });
+    if (networkLeft(k, def.bridge)) await runSteps(planNetworkRemoval(catalog, def));
+    rmSync(networkDir(r, def.name), { recursive: true, force: true });
+    opts.event?.({ object: 'Network', name: def.name, state: 'Removed' });
+  }
+}
+
 // compose down: see the module comment.
 export async function downProject(project: ComposeProject, opts: DownOptions = {}): Promise<void> {
   const r = roots();
@@ -67,21 +87,7 @@ export async function downProject(project: ComposeProject, opts: DownOptions = {
   const waves = services.length ? startOrder(project, services, { noDeps: true }).reverse() : [];
   await Promise.all(going.filter((m) => !known(m) || m.oneoff).map(take));
   for (const wave of waves) await Promise.all(going.filter((m) => known(m) && !m.oneoff && wave.includes(m.service)).map(take));
-  const k = await probeNetwork();
-  const catalog = await loadCatalog();
-  for (const net of Object.values(project.networks)) {
-    if (net.external) continue;
-    const def = readNetwork(r, net.name);
-    if (!def) continue;
-    if (networkInUse(r, net.name)) {
-      opts.warn?.(`network ${net.name} is still in use by another container: kept`);
-      continue;
-    }
-    event({ object: 'Network', name: net.name, state: 'Removing' });
-    if (networkLeft(k, def.bridge)) await runSteps(planNetworkRemoval(catalog, def));
-    rmSync(networkDir(r, net.name), { recursive: true, force: true });
-    event({ object: 'Network', name: net.name, state: 'Removed' });
-  }
+  await removeNetworks(r, Object.values(project.networks).filter((n) => !n.external).map((n) => n.name), { event, ...(opts.warn ? { warn: opts.warn } : {}) });
   if (opts.volumes) {
     const names = Object.values(project.volumes).filter((v) => !v.external && readVolume(r.root, v.name)).map((v) => v.name);
     const { removed, errors } = await removeVolumes(r.root, names, false);

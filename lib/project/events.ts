@@ -2,7 +2,7 @@
 
 /** One line of progress, docker compose's: ` Container web-1  Started`. */
 export interface UpEvent {
-  object: 'Network' | 'Volume' | 'Container' | 'Service';
+  object: 'Network' | 'Volume' | 'Container' | 'Service' | 'Pod';
   name: string;
   state: string;
 }

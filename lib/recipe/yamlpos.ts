@@ -2,7 +2,7 @@
 // line:col. Validation errors found on the parsed value are mapped back to the node at the same path,
 // so a message can say `recipes/x.yaml:7:5: volumes.0.target: …`.
 
-import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
 import { GlassboxError, GlassboxErrors, type SourcePos } from '../errors.ts';
 
 export interface ParsedYaml {
@@ -58,6 +58,36 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     throw new GlassboxError(`cannot read the YAML: ${(e as Error).message}`, { pos: at(first?.range?.[0] ?? 0), hint: 'write the values out instead of using anchors and aliases' });
   }
   return { file, doc, lines, value };
+}
+
+// Parses a stream of YAML documents (`---` between them, as Kubernetes manifests come): each one checked as
+// parseYaml checks a file, all sharing one line counter so positions are the file's.
+export function parseYamlDocuments(text: string, file: string): ParsedYaml[] {
+  const lines = new LineCounter();
+  const at = (offset: number) => {
+    const p = lines.linePos(offset);
+    return { file, line: p.line, col: p.col };
+  };
+  if (Buffer.byteLength(text, 'utf8') > YAML_MAX_BYTES) {
+    throw new GlassboxError(`the file is larger than ${YAML_MAX_BYTES / 1024} KiB`, { pos: { file, line: 1, col: 1 }, hint: 'a manifest is a short file: is this the right one?' });
+  }
+  const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
+  const docs = Array.isArray(parsed) ? parsed : [];
+  if (!Array.isArray(parsed)) throw new GlassboxError('YAML syntax error: the stream has no documents', { pos: at(0) });
+  const out: ParsedYaml[] = [];
+  for (const doc of docs) {
+    const e = doc.errors[0];
+    if (e) throw new GlassboxError(`YAML syntax error: ${e.message.split('\n')[0]}`, { pos: at(e.pos[0]), hint: 'check indentation and quoting' });
+    checkNodes(doc, at);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_NODES });
+    } catch (err) {
+      throw new GlassboxError(`cannot read the YAML: ${(err as Error).message}`, { pos: at(doc.range[0]), hint: 'write the values out instead of using anchors and aliases' });
+    }
+    out.push({ file, doc, lines, value });
+  }
+  return out;
 }
 
 // Visits every node in document order without recursion (a deeply nested document cannot exhaust the stack);

@@ -144,3 +144,20 @@ export function writeDockerArchiveDir(dir: string, tag: string, layers: Array<{ 
   writeFileSync(join(dir, cfgName), cfg);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: cfgName, RepoTags: [tag], Layers: layers.map((l) => l.name) }]));
 }
+
+/**
+ * podman that runs containers on this host, state under dir (GUIDE §7): default ulimits root can set here (no
+ * CAP_SYS_RESOURCE), cgroupfs and file events (no systemd), and on a hybrid cgroup host a private mount namespace
+ * without the cgroup2 mount (crun 1.8 refuses hybrid mode). A failing command is returned, not thrown.
+ */
+export function podmanRunner(dir: string): { run: (args: string[]) => Promise<Result>; reset: () => Promise<Result> } {
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  const conf = join(dir, 'containers.conf');
+  writeFileSync(conf, ['[containers]', 'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]', '[engine]', 'cgroup_manager = "cgroupfs"', 'events_logger = "file"', `tmp_dir = ${JSON.stringify(join(dir, 'tmp'))}`, ''].join('\n'));
+  const hybrid = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === '/sys/fs/cgroup/unified');
+  const wrap = hybrid ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/cgroup/unified && exec "$@"', 'sh'] : [];
+  const base = [...wrap, 'podman', '--root', join(dir, 'root'), '--runroot', join(dir, 'runroot'), '--storage-driver', 'vfs', '--tmpdir', join(dir, 'tmp')];
+  const env = { CONTAINERS_CONF: conf, TMPDIR: join(dir, 'tmp') };
+  const go = (args: string[]) => run([...base, ...args], { env, timeoutMs: 120_000 });
+  return { run: go, reset: () => go(['system', 'reset', '--force']) };
+}

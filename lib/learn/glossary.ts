@@ -534,7 +534,7 @@ export const GLOSSARY: Record<string, CommandInfo> = {
   },
   grep: {
     text: t('find the lines of its input that match a pattern', '在输入中查找匹配某个模式的行'),
-    flags: { '-q': sw('quiet: print nothing, only succeed when a line matches', '安静：什么也不打印，只在有一行匹配时成功') },
+    flags: { '-q': sw('quiet: print nothing, only succeed when a line matches', '安静：什么也不打印，只在有一行匹配时成功'), '-E': sw('extended regular expressions: ( | ) without backslashes', '扩展正则表达式：( | ) 不用反斜杠') },
     operands: [t('the pattern (a regular expression)', '模式（正则表达式）'), t('a file to search', '要查找的文件')],
   },
   awk: {
@@ -789,6 +789,7 @@ export const GLOSSARY: Record<string, CommandInfo> = {
       save: { text: t('write an image as a docker-archive tar', '把镜像写成 docker-archive 格式的 tar 包'), flags: { '-o': val('the archive to write', '要写出的归档') }, operands: [t('the image', '镜像')] },
       rmi: { text: t('remove an image, and the layers no other image uses', '删除一个镜像，以及没有别的镜像使用的层'), operands: [t('the image', '镜像')] },
       run: { text: t('run a container from an image', '用一个镜像运行一个容器'), flags: { '--rm': sw('remove the container when it ends', '容器结束时删除它'), '--network': val('the network (none: only lo)', '网络（none：只有 lo）') }, operands: [t('the image', '镜像')] },
+      bundle: { text: t('write an OCI runtime bundle (rootfs and config.json) of the container glassbox run would make', '写出一个 OCI 运行时 bundle（rootfs 和 config.json），描述 glassbox run 会创建的那个容器'), flags: { '--hostname': val('the container\'s host name', '容器的主机名'), '-o': val('the bundle directory to write (new or empty)', '要写出的 bundle 目录（新的或空的）') }, operands: [t('the image, then the command', '镜像，然后是命令')] },
       image: { text: t('image commands: inspect prints images as JSON, import reads an archive', '镜像命令：inspect 以 JSON 打印镜像，import 读入一个归档'), operands: [t('the subcommand (inspect, import), then images or an archive and a name', '子命令（inspect、import），然后是镜像，或者一个归档和一个名字')] },
       compose: {
         text: t('run a compose project: every service a container', '运行一个 compose 项目：每个服务一个容器'),

@@ -87,6 +87,14 @@ test('learn 10 --yes: runc spec, config.json field by field, create / state / st
   assert.match(out, /^\s*│ {3}"status": "stopped",$/m, 'state after kill');
   assert.match(out, /\[\d+\] runc --root "\$STATE"\/runc delete --force lesson10-[0-9a-f]{6} +✓/);
   assert.match(out, /\[\d+\] umount "\$STATE"\/bundle\/rootfs +✓/);
+  // The same container from glassbox bundle: docker's fourteen capabilities, no_new_privs and the filter inside.
+  assert.match(out, /bundle --hostname lesson-ten glassbox\/base sleep 3600 -o "\$STATE"\/from-glassbox/);
+  assert.match(out, /"cgroupsPath":"\/glassbox\/[0-9a-f]{64}"/);
+  assert.match(out, /^\s*│ CapBnd:\s+00000000a80425fb$/m, "docker's default bounding set inside");
+  assert.match(out, /^\s*│ NoNewPrivs:\s+1$/m);
+  assert.match(out, /^\s*│ Seccomp:\s+2$/m);
+  assert.match(out, /\[\d+\] runc --root "\$STATE"\/runc delete --force lesson10-[0-9a-f]{6}-gb +✓/);
+  assert.match(out, /\[\d+\] rm -rf --one-file-system "\$STATE"\/from-glassbox +✓/);
   assert.match(out, /Lesson complete/);
   await nothingLeft(out, '10');
 });
@@ -130,6 +138,12 @@ test('learn 11 --yes: api, then web gated on api\'s health, names through the pr
   assert.equal(count(out, /^\s*│ hello from api, found by its name \(glassbox lesson 11\)$/gm), 2, 'the page web fetched at its start, and fetched again');
   assert.match(out, /^\s*│ +Network lesson11-[0-9a-f]{6}_default +Removed$/m, 'down removed the network');
   assert.match(out, /rm --stop --force web +✓/);
+  // The Pod: its two containers print the same network namespace, and the client reaches the server on localhost.
+  const netns = [...out.matchAll(/^\s*│ (server|client): net:\[(\d+)\]$/gm)];
+  assert.deepEqual(netns.map((m) => m[1]), ['server', 'client'], 'both containers named their network namespace');
+  assert.equal(netns[0]![2], netns[1]![2], 'one network namespace for the pod');
+  assert.match(out, /^\s*│ hello from the server, over the pod's localhost$/m);
+  assert.match(out, /kube down "\$STATE"\/pod\.yaml +✓/);
   assert.match(out, /Lesson complete/);
   await nothingLeft(out, '11');
 });

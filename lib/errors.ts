@@ -52,6 +52,24 @@ export class GlassboxErrors extends GlassboxError {
   }
 }
 
+// Runs fn on each item and gathers every input error they raise, so one run reports all of them (one as itself,
+// several as GlassboxErrors); any other exception passes through at once.
+export function collectErrors<T, R>(items: Iterable<T>, fn: (item: T) => R): R[] {
+  const errors: GlassboxError[] = [];
+  const out: R[] = [];
+  for (const item of items) {
+    try {
+      out.push(fn(item));
+    } catch (e) {
+      if (e instanceof GlassboxErrors) errors.push(...e.errors);
+      else if (e instanceof GlassboxError) errors.push(e);
+      else throw e;
+    }
+  }
+  if (errors.length) throw errors.length === 1 ? errors[0]! : new GlassboxErrors(errors);
+  return out;
+}
+
 // The system errors a bad path value causes (the input's fault, unlike ENOSPC, EACCES or EIO: the host's state).
 const PATH_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP', 'EISDIR', 'EINVAL']);
 

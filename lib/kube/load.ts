@@ -3,7 +3,7 @@
 // schema.ts; every error carries file:line:col and the field's path. Nothing on the system is touched.
 
 import { readFileSync } from 'node:fs';
-import { GlassboxError, GlassboxErrors, type SourcePos } from '../errors.ts';
+import { collectErrors, GlassboxError, type SourcePos } from '../errors.ts';
 import { parseYamlDocuments, positionOf, type ParsedYaml } from '../recipe/yamlpos.ts';
 import { zodToErrors } from '../recipe/zoderrors.ts';
 import { Deployment, Pod, type PodSpecT } from './schema.ts';
@@ -34,19 +34,8 @@ export function loadManifest(file: string): KubePod[] {
 
 // The same from text: every document a Pod or a Deployment; two Pods of one name are refused.
 export function parseManifest(text: string, file: string): KubePod[] {
-  const pods: KubePod[] = [];
-  const errors: GlassboxError[] = [];
-  for (const y of parseYamlDocuments(text, file)) {
-    if (y.value === null || y.value === undefined) continue;
-    try {
-      pods.push(podOf(y));
-    } catch (e) {
-      if (e instanceof GlassboxErrors) errors.push(...e.errors);
-      else if (e instanceof GlassboxError) errors.push(e);
-      else throw e;
-    }
-  }
-  if (errors.length) throw errors.length === 1 ? errors[0]! : new GlassboxErrors(errors);
+  const docs = parseYamlDocuments(text, file).filter((y) => y.value !== null && y.value !== undefined);
+  const pods = collectErrors(docs, podOf);
   if (!pods.length) throw new GlassboxError('the manifest has no Pod or Deployment', { pos: { file, line: 1, col: 1 }, hint: 'glassbox kube generate writes one' });
   const seen = new Set<string>();
   for (const p of pods) {

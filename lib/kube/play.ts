@@ -11,7 +11,7 @@ import { runDetachedPlan } from '../container/detach.ts';
 import { recordedPlan } from '../container/describe.ts';
 import { planFor } from '../container/plan.ts';
 import { withClaims } from '../container/run.ts';
-import { GlassboxError, GlassboxErrors } from '../errors.ts';
+import { collectErrors, GlassboxError, GlassboxErrors } from '../errors.ts';
 import { readHostFacts, type HostFacts } from '../host/facts.ts';
 import type { PlannedNetworks } from '../net/prepare.ts';
 import { createNetwork, readNetwork, type NetworkDef } from '../net/store.ts';
@@ -56,19 +56,7 @@ export function podMembers(r: Roots, bootId: string, pod: string): PodMember[] {
 
 // Every pod's run requests, before anything is made: one bad pod changes nothing.
 export function podRuns(pods: KubePod[]): PodRun[] {
-  const errors: GlassboxError[] = [];
-  const runs: PodRun[] = [];
-  for (const p of pods) {
-    try {
-      runs.push(podRun(p));
-    } catch (e) {
-      if (e instanceof GlassboxErrors) errors.push(...e.errors);
-      else if (e instanceof GlassboxError) errors.push(e);
-      else throw e;
-    }
-  }
-  if (errors.length) throw errors.length === 1 ? errors[0]! : new GlassboxErrors(errors);
-  return runs;
+  return collectErrors(pods, podRun);
 }
 
 // An error the run pipeline raised about a flag (no position), pointed at the container in the manifest.

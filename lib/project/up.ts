@@ -7,7 +7,7 @@
 // not changed: a container whose configuration hash (a label) still matches is left running, or started again
 // if it stopped; one whose hash differs (or --force-recreate) is stopped, removed and made anew.
 
-import { GlassboxError, GlassboxErrors } from '../errors.ts';
+import { collectErrors, GlassboxError, GlassboxErrors } from '../errors.ts';
 import type { ComposeProject } from '../compose/model.ts';
 import { startOrder } from '../compose/graph.ts';
 import { serviceErrorPos, serviceRun, LABEL, type ServiceRun, type ServiceRunOptions } from '../compose/service-run.ts';
@@ -98,20 +98,10 @@ export function checkProject(project: ComposeProject): void {
 
 // Every service's run request, built before anything is made: an error in any of them changes nothing.
 export function runsFor(project: ComposeProject, services: string[], opts: ServiceRunOptions = {}, imageIds: Map<string, string> = new Map()): ServiceRun[] {
-  const errors: GlassboxError[] = [];
-  const runs: ServiceRun[] = [];
-  for (const s of services) {
-    try {
-      const imageId = imageIds.get(s);
-      runs.push(serviceRun(project, s, { ...opts, ...(imageId ? { imageId } : {}) }));
-    } catch (e) {
-      if (e instanceof GlassboxErrors) errors.push(...e.errors);
-      else if (e instanceof GlassboxError) errors.push(e);
-      else throw e;
-    }
-  }
-  if (errors.length) throw errors.length === 1 ? errors[0]! : new GlassboxErrors(errors);
-  return runs;
+  return collectErrors(services, (s) => {
+    const imageId = imageIds.get(s);
+    return serviceRun(project, s, { ...opts, ...(imageId ? { imageId } : {}) });
+  });
 }
 
 // An error the run pipeline raised about a flag, pointed at the service's key in the compose file instead.
